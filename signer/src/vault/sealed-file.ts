@@ -1,0 +1,118 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { z } from 'zod';
+import { VaultError } from './errors.ts';
+import type { ShareBinding } from './types.ts';
+
+/**
+ * The on-disk format of a sealed share, shared by every vault backend: a versioned JSON
+ * document with base64url binary fields. Backend-specific key-derivation parameters live
+ * under `kdf` (scrypt salt for `dev`, the ephemeral ECDH public key for `pkcs11`).
+ */
+export const SEALED_SHARE_FORMAT = 'frostmint-sealed-share';
+export const SEALED_SHARE_VERSION = 1;
+
+const b64u = z.string().regex(/^[A-Za-z0-9_-]*$/);
+
+export const SealedShareSchema = z.object({
+  format: z.literal(SEALED_SHARE_FORMAT),
+  version: z.literal(SEALED_SHARE_VERSION),
+  vault: z.string().min(1),
+  kid: z.string().min(1),
+  signerId: z.number().int().min(1).max(255),
+  kdf: z.record(z.string(), z.union([z.string(), z.number()])),
+  nonce: b64u,
+  ciphertext: b64u,
+});
+export type SealedShare = z.infer<typeof SealedShareSchema>;
+
+/** AEAD associated data: binds the ciphertext to one group key and one signer. */
+export function shareAad(binding: ShareBinding): Buffer {
+  return Buffer.from(`frostmint/share/v1\0${binding.kid}\0${binding.signerId}`, 'utf8');
+}
+
+/** AES-256-GCM seal; returns nonce and ciphertext‖tag. */
+export function aesGcmSeal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) {
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  return { nonce, ciphertext: body };
+}
+
+/** AES-256-GCM open; throws `vault_unseal_failed` on a wrong key or tampered data. */
+export function aesGcmOpen(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  ciphertext: Uint8Array,
+  aad: Uint8Array,
+): Buffer {
+  if (ciphertext.length < 16) throw new VaultError('vault_format', 'sealed share is truncated');
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
+  try {
+    return Buffer.concat([decipher.update(ciphertext.subarray(0, ciphertext.length - 16)), decipher.final()]);
+  } catch (cause) {
+    throw new VaultError(
+      'vault_unseal_failed',
+      'sealed share failed authentication: wrong key or tampered ciphertext',
+      { cause },
+    );
+  }
+}
+
+/** File name of the sealed share for `binding` inside a vault directory. */
+export function sealedShareFileName(binding: ShareBinding): string {
+  return `share-${binding.kid}-${binding.signerId}.sealed.json`;
+}
+
+/** Writes `doc` atomically: temp file, fsync, rename. */
+export async function writeSealedShare(path: string, doc: SealedShare): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const handle = await open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(JSON.stringify(doc, null, 2));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Reads and validates a sealed share and checks that it was sealed for `binding`
+ * (the AAD check at unseal time enforces it again cryptographically).
+ */
+export async function readSealedShare(path: string, binding: ShareBinding): Promise<SealedShare> {
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new VaultError('vault_share_missing', `no sealed share for signer ${binding.signerId} of group ${binding.kid}`);
+    }
+    throw new VaultError('vault_format', 'sealed share cannot be read', { cause });
+  }
+  let parsed: SealedShare;
+  try {
+    parsed = SealedShareSchema.parse(JSON.parse(raw));
+  } catch (cause) {
+    throw new VaultError('vault_format', 'sealed share file is malformed', { cause });
+  }
+  if (parsed.kid !== binding.kid || parsed.signerId !== binding.signerId) {
+    throw new VaultError(
+      'vault_binding_mismatch',
+      `sealed share belongs to signer ${parsed.signerId} of group ${parsed.kid}, not signer ${binding.signerId} of group ${binding.kid}`,
+    );
+  }
+  return parsed;
+}
+
+export const b64uEncode = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
+export const b64uDecode = (s: string): Buffer => Buffer.from(s, 'base64url');

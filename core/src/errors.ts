@@ -61,3 +61,10 @@ export class UnavailableError extends FrostmintError {
 export function hasCode(err: unknown, code: string): boolean {
   return err instanceof FrostmintError && err.code === code;
 }
+
+/** The request conflicts with existing state, e.g. DKG on a signer that has a key (HTTP 409). */
+export class ConflictError extends FrostmintError {
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, { ...options, status: 409 });
+  }
+}

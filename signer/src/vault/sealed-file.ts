@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@frostmint/core';
 import { z } from 'zod';
 import { VaultError } from './errors.ts';
 import type { ShareBinding } from './types.ts';
@@ -67,22 +68,9 @@ export function sealedShareFileName(binding: ShareBinding): string {
   return `share-${binding.kid}-${binding.signerId}.sealed.json`;
 }
 
-/** Writes `doc` atomically: temp file, fsync, rename. */
+/** Writes `doc` atomically (temp file, fsync, rename). */
 export async function writeSealedShare(path: string, doc: SealedShare): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const handle = await open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(JSON.stringify(doc, null, 2));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
+  await writeFileAtomic(path, JSON.stringify(doc, null, 2), 0o600);
 }
 
 /**

@@ -1,0 +1,3 @@
+export * from './dev/layout.ts';
+export * from './dev/processes.ts';
+export * from './dev/stack.ts';

@@ -1,0 +1,14 @@
+import { FrostmintError } from '@frostmint/core';
+import { Command } from 'commander';
+import { devCommand } from './commands/dev.ts';
+
+const program = new Command('frostmint')
+  .description('frostmint: short-lived, scoped EdDSA tokens signed by a 2-of-3 FROST quorum')
+  .showHelpAfterError()
+  .addCommand(devCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const message = err instanceof FrostmintError ? `${err.code}: ${err.message}` : (err as Error).message;
+  process.stderr.write(`frostmint: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,23 @@
+import type { Evidence } from '@frostmint/proto';
+import type { FastifyRequest } from 'fastify';
+
+/** An authenticated requester, and the evidence signers will verify on their own. */
+export interface Requester {
+  /** Token `sub`. */
+  readonly subject: string;
+  /** Token `client_id`. */
+  readonly clientId: string;
+  /** Token `amr` (RFC 8176 values where they exist). */
+  readonly amr: string[];
+  readonly evidence: Evidence;
+}
+
+/**
+ * The requester-authentication seam: the dev bearer credential today; WebAuthn and OIDC
+ * implement the same interface.
+ */
+export interface RequesterAuthenticator {
+  readonly kind: string;
+  /** Resolves the requester, or throws `UnauthenticatedError`. */
+  authenticate(request: FastifyRequest): Promise<Requester>;
+}

@@ -1,0 +1,51 @@
+import { loadJsonConfig, MAX_TOKEN_TTL_SECONDS } from '@frostmint/core';
+import { z } from 'zod';
+
+const SignerEndpointSchema = z
+  .object({
+    id: z.number().int().min(1).max(255),
+    /** `host:port` of the signer's gRPC server. */
+    address: z.string().min(1),
+    /** DNS name the signer's certificate must carry. */
+    tlsName: z.string().min(1),
+  })
+  .strict();
+
+export const CoordinatorConfigSchema = z
+  .object({
+    /** `host:port` for the HTTP API. */
+    listen: z.string().regex(/^[^\s:]+:\d{1,5}$/),
+    /** `iss` of every token, and the base of the discovery documents. */
+    issuer: z.string().url(),
+    /** Directory for coordinator state (group configuration). */
+    stateDir: z.string().min(1),
+    signers: z.array(SignerEndpointSchema).min(2),
+    tls: z.object({ ca: z.string(), cert: z.string(), key: z.string() }).strict(),
+    defaultTtlSeconds: z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS).default(MAX_TOKEN_TTL_SECONDS),
+    maxTtlSeconds: z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS).default(MAX_TOKEN_TTL_SECONDS),
+    /** Deadline of every signer RPC, in milliseconds. */
+    rpcDeadlineMs: z.number().int().min(50).max(60_000).default(2_000),
+    /** How often signers' Info is polled for readiness. */
+    healthIntervalMs: z.number().int().min(100).max(60_000).default(2_000),
+    /**
+     * Local demo only: the environment variable holding a dev bearer credential. When set,
+     * `POST /v1/mint` accepts `Authorization: Bearer <that value>` as requester `dev@localhost`.
+     */
+    devBearerEnv: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type CoordinatorConfig = z.infer<typeof CoordinatorConfigSchema>;
+export type SignerEndpoint = z.infer<typeof SignerEndpointSchema>;
+
+/**
+ * Reads and validates a coordinator configuration file (JSON).
+ *
+ * @example
+ * ```ts
+ * const config = await loadCoordinatorConfig('/etc/frostmint/coordinator.json');
+ * ```
+ */
+export function loadCoordinatorConfig(path: string): Promise<CoordinatorConfig> {
+  return loadJsonConfig(path, CoordinatorConfigSchema, 'coordinator config');
+}

@@ -1,0 +1,67 @@
+import { type GroupJwk, InvalidRequestError, UnavailableError } from '@frostmint/core';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { RequesterAuthenticator } from '../auth/types.ts';
+import { type MintService, MintRequestSchema } from '../mint.ts';
+import type { SignerPool } from '../signing/signer-pool.ts';
+import { replyWithError } from './errors.ts';
+
+export interface CoordinatorAppOptions {
+  readonly issuer: string;
+  readonly log: Logger;
+  readonly pool: SignerPool;
+  readonly authenticator: RequesterAuthenticator;
+  /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
+  readonly group?: { jwk: GroupJwk; threshold: number; mints: MintService };
+}
+
+/**
+ * The coordinator's HTTP API: `POST /v1/mint`, the JWKS and discovery documents, and
+ * health endpoints.
+ *
+ * @example
+ * ```ts
+ * const app = buildCoordinatorApp({ issuer, log, pool, authenticator, group });
+ * await app.listen({ host: '127.0.0.1', port: 8443 });
+ * ```
+ */
+export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInstance {
+  const { issuer, pool, authenticator, group } = options;
+  const app = Fastify({ loggerInstance: options.log as FastifyBaseLogger, bodyLimit: 16 * 1024, disableRequestLogging: false });
+  app.setErrorHandler(replyWithError);
+
+  app.post('/v1/mint', async (request) => {
+    if (!group) throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
+    const requester = await authenticator.authenticate(request);
+    const body = MintRequestSchema.safeParse(request.body);
+    if (!body.success) {
+      const issue = body.error.issues[0];
+      throw new InvalidRequestError('invalid_request', `${issue?.path.join('.') || 'body'}: ${issue?.message}`);
+    }
+    return group.mints.mint(requester, body.data);
+  });
+
+  app.get('/.well-known/jwks.json', async (_request, reply) => {
+    void reply.header('cache-control', 'public, max-age=300');
+    return { keys: group ? [group.jwk] : [] };
+  });
+
+  app.get('/.well-known/openid-configuration', async () => ({
+    issuer,
+    jwks_uri: new URL('/.well-known/jwks.json', issuer).href,
+    frostmint_mint_endpoint: new URL('/v1/mint', issuer).href,
+    token_signing_alg_values_supported: ['EdDSA'],
+  }));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const signers = pool.status();
+    const available = pool.candidates().length;
+    const ready = group !== undefined && available >= group.threshold;
+    void reply.status(ready ? 200 : 503);
+    return { ready, kid: group?.jwk.kid ?? null, available_signers: available, signers };
+  });
+
+  return app;
+}

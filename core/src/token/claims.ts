@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/** Hard cap on token lifetime in seconds; policy or configuration may only lower it. */
+export const MAX_TOKEN_TTL_SECONDS = 900;
+
+/** The protected header of every frostmint token (RFC 9068 §2.1, RFC 8037 §3.1). */
+export const TokenHeaderSchema = z
+  .object({
+    alg: z.literal('EdDSA'),
+    typ: z.literal('at+jwt'),
+    kid: z.string().min(1).max(128),
+  })
+  .strict();
+export type TokenHeader = z.infer<typeof TokenHeaderSchema>;
+
+const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
+
+/** Claims of a frostmint access token (RFC 9068 §2.2 plus the `frostmint` object). */
+export const TokenClaimsSchema = z
+  .object({
+    iss: z.string().url(),
+    sub: z.string().min(1).max(256),
+    aud: z.string().min(1).max(256),
+    scope: z
+      .string()
+      .min(1)
+      .max(2048)
+      .refine((s) => s.split(' ').every((t) => scopeToken.test(t)), 'scope must be space-separated scope tokens'),
+    iat: z.number().int().nonnegative(),
+    nbf: z.number().int().nonnegative(),
+    exp: z.number().int().positive(),
+    jti: z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'jti must be ≥ 128 bits of base64url'),
+    client_id: z.string().min(1).max(256),
+    amr: z.array(z.string().min(1).max(32)).max(8).optional(),
+    frostmint: z
+      .object({
+        signers: z.array(z.number().int().min(1).max(255)).min(1).max(16),
+        policy: z.string().min(1).max(128).optional(),
+        approvals: z.array(z.string().min(1).max(128)).max(16).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export type TokenClaims = z.infer<typeof TokenClaimsSchema>;
+
+/** Splits a `scope` claim into its scope tokens. */
+export function scopesOf(claims: Pick<TokenClaims, 'scope'>): string[] {
+  return claims.scope.split(' ');
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { checkTokenForSigning, parseSigningInput, signingInput, type TokenClaims } from '../../src/index.ts';
+
+const now = 1_800_000_000;
+const header = { alg: 'EdDSA', typ: 'at+jwt', kid: 'k1' } as const;
+const claims: TokenClaims = {
+  iss: 'https://mint.example',
+  sub: 'alice',
+  aud: 'deploy-api',
+  scope: 'deploy:canary read',
+  iat: now,
+  nbf: now,
+  exp: now + 900,
+  jti: 'AAAAAAAAAAAAAAAAAAAAAA',
+  client_id: 'cli',
+  frostmint: { signers: [1, 2] },
+};
+const rules = { kid: 'k1', issuer: 'https://mint.example', maxTtlSeconds: 900, clockSkewSeconds: 30, now };
+const seg = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+
+describe('JWS signing input', () => {
+  it('round-trips header and claims exactly', () => {
+    const input = signingInput(header, claims);
+    expect(parseSigningInput(Buffer.from(input))).toEqual({ header, claims });
+  });
+
+  it.each([
+    ['three segments', `${seg(header)}.${seg(claims)}.x`],
+    ['non-base64url', `${seg(header)}.${seg(claims)}+`],
+    ['padding', `${seg(header)}=.${seg(claims)}`],
+    ['a JSON array', `${seg([1])}.${seg(claims)}`],
+    ['not JSON', `${seg('{')}.${seg(claims)}`],
+    ['alg none', `${seg({ ...header, alg: 'none' })}.${seg(claims)}`],
+    ['typ JWT', `${seg({ ...header, typ: 'JWT' })}.${seg(claims)}`],
+    ['an extra header member', `${seg({ ...header, crit: ['x'] })}.${seg(claims)}`],
+    ['an unknown claim', `${seg(header)}.${seg({ ...claims, admin: true })}`],
+    ['a missing scope', `${seg(header)}.${seg({ ...claims, scope: undefined })}`],
+    ['a short jti', `${seg(header)}.${seg({ ...claims, jti: 'abc' })}`],
+  ])('rejects %s as token_malformed', (_what, input) => {
+    expect(() => parseSigningInput(input)).toThrow(expect.objectContaining({ code: 'token_malformed' }));
+  });
+});
+
+describe('checkTokenForSigning', () => {
+  it('accepts a token within every rule', () => {
+    expect(() => checkTokenForSigning(header, claims, rules)).not.toThrow();
+  });
+
+  it.each([
+    ['token_kid_mismatch', header.kid, { ...header, kid: 'other' }, claims],
+    ['token_issuer_mismatch', '', header, { ...claims, iss: 'https://evil.example' }],
+    ['token_ttl_exceeded', '', header, { ...claims, exp: now + 901 }],
+    ['token_time_invalid', '', header, { ...claims, nbf: now + 900 }],
+    ['token_iat_skew', '', header, { ...claims, iat: now - 31, nbf: now - 31, exp: now + 800 }],
+  ])('refuses with %s', (code, _unused, h, c) => {
+    expect(() => checkTokenForSigning(h, c, rules)).toThrow(expect.objectContaining({ code, status: 403 }));
+  });
+
+  it('never lets configuration raise the cap above 900 s', () => {
+    const long = { ...claims, exp: now + 1800 };
+    expect(() => checkTokenForSigning(header, long, { ...rules, maxTtlSeconds: 3600 })).toThrow(
+      expect.objectContaining({ code: 'token_ttl_exceeded' }),
+    );
+  });
+});

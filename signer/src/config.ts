@@ -1,0 +1,47 @@
+import { COORDINATOR_TLS_NAME, loadJsonConfig, MAX_TOKEN_TTL_SECONDS } from '@frostmint/core';
+import { z } from 'zod';
+
+const DevVaultConfigSchema = z
+  .object({
+    kind: z.literal('dev'),
+    /** Name of the environment variable holding the passphrase (never the passphrase itself). */
+    passphraseEnv: z.string().min(1).default('FROSTMINT_DEV_VAULT_PASSPHRASE'),
+  })
+  .strict();
+
+export const SignerConfigSchema = z
+  .object({
+    /** FROST participant identifier of this signer. */
+    id: z.number().int().min(1).max(255),
+    /** `host:port` the gRPC server binds. */
+    listen: z.string().regex(/^[^\s:]+:\d{1,5}$/),
+    /** The `iss` every token must carry. */
+    issuer: z.string().url(),
+    maxTtlSeconds: z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS).default(MAX_TOKEN_TTL_SECONDS),
+    clockSkewSeconds: z.number().int().min(0).max(300).default(30),
+    /** How long round-one nonces live in memory before they are forgotten. */
+    nonceTtlSeconds: z.number().int().min(1).max(300).default(30),
+    /** Directory for the group configuration and the sealed share. */
+    stateDir: z.string().min(1),
+    tls: z.object({ ca: z.string(), cert: z.string(), key: z.string() }).strict(),
+    /** Name the coordinator's client certificate must carry. */
+    coordinatorName: z.string().default(COORDINATOR_TLS_NAME),
+    vault: z.discriminatedUnion('kind', [DevVaultConfigSchema]),
+    /** Accept coordinator-asserted (dev) requesters. Only the local demo sets this. */
+    allowDevRequester: z.boolean().default(false),
+  })
+  .strict();
+
+export type SignerConfig = z.infer<typeof SignerConfigSchema>;
+
+/**
+ * Reads and validates a signer configuration file (JSON).
+ *
+ * @example
+ * ```ts
+ * const config = await loadSignerConfig('/etc/frostmint/signer.json');
+ * ```
+ */
+export function loadSignerConfig(path: string): Promise<SignerConfig> {
+  return loadJsonConfig(path, SignerConfigSchema, 'signer config');
+}

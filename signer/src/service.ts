@@ -1,0 +1,59 @@
+import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { toServiceError, UnauthenticatedError } from '@frostmint/core';
+import type { SignerServiceServer } from '@frostmint/proto';
+import type { Logger } from 'pino';
+import type { SignerDaemon } from './daemon.ts';
+
+type Handler<Req, Res> = (req: Req) => Promise<Res>;
+
+/**
+ * Adapts a `SignerDaemon` to the generated gRPC service: checks that the peer's client
+ * certificate names the coordinator, runs the handler, and turns typed errors into gRPC
+ * statuses carrying the stable code (unknown errors are logged and answered `internal`).
+ *
+ * @example
+ * ```ts
+ * server.addService(SignerServiceService, signerService(daemon, { coordinatorName, log }));
+ * ```
+ */
+export function signerService(
+  daemon: SignerDaemon,
+  options: { coordinatorName: string; log: Logger },
+): SignerServiceServer & UntypedServiceImplementation {
+  const unary =
+    <Req, Res>(name: string, handler: Handler<Req, Res>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      const run = async () => {
+        checkPeer(call, options.coordinatorName);
+        return handler(call.request);
+      };
+      run().then(
+        (res) => callback(null, res),
+        (err: unknown) => {
+          const wire = toServiceError(err);
+          if (wire.metadata?.get('frostmint-code')[0] === 'internal') {
+            options.log.error({ err, rpc: name }, 'signer RPC failed');
+          } else {
+            options.log.warn({ rpc: name, code: wire.metadata?.get('frostmint-code')[0], reason: wire.details }, 'signer refused');
+          }
+          callback(wire);
+        },
+      );
+    };
+  return {
+    info: unary('Info', () => daemon.info()),
+    commit: unary('Commit', (req) => daemon.commit(req)),
+    sign: unary('Sign', (req) => daemon.sign(req)),
+    dkgBegin: unary('DkgBegin', (req) => daemon.dkg.begin(req)),
+    dkgExchange: unary('DkgExchange', (req) => daemon.dkg.exchange(req)),
+    dkgFinish: unary('DkgFinish', (req) => daemon.dkg.finish(req)),
+  };
+}
+
+function checkPeer(call: ServerUnaryCall<unknown, unknown>, coordinatorName: string): void {
+  const cert = call.getAuthContext().sslPeerCertificate;
+  const names = (cert?.subjectaltname ?? '').split(', ');
+  if (!names.includes(`DNS:${coordinatorName}`)) {
+    throw new UnauthenticatedError('peer_not_coordinator', `client certificate does not name ${coordinatorName}`);
+  }
+}

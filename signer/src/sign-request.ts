@@ -1,0 +1,97 @@
+import {
+  checkTokenForSigning,
+  ForbiddenError,
+  InvalidRequestError,
+  parseSigningInput,
+  type SigningCommitment,
+  type TokenClaims,
+  type TokenHeader,
+} from '@frostmint/core';
+import type { Evidence, SignRequest } from '@frostmint/proto';
+import type { SignerConfig } from './config.ts';
+
+const MAX_MESSAGE_BYTES = 8 * 1024;
+
+/** A round-two request that passed every check this signer makes before it signs. */
+export interface CheckedSignRequest {
+  readonly message: Uint8Array;
+  readonly header: TokenHeader;
+  readonly claims: TokenClaims;
+  readonly commitments: SigningCommitment[];
+  readonly own: SigningCommitment;
+}
+
+export interface SignContext {
+  readonly config: SignerConfig;
+  readonly kid: string;
+  readonly participants: readonly number[];
+  readonly threshold: number;
+  readonly now: number;
+}
+
+/**
+ * Checks a round-two request as if the coordinator were hostile: the exact token it asks
+ * this signer to co-sign, who the signing set is, and the requester's evidence.
+ *
+ * @example
+ * ```ts
+ * const checked = checkSignRequest(call.request, { config, kid, participants, threshold, now });
+ * ```
+ */
+export function checkSignRequest(req: SignRequest, ctx: SignContext): CheckedSignRequest {
+  if (req.message.length === 0 || req.message.length > MAX_MESSAGE_BYTES) {
+    throw new InvalidRequestError('message_invalid', `message must be 1..${MAX_MESSAGE_BYTES} bytes`);
+  }
+  const { header, claims } = parseSigningInput(req.message);
+  checkTokenForSigning(header, claims, {
+    kid: ctx.kid,
+    issuer: ctx.config.issuer,
+    maxTtlSeconds: ctx.config.maxTtlSeconds,
+    clockSkewSeconds: ctx.config.clockSkewSeconds,
+    now: ctx.now,
+  });
+  const commitments = checkCommitments(req, ctx);
+  const ids = commitments.map((c) => c.id).sort((a, b) => a - b);
+  const named = [...claims.frostmint.signers].sort((a, b) => a - b);
+  if (ids.join(',') !== named.join(',')) {
+    throw new ForbiddenError('signers_mismatch', `token names signers [${named}] but the signing set is [${ids}]`);
+  }
+  checkEvidence(req.evidence, claims, ctx.config);
+  const own = commitments.find((c) => c.id === ctx.config.id);
+  if (!own) throw new ForbiddenError('commitment_missing', `commitment list omits signer ${ctx.config.id}`);
+  return { message: req.message, header, claims, commitments, own };
+}
+
+function checkCommitments(req: SignRequest, ctx: SignContext): SigningCommitment[] {
+  if (req.commitments.length < ctx.threshold || req.commitments.length > ctx.participants.length) {
+    throw new InvalidRequestError(
+      'commitments_invalid',
+      `need ${ctx.threshold}..${ctx.participants.length} commitments, got ${req.commitments.length}`,
+    );
+  }
+  const seen = new Set<number>();
+  return req.commitments.map((c) => {
+    if (!ctx.participants.includes(c.signerId) || seen.has(c.signerId)) {
+      throw new InvalidRequestError('commitments_invalid', `unknown or duplicate signer id ${c.signerId}`);
+    }
+    if (c.hiding.length !== 32 || c.binding.length !== 32) {
+      throw new InvalidRequestError('commitments_invalid', 'commitments are 32-byte points');
+    }
+    seen.add(c.signerId);
+    return { id: c.signerId, hiding: c.hiding, binding: c.binding };
+  });
+}
+
+function checkEvidence(evidence: Evidence | undefined, claims: TokenClaims, config: SignerConfig): void {
+  const kind = evidence?.kind;
+  if (kind?.$case === 'dev') {
+    if (!config.allowDevRequester) {
+      throw new ForbiddenError('evidence_rejected', 'this signer does not accept dev requesters');
+    }
+    if (kind.value.subject !== claims.sub) {
+      throw new ForbiddenError('evidence_rejected', 'dev evidence subject does not match the token subject');
+    }
+    return;
+  }
+  throw new ForbiddenError('evidence_missing', 'the request carries no requester evidence this signer accepts');
+}

@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startTestStack } from '../harness.ts';
+import { type LoadResult, runLoad } from './load.ts';
+
+const CONCURRENCY = [1, 4, 16];
+const BODY = JSON.stringify({ scope: ['deploy:canary'], audience: 'deploy-api', ttl: 900 });
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+function mintSender(url: string, bearer: string) {
+  return async () => {
+    const res = await fetch(`${url}/v1/mint`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+      body: BODY,
+    });
+    await res.arrayBuffer();
+    return res.ok;
+  };
+}
+
+async function sweep(name: string, send: () => Promise<boolean>, out: Record<string, number>): Promise<LoadResult[]> {
+  await runLoad(send, { concurrency: 4, total: 40 }); // warm-up
+  const results: LoadResult[] = [];
+  for (const c of CONCURRENCY) {
+    const r = await runLoad(send, { concurrency: c, total: c * 60, maxMs: 30_000 });
+    out[`${name}_c${c}_rps`] = r.rps;
+    out[`${name}_c${c}_p50_ms`] = r.p50Ms;
+    out[`${name}_c${c}_p99_ms`] = r.p99Ms;
+    out[`${name}_c${c}_failures`] = r.failures;
+    results.push(r);
+  }
+  return results;
+}
+
+/** Full local stack vs one in-process key behind the same HTTP stack, same run. */
+export async function benchMint(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const stack = await startTestStack();
+  const mintRuns = await sweep('mint', mintSender(stack.coordinatorUrl, stack.layout.bearer), out).finally(() => stack.dispose());
+
+  const server = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('./single-key-server.ts', import.meta.url))], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const first = await new Promise<string>((resolve) => server.stdout!.once('data', (d: Buffer) => resolve(d.toString())));
+    const { url, bearer } = JSON.parse(first) as { url: string; bearer: string };
+    const singleRuns = await sweep('single_key', mintSender(url, bearer), out);
+    const at16 = (runs: LoadResult[]) => runs[runs.length - 1]!;
+    out.mint_p50_ms = at16(mintRuns).p50Ms;
+    out.mint_p99_ms = at16(mintRuns).p99Ms;
+    out.mint_rps = Math.max(...mintRuns.map((r) => r.rps));
+    out.single_key_rps = Math.max(...singleRuns.map((r) => r.rps));
+    out.mint_vs_single_key = out.mint_rps / out.single_key_rps;
+  } finally {
+    server.kill('SIGTERM');
+  }
+  return out;
+}

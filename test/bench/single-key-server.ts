@@ -1,0 +1,35 @@
+// Baseline for `npm run bench`: the coordinator's own HTTP stack and mint service, but the
+// token is signed by one in-process Ed25519 key instead of a FROST quorum. Prints its URL
+// and dev bearer credential as one JSON line on stdout.
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { buildCoordinatorApp, DevBearerAuthenticator, MintService, SignerPool, type TokenSigner } from '@frostmint/coordinator';
+import { groupJwk } from '@frostmint/core';
+import { pino } from 'pino';
+
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+const jwk = await groupJwk(raw);
+const singleKey: TokenSigner = {
+  async sign(attempt) {
+    const message = attempt.messageFor([1]);
+    return { message, signature: sign(null, message, privateKey), signers: [1] };
+  },
+};
+const log = pino({ level: 'warn' });
+const bearer = randomBytes(32).toString('base64url');
+const issuer = 'http://127.0.0.1';
+const pool = new SignerPool([], { ca: '', cert: '', key: '' }, { deadlineMs: 1000, healthIntervalMs: 60_000, log });
+const app = buildCoordinatorApp({
+  issuer,
+  log,
+  pool,
+  authenticator: new DevBearerAuthenticator(bearer),
+  group: {
+    jwk,
+    threshold: 1,
+    mints: new MintService({ issuer, kid: jwk.kid, defaultTtlSeconds: 900, maxTtlSeconds: 900, driver: singleKey }),
+  },
+});
+const url = await app.listen({ host: '127.0.0.1', port: 0 });
+process.stdout.write(`${JSON.stringify({ url, bearer })}\n`);
+process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -1,0 +1,18 @@
+export type { FrostmintClaims } from './claims.ts';
+export { FrostmintVerifyError, type VerifyErrorCode } from './errors.ts';
+export type { VerifierEvent } from './events.ts';
+export type { AuthErrorBody, BearerAuthOptions } from './http/authenticate.ts';
+export { type ExpressMiddleware, expressAuth, type FrostmintRequest } from './http/express.ts';
+export {
+  type FastifyAuthHook,
+  type FastifyAuthReply,
+  type FastifyAuthRequest,
+  fastifyAuth,
+} from './http/fastify.ts';
+export { MAX_CLOCK_TOLERANCE, type VerifierOptions } from './options.ts';
+export {
+  createVerifier,
+  type VerifiedToken,
+  type Verifier,
+  type VerifyOptions,
+} from './verifier.ts';

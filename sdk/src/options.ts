@@ -1,0 +1,121 @@
+import type { JSONWebKeySet } from 'jose';
+import { type VerifierEvent, warnOnFailure } from './events.ts';
+
+/** Largest accepted `clockTolerance`, in seconds: more would make `exp` meaningless. */
+export const MAX_CLOCK_TOLERANCE = 300;
+
+/** Options of `createVerifier`. Token times are in seconds (as in JWTs), cache times in ms. */
+export interface VerifierOptions {
+  /** Exact `iss` to accept, e.g. `https://mint.example`. */
+  issuer: string;
+  /** This service's audience; a token must name (one of) it in `aud`. */
+  audience: string | readonly string[];
+  /** A fixed key set (no network). Exactly one of `jwks` and `jwksUri`. */
+  jwks?: JSONWebKeySet;
+  /** The issuer's JWKS URL; `https:` (plain `http:` only on loopback). */
+  jwksUri?: string | URL;
+  /** Keep verifying from cache for this long after the last successful fetch. Default 24 h. */
+  maxStaleness?: number;
+  /** Background refresh period. Default 5 min. */
+  refreshInterval?: number;
+  /** Minimum time between two fetches, e.g. for unknown kids. Default 30 s. */
+  cooldown?: number;
+  /** Timeout of one JWKS fetch. Default 5 s. */
+  timeout?: number;
+  /** The `fetch` used for the JWKS. Default: the global `fetch`. */
+  fetch?: typeof fetch;
+  /** Allowed clock skew for `exp`, `nbf`, `iat`, in seconds. Default 30, at most 300. */
+  clockTolerance?: number;
+  /** Reject tokens whose `iat` is older than this, in seconds. Default 900 (frostmint's TTL cap). */
+  maxTokenAge?: number;
+  /** Current time in ms since the epoch. Default `Date.now`; inject one in tests. */
+  clock?: () => number;
+  /** Told about JWKS refreshes and failures. Default: warn on stderr when a refresh fails. */
+  onEvent?: (event: VerifierEvent) => void;
+}
+
+/** {@link VerifierOptions} with defaults applied and every value checked. */
+export interface ResolvedOptions {
+  readonly issuer: string;
+  readonly audience: string[];
+  readonly keys: { readonly jwks: JSONWebKeySet } | { readonly jwksUri: URL };
+  readonly maxStaleness: number;
+  readonly refreshInterval: number;
+  readonly cooldown: number;
+  readonly timeout: number;
+  readonly fetch: typeof fetch;
+  readonly clockTolerance: number;
+  readonly maxTokenAge: number;
+  readonly clock: () => number;
+  readonly onEvent: (event: VerifierEvent) => void;
+}
+
+/**
+ * Applies defaults and rejects a misconfiguration at startup (`TypeError`/`RangeError`)
+ * rather than at the first request.
+ *
+ * @example
+ * ```ts
+ * const resolved = resolveOptions({ issuer, audience: 'deploy-api', jwksUri });
+ * resolved.maxStaleness; // 86_400_000
+ * ```
+ */
+export function resolveOptions(options: VerifierOptions): ResolvedOptions {
+  const { issuer, audience, jwks, jwksUri, onEvent = warnOnFailure } = options;
+  if (typeof issuer !== 'string' || issuer === '') throw new TypeError('issuer is required');
+  const audiences = typeof audience === 'string' ? [audience] : [...(audience ?? [])];
+  if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a === '')) {
+    throw new TypeError('audience must be a non-empty string or list of strings');
+  }
+  if ((jwks === undefined) === (jwksUri === undefined)) {
+    throw new TypeError('give exactly one of jwks and jwksUri');
+  }
+  const refreshInterval = duration('refreshInterval', options.refreshInterval, 5 * 60_000);
+  const maxStaleness = duration('maxStaleness', options.maxStaleness, 24 * 3_600_000);
+  if (maxStaleness < refreshInterval) {
+    throw new RangeError('maxStaleness must be at least refreshInterval');
+  }
+  return {
+    issuer,
+    audience: audiences,
+    keys: jwks === undefined ? { jwksUri: secureUrl(jwksUri!) } : { jwks },
+    maxStaleness,
+    refreshInterval,
+    cooldown: duration('cooldown', options.cooldown, 30_000, 0),
+    timeout: duration('timeout', options.timeout, 5_000),
+    fetch: options.fetch ?? globalThis.fetch,
+    clockTolerance: duration('clockTolerance', options.clockTolerance, 30, 0, MAX_CLOCK_TOLERANCE),
+    maxTokenAge: duration('maxTokenAge', options.maxTokenAge, 900),
+    clock: options.clock ?? Date.now,
+    onEvent: (event) => {
+      try {
+        onEvent(event);
+      } catch {
+        // A failing listener must not break key refresh; the event is informational.
+      }
+    },
+  };
+}
+
+function duration(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min = 1,
+  max = Infinity,
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be a number in [${min}, ${max}]`);
+  }
+  return value;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function secureUrl(value: string | URL): URL {
+  const url = new URL(value);
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)))
+    return url;
+  throw new TypeError(`jwksUri must be https (plain http only on loopback): ${url.href}`);
+}

@@ -43,6 +43,7 @@ export function rogueClient(stack: DevStack, signerId: number, identity = stack.
   const client = new SignerServiceClient(
     signer.listen,
     mtlsChannelCredentials({ ca: stack.layout.pki.ca, ...identity }, signerTlsName(signerId)),
+    { 'grpc.ssl_target_name_override': signerTlsName(signerId) },
   );
   const call = <Req, Res>(rpc: string, req: Req): Promise<Res> =>
     new Promise((resolve, reject) => {

@@ -87,7 +87,10 @@ export class SignerPool {
         endpoint.id,
         {
           endpoint,
-          client: new SignerServiceClient(endpoint.address, mtlsChannelCredentials(tls, endpoint.tlsName)),
+          client: new SignerServiceClient(endpoint.address, mtlsChannelCredentials(tls, endpoint.tlsName), {
+            'grpc.ssl_target_name_override': endpoint.tlsName,
+            'grpc.default_authority': endpoint.tlsName,
+          }),
           reachable: undefined,
           ready: false,
           detail: 'not polled yet',

@@ -2,25 +2,24 @@ import { X509Certificate } from 'node:crypto';
 import { type ChannelCredentials, experimental, type ServerCredentials } from '@grpc/grpc-js';
 import type { TlsIdentityFiles } from './dev-pki.ts';
 
-/** How often PEM files are re-read; a rotated certificate is picked up without a restart. */
-const RELOAD_INTERVAL_MS = 10_000;
+/** Default interval at which PEM files are re-read: a rotated certificate needs no restart. */
+export const TLS_RELOAD_INTERVAL_MS = 10_000;
 
 /** mTLS material from PEM files: the CA that peers must chain to, and our own identity. */
 export interface MtlsFiles extends TlsIdentityFiles {
   readonly ca: string;
+  /** How often the files are re-read (default `TLS_RELOAD_INTERVAL_MS`). */
+  readonly reloadIntervalMs?: number;
 }
 
-function providers(files: MtlsFiles) {
-  const identity = new experimental.FileWatcherCertificateProvider({
+/** One watcher for all three files, serving both the CA and the identity. */
+function provider(files: MtlsFiles) {
+  return new experimental.FileWatcherCertificateProvider({
     certificateFile: files.cert,
     privateKeyFile: files.key,
-    refreshIntervalMs: RELOAD_INTERVAL_MS,
-  });
-  const ca = new experimental.FileWatcherCertificateProvider({
     caCertificateFile: files.ca,
-    refreshIntervalMs: RELOAD_INTERVAL_MS,
+    refreshIntervalMs: files.reloadIntervalMs ?? TLS_RELOAD_INTERVAL_MS,
   });
-  return { identity, ca };
 }
 
 /**
@@ -33,8 +32,8 @@ function providers(files: MtlsFiles) {
  * ```
  */
 export function mtlsServerCredentials(files: MtlsFiles): ServerCredentials {
-  const { identity, ca } = providers(files);
-  return experimental.createCertificateProviderServerCredentials(ca, identity, true);
+  const watcher = provider(files);
+  return experimental.createCertificateProviderServerCredentials(watcher, watcher, true);
 }
 
 /**
@@ -47,8 +46,8 @@ export function mtlsServerCredentials(files: MtlsFiles): ServerCredentials {
  * ```
  */
 export function mtlsChannelCredentials(files: MtlsFiles, expectedServerName: string): ChannelCredentials {
-  const { identity, ca } = providers(files);
-  return experimental.createCertificateProviderChannelCredentials(ca, identity, {
+  const watcher = provider(files);
+  return experimental.createCertificateProviderChannelCredentials(watcher, watcher, {
     checkServerIdentity: (_host, cert) => {
       const names = (cert.subjectaltname ?? '').split(', ');
       return names.includes(`DNS:${expectedServerName}`)

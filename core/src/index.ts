@@ -6,3 +6,4 @@ export * from './group/index.ts';
 export * from './atomic-file.ts';
 export * from './json-config.ts';
 export * from './audit/index.ts';
+export * from './frost/index.ts';

@@ -141,7 +141,7 @@ export class DkgCoordinatorFacing {
       return {
         kid,
         groupPublicKey: Buffer.from(group.groupKey),
-        verifyingShares: [...group.verifyingShares].map(([signerId, key]) => ({ signerId, verifyingShare: Buffer.from(key) })),
+        verifyingShares: [...group.verifyingShares].sort(([a], [b]) => a - b).map(([signerId, key]) => ({ signerId, verifyingShare: Buffer.from(key) })),
       };
     } finally {
       for (const pkg of received) pkg.signingShare.fill(0);

@@ -8,7 +8,8 @@ const program = new Command('frostmint')
   .addCommand(devCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const message = err instanceof FrostmintError ? `${err.code}: ${err.message}` : (err as Error).message;
+  const message =
+    err instanceof FrostmintError ? `${err.code}: ${err.message}` : (err as Error).message;
   process.stderr.write(`frostmint: ${message}\n`);
   process.exit(1);
 });

@@ -21,8 +21,18 @@ export const CoordinatorConfigSchema = z
     stateDir: z.string().min(1),
     signers: z.array(SignerEndpointSchema).min(2),
     tls: z.object({ ca: z.string(), cert: z.string(), key: z.string() }).strict(),
-    defaultTtlSeconds: z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS).default(MAX_TOKEN_TTL_SECONDS),
-    maxTtlSeconds: z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS).default(MAX_TOKEN_TTL_SECONDS),
+    defaultTtlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_TOKEN_TTL_SECONDS)
+      .default(MAX_TOKEN_TTL_SECONDS),
+    maxTtlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_TOKEN_TTL_SECONDS)
+      .default(MAX_TOKEN_TTL_SECONDS),
     /** Deadline of every signer RPC, in milliseconds. */
     rpcDeadlineMs: z.number().int().min(50).max(60_000).default(2_000),
     /** How often signers' Info is polled for readiness. */

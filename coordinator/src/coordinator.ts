@@ -54,7 +54,11 @@ export async function startCoordinator(options: {
           maxTtlSeconds: config.maxTtlSeconds,
           driver,
         });
-        return { jwk: await groupJwk(frost.publicKey.groupKey), threshold: groupConfig.threshold, mints };
+        return {
+          jwk: await groupJwk(frost.publicKey.groupKey),
+          threshold: groupConfig.threshold,
+          mints,
+        };
       })()
     : undefined;
   if (!group) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');

@@ -4,14 +4,19 @@ import {
   ForbiddenError,
   InvalidRequestError,
   MAX_TOKEN_TTL_SECONDS,
-  type TokenClaims,
   signingInput,
+  type TokenClaims,
 } from '@frostmint/core';
 import { z } from 'zod';
 import type { Requester } from './auth/types.ts';
 import type { TokenSigner } from './signing/round-driver.ts';
 
-const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, 'scope tokens are printable ASCII without spaces, quotes or backslashes');
+const scopeToken = z
+  .string()
+  .regex(
+    /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/,
+    'scope tokens are printable ASCII without spaces, quotes or backslashes',
+  );
 
 /** Body of `POST /v1/mint`. */
 export const MintRequestSchema = z
@@ -57,7 +62,10 @@ export class MintService {
     const { issuer, kid, defaultTtlSeconds, maxTtlSeconds, driver } = this.options;
     const ttl = request.ttl ?? defaultTtlSeconds;
     if (ttl > maxTtlSeconds) {
-      throw new ForbiddenError('ttl_too_long', `ttl ${ttl} s exceeds this deployment's ${maxTtlSeconds} s cap`);
+      throw new ForbiddenError(
+        'ttl_too_long',
+        `ttl ${ttl} s exceeds this deployment's ${maxTtlSeconds} s cap`,
+      );
     }
     if (new Set(request.scope).size !== request.scope.length) {
       throw new InvalidRequestError('scope_invalid', 'scope lists a scope twice');

@@ -9,7 +9,11 @@ import { open, rename, unlink } from 'node:fs/promises';
  * await writeFileAtomic('state/group.json', JSON.stringify(config), 0o644);
  * ```
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o600,
+): Promise<void> {
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   const handle = await open(tmp, 'w', mode);
   try {

@@ -11,7 +11,11 @@ import { InvalidRequestError } from './errors.ts';
  * const config = await loadJsonConfig('/etc/frostmint/signer.json', SignerConfigSchema, 'signer config');
  * ```
  */
-export async function loadJsonConfig<S extends z.ZodType>(path: string, schema: S, what: string): Promise<z.infer<S>> {
+export async function loadJsonConfig<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  what: string,
+): Promise<z.infer<S>> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
@@ -21,7 +25,10 @@ export async function loadJsonConfig<S extends z.ZodType>(path: string, schema: 
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InvalidRequestError('config_invalid', `${what} ${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+    throw new InvalidRequestError(
+      'config_invalid',
+      `${what} ${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+    );
   }
   return parsed.data;
 }

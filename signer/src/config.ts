@@ -1,5 +1,6 @@
 import { COORDINATOR_TLS_NAME, loadJsonConfig, MAX_TOKEN_TTL_SECONDS } from '@frostmint/core';
 import { z } from 'zod';
+import { Pkcs11VaultConfigSchema } from './vault/pkcs11/config.ts';
 
 const DevVaultConfigSchema = z
   .object({
@@ -17,7 +18,12 @@ export const SignerConfigSchema = z
     listen: z.string().regex(/^[^\s:]+:\d{1,5}$/),
     /** The `iss` every token must carry. */
     issuer: z.string().url(),
-    maxTtlSeconds: z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS).default(MAX_TOKEN_TTL_SECONDS),
+    maxTtlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_TOKEN_TTL_SECONDS)
+      .default(MAX_TOKEN_TTL_SECONDS),
     clockSkewSeconds: z.number().int().min(0).max(300).default(30),
     /** How long round-one nonces live in memory before they are forgotten. */
     nonceTtlSeconds: z.number().int().min(1).max(300).default(30),
@@ -26,7 +32,7 @@ export const SignerConfigSchema = z
     tls: z.object({ ca: z.string(), cert: z.string(), key: z.string() }).strict(),
     /** Name the coordinator's client certificate must carry. */
     coordinatorName: z.string().default(COORDINATOR_TLS_NAME),
-    vault: z.discriminatedUnion('kind', [DevVaultConfigSchema]),
+    vault: z.discriminatedUnion('kind', [DevVaultConfigSchema, Pkcs11VaultConfigSchema]),
     /** Accept coordinator-asserted (dev) requesters. Only the local demo sets this. */
     allowDevRequester: z.boolean().default(false),
   })

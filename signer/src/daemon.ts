@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  ForbiddenError,
   type FrostGroup,
   type GroupConfig,
   groupPublicKeyOf,
@@ -7,7 +8,6 @@ import {
   participantsOf,
   readGroupConfig,
   UnavailableError,
-  ForbiddenError,
 } from '@frostmint/core';
 import type {
   CommitRequest,
@@ -56,7 +56,10 @@ export class SignerDaemon {
   readonly #nonces: NonceStore;
   #group: LoadedGroup | undefined;
 
-  private constructor(options: SignerDaemonOptions, tls: { keyPem: string; certPem: string; caPem: string }) {
+  private constructor(
+    options: SignerDaemonOptions,
+    tls: { keyPem: string; certPem: string; caPem: string },
+  ) {
     this.#config = options.config;
     this.#vault = options.vault;
     this.#log = options.log;
@@ -102,9 +105,15 @@ export class SignerDaemon {
 
   async commit(_req: CommitRequest): Promise<CommitResponse> {
     const group = this.#requireGroup();
-    const { nonces, commitment } = await this.#withShare(group, (share) => group.frost.commit(share));
+    const { nonces, commitment } = await this.#withShare(group, (share) =>
+      group.frost.commit(share),
+    );
     this.#nonces.put(commitment, nonces);
-    return { signerId: this.#config.id, hiding: Buffer.from(commitment.hiding), binding: Buffer.from(commitment.binding) };
+    return {
+      signerId: this.#config.id,
+      hiding: Buffer.from(commitment.hiding),
+      binding: Buffer.from(commitment.binding),
+    };
   }
 
   async sign(req: SignRequest): Promise<SignResponse> {
@@ -118,13 +127,21 @@ export class SignerDaemon {
     });
     const nonces = this.#nonces.take(checked.own);
     if (!nonces) {
-      throw new ForbiddenError('nonce_unavailable', 'no live nonce for this commitment: unknown, already used or expired');
+      throw new ForbiddenError(
+        'nonce_unavailable',
+        'no live nonce for this commitment: unknown, already used or expired',
+      );
     }
     const share = await this.#withShare(group, (s) =>
       group.frost.signShare(s, nonces, checked.commitments, checked.message),
     );
     this.#log.info(
-      { requestId: req.requestId, jti: checked.claims.jti, sub: checked.claims.sub, scope: checked.claims.scope },
+      {
+        requestId: req.requestId,
+        jti: checked.claims.jti,
+        sub: checked.claims.sub,
+        scope: checked.claims.scope,
+      },
       'signature share issued',
     );
     return { signerId: this.#config.id, signatureShare: Buffer.from(share) };
@@ -137,17 +154,27 @@ export class SignerDaemon {
   }
 
   #install(config: GroupConfig): void {
-    this.#group = { config, frost: loadGroup(groupPublicKeyOf(config)), participants: participantsOf(config) };
+    this.#group = {
+      config,
+      frost: loadGroup(groupPublicKeyOf(config)),
+      participants: participantsOf(config),
+    };
     this.#log.info({ kid: config.kid }, 'group key loaded');
   }
 
   #requireGroup(): LoadedGroup {
-    if (!this.#group) throw new UnavailableError('signer_not_ready', 'this signer has no group key yet: run DKG');
+    if (!this.#group)
+      throw new UnavailableError('signer_not_ready', 'this signer has no group key yet: run DKG');
     return this.#group;
   }
 
-  #withShare<T>(group: LoadedGroup, use: (share: { id: number; signingShare: Uint8Array }) => T): Promise<T> {
+  #withShare<T>(
+    group: LoadedGroup,
+    use: (share: { id: number; signingShare: Uint8Array }) => T,
+  ): Promise<T> {
     const binding = { kid: group.config.kid, signerId: this.#config.id };
-    return this.#vault.withShare(binding, (signingShare) => use({ id: this.#config.id, signingShare }));
+    return this.#vault.withShare(binding, (signingShare) =>
+      use({ id: this.#config.id, signingShare }),
+    );
   }
 }

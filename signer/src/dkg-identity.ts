@@ -8,7 +8,10 @@ import type { DkgAnnouncement, DkgParams } from '@frostmint/proto';
  * relaying coordinator can neither read round-two packages (they are sealed to the
  * announced HPKE key) nor swap in its own key (it has no certificate naming a signer).
  */
-function transcript(params: DkgParams, a: Omit<DkgAnnouncement, 'signature' | 'certificatePem'>): Buffer {
+function transcript(
+  params: DkgParams,
+  a: Omit<DkgAnnouncement, 'signature' | 'certificatePem'>,
+): Buffer {
   const h = createHash('sha256');
   h.update('frostmint/dkg-announcement/v1\0');
   h.update(lengthPrefixed(params.sessionId));
@@ -47,8 +50,14 @@ export function signAnnouncement(
  * Verifies another signer's announcement: certificate chains to `caPem`, is valid now,
  * names the announced signer, and signed the transcript. Throws `dkg_announcement_invalid`.
  */
-export function verifyAnnouncement(params: DkgParams, a: DkgAnnouncement, caPem: string, now = new Date()): void {
-  const fail = (why: string) => new ForbiddenError('dkg_announcement_invalid', `announcement of signer ${a.signerId}: ${why}`);
+export function verifyAnnouncement(
+  params: DkgParams,
+  a: DkgAnnouncement,
+  caPem: string,
+  now = new Date(),
+): void {
+  const fail = (why: string) =>
+    new ForbiddenError('dkg_announcement_invalid', `announcement of signer ${a.signerId}: ${why}`);
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(a.certificatePem);
@@ -56,9 +65,13 @@ export function verifyAnnouncement(params: DkgParams, a: DkgAnnouncement, caPem:
     throw fail('certificate is not PEM');
   }
   const ca = new X509Certificate(caPem);
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw fail('certificate does not chain to the CA');
-  if (new Date(cert.validFrom) > now || new Date(cert.validTo) < now) throw fail('certificate is not valid now');
-  if (!cert.checkHost(signerTlsName(a.signerId))) throw fail(`certificate does not name ${signerTlsName(a.signerId)}`);
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
+    throw fail('certificate does not chain to the CA');
+  if (new Date(cert.validFrom) > now || new Date(cert.validTo) < now)
+    throw fail('certificate is not valid now');
+  if (!cert.checkHost(signerTlsName(a.signerId)))
+    throw fail(`certificate does not name ${signerTlsName(a.signerId)}`);
   const key = createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' }));
-  if (!verify('sha256', transcript(params, a), key, a.signature)) throw fail('signature does not verify');
+  if (!verify('sha256', transcript(params, a), key, a.signature))
+    throw fail('signature does not verify');
 }

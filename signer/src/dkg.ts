@@ -1,9 +1,9 @@
 import {
   ConflictError,
   type DkgEnvelopeKey,
-  dkgAbort,
   type DkgState,
   decodeDkgRound1,
+  dkgAbort,
   dkgPart1,
   dkgPart2,
   dkgPart3,
@@ -74,7 +74,10 @@ export class DkgCoordinatorFacing {
     }
     this.abort('superseded by a new DKG run');
     const { id } = this.#deps.config;
-    const { state, broadcast } = dkgPart1(id, { threshold: params.threshold, maxSigners: params.participants.length });
+    const { state, broadcast } = dkgPart1(id, {
+      threshold: params.threshold,
+      maxSigners: params.participants.length,
+    });
     const key = await generateDkgEnvelopeKey();
     const round1 = encodeDkgRound1(broadcast);
     const timer = setTimeout(() => this.abort('timed out'), SESSION_TTL_MS);
@@ -95,8 +98,14 @@ export class DkgCoordinatorFacing {
     const { id } = this.#deps.config;
     const others = req.announcements.filter((a) => a.signerId !== id);
     const expected = session.params.participants.filter((p) => p !== id);
-    if (others.length !== expected.length || !expected.every((p) => others.some((a) => a.signerId === p))) {
-      throw new InvalidRequestError('dkg_announcements_invalid', 'need exactly one announcement from every other signer');
+    if (
+      others.length !== expected.length ||
+      !expected.every((p) => others.some((a) => a.signerId === p))
+    ) {
+      throw new InvalidRequestError(
+        'dkg_announcements_invalid',
+        'need exactly one announcement from every other signer',
+      );
     }
     for (const a of others) verifyAnnouncement(session.params, a, this.#deps.tls.caPem);
     const round1 = others.map((a) => decodeDkgRound1(a.round1));
@@ -121,7 +130,13 @@ export class DkgCoordinatorFacing {
     const received = await Promise.all(
       req.packages
         .filter((p) => p.toSignerId === id)
-        .map((p) => openDkgPackage(session.key.privateKey, p.sealed, { sessionId, from: p.fromSignerId, to: id })),
+        .map((p) =>
+          openDkgPackage(session.key.privateKey, p.sealed, {
+            sessionId,
+            from: p.fromSignerId,
+            to: id,
+          }),
+        ),
     );
     const othersRound1 = [...session.round1]
       .filter(([signer]) => signer !== id)
@@ -141,7 +156,9 @@ export class DkgCoordinatorFacing {
       return {
         kid,
         groupPublicKey: Buffer.from(group.groupKey),
-        verifyingShares: [...group.verifyingShares].sort(([a], [b]) => a - b).map(([signerId, key]) => ({ signerId, verifyingShare: Buffer.from(key) })),
+        verifyingShares: [...group.verifyingShares]
+          .sort(([a], [b]) => a - b)
+          .map(([signerId, key]) => ({ signerId, verifyingShare: Buffer.from(key) })),
       };
     } finally {
       for (const pkg of received) pkg.signingShare.fill(0);
@@ -169,8 +186,15 @@ export class DkgCoordinatorFacing {
 
   #current(params: DkgParams | undefined): Session {
     const session = this.#session;
-    if (!session || !params || !Buffer.from(params.sessionId).equals(Buffer.from(session.params.sessionId))) {
-      throw new ForbiddenError('dkg_session_unknown', 'no DKG run with this session id is in progress here');
+    if (
+      !session ||
+      !params ||
+      !Buffer.from(params.sessionId).equals(Buffer.from(session.params.sessionId))
+    ) {
+      throw new ForbiddenError(
+        'dkg_session_unknown',
+        'no DKG run with this session id is in progress here',
+      );
     }
     return session;
   }

@@ -9,7 +9,9 @@ const USAGE = 'usage: frostmint-signer --config <signer.json>';
 async function main(argv: string[]): Promise<void> {
   const at = argv.indexOf('--config');
   if (argv.includes('--help') || at < 0 || !argv[at + 1]) {
-    console.log(`${USAGE}\n\nRuns one FROST signer daemon (gRPC over mTLS). See docs/operators.md.`);
+    console.log(
+      `${USAGE}\n\nRuns one FROST signer daemon (gRPC over mTLS). See docs/operators.md.`,
+    );
     process.exit(argv.includes('--help') ? 0 : 2);
   }
   const config = await loadSignerConfig(argv[at + 1]!);

@@ -21,7 +21,10 @@ export class NonceStore {
   readonly #ttlMs: number;
   readonly #timer: NodeJS.Timeout;
 
-  constructor(ttlMs: number, private readonly now: () => number = Date.now) {
+  constructor(
+    ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.#ttlMs = ttlMs;
     this.#timer = setInterval(() => this.sweep(), Math.min(ttlMs, 5_000));
     this.#timer.unref();

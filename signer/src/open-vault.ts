@@ -1,7 +1,7 @@
 import { InvalidRequestError } from '@frostmint/core';
 import type { Logger } from 'pino';
 import type { SignerConfig } from './config.ts';
-import { DevShareVault, type ShareVault } from './vault/index.ts';
+import { DevShareVault, openPkcs11Vault, type ShareVault } from './vault/index.ts';
 
 /**
  * Opens the share vault a signer configuration names. Secrets (passphrase, PIN) come from
@@ -13,9 +13,16 @@ export function openVault(config: SignerConfig, log: Logger): ShareVault {
     case 'dev': {
       const passphrase = process.env[vault.passphraseEnv];
       if (!passphrase) {
-        throw new InvalidRequestError('vault_config', `dev vault needs the passphrase in $${vault.passphraseEnv}`);
+        throw new InvalidRequestError(
+          'vault_config',
+          `dev vault needs the passphrase in $${vault.passphraseEnv}`,
+        );
       }
       return new DevShareVault({ dir: config.stateDir, passphrase, warn: (m) => log.warn(m) });
     }
+    case 'pkcs11':
+      return openPkcs11Vault(vault, config.stateDir, (event) =>
+        log.warn(event, 'waiting for a touch on the PKCS#11 token'),
+      );
   }
 }

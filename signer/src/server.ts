@@ -1,6 +1,6 @@
 import { mtlsServerCredentials } from '@frostmint/core';
-import { Server, type ServerInterceptor } from '@grpc/grpc-js';
 import { SignerServiceService } from '@frostmint/proto';
+import { Server, type ServerInterceptor } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SignerConfig } from './config.ts';
 import { SignerDaemon } from './daemon.ts';
@@ -37,9 +37,14 @@ export async function startSigner(options: {
     'grpc.max_receive_message_length': 256 * 1024,
     interceptors: options.interceptors ?? [],
   });
-  server.addService(SignerServiceService, signerService(daemon, { coordinatorName: config.coordinatorName, log }));
+  server.addService(
+    SignerServiceService,
+    signerService(daemon, { coordinatorName: config.coordinatorName, log }),
+  );
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(config.listen, mtlsServerCredentials(config.tls), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(config.listen, mtlsServerCredentials(config.tls), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   log.info({ id: config.id, port }, 'signer listening (mTLS)');
   return {

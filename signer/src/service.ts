@@ -1,6 +1,6 @@
-import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { toServiceError, UnauthenticatedError } from '@frostmint/core';
 import type { SignerServiceServer } from '@frostmint/proto';
+import type { ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SignerDaemon } from './daemon.ts';
 
@@ -34,7 +34,10 @@ export function signerService(
           if (wire.metadata?.get('frostmint-code')[0] === 'internal') {
             options.log.error({ err, rpc: name }, 'signer RPC failed');
           } else {
-            options.log.warn({ rpc: name, code: wire.metadata?.get('frostmint-code')[0], reason: wire.details }, 'signer refused');
+            options.log.warn(
+              { rpc: name, code: wire.metadata?.get('frostmint-code')[0], reason: wire.details },
+              'signer refused',
+            );
           }
           callback(wire);
         },
@@ -54,6 +57,9 @@ function checkPeer(call: ServerUnaryCall<unknown, unknown>, coordinatorName: str
   const cert = call.getAuthContext().sslPeerCertificate;
   const names = (cert?.subjectaltname ?? '').split(', ');
   if (!names.includes(`DNS:${coordinatorName}`)) {
-    throw new UnauthenticatedError('peer_not_coordinator', `client certificate does not name ${coordinatorName}`);
+    throw new UnauthenticatedError(
+      'peer_not_coordinator',
+      `client certificate does not name ${coordinatorName}`,
+    );
   }
 }

@@ -40,7 +40,10 @@ export interface SignContext {
  */
 export function checkSignRequest(req: SignRequest, ctx: SignContext): CheckedSignRequest {
   if (req.message.length === 0 || req.message.length > MAX_MESSAGE_BYTES) {
-    throw new InvalidRequestError('message_invalid', `message must be 1..${MAX_MESSAGE_BYTES} bytes`);
+    throw new InvalidRequestError(
+      'message_invalid',
+      `message must be 1..${MAX_MESSAGE_BYTES} bytes`,
+    );
   }
   const { header, claims } = parseSigningInput(req.message);
   checkTokenForSigning(header, claims, {
@@ -54,11 +57,15 @@ export function checkSignRequest(req: SignRequest, ctx: SignContext): CheckedSig
   const ids = commitments.map((c) => c.id).sort((a, b) => a - b);
   const named = [...claims.frostmint.signers].sort((a, b) => a - b);
   if (ids.join(',') !== named.join(',')) {
-    throw new ForbiddenError('signers_mismatch', `token names signers [${named}] but the signing set is [${ids}]`);
+    throw new ForbiddenError(
+      'signers_mismatch',
+      `token names signers [${named}] but the signing set is [${ids}]`,
+    );
   }
   checkEvidence(req.evidence, claims, ctx.config);
   const own = commitments.find((c) => c.id === ctx.config.id);
-  if (!own) throw new ForbiddenError('commitment_missing', `commitment list omits signer ${ctx.config.id}`);
+  if (!own)
+    throw new ForbiddenError('commitment_missing', `commitment list omits signer ${ctx.config.id}`);
   return { message: req.message, header, claims, commitments, own };
 }
 
@@ -72,7 +79,10 @@ function checkCommitments(req: SignRequest, ctx: SignContext): SigningCommitment
   const seen = new Set<number>();
   return req.commitments.map((c) => {
     if (!ctx.participants.includes(c.signerId) || seen.has(c.signerId)) {
-      throw new InvalidRequestError('commitments_invalid', `unknown or duplicate signer id ${c.signerId}`);
+      throw new InvalidRequestError(
+        'commitments_invalid',
+        `unknown or duplicate signer id ${c.signerId}`,
+      );
     }
     if (c.hiding.length !== 32 || c.binding.length !== 32) {
       throw new InvalidRequestError('commitments_invalid', 'commitments are 32-byte points');
@@ -82,16 +92,26 @@ function checkCommitments(req: SignRequest, ctx: SignContext): SigningCommitment
   });
 }
 
-function checkEvidence(evidence: Evidence | undefined, claims: TokenClaims, config: SignerConfig): void {
+function checkEvidence(
+  evidence: Evidence | undefined,
+  claims: TokenClaims,
+  config: SignerConfig,
+): void {
   const kind = evidence?.kind;
   if (kind?.$case === 'dev') {
     if (!config.allowDevRequester) {
       throw new ForbiddenError('evidence_rejected', 'this signer does not accept dev requesters');
     }
     if (kind.value.subject !== claims.sub) {
-      throw new ForbiddenError('evidence_rejected', 'dev evidence subject does not match the token subject');
+      throw new ForbiddenError(
+        'evidence_rejected',
+        'dev evidence subject does not match the token subject',
+      );
     }
     return;
   }
-  throw new ForbiddenError('evidence_missing', 'the request carries no requester evidence this signer accepts');
+  throw new ForbiddenError(
+    'evidence_missing',
+    'the request carries no requester evidence this signer accepts',
+  );
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { NonceStore } from '../src/nonce-store.ts';
 
-const commitment = (b: number) => ({ id: 1, hiding: new Uint8Array(32).fill(b), binding: new Uint8Array(32).fill(b + 1) });
+const commitment = (b: number) => ({
+  id: 1,
+  hiding: new Uint8Array(32).fill(b),
+  binding: new Uint8Array(32).fill(b + 1),
+});
 const nonces = () => ({ hiding: new Uint8Array(32).fill(7), binding: new Uint8Array(32).fill(9) });
 
 describe('NonceStore', () => {

@@ -20,7 +20,11 @@ function mintSender(url: string, bearer: string) {
   };
 }
 
-async function sweep(name: string, send: () => Promise<boolean>, out: Record<string, number>): Promise<LoadResult[]> {
+async function sweep(
+  name: string,
+  send: () => Promise<boolean>,
+  out: Record<string, number>,
+): Promise<LoadResult[]> {
   await runLoad(send, { concurrency: 4, total: 40 }); // warm-up
   const results: LoadResult[] = [];
   for (const c of CONCURRENCY) {
@@ -38,13 +42,23 @@ async function sweep(name: string, send: () => Promise<boolean>, out: Record<str
 export async function benchMint(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   const stack = await startTestStack();
-  const mintRuns = await sweep('mint', mintSender(stack.coordinatorUrl, stack.layout.bearer), out).finally(() => stack.dispose());
+  const mintRuns = await sweep(
+    'mint',
+    mintSender(stack.coordinatorUrl, stack.layout.bearer),
+    out,
+  ).finally(() => stack.dispose());
 
-  const server = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('./single-key-server.ts', import.meta.url))], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = spawn(
+    process.execPath,
+    ['--import', tsx, fileURLToPath(new URL('./single-key-server.ts', import.meta.url))],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
-    const first = await new Promise<string>((resolve) => server.stdout!.once('data', (d: Buffer) => resolve(d.toString())));
+    const first = await new Promise<string>((resolve) =>
+      server.stdout!.once('data', (d: Buffer) => resolve(d.toString())),
+    );
     const { url, bearer } = JSON.parse(first) as { url: string; bearer: string };
     const singleRuns = await sweep('single_key', mintSender(url, bearer), out);
     const at16 = (runs: LoadResult[]) => runs[runs.length - 1]!;

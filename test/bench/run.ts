@@ -8,7 +8,9 @@ for (const [module, fn] of [
   ['./sdk-bench.ts', 'benchSdk'],
   ['./policy-bench.ts', 'benchPolicy'],
 ] as const) {
-  const mod = (await import(module).catch(() => undefined)) as Record<string, () => Promise<Record<string, number>>> | undefined;
+  const mod = (await import(module).catch(() => undefined)) as
+    | Record<string, () => Promise<Record<string, number>>>
+    | undefined;
   if (mod?.[fn]) suites.push([fn, mod[fn]]);
 }
 

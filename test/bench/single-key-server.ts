@@ -2,7 +2,13 @@
 // token is signed by one in-process Ed25519 key instead of a FROST quorum. Prints its URL
 // and dev bearer credential as one JSON line on stdout.
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { buildCoordinatorApp, DevBearerAuthenticator, MintService, SignerPool, type TokenSigner } from '@frostmint/coordinator';
+import {
+  buildCoordinatorApp,
+  DevBearerAuthenticator,
+  MintService,
+  SignerPool,
+  type TokenSigner,
+} from '@frostmint/coordinator';
 import { groupJwk } from '@frostmint/core';
 import { pino } from 'pino';
 
@@ -18,7 +24,11 @@ const singleKey: TokenSigner = {
 const log = pino({ level: 'warn' });
 const bearer = randomBytes(32).toString('base64url');
 const issuer = 'http://127.0.0.1';
-const pool = new SignerPool([], { ca: '', cert: '', key: '' }, { deadlineMs: 1000, healthIntervalMs: 60_000, log });
+const pool = new SignerPool(
+  [],
+  { ca: '', cert: '', key: '' },
+  { deadlineMs: 1000, healthIntervalMs: 60_000, log },
+);
 const app = buildCoordinatorApp({
   issuer,
   log,
@@ -27,7 +37,13 @@ const app = buildCoordinatorApp({
   group: {
     jwk,
     threshold: 1,
-    mints: new MintService({ issuer, kid: jwk.kid, defaultTtlSeconds: 900, maxTtlSeconds: 900, driver: singleKey }),
+    mints: new MintService({
+      issuer,
+      kid: jwk.kid,
+      defaultTtlSeconds: 900,
+      maxTtlSeconds: 900,
+      driver: singleKey,
+    }),
   },
 });
 const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -18,7 +18,9 @@ describe('a signer returning corrupted signature shares', () => {
     for (let i = 0; i < 20 && !reported; i++) {
       const answer = await mint(stack, { scope: ['deploy:canary'], audience: 'deploy-api' });
       expect(answer.status).toBe(200);
-      const signers = JSON.parse(Buffer.from(answer.body.token!.split('.')[1]!, 'base64url').toString()).frostmint.signers;
+      const signers = JSON.parse(
+        Buffer.from(answer.body.token!.split('.')[1]!, 'base64url').toString(),
+      ).frostmint.signers;
       expect(signers).not.toContain(3);
       const ready = (await (await fetch(`${stack.coordinatorUrl}/readyz`)).json()) as {
         signers: { id: number; faultReason?: string }[];

@@ -53,7 +53,9 @@ describe('threshold minting through real processes (coordinator + 3 signers, gRP
   });
 
   it('serves discovery and health documents', async () => {
-    const discovery = (await (await fetch(`${stack.coordinatorUrl}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    const discovery = (await (
+      await fetch(`${stack.coordinatorUrl}/.well-known/openid-configuration`)
+    ).json()) as Record<string, string>;
     expect(discovery.issuer).toBe(stack.coordinatorUrl);
     expect(discovery.jwks_uri).toBe(`${stack.coordinatorUrl}/.well-known/jwks.json`);
     expect((await fetch(`${stack.coordinatorUrl}/healthz`)).status).toBe(200);
@@ -80,7 +82,10 @@ describe('threshold minting through real processes (coordinator + 3 signers, gRP
     await stack.signers.get(1)!.kill();
     const withTwo = await mint(stack, DEMO);
     expect(withTwo.status).toBe(200);
-    expect(JSON.parse(Buffer.from(withTwo.body.token!.split('.')[1]!, 'base64url').toString()).frostmint.signers).toEqual([2, 3]);
+    expect(
+      JSON.parse(Buffer.from(withTwo.body.token!.split('.')[1]!, 'base64url').toString()).frostmint
+        .signers,
+    ).toEqual([2, 3]);
 
     await stack.signers.get(2)!.kill();
     const withOne = await mint(stack, DEMO);

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { type FrostmintError, readGroupConfig, signingInput, type TokenClaims } from '@frostmint/core';
+import {
+  type FrostmintError,
+  readGroupConfig,
+  signingInput,
+  type TokenClaims,
+} from '@frostmint/core';
 import type { CommitResponse, SignRequest, SignResponse } from '@frostmint/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rogueClient, startTestStack } from '../harness.ts';
@@ -35,14 +40,24 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
   };
 
   /** Runs round one on signers 1 and 2, then asks `target` to sign `message`. */
-  async function askToSign(target: number, message: string, requestOver: Partial<SignRequest> = {}) {
+  async function askToSign(
+    target: number,
+    message: string,
+    requestOver: Partial<SignRequest> = {},
+  ) {
     const clients = [rogueClient(stack, 1), rogueClient(stack, 2)];
     try {
-      const commits = await Promise.all(clients.map((c) => c.call<object, CommitResponse>('commit', { requestId: 'rogue' })));
+      const commits = await Promise.all(
+        clients.map((c) => c.call<object, CommitResponse>('commit', { requestId: 'rogue' })),
+      );
       const request: SignRequest = {
         requestId: 'rogue',
         message: Buffer.from(message, 'latin1'),
-        commitments: commits.map((c) => ({ signerId: c.signerId, hiding: c.hiding, binding: c.binding })),
+        commitments: commits.map((c) => ({
+          signerId: c.signerId,
+          hiding: c.hiding,
+          binding: c.binding,
+        })),
         evidence: { kind: { $case: 'dev', value: { subject: 'dev@localhost' } } },
         ...requestOver,
       };
@@ -66,13 +81,41 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
   });
 
   const refusals: [string, () => string, string][] = [
-    ['a TTL above the cap', () => signingInput(header(), claims({ exp: Math.floor(Date.now() / 1000) + 3600 })), 'token_ttl_exceeded'],
-    ['another alg', () => `${b64({ alg: 'HS256', typ: 'at+jwt', kid })}.${b64(claims())}`, 'token_malformed'],
-    ['another kid', () => signingInput({ ...header(), kid: 'someone-else' }, claims()), 'token_kid_mismatch'],
-    ['another issuer', () => signingInput(header(), claims({ iss: 'https://evil.example' })), 'token_issuer_mismatch'],
-    ['an iat far from the signer clock', () => signingInput(header(), claims({ iat: 1_000, nbf: 1_000, exp: 1_900 })), 'token_iat_skew'],
-    ['a header with extra members', () => `${b64({ ...header(), jku: 'https://evil.example' })}.${b64(claims())}`, 'token_malformed'],
-    ['a token naming other signers', () => signingInput(header(), claims({ frostmint: { signers: [1, 3] } })), 'signers_mismatch'],
+    [
+      'a TTL above the cap',
+      () => signingInput(header(), claims({ exp: Math.floor(Date.now() / 1000) + 3600 })),
+      'token_ttl_exceeded',
+    ],
+    [
+      'another alg',
+      () => `${b64({ alg: 'HS256', typ: 'at+jwt', kid })}.${b64(claims())}`,
+      'token_malformed',
+    ],
+    [
+      'another kid',
+      () => signingInput({ ...header(), kid: 'someone-else' }, claims()),
+      'token_kid_mismatch',
+    ],
+    [
+      'another issuer',
+      () => signingInput(header(), claims({ iss: 'https://evil.example' })),
+      'token_issuer_mismatch',
+    ],
+    [
+      'an iat far from the signer clock',
+      () => signingInput(header(), claims({ iat: 1_000, nbf: 1_000, exp: 1_900 })),
+      'token_iat_skew',
+    ],
+    [
+      'a header with extra members',
+      () => `${b64({ ...header(), jku: 'https://evil.example' })}.${b64(claims())}`,
+      'token_malformed',
+    ],
+    [
+      'a token naming other signers',
+      () => signingInput(header(), claims({ frostmint: { signers: [1, 3] } })),
+      'signers_mismatch',
+    ],
   ];
 
   for (const [what, message, code] of refusals) {
@@ -89,9 +132,11 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
     expect(first).toMatchObject({ err: { code: 'evidence_missing' } });
   });
 
-  it('refuses a client whose certificate is not the coordinator\'s', async () => {
+  it("refuses a client whose certificate is not the coordinator's", async () => {
     const impostor = rogueClient(stack, 1, stack.layout.pki.signers[1]!);
-    await expect(impostor.call('commit', { requestId: 'x' })).rejects.toMatchObject({ code: 'peer_not_coordinator' });
+    await expect(impostor.call('commit', { requestId: 'x' })).rejects.toMatchObject({
+      code: 'peer_not_coordinator',
+    });
     impostor.close();
   });
 });

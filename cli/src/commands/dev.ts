@@ -20,15 +20,25 @@ export function devCommand(): Command {
       'Run the local stack: 3 signers + coordinator on loopback (dev CA, dev share vault), DKG on first start, then mint a demo token and verify it with the SDK. Local demo only.',
     )
     .option('--state-dir <dir>', 'where keys, certificates and configs live', '.frostmint/dev')
-    .addOption(new Option('--port <port>', 'coordinator port; signers use the next three').argParser(Number).default(8780))
-    .option('--once', 'mint and verify once, print a JSON summary as the last stdout line, stop and exit', false)
-    .option('--verbose', 'show the daemons\' logs', false)
+    .addOption(
+      new Option('--port <port>', 'coordinator port; signers use the next three')
+        .argParser(Number)
+        .default(8780),
+    )
+    .option(
+      '--once',
+      'mint and verify once, print a JSON summary as the last stdout line, stop and exit',
+      false,
+    )
+    .option('--verbose', "show the daemons' logs", false)
     .action(async (opts: { stateDir: string; port: number; once: boolean; verbose: boolean }) => {
       const log = pino({ level: opts.verbose ? 'info' : 'warn' }, pino.destination(2));
       const out = (line = '') => process.stdout.write(`${line}\n`);
       const stack = await startDevStack({ stateDir: opts.stateDir, port: opts.port, log });
       try {
-        out(`frostmint dev: coordinator ${stack.coordinatorUrl}, signers ${[...stack.signers.keys()].join(', ')} (mTLS)`);
+        out(
+          `frostmint dev: coordinator ${stack.coordinatorUrl}, signers ${[...stack.signers.keys()].join(', ')} (mTLS)`,
+        );
         out(stack.ranDkg ? 'DKG: ran (new 2-of-3 group key)' : 'DKG: existing group key reused');
         const summary = await mintAndVerify(stack);
         out('\ntoken:');
@@ -36,13 +46,23 @@ export function devCommand(): Command {
         out('\nverified claims:');
         out(JSON.stringify(summary.claims, null, 2));
         if (opts.once) {
-          out(JSON.stringify({ token: summary.token, jwks: summary.jwks, issuer: stack.coordinatorUrl }));
+          out(
+            JSON.stringify({
+              token: summary.token,
+              jwks: summary.jwks,
+              issuer: stack.coordinatorUrl,
+            }),
+          );
           return;
         }
-        out('\nrunning. This run\'s dev bearer credential (demo only; a new one every run):');
+        out("\nrunning. This run's dev bearer credential (demo only; a new one every run):");
         out(`  export FROSTMINT_DEV_BEARER=${stack.layout.bearer}`);
-        out(`  curl -s -X POST ${stack.coordinatorUrl}/v1/mint -H "authorization: Bearer $FROSTMINT_DEV_BEARER" \\`);
-        out(`    -H 'content-type: application/json' -d '{"scope":["deploy:canary"],"audience":"deploy-api"}'`);
+        out(
+          `  curl -s -X POST ${stack.coordinatorUrl}/v1/mint -H "authorization: Bearer $FROSTMINT_DEV_BEARER" \\`,
+        );
+        out(
+          `    -H 'content-type: application/json' -d '{"scope":["deploy:canary"],"audience":"deploy-api"}'`,
+        );
         out('press Ctrl-C to stop');
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);

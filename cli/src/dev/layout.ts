@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { type DevPki, ensureDevPki, signerTlsName, writeFileAtomic } from '@frostmint/core';
 import type { CoordinatorConfig } from '@frostmint/coordinator';
+import { type DevPki, ensureDevPki, signerTlsName, writeFileAtomic } from '@frostmint/core';
 import type { SignerConfig } from '@frostmint/signer';
 
 export const SIGNER_COUNT = 3;
@@ -34,7 +34,10 @@ export interface DevLayout {
  * const layout = await prepareDevLayout('.frostmint/dev');
  * ```
  */
-export async function prepareDevLayout(stateDirArg: string, options: { port?: number } = {}): Promise<DevLayout> {
+export async function prepareDevLayout(
+  stateDirArg: string,
+  options: { port?: number } = {},
+): Promise<DevLayout> {
   const stateDir = resolve(stateDirArg);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const pki = await ensureDevPki(join(stateDir, 'pki'), SIGNER_COUNT);
@@ -72,7 +75,8 @@ export async function prepareDevLayout(stateDirArg: string, options: { port?: nu
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   await writeFileAtomic(coordinatorConfigPath, JSON.stringify(coordinator, null, 2));
-  for (const [i, s] of signers.entries()) await writeFileAtomic(signerConfigPaths[i]!, JSON.stringify(s, null, 2));
+  for (const [i, s] of signers.entries())
+    await writeFileAtomic(signerConfigPaths[i]!, JSON.stringify(s, null, 2));
   return {
     stateDir,
     pki,
@@ -92,7 +96,8 @@ async function devPassphrase(stateDir: string): Promise<string> {
     return passphrase;
   } catch {
     const passphrase = randomBytes(24).toString('base64url');
-    const note = 'DEV ONLY: the passphrase of the dev share vaults. Production signers use the pkcs11 vault.';
+    const note =
+      'DEV ONLY: the passphrase of the dev share vaults. Production signers use the pkcs11 vault.';
     await writeFileAtomic(path, JSON.stringify({ note, passphrase }, null, 2), 0o600);
     return passphrase;
   }

@@ -6,7 +6,9 @@ const require = createRequire(import.meta.url);
 const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 
 /** Entry points of the daemons (TypeScript, run through tsx). */
-export const SIGNER_ENTRY = fileURLToPath(import.meta.resolve('@frostmint/signer').replace(/index\.ts$/, 'main.ts'));
+export const SIGNER_ENTRY = fileURLToPath(
+  import.meta.resolve('@frostmint/signer').replace(/index\.ts$/, 'main.ts'),
+);
 export const COORDINATOR_ENTRY = fileURLToPath(
   import.meta.resolve('@frostmint/coordinator').replace(/index\.ts$/, 'main.ts'),
 );
@@ -59,20 +61,34 @@ export function spawnDaemon(
     await exited;
     clearTimeout(timer);
   };
-  return { name, child, output: () => lines.join('\n'), stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+  return {
+    name,
+    child,
+    output: () => lines.join('\n'),
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+  };
 }
 
 /**
  * Polls `probe` until it resolves true, or fails with the daemon's recent output.
  */
-export async function waitUntil(daemon: DaemonProcess, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function waitUntil(
+  daemon: DaemonProcess,
+  probe: () => Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (daemon.child.exitCode !== null) {
-      throw new Error(`${daemon.name} exited with code ${daemon.child.exitCode}:\n${daemon.output()}`);
+      throw new Error(
+        `${daemon.name} exited with code ${daemon.child.exitCode}:\n${daemon.output()}`,
+      );
     }
     if (await probe().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${daemon.name} did not become ready within ${timeoutMs} ms:\n${daemon.output()}`);
+  throw new Error(
+    `${daemon.name} did not become ready within ${timeoutMs} ms:\n${daemon.output()}`,
+  );
 }

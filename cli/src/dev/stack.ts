@@ -1,8 +1,20 @@
-import { readGroupConfig, writeGroupConfig } from '@frostmint/core';
 import { runDkg, SignerPool } from '@frostmint/coordinator';
+import { readGroupConfig, writeGroupConfig } from '@frostmint/core';
 import type { Logger } from 'pino';
-import { DEV_BEARER_ENV, DEV_PASSPHRASE_ENV, type DevLayout, prepareDevLayout, THRESHOLD } from './layout.ts';
-import { COORDINATOR_ENTRY, type DaemonProcess, SIGNER_ENTRY, spawnDaemon, waitUntil } from './processes.ts';
+import {
+  DEV_BEARER_ENV,
+  DEV_PASSPHRASE_ENV,
+  type DevLayout,
+  prepareDevLayout,
+  THRESHOLD,
+} from './layout.ts';
+import {
+  COORDINATOR_ENTRY,
+  type DaemonProcess,
+  SIGNER_ENTRY,
+  spawnDaemon,
+  waitUntil,
+} from './processes.ts';
 
 export interface DevStackOptions {
   readonly stateDir: string;
@@ -38,7 +50,10 @@ export interface DevStack {
  * ```
  */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
-  const layout = await prepareDevLayout(options.stateDir, options.port ? { port: options.port } : {});
+  const layout = await prepareDevLayout(
+    options.stateDir,
+    options.port ? { port: options.port } : {},
+  );
   const env = { [DEV_PASSPHRASE_ENV]: layout.passphrase, [DEV_BEARER_ENV]: layout.bearer };
   const pool = new SignerPool(layout.coordinator.signers, layout.coordinator.tls, {
     deadlineMs: 2_000,

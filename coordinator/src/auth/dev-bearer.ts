@@ -22,7 +22,10 @@ export class DevBearerAuthenticator implements RequesterAuthenticator {
 
   constructor(credential: string) {
     if (credential.length < 32) {
-      throw new UnauthenticatedError('dev_bearer_weak', 'the dev bearer credential must be at least 32 characters');
+      throw new UnauthenticatedError(
+        'dev_bearer_weak',
+        'the dev bearer credential must be at least 32 characters',
+      );
     }
     this.#digest = createHash('sha256').update(credential).digest();
   }

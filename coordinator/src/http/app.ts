@@ -2,7 +2,7 @@ import { type GroupJwk, InvalidRequestError, UnavailableError } from '@frostmint
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RequesterAuthenticator } from '../auth/types.ts';
-import { type MintService, MintRequestSchema } from '../mint.ts';
+import { MintRequestSchema, type MintService } from '../mint.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import { replyWithError } from './errors.ts';
 
@@ -27,16 +27,24 @@ export interface CoordinatorAppOptions {
  */
 export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInstance {
   const { issuer, pool, authenticator, group } = options;
-  const app = Fastify({ loggerInstance: options.log as FastifyBaseLogger, bodyLimit: 16 * 1024, disableRequestLogging: false });
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    bodyLimit: 16 * 1024,
+    disableRequestLogging: false,
+  });
   app.setErrorHandler(replyWithError);
 
   app.post('/v1/mint', async (request) => {
-    if (!group) throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
+    if (!group)
+      throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
     const requester = await authenticator.authenticate(request);
     const body = MintRequestSchema.safeParse(request.body);
     if (!body.success) {
       const issue = body.error.issues[0];
-      throw new InvalidRequestError('invalid_request', `${issue?.path.join('.') || 'body'}: ${issue?.message}`);
+      throw new InvalidRequestError(
+        'invalid_request',
+        `${issue?.path.join('.') || 'body'}: ${issue?.message}`,
+      );
     }
     return group.mints.mint(requester, body.data);
   });

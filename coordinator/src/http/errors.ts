@@ -6,7 +6,11 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
  * Typed errors keep their code; malformed JSON is `invalid_request`; anything unexpected is
  * logged with its stack and answered `500 internal` with no detail.
  */
-export function replyWithError(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+export function replyWithError(
+  err: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   if (err instanceof FrostmintError) {
     request.log.info({ code: err.code, status: err.status }, 'request refused');
     void reply.status(err.status).send(err.toJSON());
@@ -18,5 +22,7 @@ export function replyWithError(err: FastifyError | Error, request: FastifyReques
     return;
   }
   request.log.error({ err }, 'unexpected error');
-  void reply.status(500).send({ error: 'internal', message: 'internal error; see the coordinator log' });
+  void reply
+    .status(500)
+    .send({ error: 'internal', message: 'internal error; see the coordinator log' });
 }

@@ -54,11 +54,20 @@ export class RoundDriver implements TokenSigner {
       const commitments = await this.#roundOne(requestId, excluded);
       const signers = commitments.map((c) => c.id).sort((a, b) => a - b);
       const message = attempt.messageFor(signers);
-      const shares = await this.#roundTwo(requestId, message, commitments, attempt.evidence, excluded);
+      const shares = await this.#roundTwo(
+        requestId,
+        message,
+        commitments,
+        attempt.evidence,
+        excluded,
+      );
       if (!shares) continue;
       const signature = this.group.aggregate(commitments, message, shares);
       if (!this.group.verify(message, signature)) {
-        throw new FrostmintError('aggregate_invalid', 'aggregated signature does not verify under the group key');
+        throw new FrostmintError(
+          'aggregate_invalid',
+          'aggregated signature does not verify under the group key',
+        );
       }
       return { message, signature, signers };
     }
@@ -74,14 +83,17 @@ export class RoundDriver implements TokenSigner {
       for (const id of candidates) {
         this.pool.call(id, 'commit', { requestId }).then(
           (res) => {
-            if (chosen.length < threshold) chosen.push({ id, hiding: res.hiding, binding: res.binding });
+            if (chosen.length < threshold)
+              chosen.push({ id, hiding: res.hiding, binding: res.binding });
             if (chosen.length === threshold) resolve();
-            if (--pending === 0 && chosen.length < threshold) reject(quorumUnavailable(chosen.length, threshold));
+            if (--pending === 0 && chosen.length < threshold)
+              reject(quorumUnavailable(chosen.length, threshold));
           },
           (err: unknown) => {
             this.#noteFailure(id, 'commit', err);
             excluded.add(id);
-            if (--pending === 0 && chosen.length < threshold) reject(quorumUnavailable(chosen.length, threshold));
+            if (--pending === 0 && chosen.length < threshold)
+              reject(quorumUnavailable(chosen.length, threshold));
           },
         );
       }
@@ -97,10 +109,19 @@ export class RoundDriver implements TokenSigner {
     evidence: Evidence,
     excluded: Set<number>,
   ): Promise<Map<number, Uint8Array> | undefined> {
-    const wire = commitments.map((c) => ({ signerId: c.id, hiding: Buffer.from(c.hiding), binding: Buffer.from(c.binding) }));
+    const wire = commitments.map((c) => ({
+      signerId: c.id,
+      hiding: Buffer.from(c.hiding),
+      binding: Buffer.from(c.binding),
+    }));
     const results = await Promise.allSettled(
       commitments.map((c) =>
-        this.pool.call(c.id, 'sign', { requestId, message: Buffer.from(message), commitments: wire, evidence }),
+        this.pool.call(c.id, 'sign', {
+          requestId,
+          message: Buffer.from(message),
+          commitments: wire,
+          evidence,
+        }),
       ),
     );
     const shares = new Map<number, Uint8Array>();
@@ -139,5 +160,8 @@ function quorumUnavailable(have: number, need: number): UnavailableError {
 
 /** Transport failures and a signer that lost its nonce (restart) are worth another attempt. */
 function retryable(err: unknown): boolean {
-  return err instanceof UnavailableError || (err instanceof FrostmintError && err.code === 'nonce_unavailable');
+  return (
+    err instanceof UnavailableError ||
+    (err instanceof FrostmintError && err.code === 'nonce_unavailable')
+  );
 }

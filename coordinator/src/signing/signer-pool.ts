@@ -1,5 +1,9 @@
-import { type FrostmintError, fromServiceError, type MtlsFiles, mtlsChannelCredentials } from '@frostmint/core';
-import { type CallOptions, Metadata, type ServiceError } from '@grpc/grpc-js';
+import {
+  type FrostmintError,
+  fromServiceError,
+  type MtlsFiles,
+  mtlsChannelCredentials,
+} from '@frostmint/core';
 import {
   type CommitRequest,
   type CommitResponse,
@@ -11,10 +15,11 @@ import {
   type DkgFinishResponse,
   type InfoRequest,
   type InfoResponse,
+  SignerServiceClient,
   type SignRequest,
   type SignResponse,
-  SignerServiceClient,
 } from '@frostmint/proto';
+import { type CallOptions, Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SignerEndpoint } from '../config.ts';
 
@@ -87,10 +92,14 @@ export class SignerPool {
         endpoint.id,
         {
           endpoint,
-          client: new SignerServiceClient(endpoint.address, mtlsChannelCredentials(tls, endpoint.tlsName), {
-            'grpc.ssl_target_name_override': endpoint.tlsName,
-            'grpc.default_authority': endpoint.tlsName,
-          }),
+          client: new SignerServiceClient(
+            endpoint.address,
+            mtlsChannelCredentials(tls, endpoint.tlsName),
+            {
+              'grpc.ssl_target_name_override': endpoint.tlsName,
+              'grpc.default_authority': endpoint.tlsName,
+            },
+          ),
           reachable: undefined,
           ready: false,
           detail: 'not polled yet',
@@ -161,7 +170,12 @@ export class SignerPool {
   }
 
   /** One unary RPC with the pool's deadline; failures become typed `FrostmintError`s. */
-  call<K extends RpcName>(id: number, rpc: K, req: ReqOf<K>, deadlineMs = this.#deadlineMs): Promise<ResOf<K>> {
+  call<K extends RpcName>(
+    id: number,
+    rpc: K,
+    req: ReqOf<K>,
+    deadlineMs = this.#deadlineMs,
+  ): Promise<ResOf<K>> {
     const m = this.#members.get(id);
     if (!m) return Promise.reject(new Error(`unknown signer ${id}`));
     const method = m.client[rpc].bind(m.client) as unknown as Unary<ReqOf<K>, ResOf<K>>;

@@ -1,14 +1,18 @@
-import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import type { webcrypto } from 'node:crypto';
-import { FrostError } from './errors.ts';
+import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import type { DkgRound2Package } from './dkg.ts';
+import { FrostError } from './errors.ts';
 
 /**
  * End-to-end sealing of DKG round-two packages with HPKE (RFC 9180, base mode,
  * DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM). `info` binds the DKG session and
  * the sender/recipient pair, so a relay can neither read nor redirect a package.
  */
-const suite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+const suite = new CipherSuite({
+  kem: new DhkemX25519HkdfSha256(),
+  kdf: new HkdfSha256(),
+  aead: new Aes256Gcm(),
+});
 
 /** A per-session HPKE key pair; the public half is announced (signed) to the other signers. */
 export interface DkgEnvelopeKey {
@@ -17,7 +21,11 @@ export interface DkgEnvelopeKey {
 }
 
 function info(sessionId: Uint8Array, from: number, to: number): Uint8Array {
-  return Buffer.concat([Buffer.from('frostmint/dkg-round2/v1\0'), Buffer.from(sessionId), Buffer.from([from, to])]);
+  return Buffer.concat([
+    Buffer.from('frostmint/dkg-round2/v1\0'),
+    Buffer.from(sessionId),
+    Buffer.from([from, to]),
+  ]);
 }
 
 /**
@@ -31,7 +39,10 @@ function info(sessionId: Uint8Array, from: number, to: number): Uint8Array {
  */
 export async function generateDkgEnvelopeKey(): Promise<DkgEnvelopeKey> {
   const pair = await suite.kem.generateKeyPair();
-  return { publicKey: new Uint8Array(await suite.kem.serializePublicKey(pair.publicKey)), privateKey: pair.privateKey };
+  return {
+    publicKey: new Uint8Array(await suite.kem.serializePublicKey(pair.publicKey)),
+    privateKey: pair.privateKey,
+  };
 }
 
 /** Seals `pkg` to the recipient's announced envelope key: `enc (32) ‖ ciphertext`. */
@@ -40,12 +51,19 @@ export async function sealDkgPackage(
   pkg: DkgRound2Package,
   sessionId: Uint8Array,
 ): Promise<Uint8Array> {
-  const recipient = await suite.kem.deserializePublicKey(recipientPublicKey).catch((cause: unknown) => {
-    throw new FrostError('frost_envelope_invalid', 'recipient envelope key is malformed', { cause });
-  });
+  const recipient = await suite.kem
+    .deserializePublicKey(recipientPublicKey)
+    .catch((cause: unknown) => {
+      throw new FrostError('frost_envelope_invalid', 'recipient envelope key is malformed', {
+        cause,
+      });
+    });
   const plaintext = Buffer.concat([Buffer.from([pkg.from, pkg.to]), pkg.signingShare]);
   try {
-    const { ct, enc } = await suite.seal({ recipientPublicKey: recipient, info: info(sessionId, pkg.from, pkg.to) }, plaintext);
+    const { ct, enc } = await suite.seal(
+      { recipientPublicKey: recipient, info: info(sessionId, pkg.from, pkg.to) },
+      plaintext,
+    );
     return Buffer.concat([Buffer.from(enc), Buffer.from(ct)]);
   } finally {
     plaintext.fill(0);
@@ -67,13 +85,21 @@ export async function openDkgPackage(
   expected: { sessionId: Uint8Array; from: number; to: number },
 ): Promise<DkgRound2Package> {
   const fail = (cause?: unknown) =>
-    new FrostError('frost_envelope_invalid', `sealed package ${expected.from} → ${expected.to} does not open`, { cause });
+    new FrostError(
+      'frost_envelope_invalid',
+      `sealed package ${expected.from} → ${expected.to} does not open`,
+      { cause },
+    );
   if (sealed.length !== 32 + 34 + 16) throw fail();
   let plain: Uint8Array;
   try {
     plain = new Uint8Array(
       await suite.open(
-        { recipientKey: privateKey, enc: sealed.slice(0, 32), info: info(expected.sessionId, expected.from, expected.to) },
+        {
+          recipientKey: privateKey,
+          enc: sealed.slice(0, 32),
+          info: info(expected.sessionId, expected.from, expected.to),
+        },
         sealed.slice(32),
       ),
     );

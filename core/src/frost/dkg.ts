@@ -49,8 +49,14 @@ function numericId(identifier: string): ParticipantId {
  * const { state, broadcast } = dkgPart1(1, { threshold: 2, maxSigners: 3 });
  * ```
  */
-export function dkgPart1(id: ParticipantId, params: ThresholdParams): { state: DkgState; broadcast: DkgRound1Package } {
-  const { public: pub, secret } = ed25519_FROST.DKG.round1(nobleId(id), { min: params.threshold, max: params.maxSigners });
+export function dkgPart1(
+  id: ParticipantId,
+  params: ThresholdParams,
+): { state: DkgState; broadcast: DkgRound1Package } {
+  const { public: pub, secret } = ed25519_FROST.DKG.round1(nobleId(id), {
+    min: params.threshold,
+    max: params.maxSigners,
+  });
   return {
     state: { id, params, secret },
     broadcast: { from: id, commitment: pub.commitment, proofOfKnowledge: pub.proofOfKnowledge },
@@ -91,7 +97,10 @@ export function dkgPart3(
 ): { share: KeyShare; group: GroupPublicKey } {
   checkOthers(state, others);
   if (received.length !== others.length || received.some((p) => p.to !== state.id)) {
-    throw new FrostError('frost_dkg_invalid', 'need one round-two package from every other participant, addressed here');
+    throw new FrostError(
+      'frost_dkg_invalid',
+      'need one round-two package from every other participant, addressed here',
+    );
   }
   let key: ReturnType<typeof ed25519_FROST.DKG.round3>;
   try {
@@ -101,7 +110,11 @@ export function dkgPart3(
       received.map((p) => ({ identifier: nobleId(p.from), signingShare: p.signingShare })),
     );
   } catch (cause) {
-    throw new FrostError('frost_dkg_invalid', 'a received share does not match its sender\'s commitment', { cause });
+    throw new FrostError(
+      'frost_dkg_invalid',
+      "a received share does not match its sender's commitment",
+      { cause },
+    );
   }
   return {
     share: { id: state.id, signingShare: key.secret.signingShare },
@@ -109,7 +122,9 @@ export function dkgPart3(
       threshold: state.params.threshold,
       maxSigners: state.params.maxSigners,
       groupKey: key.public.commitments[0]!,
-      verifyingShares: new Map(Object.entries(key.public.verifyingShares).map(([id, k]) => [numericId(id), k])),
+      verifyingShares: new Map(
+        Object.entries(key.public.verifyingShares).map(([id, k]) => [numericId(id), k]),
+      ),
     },
   };
 }
@@ -123,7 +138,11 @@ export function dkgAbort(state: DkgState): void {
  * Encodes a round-one package: `from (1) ‖ count (1) ‖ count × 32-byte points ‖ 64-byte proof`.
  */
 export function encodeDkgRound1(pkg: DkgRound1Package): Uint8Array {
-  return Buffer.concat([Buffer.from([pkg.from, pkg.commitment.length]), ...pkg.commitment, pkg.proofOfKnowledge]);
+  return Buffer.concat([
+    Buffer.from([pkg.from, pkg.commitment.length]),
+    ...pkg.commitment,
+    pkg.proofOfKnowledge,
+  ]);
 }
 
 /** Strictly decodes `encodeDkgRound1` output; throws `frost_dkg_invalid`. */
@@ -137,15 +156,29 @@ export function decodeDkgRound1(bytes: Uint8Array): DkgRound1Package {
 }
 
 function toNobleRound1(p: DkgRound1Package) {
-  return { identifier: nobleId(p.from), commitment: [...p.commitment], proofOfKnowledge: p.proofOfKnowledge };
+  return {
+    identifier: nobleId(p.from),
+    commitment: [...p.commitment],
+    proofOfKnowledge: p.proofOfKnowledge,
+  };
 }
 
 function checkOthers(state: DkgState, others: readonly DkgRound1Package[]): void {
   const ids = new Set(others.map((o) => o.from));
-  if (others.length !== state.params.maxSigners - 1 || ids.size !== others.length || ids.has(state.id)) {
-    throw new FrostError('frost_dkg_invalid', 'need one round-one package from every other participant');
+  if (
+    others.length !== state.params.maxSigners - 1 ||
+    ids.size !== others.length ||
+    ids.has(state.id)
+  ) {
+    throw new FrostError(
+      'frost_dkg_invalid',
+      'need one round-one package from every other participant',
+    );
   }
   if (others.some((o) => o.commitment.length !== state.params.threshold)) {
-    throw new FrostError('frost_dkg_invalid', `VSS commitments must have ${state.params.threshold} points`);
+    throw new FrostError(
+      'frost_dkg_invalid',
+      `VSS commitments must have ${state.params.threshold} points`,
+    );
   }
 }

@@ -29,14 +29,21 @@ export function loadGroup(pub: GroupPublicKey): FrostGroup {
   const noblePub = {
     signers: { min: pub.threshold, max: pub.maxSigners },
     commitments: [pub.groupKey],
-    verifyingShares: Object.fromEntries([...pub.verifyingShares].map(([id, key]) => [nobleId(id), key])),
+    verifyingShares: Object.fromEntries(
+      [...pub.verifyingShares].map(([id, key]) => [nobleId(id), key]),
+    ),
   };
   const toNoble = (commitments: readonly SigningCommitment[]): NobleCommitment[] => {
     checkCommitments(pub, commitments);
-    return commitments.map((c) => ({ identifier: nobleId(c.id), hiding: c.hiding, binding: c.binding }));
+    return commitments.map((c) => ({
+      identifier: nobleId(c.id),
+      hiding: c.hiding,
+      binding: c.binding,
+    }));
   };
   const secretOf = (share: KeyShare) => {
-    if (!pub.verifyingShares.has(share.id)) throw new FrostError('frost_unknown_id', `participant ${share.id} is not in this group`);
+    if (!pub.verifyingShares.has(share.id))
+      throw new FrostError('frost_unknown_id', `participant ${share.id} is not in this group`);
     return { identifier: nobleId(share.id), signingShare: share.signingShare };
   };
   return {
@@ -54,7 +61,13 @@ export function loadGroup(pub: GroupPublicKey): FrostGroup {
         throw new FrostError('frost_missing_self', `commitment list omits participant ${share.id}`);
       }
       try {
-        return ed25519_FROST.signShare(secretOf(share), noblePub, { hiding: nonces.hiding, binding: nonces.binding }, list, message);
+        return ed25519_FROST.signShare(
+          secretOf(share),
+          noblePub,
+          { hiding: nonces.hiding, binding: nonces.binding },
+          list,
+          message,
+        );
       } catch (cause) {
         throw new FrostError('frost_invalid_point', 'signing package rejected', { cause });
       } finally {
@@ -65,7 +78,13 @@ export function loadGroup(pub: GroupPublicKey): FrostGroup {
     verifyShare(id, signatureShare, commitments, message) {
       if (signatureShare.length !== 32) return false;
       try {
-        return ed25519_FROST.verifyShare(noblePub, toNoble(commitments), message, nobleId(id), signatureShare);
+        return ed25519_FROST.verifyShare(
+          noblePub,
+          toNoble(commitments),
+          message,
+          nobleId(id),
+          signatureShare,
+        );
       } catch {
         return false;
       }
@@ -75,7 +94,9 @@ export function loadGroup(pub: GroupPublicKey): FrostGroup {
       try {
         return ed25519_FROST.aggregate(noblePub, toNoble(commitments), message, byId);
       } catch (cause) {
-        throw new FrostError('frost_invalid_scalar', 'signature shares cannot be aggregated', { cause });
+        throw new FrostError('frost_invalid_scalar', 'signature shares cannot be aggregated', {
+          cause,
+        });
       }
     },
     verify(message, signature) {
@@ -85,33 +106,49 @@ export function loadGroup(pub: GroupPublicKey): FrostGroup {
 }
 
 function checkGroup(pub: GroupPublicKey): void {
-  if (pub.threshold < 2 || pub.threshold > pub.maxSigners || pub.verifyingShares.size !== pub.maxSigners) {
-    throw new FrostError('frost_dkg_invalid', 'group needs 2 ≤ threshold ≤ maxSigners and one verifying share each');
+  if (
+    pub.threshold < 2 ||
+    pub.threshold > pub.maxSigners ||
+    pub.verifyingShares.size !== pub.maxSigners
+  ) {
+    throw new FrostError(
+      'frost_dkg_invalid',
+      'group needs 2 ≤ threshold ≤ maxSigners and one verifying share each',
+    );
   }
   for (const key of [pub.groupKey, ...pub.verifyingShares.values()]) checkPoint(key);
 }
 
 /** RFC 9591 §3.1 / §4.1: canonical encoding, on the curve, prime order, not the identity. */
 export function checkPoint(bytes: Uint8Array): void {
-  if (bytes.length !== 32) throw new FrostError('frost_bad_length', `points are 32 bytes, got ${bytes.length}`);
+  if (bytes.length !== 32)
+    throw new FrostError('frost_bad_length', `points are 32 bytes, got ${bytes.length}`);
   let point: ReturnType<typeof ed25519.Point.fromBytes>;
   try {
     point = ed25519.Point.fromBytes(bytes, false);
   } catch (cause) {
-    throw new FrostError('frost_invalid_point', 'not a canonical Ed25519 point encoding', { cause });
+    throw new FrostError('frost_invalid_point', 'not a canonical Ed25519 point encoding', {
+      cause,
+    });
   }
   if (point.is0()) throw new FrostError('frost_identity', 'the identity element is not allowed');
-  if (!point.isTorsionFree()) throw new FrostError('frost_invalid_point', 'point is not in the prime-order subgroup');
+  if (!point.isTorsionFree())
+    throw new FrostError('frost_invalid_point', 'point is not in the prime-order subgroup');
 }
 
 function checkCommitments(pub: GroupPublicKey, commitments: readonly SigningCommitment[]): void {
   if (commitments.length < pub.threshold) {
-    throw new FrostError('frost_too_few_signers', `need ${pub.threshold} commitments, got ${commitments.length}`);
+    throw new FrostError(
+      'frost_too_few_signers',
+      `need ${pub.threshold} commitments, got ${commitments.length}`,
+    );
   }
   const seen = new Set<number>();
   for (const c of commitments) {
-    if (!pub.verifyingShares.has(c.id)) throw new FrostError('frost_unknown_id', `participant ${c.id} is not in this group`);
-    if (seen.has(c.id)) throw new FrostError('frost_duplicate_id', `participant ${c.id} appears twice`);
+    if (!pub.verifyingShares.has(c.id))
+      throw new FrostError('frost_unknown_id', `participant ${c.id} is not in this group`);
+    if (seen.has(c.id))
+      throw new FrostError('frost_duplicate_id', `participant ${c.id} appears twice`);
     seen.add(c.id);
     checkPoint(c.hiding);
     checkPoint(c.binding);

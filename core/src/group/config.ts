@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import type { GroupPublicKey } from '../frost/types.ts';
 
-const b64u32 = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{43}$/, 'expected a 32-byte base64url value');
+const b64u32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected a 32-byte base64url value');
 
 /**
  * The public group configuration every signer and coordinator holds after DKG: the group
@@ -22,7 +20,10 @@ export const GroupConfigSchema = z
   })
   .strict()
   .refine((g) => g.threshold <= g.maxSigners, 'threshold exceeds maxSigners')
-  .refine((g) => Object.keys(g.verifyingShares).length === g.maxSigners, 'one verifying share per signer');
+  .refine(
+    (g) => Object.keys(g.verifyingShares).length === g.maxSigners,
+    'one verifying share per signer',
+  );
 export type GroupConfig = z.infer<typeof GroupConfigSchema>;
 
 /**
@@ -39,13 +40,20 @@ export function groupPublicKeyOf(config: GroupConfig): GroupPublicKey {
     maxSigners: config.maxSigners,
     groupKey: Buffer.from(config.groupKey, 'base64url'),
     verifyingShares: new Map(
-      Object.entries(config.verifyingShares).map(([id, key]) => [Number(id), Buffer.from(key, 'base64url')]),
+      Object.entries(config.verifyingShares).map(([id, key]) => [
+        Number(id),
+        Buffer.from(key, 'base64url'),
+      ]),
     ),
   };
 }
 
 /** Builds the group configuration for a `GroupPublicKey` and its kid. */
-export function groupConfigOf(pub: GroupPublicKey, kid: string, createdAt = new Date()): GroupConfig {
+export function groupConfigOf(
+  pub: GroupPublicKey,
+  kid: string,
+  createdAt = new Date(),
+): GroupConfig {
   return {
     version: 1,
     kid,
@@ -53,7 +61,10 @@ export function groupConfigOf(pub: GroupPublicKey, kid: string, createdAt = new 
     threshold: pub.threshold,
     maxSigners: pub.maxSigners,
     verifyingShares: Object.fromEntries(
-      [...pub.verifyingShares].map(([id, key]) => [String(id), Buffer.from(key).toString('base64url')]),
+      [...pub.verifyingShares].map(([id, key]) => [
+        String(id),
+        Buffer.from(key).toString('base64url'),
+      ]),
     ),
     createdAt: createdAt.toISOString(),
   };

@@ -46,8 +46,16 @@ const FROM_GRPC: Partial<Record<status, number>> = {
  */
 export function fromServiceError(err: ServiceError, peer: string): FrostmintError {
   const code = err.metadata?.get(CODE_KEY)[0];
-  if (typeof code === 'string' && err.code !== status.UNAVAILABLE && err.code !== status.DEADLINE_EXCEEDED) {
-    return new FrostmintError(code, `${peer}: ${err.details}`, { status: FROM_GRPC[err.code] ?? 502 });
+  if (
+    typeof code === 'string' &&
+    err.code !== status.UNAVAILABLE &&
+    err.code !== status.DEADLINE_EXCEEDED
+  ) {
+    return new FrostmintError(code, `${peer}: ${err.details}`, {
+      status: FROM_GRPC[err.code] ?? 502,
+    });
   }
-  return new UnavailableError('signer_unavailable', `${peer}: ${err.details || status[err.code]}`, { cause: err });
+  return new UnavailableError('signer_unavailable', `${peer}: ${err.details || status[err.code]}`, {
+    cause: err,
+  });
 }

@@ -45,7 +45,10 @@ export function mtlsServerCredentials(files: MtlsFiles): ServerCredentials {
  * const client = new SignerServiceClient('127.0.0.1:7001', mtlsChannelCredentials(files, 'signer-1.frostmint.local'));
  * ```
  */
-export function mtlsChannelCredentials(files: MtlsFiles, expectedServerName: string): ChannelCredentials {
+export function mtlsChannelCredentials(
+  files: MtlsFiles,
+  expectedServerName: string,
+): ChannelCredentials {
   const watcher = provider(files);
   return experimental.createCertificateProviderChannelCredentials(watcher, watcher, {
     checkServerIdentity: (_host, cert) => {

@@ -73,15 +73,26 @@ async function createCa(): Promise<Ca> {
     signingAlgorithm: EC,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
     ],
   });
   return { cert, keys };
 }
 
-async function issueTo(files: TlsIdentityFiles, ca: Ca, name: string, usage: 'clientAuth' | 'serverAuth') {
+async function issueTo(
+  files: TlsIdentityFiles,
+  ca: Ca,
+  name: string,
+  usage: 'clientAuth' | 'serverAuth',
+) {
   const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
-  const eku = usage === 'serverAuth' ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth];
+  const eku =
+    usage === 'serverAuth'
+      ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]
+      : [x509.ExtendedKeyUsage.clientAuth];
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: `CN=${name}`,
@@ -107,7 +118,9 @@ async function issueTo(files: TlsIdentityFiles, ca: Ca, name: string, usage: 'cl
 }
 
 function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 }
 
 async function exists(path: string): Promise<boolean> {

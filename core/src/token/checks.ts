@@ -27,17 +27,30 @@ export interface TokenSigningRules {
  * checkTokenForSigning(header, claims, { kid, issuer, maxTtlSeconds: 900, clockSkewSeconds: 30, now });
  * ```
  */
-export function checkTokenForSigning(header: TokenHeader, claims: TokenClaims, rules: TokenSigningRules): void {
+export function checkTokenForSigning(
+  header: TokenHeader,
+  claims: TokenClaims,
+  rules: TokenSigningRules,
+): void {
   if (header.kid !== rules.kid) {
-    throw new ForbiddenError('token_kid_mismatch', `token names key ${header.kid}, this group's key is ${rules.kid}`);
+    throw new ForbiddenError(
+      'token_kid_mismatch',
+      `token names key ${header.kid}, this group's key is ${rules.kid}`,
+    );
   }
   if (claims.iss !== rules.issuer) {
-    throw new ForbiddenError('token_issuer_mismatch', `token issuer ${claims.iss} is not ${rules.issuer}`);
+    throw new ForbiddenError(
+      'token_issuer_mismatch',
+      `token issuer ${claims.iss} is not ${rules.issuer}`,
+    );
   }
   const cap = Math.min(rules.maxTtlSeconds, MAX_TOKEN_TTL_SECONDS);
   const ttl = claims.exp - claims.iat;
   if (ttl > cap) {
-    throw new ForbiddenError('token_ttl_exceeded', `token lifetime ${ttl} s exceeds the ${cap} s cap`);
+    throw new ForbiddenError(
+      'token_ttl_exceeded',
+      `token lifetime ${ttl} s exceeds the ${cap} s cap`,
+    );
   }
   if (ttl <= 0 || claims.nbf < claims.iat || claims.nbf >= claims.exp) {
     throw new ForbiddenError('token_time_invalid', 'token needs iat ≤ nbf < exp');

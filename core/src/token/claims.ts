@@ -25,7 +25,10 @@ export const TokenClaimsSchema = z
       .string()
       .min(1)
       .max(2048)
-      .refine((s) => s.split(' ').every((t) => scopeToken.test(t)), 'scope must be space-separated scope tokens'),
+      .refine(
+        (s) => s.split(' ').every((t) => scopeToken.test(t)),
+        'scope must be space-separated scope tokens',
+      ),
     iat: z.number().int().nonnegative(),
     nbf: z.number().int().nonnegative(),
     exp: z.number().int().positive(),

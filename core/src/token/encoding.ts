@@ -59,7 +59,8 @@ function encodeSegment(value: object): string {
 function decodeSegment(segment: string, what: string): unknown {
   if (!b64url.test(segment)) throw malformed(`${what} is not base64url`);
   const bytes = Buffer.from(segment, 'base64url');
-  if (bytes.toString('base64url') !== segment) throw malformed(`${what} is not canonical base64url`);
+  if (bytes.toString('base64url') !== segment)
+    throw malformed(`${what} is not canonical base64url`);
   try {
     const value: unknown = JSON.parse(bytes.toString('utf8'));
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {

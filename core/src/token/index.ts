@@ -1,4 +1,4 @@
+export * from './checks.ts';
 export * from './claims.ts';
 export * from './encoding.ts';
 export * from './jwk.ts';
-export * from './checks.ts';

@@ -1,3 +1,4 @@
-export * from './types.ts';
+export { DEV_VAULT_WARNING, DevShareVault, type DevVaultOptions } from './dev/dev-vault.ts';
 export * from './errors.ts';
-export { DevShareVault, DEV_VAULT_WARNING, type DevVaultOptions } from './dev/dev-vault.ts';
+export * from './pkcs11/index.ts';
+export * from './types.ts';

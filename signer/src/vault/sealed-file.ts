@@ -53,7 +53,10 @@ export function aesGcmOpen(
   decipher.setAAD(aad);
   decipher.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
   try {
-    return Buffer.concat([decipher.update(ciphertext.subarray(0, ciphertext.length - 16)), decipher.final()]);
+    return Buffer.concat([
+      decipher.update(ciphertext.subarray(0, ciphertext.length - 16)),
+      decipher.final(),
+    ]);
   } catch (cause) {
     throw new VaultError(
       'vault_unseal_failed',
@@ -83,7 +86,10 @@ export async function readSealedShare(path: string, binding: ShareBinding): Prom
     raw = await readFile(path, 'utf8');
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new VaultError('vault_share_missing', `no sealed share for signer ${binding.signerId} of group ${binding.kid}`);
+      throw new VaultError(
+        'vault_share_missing',
+        `no sealed share for signer ${binding.signerId} of group ${binding.kid}`,
+      );
     }
     throw new VaultError('vault_format', 'sealed share cannot be read', { cause });
   }

@@ -73,13 +73,28 @@ export class DevShareVault implements ShareVault {
     });
   }
 
-  async withShare<T>(binding: ShareBinding, use: (share: Uint8Array) => T | Promise<T>): Promise<T> {
+  async withShare<T>(
+    binding: ShareBinding,
+    use: (share: Uint8Array) => T | Promise<T>,
+  ): Promise<T> {
     const sealed = await readSealedShare(this.#path(binding), binding);
-    if (sealed.vault !== this.kind || sealed.kdf.alg !== 'scrypt' || typeof sealed.kdf.salt !== 'string') {
-      throw new VaultError('vault_format', `sealed share was not written by the ${this.kind} vault`);
+    if (
+      sealed.vault !== this.kind ||
+      sealed.kdf.alg !== 'scrypt' ||
+      typeof sealed.kdf.salt !== 'string'
+    ) {
+      throw new VaultError(
+        'vault_format',
+        `sealed share was not written by the ${this.kind} vault`,
+      );
     }
     const key = this.#key(b64uDecode(sealed.kdf.salt));
-    const share = aesGcmOpen(key, b64uDecode(sealed.nonce), b64uDecode(sealed.ciphertext), shareAad(binding));
+    const share = aesGcmOpen(
+      key,
+      b64uDecode(sealed.nonce),
+      b64uDecode(sealed.ciphertext),
+      shareAad(binding),
+    );
     try {
       return await use(share);
     } finally {

@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import { registerEnroll } from './commands/enroll.ts';
+import { registerTokenInit } from './commands/token-init.ts';
+import { EXIT_CODES_HELP } from './exit-codes.ts';
+import type { CliIo } from './io.ts';
+
+/**
+ * The `frostmint-guardian` command tree. Commander errors are thrown (not `process.exit`)
+ * so `run` maps them to exit codes.
+ *
+ * @example
+ * ```ts
+ * await buildProgram(io).parseAsync(['enroll', '--help'], { from: 'user' });
+ * ```
+ */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('frostmint-guardian')
+    .description(
+      'frostmint guardian tool: set up PKCS#11 tokens (YubiKey PIV, HSM, SoftHSM2) and enroll ' +
+        'guardian keys. PINs come from --pin-file, --pin-env or a hidden prompt, never the command line.',
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+  registerTokenInit(program, io);
+  registerEnroll(program, io);
+  return program;
+}

@@ -1,0 +1,38 @@
+import type { TouchWaitEvent } from '@frostmint/signer';
+import type { CliIo } from './io.ts';
+
+/** Human progress on stderr: what happens, and what the guardian must do. */
+export interface Progress {
+  /** A step ("Logging in to token …"); silent with `--json`. */
+  say(message: string): void;
+  /** The token waits for a touch; always shown, also with `--json`. */
+  touch(event: TouchWaitEvent): void;
+}
+
+const WAITING_FOR: Record<TouchWaitEvent['operation'], string> = {
+  sign: 'sign',
+  ecdh: 'unseal',
+  generate: 'create the key',
+};
+
+/**
+ * Progress reporting for one command run.
+ *
+ * @example
+ * ```ts
+ * const p = progress(io, opts.json);
+ * p.say('Creating the approval key …');
+ * ```
+ */
+export function progress(io: CliIo, json: boolean): Progress {
+  return {
+    say: (message) => {
+      if (!json) io.stderr(`${message}\n`);
+    },
+    touch: (event) => {
+      io.stderr(
+        `>>> Touch your YubiKey now (it blinks): ${event.token} waits to ${WAITING_FOR[event.operation]} with key ${event.key}.\n`,
+      );
+    },
+  };
+}

@@ -30,7 +30,6 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: 16 * 1024,
-    disableRequestLogging: false,
   });
   app.setErrorHandler(replyWithError);
 

@@ -10,15 +10,20 @@ import {
 } from '../../src/audit/index.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const leaves = (n: number) => Array.from({ length: n }, (_, i) => leafHash(Buffer.from(`entry ${i}`)));
+const leaves = (n: number) =>
+  Array.from({ length: n }, (_, i) => leafHash(Buffer.from(`entry ${i}`)));
 
 describe('RFC 9162 Merkle tree', () => {
   it('hashes the empty tree, one leaf and two leaves as the RFC defines', () => {
-    expect(hex(treeHead([]))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(hex(treeHead([]))).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
     const [a, b] = leaves(2) as [Uint8Array, Uint8Array];
     expect(hex(treeHead([a]))).toBe(hex(a));
     expect(hex(treeHead([a, b]))).toBe(hex(nodeHash(a, b)));
-    expect(hex(leafHash(new Uint8Array(0)))).toBe('6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d');
+    expect(hex(leafHash(new Uint8Array(0)))).toBe(
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+    );
   });
 
   it('proves and verifies inclusion of every leaf for trees of 1..33 leaves', () => {
@@ -54,6 +59,8 @@ describe('RFC 9162 Merkle tree', () => {
     const ls = leaves(9);
     const rewritten = [...ls.slice(0, 3), leafHash(Buffer.from('rewritten')), ...ls.slice(4)];
     const proof = consistencyProof(rewritten, 5);
-    expect(verifyConsistency(5, 9, proof, treeHead(ls.slice(0, 5)), treeHead(rewritten))).toBe(false);
+    expect(verifyConsistency(5, 9, proof, treeHead(ls.slice(0, 5)), treeHead(rewritten))).toBe(
+      false,
+    );
   });
 });

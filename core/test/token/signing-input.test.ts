@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkTokenForSigning, parseSigningInput, signingInput, type TokenClaims } from '../../src/index.ts';
+import {
+  checkTokenForSigning,
+  parseSigningInput,
+  signingInput,
+  type TokenClaims,
+} from '../../src/index.ts';
 
 const now = 1_800_000_000;
 const header = { alg: 'EdDSA', typ: 'at+jwt', kid: 'k1' } as const;
@@ -15,8 +20,15 @@ const claims: TokenClaims = {
   client_id: 'cli',
   frostmint: { signers: [1, 2] },
 };
-const rules = { kid: 'k1', issuer: 'https://mint.example', maxTtlSeconds: 900, clockSkewSeconds: 30, now };
-const seg = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+const rules = {
+  kid: 'k1',
+  issuer: 'https://mint.example',
+  maxTtlSeconds: 900,
+  clockSkewSeconds: 30,
+  now,
+};
+const seg = (v: unknown) =>
+  Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
 describe('JWS signing input', () => {
   it('round-trips header and claims exactly', () => {
@@ -37,7 +49,9 @@ describe('JWS signing input', () => {
     ['a missing scope', `${seg(header)}.${seg({ ...claims, scope: undefined })}`],
     ['a short jti', `${seg(header)}.${seg({ ...claims, jti: 'abc' })}`],
   ])('rejects %s as token_malformed', (_what, input) => {
-    expect(() => parseSigningInput(input)).toThrow(expect.objectContaining({ code: 'token_malformed' }));
+    expect(() => parseSigningInput(input)).toThrow(
+      expect.objectContaining({ code: 'token_malformed' }),
+    );
   });
 });
 
@@ -53,7 +67,9 @@ describe('checkTokenForSigning', () => {
     ['token_time_invalid', '', header, { ...claims, nbf: now + 900 }],
     ['token_iat_skew', '', header, { ...claims, iat: now - 31, nbf: now - 31, exp: now + 800 }],
   ])('refuses with %s', (code, _unused, h, c) => {
-    expect(() => checkTokenForSigning(h, c, rules)).toThrow(expect.objectContaining({ code, status: 403 }));
+    expect(() => checkTokenForSigning(h, c, rules)).toThrow(
+      expect.objectContaining({ code, status: 403 }),
+    );
   });
 
   it('never lets configuration raise the cap above 900 s', () => {

@@ -1,4 +1,4 @@
-import { loadJsonConfig, MAX_TOKEN_TTL_SECONDS } from '@frostmint/core';
+import { loadJsonConfig, MAX_TOKEN_TTL_SECONDS, TokenTtlSchema } from '@frostmint/core';
 import { z } from 'zod';
 
 const SignerEndpointSchema = z
@@ -21,18 +21,8 @@ export const CoordinatorConfigSchema = z
     stateDir: z.string().min(1),
     signers: z.array(SignerEndpointSchema).min(2),
     tls: z.object({ ca: z.string(), cert: z.string(), key: z.string() }).strict(),
-    defaultTtlSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_TOKEN_TTL_SECONDS)
-      .default(MAX_TOKEN_TTL_SECONDS),
-    maxTtlSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_TOKEN_TTL_SECONDS)
-      .default(MAX_TOKEN_TTL_SECONDS),
+    defaultTtlSeconds: TokenTtlSchema.default(MAX_TOKEN_TTL_SECONDS),
+    maxTtlSeconds: TokenTtlSchema.default(MAX_TOKEN_TTL_SECONDS),
     /** Deadline of every signer RPC, in milliseconds. */
     rpcDeadlineMs: z.number().int().min(50).max(60_000).default(2_000),
     /** How often signers' Info is polled for readiness. */

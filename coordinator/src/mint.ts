@@ -3,9 +3,9 @@ import {
   compactJws,
   ForbiddenError,
   InvalidRequestError,
-  MAX_TOKEN_TTL_SECONDS,
   signingInput,
   type TokenClaims,
+  TokenTtlSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
 import type { Requester } from './auth/types.ts';
@@ -23,7 +23,7 @@ export const MintRequestSchema = z
   .object({
     scope: z.array(scopeToken).min(1).max(16),
     audience: z.string().min(1).max(256),
-    ttl: z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS).optional(),
+    ttl: TokenTtlSchema.optional(),
     justification: z.string().max(1024).optional(),
   })
   .strict();

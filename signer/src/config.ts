@@ -1,4 +1,9 @@
-import { COORDINATOR_TLS_NAME, loadJsonConfig, MAX_TOKEN_TTL_SECONDS } from '@frostmint/core';
+import {
+  COORDINATOR_TLS_NAME,
+  loadJsonConfig,
+  MAX_TOKEN_TTL_SECONDS,
+  TokenTtlSchema,
+} from '@frostmint/core';
 import { z } from 'zod';
 import { Pkcs11VaultConfigSchema } from './vault/pkcs11/config.ts';
 
@@ -18,12 +23,7 @@ export const SignerConfigSchema = z
     listen: z.string().regex(/^[^\s:]+:\d{1,5}$/),
     /** The `iss` every token must carry. */
     issuer: z.string().url(),
-    maxTtlSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_TOKEN_TTL_SECONDS)
-      .default(MAX_TOKEN_TTL_SECONDS),
+    maxTtlSeconds: TokenTtlSchema.default(MAX_TOKEN_TTL_SECONDS),
     clockSkewSeconds: z.number().int().min(0).max(300).default(30),
     /** How long round-one nonces live in memory before they are forgotten. */
     nonceTtlSeconds: z.number().int().min(1).max(300).default(30),

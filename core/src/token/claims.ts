@@ -3,6 +3,9 @@ import { z } from 'zod';
 /** Hard cap on token lifetime in seconds; policy or configuration may only lower it. */
 export const MAX_TOKEN_TTL_SECONDS = 900;
 
+/** A token lifetime in seconds: 1..900. */
+export const TokenTtlSchema = z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS);
+
 /** The protected header of every frostmint token (RFC 9068 §2.1, RFC 8037 §3.1). */
 export const TokenHeaderSchema = z
   .object({

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { writeFileAtomic } from '@frostmint/core';
 import { z } from 'zod';
 import { VaultError } from './errors.ts';
@@ -66,9 +67,29 @@ export function aesGcmOpen(
   }
 }
 
-/** File name of the sealed share for `binding` inside a vault directory. */
-export function sealedShareFileName(binding: ShareBinding): string {
-  return `share-${binding.kid}-${binding.signerId}.sealed.json`;
+/** Path of the sealed share for `binding` inside a vault directory. */
+export function sealedSharePath(dir: string, binding: ShareBinding): string {
+  return join(dir, `share-${binding.kid}-${binding.signerId}.sealed.json`);
+}
+
+/** True when a sealed share file exists for `binding`. */
+export function sealedShareExists(dir: string, binding: ShareBinding): Promise<boolean> {
+  return access(sealedSharePath(dir, binding)).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Passes an unsealed share to `use` and zeroes it once `use` settles, also on throw. */
+export async function useThenZero<T>(
+  share: Buffer,
+  use: (share: Uint8Array) => T | Promise<T>,
+): Promise<T> {
+  try {
+    return await use(share);
+  } finally {
+    share.fill(0);
+  }
 }
 
 /** Writes `doc` atomically (temp file, fsync, rename). */

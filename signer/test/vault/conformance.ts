@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sealedShareFileName } from '../../src/vault/sealed-file.ts';
+import { sealedSharePath } from '../../src/vault/sealed-file.ts';
 import type { ShareBinding, ShareVault } from '../../src/vault/types.ts';
 
 /**
@@ -53,7 +52,7 @@ export function shareVaultConformance(
       await harness.cleanup();
     });
 
-    const sealedPath = (binding: ShareBinding) => join(harness.dir, sealedShareFileName(binding));
+    const sealedPath = (binding: ShareBinding) => sealedSharePath(harness.dir, binding);
     const editSealed = async (
       binding: ShareBinding,
       edit: (doc: Record<string, unknown>) => void,

@@ -10,7 +10,7 @@ import { ecdhSeal } from '../../src/vault/pkcs11/ecdh-seal.ts';
 import {
   SEALED_SHARE_FORMAT,
   SEALED_SHARE_VERSION,
-  sealedShareFileName,
+  sealedSharePath,
   writeSealedShare,
 } from '../../src/vault/sealed-file.ts';
 import { SEALING_KEY } from '../pkcs11/softhsm.ts';
@@ -124,7 +124,7 @@ describe('pkcs11 vault errors', () => {
     await token.close();
     const s = share();
     const sealed = ecdhSeal(publicKey, binding, s);
-    await writeSealedShare(join(h.dir, sealedShareFileName(binding)), {
+    await writeSealedShare(sealedSharePath(h.dir, binding), {
       format: SEALED_SHARE_FORMAT,
       version: SEALED_SHARE_VERSION,
       vault: 'pkcs11',

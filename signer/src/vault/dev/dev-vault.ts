@@ -1,6 +1,4 @@
 import { randomBytes, scryptSync } from 'node:crypto';
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
 import { VaultError } from '../errors.ts';
 import {
   aesGcmOpen,
@@ -10,8 +8,10 @@ import {
   readSealedShare,
   SEALED_SHARE_FORMAT,
   SEALED_SHARE_VERSION,
-  sealedShareFileName,
+  sealedShareExists,
+  sealedSharePath,
   shareAad,
+  useThenZero,
   writeSealedShare,
 } from '../sealed-file.ts';
 import type { ShareBinding, ShareVault, VaultHealth } from '../types.ts';
@@ -61,7 +61,7 @@ export class DevShareVault implements ShareVault {
   async store(binding: ShareBinding, share: Uint8Array): Promise<void> {
     const salt = randomBytes(16);
     const { nonce, ciphertext } = aesGcmSeal(this.#key(salt), share, shareAad(binding));
-    await writeSealedShare(this.#path(binding), {
+    await writeSealedShare(sealedSharePath(this.#dir, binding), {
       format: SEALED_SHARE_FORMAT,
       version: SEALED_SHARE_VERSION,
       vault: this.kind,
@@ -77,7 +77,7 @@ export class DevShareVault implements ShareVault {
     binding: ShareBinding,
     use: (share: Uint8Array) => T | Promise<T>,
   ): Promise<T> {
-    const sealed = await readSealedShare(this.#path(binding), binding);
+    const sealed = await readSealedShare(sealedSharePath(this.#dir, binding), binding);
     if (
       sealed.vault !== this.kind ||
       sealed.kdf.alg !== 'scrypt' ||
@@ -95,18 +95,11 @@ export class DevShareVault implements ShareVault {
       b64uDecode(sealed.ciphertext),
       shareAad(binding),
     );
-    try {
-      return await use(share);
-    } finally {
-      share.fill(0);
-    }
+    return useThenZero(share, use);
   }
 
-  async has(binding: ShareBinding): Promise<boolean> {
-    return access(this.#path(binding)).then(
-      () => true,
-      () => false,
-    );
+  has(binding: ShareBinding): Promise<boolean> {
+    return sealedShareExists(this.#dir, binding);
   }
 
   async health(): Promise<VaultHealth> {
@@ -117,10 +110,6 @@ export class DevShareVault implements ShareVault {
     for (const key of this.#keys.values()) key.fill(0);
     this.#keys.clear();
     this.#passphrase.fill(0);
-  }
-
-  #path(binding: ShareBinding): string {
-    return join(this.#dir, sealedShareFileName(binding));
   }
 
   #key(salt: Buffer): Buffer {

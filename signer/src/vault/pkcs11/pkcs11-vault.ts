@@ -1,5 +1,3 @@
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
 import { FrostmintError, UnavailableError } from '@frostmint/core';
 import type { KeyRef } from '../../pkcs11/objects.ts';
 import type { Pkcs11Token } from '../../pkcs11/token.ts';
@@ -9,7 +7,9 @@ import {
   SEALED_SHARE_FORMAT,
   SEALED_SHARE_VERSION,
   type SealedShare,
-  sealedShareFileName,
+  sealedShareExists,
+  sealedSharePath,
+  useThenZero,
   writeSealedShare,
 } from '../sealed-file.ts';
 import type { ShareBinding, ShareVault, VaultHealth } from '../types.ts';
@@ -75,14 +75,14 @@ export class Pkcs11ShareVault implements ShareVault {
       vault: this.kind,
       ...sealed,
     };
-    await writeSealedShare(this.#path(binding), doc);
+    await writeSealedShare(sealedSharePath(this.#dir, binding), doc);
   }
 
   async withShare<T>(
     binding: ShareBinding,
     use: (share: Uint8Array) => T | Promise<T>,
   ): Promise<T> {
-    const sealed = await readSealedShare(this.#path(binding), binding);
+    const sealed = await readSealedShare(sealedSharePath(this.#dir, binding), binding);
     if (sealed.vault !== this.kind) {
       throw new VaultError(
         'vault_format',
@@ -90,18 +90,11 @@ export class Pkcs11ShareVault implements ShareVault {
       );
     }
     const share = await this.#open(sealed, binding);
-    try {
-      return await use(share);
-    } finally {
-      share.fill(0);
-    }
+    return useThenZero(share, use);
   }
 
-  async has(binding: ShareBinding): Promise<boolean> {
-    return access(this.#path(binding)).then(
-      () => true,
-      () => false,
-    );
+  has(binding: ShareBinding): Promise<boolean> {
+    return sealedShareExists(this.#dir, binding);
   }
 
   async health(): Promise<VaultHealth> {
@@ -149,9 +142,5 @@ export class Pkcs11ShareVault implements ShareVault {
         throw new VaultUnavailableError(err.code, err.message, { cause: err });
       throw err;
     }
-  }
-
-  #path(binding: ShareBinding): string {
-    return join(this.#dir, sealedShareFileName(binding));
   }
 }

@@ -1,5 +1,5 @@
 import { createVerifier } from '@frostmint/sdk';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { type DevStack, startDevStack } from '../dev/stack.ts';
 
@@ -21,8 +21,11 @@ export function devCommand(): Command {
     )
     .option('--state-dir <dir>', 'where keys, certificates and configs live', '.frostmint/dev')
     .addOption(
-      new Option('--port <port>', 'coordinator port; signers use the next three')
-        .argParser(Number)
+      new Option(
+        '--port <port>',
+        'coordinator port; signers use the next three (0: any free ports)',
+      )
+        .argParser(parsePort)
         .default(8780),
     )
     .option(
@@ -72,6 +75,14 @@ export function devCommand(): Command {
         await stack.stop();
       }
     });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65532) {
+    throw new InvalidArgumentError('expected a port number from 0 to 65532');
+  }
+  return port;
 }
 
 async function mintAndVerify(stack: DevStack) {

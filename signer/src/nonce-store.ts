@@ -1,4 +1,7 @@
-import type { SigningCommitment, SigningNonces } from '@frostmint/core';
+import { type SigningCommitment, type SigningNonces, UnavailableError } from '@frostmint/core';
+
+/** Outstanding nonces at most: a flood of round-one requests cannot exhaust memory. */
+export const MAX_OUTSTANDING_NONCES = 10_000;
 
 interface Entry {
   nonces: SigningNonces;
@@ -30,7 +33,16 @@ export class NonceStore {
     this.#timer.unref();
   }
 
+  /** Keeps `nonces` for `commitment`; throws `nonce_capacity` when too many are outstanding. */
   put(commitment: SigningCommitment, nonces: SigningNonces): void {
+    if (this.#entries.size >= MAX_OUTSTANDING_NONCES) this.sweep();
+    if (this.#entries.size >= MAX_OUTSTANDING_NONCES) {
+      wipe(nonces);
+      throw new UnavailableError(
+        'nonce_capacity',
+        'too many round-one commitments outstanding; try again shortly',
+      );
+    }
     this.#entries.set(keyOf(commitment), { nonces, expiresAt: this.now() + this.#ttlMs });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NonceStore } from '../src/nonce-store.ts';
+import { MAX_OUTSTANDING_NONCES, NonceStore } from '../src/nonce-store.ts';
 
 const commitment = (b: number) => ({
   id: 1,
@@ -39,5 +39,23 @@ describe('NonceStore', () => {
     store.put(commitment(4), n);
     store.close();
     expect(n.hiding.every((b) => b === 0)).toBe(true);
+  });
+
+  it('refuses new commitments beyond its capacity instead of growing without bound', () => {
+    const store = new NonceStore(30_000);
+    const key = (i: number) => ({
+      id: 1,
+      hiding: Buffer.alloc(32, 0)
+        .fill(i % 256, 0, 1)
+        .fill(i >> 8, 1, 2),
+      binding: Buffer.alloc(32),
+    });
+    for (let i = 0; i < MAX_OUTSTANDING_NONCES; i++) store.put(key(i), nonces());
+    const extra = nonces();
+    expect(() => store.put(commitment(99), extra)).toThrow(
+      expect.objectContaining({ code: 'nonce_capacity' }),
+    );
+    expect(extra.hiding.every((b) => b === 0)).toBe(true);
+    store.close();
   });
 });

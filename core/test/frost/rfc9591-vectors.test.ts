@@ -25,7 +25,7 @@ interface Vectors {
 
 const vectors = JSON.parse(
   readFileSync(
-    new URL('../../../../shared/test-vectors/frost-ed25519-sha512-rfc9591.json', import.meta.url),
+    new URL('./vectors/frost-ed25519-sha512-rfc9591.json', import.meta.url),
     'utf8',
   ),
 ) as Vectors;

@@ -7,3 +7,4 @@ export * from './json-config.ts';
 export * from './rpc/index.ts';
 export * from './tls/index.ts';
 export * from './token/index.ts';
+export * from './policy/index.ts';

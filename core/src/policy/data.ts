@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { InvalidRequestError } from '../errors.ts';
+import { MAX_TOKEN_TTL_SECONDS } from '../token/claims.ts';
+
+const scope = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/);
+const ttl = z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS);
+
+/** A scope's settings; simple mode allows just its max TTL. */
+const ScopeSettingsSchema = z.union([
+  ttl,
+  z
+    .object({
+      max_ttl: ttl.optional(),
+      audiences: z.array(z.string().min(1)).min(1).optional(),
+      approvals: z.number().int().min(0).max(16).optional(),
+      require_signer_attestation: z.boolean().optional(),
+      require_requester_attestation: z.boolean().optional(),
+      hours_utc: z
+        .object({ from: z.number().int().min(0).max(23), to: z.number().int().min(0).max(24) })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+]);
+
+/** A CI rule: OIDC claims that must all match, and the scopes it grants. */
+const CiRuleSchema = z
+  .object({ scopes: z.array(scope).min(1) })
+  .catchall(z.union([z.string(), z.number(), z.boolean()]))
+  .refine((r) => typeof r.issuer === 'string', 'a CI rule must name its issuer');
+
+/**
+ * `policy/data.json`, under `config`: roles → scopes, per-scope settings, CI rules, and the
+ * roles the local demo's dev requester gets. See policy/README.md.
+ */
+export const PolicyDataSchema = z
+  .object({
+    config: z
+      .object({
+        roles: z.record(
+          z.string().min(1),
+          z.union([z.array(scope), z.object({ scopes: z.array(scope) }).strict()]),
+        ),
+        scopes: z.record(scope, ScopeSettingsSchema),
+        ci: z.array(CiRuleSchema).optional(),
+        dev: z
+          .object({ roles: z.array(z.string().min(1)) })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export type PolicyData = z.infer<typeof PolicyDataSchema>;
+
+/**
+ * Validates policy data; throws `policy_data_invalid` naming the first offending field.
+ *
+ * @example
+ * ```ts
+ * const data = parsePolicyData(JSON.parse(await readFile('policy/data.json', 'utf8')));
+ * ```
+ */
+export function parsePolicyData(raw: unknown): PolicyData {
+  const parsed = PolicyDataSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidRequestError(
+      'policy_data_invalid',
+      `${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,3 @@
+export * from './data.ts';
+export * from './engine.ts';
+export * from './input.ts';

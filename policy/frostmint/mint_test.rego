@@ -1,0 +1,171 @@
+package frostmint.mint_test
+
+import rego.v1
+
+import data.frostmint.mint
+
+now := 1800000000 # 2027-01-15T08:00:00Z
+
+cfg := {
+	"roles": {
+		"developer": {"scopes": ["deploy:canary", "read:logs"]},
+		"releaser": ["deploy:canary", "deploy:prod"],
+	},
+	"dev": {"roles": ["developer"]},
+	"scopes": {
+		"deploy:canary": {"max_ttl": 900, "audiences": ["deploy-api"]},
+		"deploy:prod": {"max_ttl": 600, "audiences": ["deploy-api"], "approvals": 2},
+		"read:logs": 300,
+		"attested": {"require_signer_attestation": true, "require_requester_attestation": true},
+		"office": {"hours_utc": {"from": 9, "to": 17}},
+		"night": {"hours_utc": {"from": 22, "to": 6}},
+	},
+	"ci": [
+		{"issuer": "https://ci.example", "repository": "acme/app", "ref": "refs/heads/main", "scopes": ["deploy:prod"]},
+		{"issuer": "https://ci.example", "repository": "acme/app", "scopes": ["deploy:canary"]},
+	],
+}
+
+engineer(roles, scopes, aud, ttl) := {
+	"now": now,
+	"requester": {"kind": "engineer", "subject": "alice", "roles": roles, "amr": ["webauthn"]},
+	"request": {"scopes": scopes, "audience": aud, "ttl": ttl},
+	"approvals": [],
+}
+
+ci(claims, scopes) := {
+	"now": now,
+	"requester": {"kind": "ci", "subject": "repo:acme/app", "roles": [], "amr": ["oidc"], "oidc": claims},
+	"request": {"scopes": scopes, "audience": "deploy-api", "ttl": 600},
+	"approvals": [],
+}
+
+decide(input_doc) := d if {
+	d := mint.decision with input as input_doc with data.config as cfg
+}
+
+test_role_grants_scope if {
+	d := decide(engineer(["developer"], ["deploy:canary"], "deploy-api", 900))
+	d.allow
+	d.reasons == []
+	d.max_ttl == 900
+}
+
+test_simple_mode_role_list_and_ttl_number if {
+	d := decide(engineer(["releaser"], ["deploy:canary"], "deploy-api", 900))
+	d.allow
+	e := decide(engineer(["developer"], ["read:logs"], "logs-api", 300))
+	e.allow
+	e.max_ttl == 300
+}
+
+test_dev_requester_gets_configured_roles if {
+	d := decide({
+		"now": now, "requester": {"kind": "dev", "subject": "dev@localhost", "roles": ["releaser"], "amr": ["dev"]},
+		"request": {"scopes": ["deploy:canary"], "audience": "deploy-api", "ttl": 900}, "approvals": [],
+	})
+	d.allow
+	p := decide({
+		"now": now, "requester": {"kind": "dev", "subject": "dev@localhost", "roles": ["releaser"], "amr": ["dev"]},
+		"request": {"scopes": ["deploy:prod"], "audience": "deploy-api", "ttl": 600}, "approvals": ["g1", "g2"],
+	})
+	"scope_not_permitted:deploy:prod" in p.reasons
+}
+
+test_escalated_scope_denied if {
+	d := decide(engineer(["developer"], ["deploy:prod"], "deploy-api", 600))
+	not d.allow
+	"scope_not_permitted:deploy:prod" in d.reasons
+}
+
+test_unknown_scope_denied if {
+	d := decide(engineer(["developer"], ["admin"], "deploy-api", 60))
+	"unknown_scope:admin" in d.reasons
+}
+
+test_audience_not_allowed if {
+	d := decide(engineer(["developer"], ["deploy:canary"], "billing-api", 900))
+	d.reasons == ["audience_not_allowed:billing-api"]
+}
+
+test_ttl_above_scope_max if {
+	d := decide(engineer(["developer"], ["read:logs"], "logs-api", 301))
+	d.reasons == ["ttl_exceeds_max"]
+	d.max_ttl == 300
+}
+
+test_max_ttl_is_the_smallest_of_the_scopes if {
+	d := decide(engineer(["releaser"], ["deploy:canary", "deploy:prod"], "deploy-api", 600))
+	d.max_ttl == 600
+}
+
+test_approvals_required_and_counted_once if {
+	base := engineer(["releaser"], ["deploy:prod"], "deploy-api", 600)
+	d := decide(base)
+	d.required_approvals == 2
+	"approvals_missing" in d.reasons
+	once := decide(object.union(base, {"approvals": ["g1", "g1"]}))
+	"approvals_missing" in once.reasons
+	two := decide(object.union(base, {"approvals": ["g1", "g2"]}))
+	two.allow
+}
+
+test_ci_rule_maps_claims_to_scopes if {
+	main := {"issuer": "https://ci.example", "repository": "acme/app", "ref": "refs/heads/main"}
+	d := decide(object.union(ci(main, ["deploy:prod"]), {"approvals": ["g1", "g2"]}))
+	d.allow
+	branch := {"issuer": "https://ci.example", "repository": "acme/app", "ref": "refs/heads/feature"}
+	b := decide(object.union(ci(branch, ["deploy:prod"]), {"approvals": ["g1", "g2"]}))
+	"scope_not_permitted:deploy:prod" in b.reasons
+	c := decide(ci(branch, ["deploy:canary"]))
+	c.allow
+}
+
+test_ci_rule_needs_every_named_claim if {
+	other := {"issuer": "https://evil.example", "repository": "acme/app", "ref": "refs/heads/main"}
+	d := decide(ci(other, ["deploy:canary"]))
+	"scope_not_permitted:deploy:canary" in d.reasons
+}
+
+test_attestation_required if {
+	d := decide(object.union(engineer(["x"], ["attested"], "any", 60), {}))
+	d.require_signer_attestation
+	d.require_requester_attestation
+	"signer_attestation_missing" in d.reasons
+	"requester_attestation_missing" in d.reasons
+	ok := decide(object.union(engineer(["x"], ["attested"], "any", 60), {
+		"signer_attestation": {"verified": true},
+		"requester_attestation": {"verified": true},
+	}))
+	not "signer_attestation_missing" in ok.reasons
+	not "requester_attestation_missing" in ok.reasons
+}
+
+test_time_window if {
+	# now is 08:00 UTC
+	d := decide(engineer(["x"], ["office"], "any", 60))
+	"outside_time_window:office" in d.reasons
+	at_noon := decide(object.union(engineer(["x"], ["office"], "any", 60), {"now": now + (4 * 3600)}))
+	not "outside_time_window:office" in at_noon.reasons
+}
+
+test_time_window_across_midnight if {
+	late := decide(object.union(engineer(["x"], ["night"], "any", 60), {"now": now + (15 * 3600)}))
+	not "outside_time_window:night" in late.reasons
+	early := decide(object.union(engineer(["x"], ["night"], "any", 60), {"now": now - (4 * 3600)}))
+	not "outside_time_window:night" in early.reasons
+	day := decide(engineer(["x"], ["night"], "any", 60))
+	"outside_time_window:night" in day.reasons
+}
+
+test_no_scope_denied if {
+	d := decide(engineer(["developer"], [], "deploy-api", 60))
+	"no_scope_requested" in d.reasons
+	not d.allow
+}
+
+test_hard_cap_without_scope_ttl if {
+	d := decide(engineer(["x"], ["attested"], "any", 901))
+	"ttl_exceeds_max" in d.reasons
+	d.max_ttl == 900
+}

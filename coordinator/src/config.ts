@@ -1,4 +1,9 @@
-import { loadJsonConfig, MAX_TOKEN_TTL_SECONDS, TokenTtlSchema } from '@frostmint/core';
+import {
+  loadJsonConfig,
+  MAX_TOKEN_TTL_SECONDS,
+  PolicyFilesSchema,
+  TokenTtlSchema,
+} from '@frostmint/core';
 import { z } from 'zod';
 
 const SignerEndpointSchema = z
@@ -23,6 +28,8 @@ export const CoordinatorConfigSchema = z
     tls: z.object({ ca: z.string(), cert: z.string(), key: z.string() }).strict(),
     defaultTtlSeconds: TokenTtlSchema.default(MAX_TOKEN_TTL_SECONDS),
     maxTtlSeconds: TokenTtlSchema.default(MAX_TOKEN_TTL_SECONDS),
+    /** The policy evaluated before every mint (signers evaluate it again themselves). */
+    policy: PolicyFilesSchema,
     /** Deadline of every signer RPC, in milliseconds. */
     rpcDeadlineMs: z.number().int().min(50).max(60_000).default(2_000),
     /** How often signers' Info is polled for readiness. */

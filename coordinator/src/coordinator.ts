@@ -3,6 +3,7 @@ import {
   groupPublicKeyOf,
   InvalidRequestError,
   loadGroup,
+  loadPolicyFiles,
   readGroupConfig,
 } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +12,7 @@ import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
 import type { RequesterAuthenticator } from './auth/types.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
+import { createMetrics } from './metrics.ts';
 import { MintService } from './mint.ts';
 import { RoundDriver } from './signing/round-driver.ts';
 import { SignerPool } from './signing/signer-pool.ts';
@@ -42,6 +44,9 @@ export async function startCoordinator(options: {
     healthIntervalMs: config.healthIntervalMs,
     log,
   });
+  const policy = await loadPolicyFiles(config.policy);
+  log.info({ policy: policy.id }, 'policy loaded');
+  const metrics = createMetrics();
   const groupConfig = await readGroupConfig(config.stateDir);
   const group = groupConfig
     ? await (async () => {
@@ -53,6 +58,9 @@ export async function startCoordinator(options: {
           defaultTtlSeconds: config.defaultTtlSeconds,
           maxTtlSeconds: config.maxTtlSeconds,
           driver,
+          policy,
+          log,
+          metrics,
         });
         return {
           jwk: await groupJwk(frost.publicKey.groupKey),
@@ -67,6 +75,7 @@ export async function startCoordinator(options: {
     log,
     pool,
     authenticator: options.authenticator ?? devAuthenticator(config),
+    metrics,
     ...(group ? { group } : {}),
   });
   await pool.refresh();

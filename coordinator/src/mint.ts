@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import {
   compactJws,
+  decisionLogFields,
   ForbiddenError,
   InvalidRequestError,
+  mintPolicyInput,
+  type PolicyEngine,
   signingInput,
   type TokenClaims,
   TokenTtlSchema,
 } from '@frostmint/core';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Requester } from './auth/types.ts';
+import type { Metrics } from './metrics.ts';
 import type { TokenSigner } from './signing/round-driver.ts';
 
 const scopeToken = z
@@ -44,6 +49,9 @@ export interface MintServiceOptions {
   readonly defaultTtlSeconds: number;
   readonly maxTtlSeconds: number;
   readonly driver: TokenSigner;
+  readonly policy: PolicyEngine;
+  readonly log: Logger;
+  readonly metrics?: Metrics;
   readonly now?: () => number;
 }
 
@@ -59,18 +67,18 @@ export class MintService {
   constructor(private readonly options: MintServiceOptions) {}
 
   async mint(requester: Requester, request: MintRequest): Promise<MintResponse> {
-    const { issuer, kid, defaultTtlSeconds, maxTtlSeconds, driver } = this.options;
-    const ttl = request.ttl ?? defaultTtlSeconds;
-    if (ttl > maxTtlSeconds) {
+    const { issuer, kid, maxTtlSeconds, driver, policy } = this.options;
+    if (request.ttl !== undefined && request.ttl > maxTtlSeconds) {
       throw new ForbiddenError(
         'ttl_too_long',
-        `ttl ${ttl} s exceeds this deployment's ${maxTtlSeconds} s cap`,
+        `ttl ${request.ttl} s exceeds this deployment's ${maxTtlSeconds} s cap`,
       );
     }
     if (new Set(request.scope).size !== request.scope.length) {
       throw new InvalidRequestError('scope_invalid', 'scope lists a scope twice');
     }
     const iat = Math.floor((this.options.now ?? Date.now)() / 1000);
+    const ttl = this.#authorize(requester, request, iat);
     const jti = randomBytes(16).toString('base64url');
     const claimsFor = (signers: number[]): TokenClaims => ({
       iss: issuer,
@@ -83,7 +91,7 @@ export class MintService {
       jti,
       client_id: requester.clientId,
       amr: requester.amr,
-      frostmint: { signers },
+      frostmint: { signers, policy: policy.id },
     });
     const header = { alg: 'EdDSA', typ: 'at+jwt', kid } as const;
     const signed = await driver.sign({
@@ -91,6 +99,7 @@ export class MintService {
       evidence: requester.evidence,
       messageFor: (signers) => Buffer.from(signingInput(header, claimsFor(signers)), 'latin1'),
     });
+    this.options.metrics?.mints.inc({ outcome: 'ok' });
     return {
       token: compactJws(Buffer.from(signed.message).toString('latin1'), signed.signature),
       token_type: 'Bearer',
@@ -98,5 +107,49 @@ export class MintService {
       expires_at: iat + ttl,
       jti,
     };
+  }
+
+  /**
+   * Evaluates policy for the request and returns the lifetime to issue: the requested one,
+   * or without a request the default lowered to the policy's maximum. Throws
+   * `policy_denied` with every reason.
+   */
+  #authorize(requester: Requester, request: MintRequest, now: number): number {
+    const decide = (ttl: number) => {
+      const input = mintPolicyInput({
+        requester: requester.policy,
+        scopes: request.scope,
+        audience: request.audience,
+        ttl,
+        ...(request.justification === undefined ? {} : { justification: request.justification }),
+        approvals: [],
+        now,
+      });
+      const decision = this.options.policy.evaluate(input);
+      this.options.log.info(
+        { decision: decisionLogFields(this.options.policy.id, input, decision) },
+        'policy decision',
+      );
+      return decision;
+    };
+    let ttl = Math.min(request.ttl ?? this.options.defaultTtlSeconds, this.options.maxTtlSeconds);
+    let decision = decide(ttl);
+    if (
+      request.ttl === undefined &&
+      decision.reasons.length === 1 &&
+      decision.reasons[0] === 'ttl_exceeds_max'
+    ) {
+      ttl = decision.max_ttl;
+      decision = decide(ttl);
+    }
+    if (!decision.allow) {
+      for (const reason of decision.reasons)
+        this.options.metrics?.policyDenials.inc({ reason: reason.split(':')[0] });
+      throw new ForbiddenError(
+        'policy_denied',
+        `policy denies this mint: ${decision.reasons.join(', ')}`,
+      );
+    }
+    return ttl;
   }
 }

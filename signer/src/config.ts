@@ -2,6 +2,7 @@ import {
   COORDINATOR_TLS_NAME,
   loadJsonConfig,
   MAX_TOKEN_TTL_SECONDS,
+  PolicyFilesSchema,
   TokenTtlSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
@@ -33,6 +34,8 @@ export const SignerConfigSchema = z
     /** Name the coordinator's client certificate must carry. */
     coordinatorName: z.string().default(COORDINATOR_TLS_NAME),
     vault: z.discriminatedUnion('kind', [DevVaultConfigSchema, Pkcs11VaultConfigSchema]),
+    /** The policy this signer evaluates itself before every signature share. */
+    policy: PolicyFilesSchema,
     /** Accept coordinator-asserted (dev) requesters. Only the local demo sets this. */
     allowDevRequester: z.boolean().default(false),
   })

@@ -5,6 +5,8 @@ import {
   type GroupConfig,
   groupPublicKeyOf,
   loadGroup,
+  loadPolicyFiles,
+  type PolicyEngine,
   participantsOf,
   readGroupConfig,
   UnavailableError,
@@ -21,6 +23,7 @@ import type { SignerConfig } from './config.ts';
 import { DkgCoordinatorFacing } from './dkg.ts';
 
 import { NonceStore } from './nonce-store.ts';
+import { enforcePolicy } from './policy-gate.ts';
 import { checkSignRequest } from './sign-request.ts';
 import type { ShareVault } from './vault/index.ts';
 
@@ -54,12 +57,15 @@ export class SignerDaemon {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #nonces: NonceStore;
+  readonly #policy: PolicyEngine;
   #group: LoadedGroup | undefined;
 
   private constructor(
     options: SignerDaemonOptions,
     tls: { keyPem: string; certPem: string; caPem: string },
+    policy: PolicyEngine,
   ) {
+    this.#policy = policy;
     this.#config = options.config;
     this.#vault = options.vault;
     this.#log = options.log;
@@ -82,7 +88,9 @@ export class SignerDaemon {
       readFile(tls.cert, 'utf8'),
       readFile(tls.ca, 'utf8'),
     ]);
-    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem });
+    const policy = await loadPolicyFiles(options.config.policy);
+    options.log.info({ policy: policy.id }, 'policy loaded');
+    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem }, policy);
     const group = await readGroupConfig(options.config.stateDir);
     if (group) daemon.#install(group);
     return daemon;
@@ -124,6 +132,10 @@ export class SignerDaemon {
       participants: group.participants,
       threshold: group.config.threshold,
       now: Math.floor(this.#now() / 1000),
+    });
+    enforcePolicy(this.#policy, checked, checked.requester, {
+      now: Math.floor(this.#now() / 1000),
+      log: this.#log,
     });
     const nonces = this.#nonces.take(checked.own);
     if (!nonces) {

@@ -2,6 +2,7 @@ import {
   checkTokenForSigning,
   ForbiddenError,
   InvalidRequestError,
+  type PolicyInput,
   parseSigningInput,
   type SigningCommitment,
   type TokenClaims,
@@ -19,6 +20,8 @@ export interface CheckedSignRequest {
   readonly claims: TokenClaims;
   readonly commitments: SigningCommitment[];
   readonly own: SigningCommitment;
+  /** The requester as established from the evidence this signer verified. */
+  readonly requester: PolicyInput['requester'];
 }
 
 export interface SignContext {
@@ -62,11 +65,11 @@ export function checkSignRequest(req: SignRequest, ctx: SignContext): CheckedSig
       `token names signers [${named}] but the signing set is [${ids}]`,
     );
   }
-  checkEvidence(req.evidence, claims, ctx.config);
+  const requester = checkEvidence(req.evidence, claims, ctx.config);
   const own = commitments.find((c) => c.id === ctx.config.id);
   if (!own)
     throw new ForbiddenError('commitment_missing', `commitment list omits signer ${ctx.config.id}`);
-  return { message: req.message, header, claims, commitments, own };
+  return { message: req.message, header, claims, commitments, own, requester };
 }
 
 function checkCommitments(req: SignRequest, ctx: SignContext): SigningCommitment[] {
@@ -96,7 +99,7 @@ function checkEvidence(
   evidence: Evidence | undefined,
   claims: TokenClaims,
   config: SignerConfig,
-): void {
+): PolicyInput['requester'] {
   const kind = evidence?.kind;
   if (kind?.$case === 'dev') {
     if (!config.allowDevRequester) {
@@ -108,7 +111,7 @@ function checkEvidence(
         'dev evidence subject does not match the token subject',
       );
     }
-    return;
+    return { kind: 'dev', subject: claims.sub, roles: [], amr: ['dev'] };
   }
   throw new ForbiddenError(
     'evidence_missing',

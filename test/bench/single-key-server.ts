@@ -2,14 +2,16 @@
 // token is signed by one in-process Ed25519 key instead of a FROST quorum. Prints its URL
 // and dev bearer credential as one JSON line on stdout.
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { DEMO_POLICY } from '@frostmint/cli';
 import {
   buildCoordinatorApp,
+  createMetrics,
   DevBearerAuthenticator,
   MintService,
   SignerPool,
   type TokenSigner,
 } from '@frostmint/coordinator';
-import { groupJwk } from '@frostmint/core';
+import { groupJwk, loadPolicyFiles } from '@frostmint/core';
 import { pino } from 'pino';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -34,6 +36,7 @@ const app = buildCoordinatorApp({
   log,
   pool,
   authenticator: new DevBearerAuthenticator(bearer),
+  metrics: createMetrics(),
   group: {
     jwk,
     threshold: 1,
@@ -43,6 +46,8 @@ const app = buildCoordinatorApp({
       defaultTtlSeconds: 900,
       maxTtlSeconds: 900,
       driver: singleKey,
+      policy: await loadPolicyFiles(DEMO_POLICY),
+      log,
     }),
   },
 });

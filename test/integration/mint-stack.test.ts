@@ -78,6 +78,26 @@ describe('threshold minting through real processes (coordinator + 3 signers, gRP
     }
   });
 
+  it('denies what policy denies, with every reason, before any signer is asked', async () => {
+    const escalated = await mint(stack, { scope: ['deploy:prod'], audience: 'billing-api', ttl: 600 });
+    expect(escalated).toMatchObject({ status: 403, body: { error: 'policy_denied' } });
+    expect(escalated.body.message).toContain('scope_not_permitted:deploy:prod');
+    expect(escalated.body.message).toContain('audience_not_allowed:billing-api');
+    expect(escalated.body.token).toBeUndefined();
+    const metrics = await (await fetch(`${stack.coordinatorUrl}/metrics`)).text();
+    expect(metrics).toMatch(/frostmint_policy_denials_total\{reason="scope_not_permitted"\} [1-9]/);
+  });
+
+  it('lowers the default lifetime to the policy maximum, and names the policy in the token', async () => {
+    const { status, body } = await mint(stack, { scope: ['read:logs'], audience: 'logs-api' });
+    expect(status).toBe(200);
+    expect(body.expires_in).toBe(300);
+    const claims = JSON.parse(Buffer.from(body.token!.split('.')[1]!, 'base64url').toString());
+    expect(claims.frostmint.policy).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const explicit = await mint(stack, { scope: ['read:logs'], audience: 'logs-api', ttl: 900 });
+    expect(explicit).toMatchObject({ status: 403, body: { error: 'policy_denied' } });
+  });
+
   it('mints with one signer down, and answers quorum_unavailable with two down', async () => {
     await stack.signers.get(1)!.kill();
     const withTwo = await mint(stack, DEMO);

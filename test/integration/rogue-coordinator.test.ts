@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { DEMO_POLICY } from '@frostmint/cli';
 import {
   type FrostmintError,
+  loadPolicyFiles,
   readGroupConfig,
   signingInput,
   type TokenClaims,
@@ -14,9 +16,11 @@ type Stack = Awaited<ReturnType<typeof startTestStack>>;
 describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC client)', () => {
   let stack: Stack;
   let kid: string;
+  let policy: string;
   beforeAll(async () => {
     stack = await startTestStack();
     kid = (await readGroupConfig(stack.layout.coordinator.stateDir))!.kid;
+    policy = (await loadPolicyFiles(DEMO_POLICY)).id;
   });
   afterAll(async () => {
     await stack?.dispose();
@@ -34,7 +38,7 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
       exp: now + 900,
       jti: randomBytes(16).toString('base64url'),
       client_id: 'frostmint-dev',
-      frostmint: { signers: [1, 2] },
+      frostmint: { signers: [1, 2], policy },
       ...over,
     };
   };
@@ -113,8 +117,25 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
     ],
     [
       'a token naming other signers',
-      () => signingInput(header(), claims({ frostmint: { signers: [1, 3] } })),
+      () => signingInput(header(), claims({ frostmint: { signers: [1, 3], policy } })),
       'signers_mismatch',
+    ],
+    ['an escalated scope', () => signingInput(header(), claims({ scope: 'deploy:prod' })), 'policy_denied'],
+    [
+      'a TTL above the policy maximum',
+      () => signingInput(header(), claims({ scope: 'read:logs', aud: 'logs-api' })),
+      'policy_denied',
+    ],
+    ['a disallowed audience', () => signingInput(header(), claims({ aud: 'billing-api' })), 'policy_denied'],
+    [
+      'a scope whose guardian approvals are missing',
+      () => signingInput(header(), claims({ scope: 'db:migrate', aud: 'db-api' })),
+      'policy_denied',
+    ],
+    [
+      'a token naming another policy',
+      () => signingInput(header(), claims({ frostmint: { signers: [1, 2], policy: `sha256:${'0'.repeat(64)}` } })),
+      'policy_mismatch',
     ],
   ];
 

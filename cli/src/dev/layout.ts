@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CoordinatorConfig } from '@frostmint/coordinator';
 import { type DevPki, ensureDevPki, signerTlsName, writeFileAtomic } from '@frostmint/core';
 import type { SignerConfig } from '@frostmint/signer';
@@ -10,6 +11,12 @@ export const SIGNER_COUNT = 3;
 export const THRESHOLD = 2;
 export const DEV_PASSPHRASE_ENV = 'FROSTMINT_DEV_VAULT_PASSPHRASE';
 export const DEV_BEARER_ENV = 'FROSTMINT_DEV_BEARER';
+
+/** The shipped policy (policy/build/policy.wasm, policy/data.json). */
+export const DEMO_POLICY = {
+  wasm: fileURLToPath(import.meta.resolve('@frostmint/policy/policy.wasm')),
+  data: fileURLToPath(import.meta.resolve('@frostmint/policy/data.json')),
+};
 
 /** Everything the local stack needs on disk, and the per-run secrets passed by environment. */
 export interface DevLayout {
@@ -55,6 +62,7 @@ export async function prepareDevLayout(
     tls: { ca: pki.ca, cert: files.cert, key: files.key },
     coordinatorName: 'coordinator.frostmint.local',
     vault: { kind: 'dev', passphraseEnv: DEV_PASSPHRASE_ENV },
+    policy: DEMO_POLICY,
     allowDevRequester: true,
   }));
   const coordinator: CoordinatorConfig = {
@@ -65,6 +73,7 @@ export async function prepareDevLayout(
     tls: { ca: pki.ca, cert: pki.coordinator.cert, key: pki.coordinator.key },
     defaultTtlSeconds: 900,
     maxTtlSeconds: 900,
+    policy: DEMO_POLICY,
     rpcDeadlineMs: 2_000,
     healthIntervalMs: 1_000,
     devBearerEnv: DEV_BEARER_ENV,

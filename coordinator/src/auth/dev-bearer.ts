@@ -45,6 +45,7 @@ export class DevBearerAuthenticator implements RequesterAuthenticator {
       clientId: 'frostmint-dev',
       amr: ['dev'],
       evidence: { kind: { $case: 'dev', value: { subject: DEV_SUBJECT } } },
+      policy: { kind: 'dev', subject: DEV_SUBJECT, roles: [], amr: ['dev'] },
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { PolicyInput } from '@frostmint/core';
 import type { Evidence } from '@frostmint/proto';
 import type { FastifyRequest } from 'fastify';
 
@@ -10,6 +11,8 @@ export interface Requester {
   /** Token `amr` (RFC 8176 values where they exist). */
   readonly amr: string[];
   readonly evidence: Evidence;
+  /** The requester as policy sees it (signers derive the same from the evidence). */
+  readonly policy: PolicyInput['requester'];
 }
 
 /**

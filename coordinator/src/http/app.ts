@@ -1,7 +1,13 @@
-import { type GroupJwk, InvalidRequestError, UnavailableError } from '@frostmint/core';
+import {
+  FrostmintError,
+  type GroupJwk,
+  InvalidRequestError,
+  UnavailableError,
+} from '@frostmint/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RequesterAuthenticator } from '../auth/types.ts';
+import type { Metrics } from '../metrics.ts';
 import { MintRequestSchema, type MintService } from '../mint.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import { replyWithError } from './errors.ts';
@@ -11,6 +17,7 @@ export interface CoordinatorAppOptions {
   readonly log: Logger;
   readonly pool: SignerPool;
   readonly authenticator: RequesterAuthenticator;
+  readonly metrics: Metrics;
   /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
   readonly group?: { jwk: GroupJwk; threshold: number; mints: MintService };
 }
@@ -45,7 +52,10 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
         `${issue?.path.join('.') || 'body'}: ${issue?.message}`,
       );
     }
-    return group.mints.mint(requester, body.data);
+    return group.mints.mint(requester, body.data).catch((err: unknown) => {
+      options.metrics.mints.inc({ outcome: err instanceof FrostmintError ? err.code : 'internal' });
+      throw err;
+    });
   });
 
   app.get('/.well-known/jwks.json', async (_request, reply) => {
@@ -59,6 +69,11 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     frostmint_mint_endpoint: new URL('/v1/mint', issuer).href,
     token_signing_alg_values_supported: ['EdDSA'],
   }));
+
+  app.get('/metrics', async (_request, reply) => {
+    void reply.header('content-type', options.metrics.registry.contentType);
+    return options.metrics.registry.metrics();
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { z } from 'zod';
 import { InvalidRequestError } from '../errors.ts';
 import { type PolicyData, parsePolicyData } from './data.ts';
 import {
@@ -10,6 +11,11 @@ import {
   type PolicyInput,
   PolicyInputSchema,
 } from './input.ts';
+
+/** Where a process finds its policy: the compiled wasm and the data file. */
+export const PolicyFilesSchema = z
+  .object({ wasm: z.string().min(1), data: z.string().min(1) })
+  .strict();
 
 /** The compiled entrypoint (see scripts/policy-build.sh). */
 export const POLICY_ENTRYPOINT = 'frostmint/mint/decision';

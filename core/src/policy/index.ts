@@ -1,3 +1,4 @@
 export * from './data.ts';
 export * from './engine.ts';
 export * from './input.ts';
+export * from './mint-input.ts';

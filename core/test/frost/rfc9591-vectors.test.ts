@@ -24,10 +24,7 @@ interface Vectors {
 }
 
 const vectors = JSON.parse(
-  readFileSync(
-    new URL('./vectors/frost-ed25519-sha512-rfc9591.json', import.meta.url),
-    'utf8',
-  ),
+  readFileSync(new URL('./vectors/frost-ed25519-sha512-rfc9591.json', import.meta.url), 'utf8'),
 ) as Vectors;
 const hex = (s: string) => Buffer.from(s, 'hex');
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -1,0 +1,32 @@
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+
+/**
+ * The coordinator's Prometheus metrics, served at `/metrics`.
+ *
+ * @example
+ * ```ts
+ * const metrics = createMetrics();
+ * metrics.policyDenials.inc({ reason: 'ttl_exceeds_max' });
+ * ```
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    mints: new Counter({
+      name: 'frostmint_mints_total',
+      help: 'Mint requests by outcome code (ok or the error code answered)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    policyDenials: new Counter({
+      name: 'frostmint_policy_denials_total',
+      help: 'Policy denials by reason (a denial with several reasons counts once per reason)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

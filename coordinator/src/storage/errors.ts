@@ -1,0 +1,143 @@
+import { FrostmintError } from '@frostmint/core';
+
+/**
+ * Every code a {@link StoreError} can carry, with the HTTP status it maps to. The codes are
+ * stable API: callers branch on them (`hasCode(err, 'store_duplicate_approval')`).
+ */
+const STORE_ERROR_STATUS = {
+  /** The backend cannot be reached or refused the connection (retry later). */
+  store_unavailable: 503,
+  /** A SQL statement failed for a reason the store did not anticipate. */
+  store_query_failed: 500,
+  /** The store was used after `close()`. */
+  store_closed: 500,
+  /** The database holds a schema version newer than this coordinator knows. */
+  store_schema_too_new: 500,
+  /** An applied migration's text differs from the one this coordinator carries. */
+  store_migration_modified: 500,
+  /** A caller passed an argument the store cannot accept (a programming error). */
+  store_invalid_argument: 500,
+  /** No row with that key. */
+  store_not_found: 404,
+  /** A row with that key exists already, or would contradict a stored one. */
+  store_conflict: 409,
+  /** The enrollment is revoked; it cannot be renewed or used. */
+  store_enrollment_revoked: 409,
+  /** The guardian has already approved this request (one guardian counts once). */
+  store_duplicate_approval: 409,
+  /** The request is no longer pending (approved, minted, denied or expired). */
+  store_request_not_pending: 409,
+  /** The request's expiry has passed. */
+  store_request_expired: 409,
+  /** The request has fewer approvals than its policy decision requires. */
+  store_approvals_insufficient: 409,
+  /** The status change is not allowed by the request lifecycle. */
+  store_invalid_transition: 409,
+  /** The challenge is unknown or was already consumed. */
+  store_challenge_unknown: 401,
+  /** The challenge existed but its expiry has passed (it is consumed all the same). */
+  store_challenge_expired: 401,
+} as const;
+
+/** A stable `store_*` error code. */
+export type StoreErrorCode = keyof typeof STORE_ERROR_STATUS;
+
+/**
+ * An error raised by the coordinator store. Messages name tables and constraints, never
+ * the values involved (no credential, challenge, token or signature ever reaches a log).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await store.approvals.add(approval);
+ * } catch (err) {
+ *   if (hasCode(err, 'store_duplicate_approval')) return reply.code(409).send(err);
+ *   throw err;
+ * }
+ * ```
+ */
+export class StoreError extends FrostmintError {
+  declare readonly code: StoreErrorCode;
+
+  constructor(code: StoreErrorCode, message: string) {
+    super(code, message, { status: STORE_ERROR_STATUS[code] });
+  }
+}
+
+/**
+ * A SQL statement failed; `sqlState` is the PostgreSQL SQLSTATE (`23505` unique violation,
+ * …) so the store can turn known constraint failures into specific codes.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof StoreQueryError && err.sqlState === '23505') throw conflict();
+ * ```
+ */
+export class StoreQueryError extends StoreError {
+  readonly sqlState: string;
+  /** The violated constraint's name, when PostgreSQL reports one. */
+  readonly constraint: string | undefined;
+
+  constructor(sqlState: string, message: string, constraint?: string) {
+    super(
+      sqlState.startsWith('08') || sqlState.startsWith('57P') || sqlState === '53300'
+        ? 'store_unavailable'
+        : 'store_query_failed',
+      `storage query failed (SQLSTATE ${sqlState}): ${message}`,
+    );
+    this.sqlState = sqlState;
+    this.constraint = constraint;
+  }
+}
+
+/** SQLSTATE of a unique-constraint violation. */
+export const UNIQUE_VIOLATION = '23505';
+
+/**
+ * True when `err` is a unique-constraint violation (optionally of `constraint`).
+ *
+ * @example
+ * ```ts
+ * if (isUniqueViolation(err, 'approvals_one_per_guardian')) throw duplicateApproval();
+ * ```
+ */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  return (
+    err instanceof StoreQueryError &&
+    err.sqlState === UNIQUE_VIOLATION &&
+    (constraint === undefined || err.constraint === constraint)
+  );
+}
+
+/**
+ * Turns whatever a driver threw into a {@link StoreError}, keeping only the SQLSTATE, the
+ * constraint name and the server's primary message: drivers attach the query parameters
+ * and the offending values (`detail`) to their errors, and those must not reach logs.
+ *
+ * @example
+ * ```ts
+ * try { return await pool.query(sql, params); } catch (err) { throw toStoreError(err); }
+ * ```
+ */
+export function toStoreError(err: unknown): StoreError {
+  if (err instanceof StoreError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    code?: unknown;
+    message?: unknown;
+    constraint?: unknown;
+  };
+  const message = typeof e.message === 'string' ? e.message : 'unknown error';
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
+    return new StoreQueryError(
+      e.code,
+      // Data exceptions (class 22) quote the offending value: keep only their SQLSTATE.
+      e.code.startsWith('22') ? 'invalid value' : message,
+      typeof e.constraint === 'string' ? e.constraint : undefined,
+    );
+  }
+  if (typeof e.code === 'string') {
+    // Node socket errors (ECONNREFUSED, ETIMEDOUT, …): the database is unreachable.
+    return new StoreError('store_unavailable', `storage backend unreachable (${e.code})`);
+  }
+  return new StoreError('store_unavailable', `storage backend failed: ${message}`);
+}

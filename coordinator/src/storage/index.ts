@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export type { StoreBackend } from './executor.ts';
+export { MIGRATIONS, type Migration } from './migrations.ts';
+export * from './open.ts';
+export * from './store.ts';

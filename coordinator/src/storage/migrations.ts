@@ -1,0 +1,130 @@
+/**
+ * The coordinator schema, as forward-only migrations. Rules: never edit or reorder a
+ * released migration (its SHA-256 is recorded and checked at every start), only append a
+ * new one with the next version; every migration must run on PostgreSQL 15+ and PGlite.
+ */
+
+/** One schema change. */
+export interface Migration {
+  /** 1, 2, 3, … in order, no gaps. */
+  readonly version: number;
+  /** Short snake_case description, recorded alongside the version. */
+  readonly name: string;
+  /** A script of one or more statements, run in the migration's transaction. */
+  readonly sql: string;
+}
+
+const initialSchema = `
+CREATE TABLE enrollments (
+  credential_id           text PRIMARY KEY,
+  user_id                 text NOT NULL,
+  public_key              bytea NOT NULL,
+  sign_count              bigint NOT NULL CHECK (sign_count >= 0),
+  transports              jsonb NOT NULL,
+  roles                   jsonb NOT NULL,
+  certificate             bytea NOT NULL,
+  certificate_expires_at  timestamptz NOT NULL,
+  created_at              timestamptz NOT NULL,
+  last_used_at            timestamptz,
+  revoked_at              timestamptz,
+  revocation_reason       text,
+  CHECK ((revoked_at IS NULL) = (revocation_reason IS NULL))
+);
+CREATE INDEX enrollments_by_user ON enrollments (user_id, created_at);
+CREATE INDEX enrollments_revoked ON enrollments (certificate_expires_at) WHERE revoked_at IS NOT NULL;
+
+CREATE TABLE mint_requests (
+  id                  text PRIMARY KEY,
+  requester           text NOT NULL,
+  kind                text NOT NULL,
+  signing_input       text NOT NULL,
+  claims              jsonb NOT NULL,
+  decision            jsonb NOT NULL,
+  justification       text,
+  required_approvals  integer NOT NULL CHECK (required_approvals >= 0),
+  status              text NOT NULL
+                      CHECK (status IN ('pending', 'approved', 'minted', 'denied', 'expired')),
+  status_reason       text,
+  evidence            jsonb,
+  created_at          timestamptz NOT NULL,
+  updated_at          timestamptz NOT NULL,
+  expires_at          timestamptz NOT NULL
+);
+CREATE INDEX mint_requests_pending ON mint_requests (created_at) WHERE status = 'pending';
+CREATE INDEX mint_requests_open_expiry ON mint_requests (expires_at)
+  WHERE status IN ('pending', 'approved');
+
+CREATE TABLE approvals (
+  request_id   text NOT NULL REFERENCES mint_requests (id) ON DELETE CASCADE,
+  guardian_id  text NOT NULL,
+  signature    bytea NOT NULL,
+  created_at   timestamptz NOT NULL,
+  CONSTRAINT approvals_one_per_guardian PRIMARY KEY (request_id, guardian_id)
+);
+
+CREATE TABLE webauthn_challenges (
+  challenge   text PRIMARY KEY,
+  purpose     text NOT NULL,
+  user_id     text,
+  request_id  text,
+  created_at  timestamptz NOT NULL,
+  expires_at  timestamptz NOT NULL
+);
+CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges (expires_at);
+
+CREATE TABLE replay_window (
+  namespace   text NOT NULL,
+  key         text NOT NULL,
+  expires_at  timestamptz NOT NULL,
+  PRIMARY KEY (namespace, key)
+);
+CREATE INDEX replay_window_expiry ON replay_window (expires_at);
+
+CREATE TABLE rate_limits (
+  key           text PRIMARY KEY,
+  window_start  timestamptz NOT NULL,
+  window_end    timestamptz NOT NULL,
+  hits          bigint NOT NULL
+);
+CREATE INDEX rate_limits_expiry ON rate_limits (window_end);
+
+CREATE TABLE lockouts (
+  key           text PRIMARY KEY,
+  failures      integer NOT NULL,
+  window_end    timestamptz NOT NULL,
+  locked_until  timestamptz
+);
+
+CREATE TABLE audit_log (
+  idx         bigint PRIMARY KEY CHECK (idx >= 0),
+  leaf_hash   bytea NOT NULL CHECK (octet_length(leaf_hash) = 32),
+  entry_json  text NOT NULL,
+  created_at  timestamptz NOT NULL
+);
+CREATE TABLE audit_log_size (
+  singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  size       bigint NOT NULL CHECK (size >= 0)
+);
+INSERT INTO audit_log_size (singleton, size) VALUES (true, 0);
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'restrict_violation';
+END
+$fn$;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+
+CREATE TABLE audit_checkpoints (
+  tree_size   bigint PRIMARY KEY CHECK (tree_size >= 0),
+  root_hash   bytea NOT NULL CHECK (octet_length(root_hash) = 32),
+  signed      bytea NOT NULL,
+  created_at  timestamptz NOT NULL
+);
+`;
+
+/** Every migration, in order. Append only. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial_schema', sql: initialSchema },
+];

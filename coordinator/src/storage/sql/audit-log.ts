@@ -1,0 +1,136 @@
+import { StoreError } from '../errors.ts';
+import type { AuditCheckpoint, AuditLeaf, AuditStore } from '../store.ts';
+import type { StoreContext } from './context.ts';
+import { assertDate, assertInt, toBytes, toDate, toInt } from './values.ts';
+
+/** The most leaves one `read` returns. */
+const MAX_READ = 10_000;
+
+interface LeafRow {
+  idx: unknown;
+  leaf_hash: unknown;
+  entry_json: string;
+  created_at: unknown;
+}
+
+interface CheckpointRow {
+  tree_size: unknown;
+  root_hash: unknown;
+  signed: unknown;
+  created_at: unknown;
+}
+
+/** {@link AuditStore} in SQL (tables `audit_log`, `audit_log_size`, `audit_checkpoints`). */
+export class SqlAuditStore implements AuditStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async append(entry: Omit<AuditLeaf, 'index'>): Promise<number> {
+    assertDate(entry.createdAt, 'createdAt');
+    assertHash(entry.leafHash, 'leafHash');
+    return this.ctx.db.transaction(async (tx) => {
+      // Bumping the single size row takes its row lock until commit: concurrent appenders
+      // (any coordinator) queue here, and a rolled-back append gives its index back.
+      const { rows } = await tx.query<{ size: unknown }>(
+        'UPDATE audit_log_size SET size = size + 1 RETURNING size',
+      );
+      const index = toInt(rows[0]?.size) - 1;
+      await tx.query(
+        'INSERT INTO audit_log (idx, leaf_hash, entry_json, created_at) VALUES ($1, $2, $3, $4)',
+        [index, entry.leafHash, entry.entryJson, entry.createdAt],
+      );
+      return index;
+    });
+  }
+
+  async read(start: number, end: number): Promise<AuditLeaf[]> {
+    assertInt(start, 'start');
+    assertInt(end, 'end');
+    if (end - start > MAX_READ) {
+      throw new StoreError('store_invalid_argument', `read at most ${MAX_READ} leaves at a time`);
+    }
+    const { rows } = await this.ctx.db.query<LeafRow>(
+      `SELECT idx, leaf_hash, entry_json, created_at FROM audit_log
+        WHERE idx >= $1 AND idx < $2 ORDER BY idx`,
+      [start, end],
+    );
+    return rows.map((row) => ({
+      index: toInt(row.idx),
+      leafHash: toBytes(row.leaf_hash),
+      entryJson: row.entry_json,
+      createdAt: toDate(row.created_at),
+    }));
+  }
+
+  async size(): Promise<number> {
+    const { rows } = await this.ctx.db.query<{ size: unknown }>('SELECT size FROM audit_log_size');
+    return toInt(rows[0]?.size);
+  }
+
+  async putCheckpoint(checkpoint: AuditCheckpoint): Promise<void> {
+    assertInt(checkpoint.treeSize, 'treeSize');
+    assertHash(checkpoint.rootHash, 'rootHash');
+    assertDate(checkpoint.createdAt, 'createdAt');
+    await this.ctx.db.transaction(async (tx) => {
+      const { rows: sizes } = await tx.query<{ size: unknown }>('SELECT size FROM audit_log_size');
+      if (checkpoint.treeSize > toInt(sizes[0]?.size)) {
+        throw new StoreError(
+          'store_invalid_argument',
+          'the checkpoint covers more leaves than the log has',
+        );
+      }
+      await tx.query(
+        `INSERT INTO audit_checkpoints (tree_size, root_hash, signed, created_at)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (tree_size) DO NOTHING`,
+        [checkpoint.treeSize, checkpoint.rootHash, checkpoint.signed, checkpoint.createdAt],
+      );
+      // A separate statement: it sees a racing coordinator's committed checkpoint too.
+      const { rows } = await tx.query<{ root_hash: unknown }>(
+        'SELECT root_hash FROM audit_checkpoints WHERE tree_size = $1',
+        [checkpoint.treeSize],
+      );
+      const stored = rows[0] === undefined ? undefined : toBytes(rows[0].root_hash);
+      if (stored === undefined || !equalBytes(stored, checkpoint.rootHash)) {
+        throw new StoreError(
+          'store_conflict',
+          `a checkpoint of tree size ${checkpoint.treeSize} with another root hash is stored`,
+        );
+      }
+    });
+  }
+
+  async latestCheckpoint(): Promise<AuditCheckpoint | null> {
+    const { rows } = await this.ctx.db.query<CheckpointRow>(
+      `SELECT tree_size, root_hash, signed, created_at FROM audit_checkpoints
+        ORDER BY tree_size DESC LIMIT 1`,
+    );
+    return rows[0] === undefined ? null : fromCheckpointRow(rows[0]);
+  }
+
+  async getCheckpoint(treeSize: number): Promise<AuditCheckpoint | null> {
+    assertInt(treeSize, 'treeSize');
+    const { rows } = await this.ctx.db.query<CheckpointRow>(
+      'SELECT tree_size, root_hash, signed, created_at FROM audit_checkpoints WHERE tree_size = $1',
+      [treeSize],
+    );
+    return rows[0] === undefined ? null : fromCheckpointRow(rows[0]);
+  }
+}
+
+function fromCheckpointRow(row: CheckpointRow): AuditCheckpoint {
+  return {
+    treeSize: toInt(row.tree_size),
+    rootHash: toBytes(row.root_hash),
+    signed: toBytes(row.signed),
+    createdAt: toDate(row.created_at),
+  };
+}
+
+function assertHash(hash: Uint8Array, name: string): void {
+  if (!(hash instanceof Uint8Array) || hash.length !== 32) {
+    throw new StoreError('store_invalid_argument', `${name} must be 32 bytes`);
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}

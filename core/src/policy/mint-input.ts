@@ -1,0 +1,37 @@
+import type { PolicyInput } from './input.ts';
+
+/** What an evaluator knows about a mint, from verified evidence and the token it builds. */
+export interface MintFacts {
+  readonly requester: PolicyInput['requester'];
+  readonly scopes: readonly string[];
+  readonly audience: string;
+  readonly ttl: number;
+  readonly justification?: string;
+  /** Ids of guardians whose approval of this exact request verified. */
+  readonly approvals: readonly string[];
+  /** The evaluator's own clock, unix seconds. */
+  readonly now: number;
+}
+
+/**
+ * The one way coordinator and signers turn mint facts into policy input, so both decide
+ * on the same document.
+ *
+ * @example
+ * ```ts
+ * const decision = engine.evaluate(mintPolicyInput({ requester, scopes, audience, ttl, approvals: [], now }));
+ * ```
+ */
+export function mintPolicyInput(facts: MintFacts): PolicyInput {
+  return {
+    now: facts.now,
+    requester: facts.requester,
+    request: {
+      scopes: [...facts.scopes],
+      audience: facts.audience,
+      ttl: facts.ttl,
+      ...(facts.justification === undefined ? {} : { justification: facts.justification }),
+    },
+    approvals: [...facts.approvals],
+  };
+}

@@ -24,7 +24,7 @@ const scopeToken = z
   );
 
 /** Body of `POST /v1/mint`. */
-export const MintRequestSchema = z
+export const MintBodySchema = z
   .object({
     scope: z.array(scopeToken).min(1).max(16),
     audience: z.string().min(1).max(256),
@@ -32,7 +32,7 @@ export const MintRequestSchema = z
     justification: z.string().max(1024).optional(),
   })
   .strict();
-export type MintRequest = z.infer<typeof MintRequestSchema>;
+export type MintBody = z.infer<typeof MintBodySchema>;
 
 /** Answer of a successful mint. */
 export interface MintResponse {
@@ -66,7 +66,7 @@ export interface MintServiceOptions {
 export class MintService {
   constructor(private readonly options: MintServiceOptions) {}
 
-  async mint(requester: Requester, request: MintRequest): Promise<MintResponse> {
+  async mint(requester: Requester, request: MintBody): Promise<MintResponse> {
     const { issuer, kid, maxTtlSeconds, driver, policy } = this.options;
     if (request.ttl !== undefined && request.ttl > maxTtlSeconds) {
       throw new ForbiddenError(
@@ -114,7 +114,7 @@ export class MintService {
    * or without a request the default lowered to the policy's maximum. Throws
    * `policy_denied` with every reason.
    */
-  #authorize(requester: Requester, request: MintRequest, now: number): number {
+  #authorize(requester: Requester, request: MintBody, now: number): number {
     const decide = (ttl: number) => {
       const input = mintPolicyInput({
         requester: requester.policy,

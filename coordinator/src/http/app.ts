@@ -8,7 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RequesterAuthenticator } from '../auth/types.ts';
 import type { Metrics } from '../metrics.ts';
-import { MintRequestSchema, type MintService } from '../mint.ts';
+import { MintBodySchema, type MintService } from '../mint.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import { replyWithError } from './errors.ts';
 
@@ -44,7 +44,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     if (!group)
       throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
     const requester = await authenticator.authenticate(request);
-    const body = MintRequestSchema.safeParse(request.body);
+    const body = MintBodySchema.safeParse(request.body);
     if (!body.success) {
       const issue = body.error.issues[0];
       throw new InvalidRequestError(

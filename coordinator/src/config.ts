@@ -5,6 +5,7 @@ import {
   TokenTtlSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
+import { StorageConfigSchema } from './storage/open.ts';
 
 const SignerEndpointSchema = z
   .object({
@@ -30,6 +31,8 @@ export const CoordinatorConfigSchema = z
     maxTtlSeconds: TokenTtlSchema.default(MAX_TOKEN_TTL_SECONDS),
     /** The policy evaluated before every mint (signers evaluate it again themselves). */
     policy: PolicyFilesSchema,
+    /** Coordinator state: embedded PGlite in the state dir by default, or PostgreSQL. */
+    storage: StorageConfigSchema.optional(),
     /** Deadline of every signer RPC, in milliseconds. */
     rpcDeadlineMs: z.number().int().min(50).max(60_000).default(2_000),
     /** How often signers' Info is polled for readiness. */

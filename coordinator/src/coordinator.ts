@@ -12,10 +12,12 @@ import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
 import type { RequesterAuthenticator } from './auth/types.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
+import { AuditLog } from './audit/audit-log.ts';
 import { createMetrics } from './metrics.ts';
 import { MintService } from './mint.ts';
 import { RoundDriver } from './signing/round-driver.ts';
 import { SignerPool } from './signing/signer-pool.ts';
+import { openCoordinatorStore } from './storage/index.ts';
 
 export interface RunningCoordinator {
   readonly app: FastifyInstance;
@@ -47,6 +49,11 @@ export async function startCoordinator(options: {
   const policy = await loadPolicyFiles(config.policy);
   log.info({ policy: policy.id }, 'policy loaded');
   const metrics = createMetrics();
+  const store = await openCoordinatorStore({
+    stateDir: config.stateDir,
+    ...(config.storage ? { storage: config.storage } : {}),
+  });
+  const audit = new AuditLog(store.audit);
   const groupConfig = await readGroupConfig(config.stateDir);
   const group = groupConfig
     ? await (async () => {
@@ -61,6 +68,7 @@ export async function startCoordinator(options: {
           policy,
           log,
           metrics,
+          audit,
         });
         return {
           jwk: await groupJwk(frost.publicKey.groupKey),
@@ -88,6 +96,7 @@ export async function startCoordinator(options: {
     close: async () => {
       await app.close();
       pool.close();
+      await store.close();
     },
   };
 }

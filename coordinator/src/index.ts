@@ -9,3 +9,4 @@ export * from './signing/dkg-driver.ts';
 export * from './signing/round-driver.ts';
 export * from './signing/signer-pool.ts';
 export * from './storage/index.ts';
+export * from './audit/audit-log.ts';

@@ -12,6 +12,7 @@ import {
 } from '@frostmint/core';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { AuditLog } from './audit/audit-log.ts';
 import type { Requester } from './auth/types.ts';
 import type { Metrics } from './metrics.ts';
 import type { TokenSigner } from './signing/round-driver.ts';
@@ -52,6 +53,8 @@ export interface MintServiceOptions {
   readonly policy: PolicyEngine;
   readonly log: Logger;
   readonly metrics?: Metrics;
+  /** Every mint and denial is recorded here before the answer goes out. */
+  readonly audit: AuditLog;
   readonly now?: () => number;
 }
 
@@ -78,7 +81,7 @@ export class MintService {
       throw new InvalidRequestError('scope_invalid', 'scope lists a scope twice');
     }
     const iat = Math.floor((this.options.now ?? Date.now)() / 1000);
-    const ttl = this.#authorize(requester, request, iat);
+    const ttl = await this.#authorize(requester, request, iat);
     const jti = randomBytes(16).toString('base64url');
     const claimsFor = (signers: number[]): TokenClaims => ({
       iss: issuer,
@@ -99,6 +102,16 @@ export class MintService {
       evidence: requester.evidence,
       messageFor: (signers) => Buffer.from(signingInput(header, claimsFor(signers)), 'latin1'),
     });
+    await this.options.audit.record({
+      type: 'mint',
+      jti,
+      sub: requester.subject,
+      aud: request.audience,
+      scope: request.scope.join(' '),
+      exp: iat + ttl,
+      policy: policy.id,
+      signers: signed.signers,
+    });
     this.options.metrics?.mints.inc({ outcome: 'ok' });
     return {
       token: compactJws(Buffer.from(signed.message).toString('latin1'), signed.signature),
@@ -114,7 +127,7 @@ export class MintService {
    * or without a request the default lowered to the policy's maximum. Throws
    * `policy_denied` with every reason.
    */
-  #authorize(requester: Requester, request: MintBody, now: number): number {
+  async #authorize(requester: Requester, request: MintBody, now: number): Promise<number> {
     const decide = (ttl: number) => {
       const input = mintPolicyInput({
         requester: requester.policy,
@@ -143,6 +156,14 @@ export class MintService {
       decision = decide(ttl);
     }
     if (!decision.allow) {
+      await this.options.audit.record({
+        type: 'denial',
+        sub: requester.subject,
+        aud: request.audience,
+        scope: request.scope.join(' '),
+        policy: this.options.policy.id,
+        reasons: decision.reasons,
+      });
       for (const reason of decision.reasons)
         this.options.metrics?.policyDenials.inc({ reason: reason.split(':')[0] });
       throw new ForbiddenError(

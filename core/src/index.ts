@@ -1,5 +1,6 @@
 export * from './atomic-file.ts';
 export * from './audit/index.ts';
+export * from './canonical-json.ts';
 export * from './errors.ts';
 export * from './frost/index.ts';
 export * from './group/index.ts';

@@ -1,13 +1,18 @@
-// Baseline for `npm run bench`: the coordinator's own HTTP stack and mint service, but the
-// token is signed by one in-process Ed25519 key instead of a FROST quorum. Prints its URL
-// and dev bearer credential as one JSON line on stdout.
+// Baseline for `npm run bench`: the coordinator's own HTTP stack, policy gate, durable audit
+// log and mint service, but the token is signed by one in-process Ed25519 key instead of a
+// FROST quorum. Prints its URL and dev bearer credential as one JSON line on stdout.
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEMO_POLICY } from '@frostmint/cli';
 import {
+  AuditLog,
   buildCoordinatorApp,
   createMetrics,
   DevBearerAuthenticator,
   MintService,
+  openCoordinatorStore,
   SignerPool,
   type TokenSigner,
 } from '@frostmint/coordinator';
@@ -24,6 +29,8 @@ const singleKey: TokenSigner = {
   },
 };
 const log = pino({ level: 'warn' });
+const stateDir = await mkdtemp(join(tmpdir(), 'frostmint-baseline-'));
+const store = await openCoordinatorStore({ stateDir });
 const bearer = randomBytes(32).toString('base64url');
 const issuer = 'http://127.0.0.1';
 const pool = new SignerPool(
@@ -48,9 +55,15 @@ const app = buildCoordinatorApp({
       driver: singleKey,
       policy: await loadPolicyFiles(DEMO_POLICY),
       log,
+      audit: new AuditLog(store.audit),
     }),
   },
 });
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`${JSON.stringify({ url, bearer })}\n`);
-process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+process.once('SIGTERM', async () => {
+  await app.close();
+  await store.close();
+  await rm(stateDir, { recursive: true, force: true });
+  process.exit(0);
+});

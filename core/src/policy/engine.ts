@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { z } from 'zod';
+import { canonicalJson } from '../canonical-json.ts';
 import { InvalidRequestError } from '../errors.ts';
 import { type PolicyData, parsePolicyData } from './data.ts';
 import {
@@ -99,18 +100,6 @@ export async function loadPolicyFiles(paths: {
     throw new InvalidRequestError('policy_data_invalid', `${paths.data} is not JSON`, { cause });
   }
   return loadPolicyEngine({ wasm, data: raw });
-}
-
-/** JSON with object keys sorted at every level: one byte string per value. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**

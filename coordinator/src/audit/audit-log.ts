@@ -1,0 +1,46 @@
+import { canonicalJson, leafHash } from '@frostmint/core';
+import type { AuditStore } from '../storage/index.ts';
+
+/** One audit entry. Tokens and evidence never appear here: only what was decided, for whom. */
+export type AuditEntry =
+  | {
+      readonly type: 'mint';
+      readonly jti: string;
+      readonly sub: string;
+      readonly aud: string;
+      readonly scope: string;
+      readonly exp: number;
+      readonly policy: string;
+      readonly signers: readonly number[];
+    }
+  | {
+      readonly type: 'denial';
+      readonly sub: string;
+      readonly aud: string;
+      readonly scope: string;
+      readonly policy: string;
+      readonly reasons: readonly string[];
+    };
+
+/**
+ * The append-only audit log (RFC 9162 leaf hashing over canonical JSON). `record`
+ * resolves only once the entry is durable in the store, so a caller that awaits it before
+ * answering never hands out a token the log does not hold.
+ *
+ * @example
+ * ```ts
+ * const index = await audit.record({ type: 'mint', jti, sub, aud, scope, exp, policy, signers });
+ * ```
+ */
+export class AuditLog {
+  constructor(
+    private readonly store: AuditStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async record(entry: AuditEntry): Promise<number> {
+    const at = new Date(this.now());
+    const entryJson = canonicalJson({ ...entry, at: at.toISOString() });
+    return this.store.append({ leafHash: leafHash(Buffer.from(entryJson, 'utf8')), entryJson, createdAt: at });
+  }
+}

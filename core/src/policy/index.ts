@@ -1,3 +1,4 @@
+export * from './bundle-update.ts';
 export * from './data.ts';
 export * from './engine.ts';
 export * from './input.ts';

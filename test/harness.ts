@@ -8,14 +8,11 @@ import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { pino } from 'pino';
 
 /** A real local stack (separate processes, mTLS, DKG) in a fresh temp directory. */
-export async function startTestStack(
-  signerEntries?: Record<number, string>,
-): Promise<DevStack & { dispose(): Promise<void> }> {
+export async function startTestStack(): Promise<DevStack & { dispose(): Promise<void> }> {
   const stateDir = await mkdtemp(join(tmpdir(), 'frostmint-test-'));
   const stack = await startDevStack({
     stateDir,
     log: pino({ level: 'silent' }),
-    ...(signerEntries ? { signerEntries } : {}),
   });
   return Object.assign(stack, {
     dispose: async () => {

@@ -1,5 +1,7 @@
+export * from './audit/audit-log.ts';
 export * from './auth/dev-bearer.ts';
 export * from './auth/types.ts';
+export * from './ceremony/index.ts';
 export * from './config.ts';
 export * from './coordinator.ts';
 export * from './http/app.ts';
@@ -9,4 +11,3 @@ export * from './signing/dkg-driver.ts';
 export * from './signing/round-driver.ts';
 export * from './signing/signer-pool.ts';
 export * from './storage/index.ts';
-export * from './audit/audit-log.ts';

@@ -1,6 +1,7 @@
 export * from './atomic-file.ts';
 export * from './audit/index.ts';
 export * from './canonical-json.ts';
+export * from './ceremony/index.ts';
 export * from './errors.ts';
 export * from './frost/index.ts';
 export * from './group/index.ts';

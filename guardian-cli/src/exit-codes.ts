@@ -22,7 +22,26 @@ export const ExitCode = {
   timeout: 6,
   /** The token lacks a mechanism frostmint needs (ECDH or ECDSA on P-256). */
   mechanism: 7,
+  /** A signer refused the ceremony (approvals, transcript or group state); nothing changed. */
+  ceremonyRefused: 8,
+  /** The ceremony failed midway and was aborted at every signer; nothing was written. */
+  ceremonyAborted: 9,
+  /** The signed result was committed at some signers only (see the message). */
+  ceremonyIncomplete: 10,
+  /** status: no signed group configuration, or a signer is not ready or holds another key. */
+  unhealthy: 11,
 } as const;
+
+/**
+ * A failure whose result the command has already printed (an unhealthy `status`): `run`
+ * sets the exit code but prints no second JSON document.
+ *
+ * @example
+ * ```ts
+ * throw new ReportedFailure('status_unhealthy', 'not every signer is ready');
+ * ```
+ */
+export class ReportedFailure extends FrostmintError {}
 
 /** The exit code table, as shown in `--help`. */
 export const EXIT_CODES_HELP = `
@@ -34,7 +53,11 @@ Exit codes:
   4  PIN missing, rejected or locked
   5  key not found, already present, unusable, or not creatable on this token
   6  the token did not answer in time (touch it when it blinks)
-  7  the token lacks a required mechanism (ECDH / ECDSA on P-256)`;
+  7  the token lacks a required mechanism (ECDH / ECDSA on P-256)
+  8  a signer refused the ceremony (approvals, transcript, group state); nothing changed
+  9  the ceremony failed midway and was aborted at every signer; nothing was written
+ 10  the ceremony committed at some signers only; the message says which (replace-signer them)
+ 11  status: no signed group configuration, or a signer is not ready / holds another key`;
 
 const BY_CODE: Record<string, number> = {
   cli_usage: ExitCode.usage,
@@ -54,6 +77,20 @@ const BY_CODE: Record<string, number> = {
   pkcs11_key_unusable: ExitCode.key,
   pkcs11_timeout: ExitCode.timeout,
   pkcs11_mechanism_unsupported: ExitCode.mechanism,
+  ceremony_file_invalid: ExitCode.usage,
+  guardian_record_invalid: ExitCode.usage,
+  ceremony_not_a_guardian: ExitCode.key,
+  ceremony_unauthorized: ExitCode.ceremonyRefused,
+  ceremony_unguarded: ExitCode.ceremonyRefused,
+  ceremony_transcript_invalid: ExitCode.ceremonyRefused,
+  ceremony_transcript_mismatch: ExitCode.ceremonyRefused,
+  ceremony_approval_invalid: ExitCode.ceremonyRefused,
+  ceremony_approvals_insufficient: ExitCode.ceremonyRefused,
+  dkg_group_exists: ExitCode.ceremonyRefused,
+  group_config_unsigned: ExitCode.ceremonyRefused,
+  ceremony_aborted: ExitCode.ceremonyAborted,
+  ceremony_commit_incomplete: ExitCode.ceremonyIncomplete,
+  status_unhealthy: ExitCode.unhealthy,
 };
 
 /**

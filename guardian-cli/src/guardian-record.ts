@@ -1,5 +1,5 @@
 import { verify } from 'node:crypto';
-import { InvalidRequestError } from '@frostmint/core';
+import { canonicalJson, InvalidRequestError } from '@frostmint/core';
 import {
   type PublicKeyInfo,
   p256Jwk,
@@ -162,17 +162,6 @@ function consistent(key: KeyRecord): boolean {
 function spkiPoint(spkiB64: string): Buffer {
   const spki = Buffer.from(spkiB64, 'base64');
   return spki.subarray(spki.length - 65);
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 function invalid(message: string): InvalidRequestError {

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { registerCeremony } from './commands/ceremony/index.ts';
 import { registerEnroll } from './commands/enroll.ts';
+import { registerStatus } from './commands/status.ts';
 import { registerTokenInit } from './commands/token-init.ts';
 import { EXIT_CODES_HELP } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
@@ -16,8 +18,9 @@ import type { CliIo } from './io.ts';
 export function buildProgram(io: CliIo): Command {
   const program = new Command('frostmint-guardian')
     .description(
-      'frostmint guardian tool: set up PKCS#11 tokens (YubiKey PIV, HSM, SoftHSM2) and enroll ' +
-        'guardian keys. PINs come from --pin-file, --pin-env or a hidden prompt, never the command line.',
+      'frostmint guardian tool: set up PKCS#11 tokens (YubiKey PIV, HSM, SoftHSM2), enroll ' +
+        'guardian keys, approve and run key ceremonies, check the group. PINs come from ' +
+        '--pin-file, --pin-env or a hidden prompt, never the command line.',
     )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
@@ -25,5 +28,7 @@ export function buildProgram(io: CliIo): Command {
     .addHelpText('after', EXIT_CODES_HELP);
   registerTokenInit(program, io);
   registerEnroll(program, io);
+  registerCeremony(program, io);
+  registerStatus(program, io);
   return program;
 }

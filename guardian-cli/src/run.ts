@@ -1,6 +1,6 @@
 import { FrostmintError } from '@frostmint/core';
 import { CommanderError } from 'commander';
-import { ExitCode, exitCodeFor } from './exit-codes.ts';
+import { ExitCode, exitCodeFor, ReportedFailure } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { buildProgram } from './program.ts';
 
@@ -32,7 +32,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (err instanceof CommanderError) return exitCode; // commander has printed it
     const code = err instanceof FrostmintError ? err.code : 'internal';
     const message = err instanceof Error ? err.message : String(err);
-    if (argv.includes('--json'))
+    if (argv.includes('--json') && !(err instanceof ReportedFailure))
       io.stdout(`${JSON.stringify({ error: code, message, exitCode })}\n`);
     io.stderr(`error: ${message} [${code}]\n`);
     const hint = HINTS[exitCode];

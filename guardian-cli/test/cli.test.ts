@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { newTranscript } from '@frostmint/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testGuardian } from '../../core/test/ceremony/support.ts';
 import { type SoftHsm, softHsm, USER_PIN } from '../../signer/test/pkcs11/softhsm.ts';
 import { ExitCode } from '../src/exit-codes.ts';
 import { type GuardianRecord, verifyGuardianRecord } from '../src/guardian-record.ts';
@@ -266,5 +268,75 @@ describe('frostmint-guardian help and progress', () => {
     expect(io.err.join('')).toBe(
       '>>> Touch your YubiKey now (it blinks): token "alice" waits to sign with key id 02.\n',
     );
+  });
+});
+
+describe('frostmint-guardian ceremony (without signers)', () => {
+  async function writeTranscript(h: SoftHsm) {
+    const path = join(h.dir, 'dkg.transcript.json');
+    const pin = (id: number) => ({
+      id,
+      tlsName: `signer-${id}.frostmint.local`,
+      certificateSha256: 'ab'.repeat(32),
+    });
+    const transcript = newTranscript({
+      kind: 'dkg',
+      threshold: 2,
+      maxSigners: 3,
+      ceremonyApprovals: 2,
+      signers: [pin(1), pin(2), pin(3)],
+      guardians: ['Alice', 'Bob', 'Carol'].map((n) => testGuardian(n).key),
+    });
+    await writeFile(path, JSON.stringify(transcript));
+    return path;
+  }
+
+  it('refuses to approve with a token whose key is not one of the guardians (exit 5)', async () => {
+    const h = await setup();
+    await initAlice(h);
+    const transcript = await writeTranscript(h);
+    const { code, stdout, stderr } = await cli(
+      'ceremony',
+      'approve',
+      '--transcript',
+      transcript,
+      '--out',
+      join(h.dir, 'approval.json'),
+      '--module',
+      h.module,
+      '--token-label',
+      'alice',
+      '--pin-file',
+      h.pinFile,
+      '--json',
+    );
+    expect(code).toBe(ExitCode.key);
+    expect(JSON.parse(stdout)).toMatchObject({ error: 'ceremony_not_a_guardian' });
+    expect(stderr).toMatch(/Ceremony {5}dkg: distributed key generation/);
+  });
+
+  it('exits 2 for a transcript of another kind or a malformed one', async () => {
+    const h = await setup();
+    const transcript = await writeTranscript(h);
+    const args = ['--transcript', transcript, '--coordinator-config', '/nonexistent.json'];
+    expect((await cli('ceremony', 'refresh', ...args)).code).toBe(ExitCode.usage);
+    await writeFile(join(h.dir, 'bad.json'), '{"format":"frostmint-ceremony-transcript"}');
+    const bad = await cli(
+      'ceremony',
+      'dkg',
+      '--transcript',
+      join(h.dir, 'bad.json'),
+      '--coordinator-config',
+      'x',
+    );
+    expect(bad.code).toBe(ExitCode.usage);
+    expect(bad.stderr).toMatch(/ceremony_file_invalid/);
+  });
+
+  it('documents the ceremony exit codes in --help', async () => {
+    const { stdout } = await cli('--help');
+    expect(stdout).toMatch(/8 {2}a signer refused the ceremony/);
+    expect(stdout).toMatch(/9 {2}the ceremony failed midway and was aborted/);
+    expect(stdout).toMatch(/11 {2}status:/);
   });
 });

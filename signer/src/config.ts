@@ -6,6 +6,7 @@ import {
   TokenTtlSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
+import { SignerGuardiansSchema } from './ceremony/guardians-config.ts';
 import { Pkcs11VaultConfigSchema } from './vault/pkcs11/config.ts';
 
 const DevVaultConfigSchema = z
@@ -36,6 +37,8 @@ export const SignerConfigSchema = z
     vault: z.discriminatedUnion('kind', [DevVaultConfigSchema, Pkcs11VaultConfigSchema]),
     /** The policy this signer evaluates itself before every signature share. */
     policy: PolicyFilesSchema,
+    /** Who approves key ceremonies before a signed group configuration exists. */
+    guardians: SignerGuardiansSchema.optional(),
     /** Accept coordinator-asserted (dev) requesters. Only the local demo sets this. */
     allowDevRequester: z.boolean().default(false),
   })

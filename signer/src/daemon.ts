@@ -11,12 +11,13 @@ import {
   readGroupConfig,
   UnavailableError,
 } from '@frostmint/core';
-import type {
-  CommitRequest,
-  CommitResponse,
-  InfoResponse,
-  SignRequest,
-  SignResponse,
+import {
+  type CommitRequest,
+  type CommitResponse,
+  type InfoResponse,
+  SigningPurpose,
+  type SignRequest,
+  type SignResponse,
 } from '@frostmint/proto';
 import type { Logger } from 'pino';
 import type { SignerConfig } from './config.ts';
@@ -76,7 +77,7 @@ export class SignerDaemon {
       vault: options.vault,
       log: options.log,
       tls,
-      hasGroup: () => this.#group !== undefined,
+      group: () => this.#group?.config,
       onGroup: (group) => this.#install(group),
     });
   }
@@ -125,6 +126,7 @@ export class SignerDaemon {
   }
 
   async sign(req: SignRequest): Promise<SignResponse> {
+    if (req.purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN) return this.dkg.signGroupConfig(req);
     const group = this.#requireGroup();
     const checked = checkSignRequest(req, {
       config: this.#config,

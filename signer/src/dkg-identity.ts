@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, sign, verify, X509Certificate } from 'node:crypto';
-import { ForbiddenError, signerTlsName } from '@frostmint/core';
+import { certificateSha256, ForbiddenError, signerTlsName } from '@frostmint/core';
 import type { DkgAnnouncement, DkgParams } from '@frostmint/proto';
 
 /**
@@ -48,12 +48,19 @@ export function signAnnouncement(
 
 /**
  * Verifies another signer's announcement: certificate chains to `caPem`, is valid now,
- * names the announced signer, and signed the transcript. Throws `dkg_announcement_invalid`.
+ * names the announced signer, is the one the ceremony transcript pins (`pinnedSha256`), and
+ * signed the transcript. Throws `dkg_announcement_invalid`.
+ *
+ * @example
+ * ```ts
+ * verifyAnnouncement(params, announcement, caPem, transcriptSigner.certificateSha256);
+ * ```
  */
 export function verifyAnnouncement(
   params: DkgParams,
   a: DkgAnnouncement,
   caPem: string,
+  pinnedSha256: string,
   now = new Date(),
 ): void {
   const fail = (why: string) =>
@@ -71,6 +78,8 @@ export function verifyAnnouncement(
     throw fail('certificate is not valid now');
   if (!cert.checkHost(signerTlsName(a.signerId)))
     throw fail(`certificate does not name ${signerTlsName(a.signerId)}`);
+  if (certificateSha256(a.certificatePem) !== pinnedSha256)
+    throw fail('certificate is not the one the ceremony transcript pins');
   const key = createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' }));
   if (!verify('sha256', transcript(params, a), key, a.signature))
     throw fail('signature does not verify');

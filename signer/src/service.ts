@@ -50,6 +50,9 @@ export function signerService(
     dkgBegin: unary('DkgBegin', (req) => daemon.dkg.begin(req)),
     dkgExchange: unary('DkgExchange', (req) => daemon.dkg.exchange(req)),
     dkgFinish: unary('DkgFinish', (req) => daemon.dkg.finish(req)),
+    dkgRelay: unary('DkgRelay', (req) => daemon.dkg.relay(req)),
+    dkgCommit: unary('DkgCommit', (req) => daemon.dkg.commit(req)),
+    dkgAbort: unary('DkgAbort', (req) => daemon.dkg.abortRequest(req)),
   };
 }
 

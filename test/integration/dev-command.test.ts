@@ -51,5 +51,5 @@ describe("`frostmint dev --once` (the README's first command)", () => {
     } finally {
       await rm(stateDir, { recursive: true, force: true });
     }
-  });
+  }, 150_000); // two full stack starts (4 processes each); slow when other suites share the cores
 });

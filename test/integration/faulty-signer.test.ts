@@ -7,7 +7,11 @@ const FAULTY = fileURLToPath(new URL('../fixtures/faulty-signer.ts', import.meta
 describe('a signer returning corrupted signature shares', () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
   beforeAll(async () => {
-    stack = await startTestStack({ 3: FAULTY });
+    stack = await startTestStack();
+    // Signer 3 turns faulty after the DKG ceremony (a faulty signer cannot even join one:
+    // its share of the group configuration signature would fail verification).
+    await stack.signers.get(3)!.stop();
+    await stack.restartSigner(3, FAULTY);
   });
   afterAll(async () => {
     await stack?.dispose();

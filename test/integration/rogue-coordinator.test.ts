@@ -7,7 +7,12 @@ import {
   signingInput,
   type TokenClaims,
 } from '@frostmint/core';
-import type { CommitResponse, SignRequest, SignResponse } from '@frostmint/proto';
+import {
+  type CommitResponse,
+  SigningPurpose,
+  type SignRequest,
+  type SignResponse,
+} from '@frostmint/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rogueClient, startTestStack } from '../harness.ts';
 
@@ -63,6 +68,7 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
           binding: c.binding,
         })),
         evidence: { kind: { $case: 'dev', value: { subject: 'dev@localhost' } } },
+        purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
         ...requestOver,
       };
       const client = clients[target - 1]!;
@@ -120,13 +126,21 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
       () => signingInput(header(), claims({ frostmint: { signers: [1, 3], policy } })),
       'signers_mismatch',
     ],
-    ['an escalated scope', () => signingInput(header(), claims({ scope: 'deploy:prod' })), 'policy_denied'],
+    [
+      'an escalated scope',
+      () => signingInput(header(), claims({ scope: 'deploy:prod' })),
+      'policy_denied',
+    ],
     [
       'a TTL above the policy maximum',
       () => signingInput(header(), claims({ scope: 'read:logs', aud: 'logs-api' })),
       'policy_denied',
     ],
-    ['a disallowed audience', () => signingInput(header(), claims({ aud: 'billing-api' })), 'policy_denied'],
+    [
+      'a disallowed audience',
+      () => signingInput(header(), claims({ aud: 'billing-api' })),
+      'policy_denied',
+    ],
     [
       'a scope whose guardian approvals are missing',
       () => signingInput(header(), claims({ scope: 'db:migrate', aud: 'db-api' })),
@@ -134,7 +148,11 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
     ],
     [
       'a token naming another policy',
-      () => signingInput(header(), claims({ frostmint: { signers: [1, 2], policy: `sha256:${'0'.repeat(64)}` } })),
+      () =>
+        signingInput(
+          header(),
+          claims({ frostmint: { signers: [1, 2], policy: `sha256:${'0'.repeat(64)}` } }),
+        ),
       'policy_mismatch',
     ],
   ];
@@ -147,6 +165,19 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
       }
     });
   }
+
+  it('signs nothing but tokens outside a key ceremony: no arbitrary bytes as a group configuration, no unknown purpose', async () => {
+    const asConfig = await askToSign(1, 'frostmint/group-config/v2\0{"kid":"anything"}', {
+      purpose: SigningPurpose.SIGNING_PURPOSE_GROUP_CONFIG,
+    });
+    expect(asConfig.first).toMatchObject({ err: { code: 'ceremony_not_pending' } });
+    const unknown = await askToSign(1, signingInput(header(), claims()), {
+      purpose: 7 as SigningPurpose,
+    });
+    expect(unknown.first).toMatchObject({ err: { code: 'signing_purpose_unknown' } });
+    const configAsToken = await askToSign(1, 'frostmint/group-config/v2\0{"kid":"anything"}');
+    expect(configAsToken.first).toMatchObject({ err: { code: 'token_malformed' } });
+  });
 
   it('refuses a request without requester evidence', async () => {
     const { first } = await askToSign(1, signingInput(header(), claims()), { evidence: undefined });

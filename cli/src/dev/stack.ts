@@ -1,4 +1,4 @@
-import { runDkg, SignerPool } from '@frostmint/coordinator';
+import { runDevDkg, SignerPool } from '@frostmint/coordinator';
 import { readGroupConfig, writeGroupConfig } from '@frostmint/core';
 import type { Logger } from 'pino';
 import {
@@ -21,8 +21,6 @@ export interface DevStackOptions {
   /** Coordinator port; signers use the next three. Default: free ports chosen by the OS. */
   readonly port?: number;
   readonly log: Logger;
-  /** Replaces the signer entry point for some signer ids (tests inject faults this way). */
-  readonly signerEntries?: Readonly<Record<number, string>>;
 }
 
 /** A running local stack: three signer processes and a coordinator process. */
@@ -33,8 +31,11 @@ export interface DevStack {
   readonly coordinator: DaemonProcess;
   /** True when this start ran the DKG ceremony (first start of a state directory). */
   readonly ranDkg: boolean;
-  /** Starts signer `id` again after it was stopped or killed. */
-  restartSigner(id: number): Promise<void>;
+  /**
+   * Starts signer `id` again after it was stopped or killed, optionally from another entry
+   * point (tests inject faults this way, after the DKG ceremony).
+   */
+  restartSigner(id: number, entry?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,8 +62,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     log: options.log,
   });
   const signers = new Map<number, DaemonProcess>();
-  const startSigner = async (id: number) => {
-    const entry = options.signerEntries?.[id] ?? SIGNER_ENTRY;
+  const startSigner = async (id: number, entry = SIGNER_ENTRY) => {
     const daemon = spawnDaemon(`signer-${id}`, entry, layout.signerConfigPaths[id - 1]!, env);
     signers.set(id, daemon);
     await waitUntil(daemon, () => pool.call(id, 'info', {}).then(() => true));
@@ -78,15 +78,18 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     coordinator = spawnDaemon('coordinator', COORDINATOR_ENTRY, layout.coordinatorConfigPath, env);
     const coordinatorUrl = layout.coordinator.issuer;
     await waitUntil(coordinator, async () => (await fetch(`${coordinatorUrl}/readyz`)).ok);
-    return {
-      layout,
-      coordinatorUrl,
-      signers,
-      coordinator,
-      ranDkg,
-      restartSigner: startSigner,
-      stop,
+    const running = coordinator;
+    /** Restarts a signer, and returns once the coordinator's health poll sees it ready. */
+    const restartSigner = async (id: number, entry?: string) => {
+      await startSigner(id, entry);
+      await waitUntil(running, async () => {
+        const ready = (await (await fetch(`${coordinatorUrl}/readyz`)).json()) as {
+          signers: { id: number; ready: boolean }[];
+        };
+        return ready.signers.some((s) => s.id === id && s.ready);
+      });
     };
+    return { layout, coordinatorUrl, signers, coordinator, ranDkg, restartSigner, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -96,7 +99,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 /** Runs DKG when the coordinator has no group yet; returns whether it ran. */
 async function ensureGroup(layout: DevLayout, pool: SignerPool, log: Logger): Promise<boolean> {
   if (await readGroupConfig(layout.coordinator.stateDir)) return false;
-  const group = await runDkg(pool, { threshold: THRESHOLD, log });
+  const { signers, tls } = layout.coordinator;
+  const group = await runDevDkg(pool, { threshold: THRESHOLD, signers, tls, log });
   await writeGroupConfig(layout.coordinator.stateDir, group);
   return true;
 }

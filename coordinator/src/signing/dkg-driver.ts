@@ -1,85 +1,43 @@
-import { randomBytes } from 'node:crypto';
-import { FrostmintError, type GroupConfig } from '@frostmint/core';
-import type { DkgFinishResponse, DkgParams } from '@frostmint/proto';
+import { type GroupConfigV2, type MtlsFiles, newTranscript } from '@frostmint/core';
 import type { Logger } from 'pino';
+import { runCeremony } from '../ceremony/run-ceremony.ts';
+import { pinSigners } from '../ceremony/signer-certificate.ts';
+import type { SignerEndpoint } from '../config.ts';
 import type { SignerPool } from './signer-pool.ts';
 
-/** DKG steps do more work than a signing round; give them a longer deadline. */
-const DKG_DEADLINE_MS = 30_000;
-
 /**
- * Relays one distributed key generation among every signer in the pool. The coordinator
- * sees only public round-one broadcasts and sealed round-two packages. All signers must
- * finish with the same group key and verifying shares, or the run fails.
+ * The local demo's first DKG: an UNGUARDED ceremony (no guardians, no approvals) among
+ * every signer in the pool. Only signers whose configuration says
+ * `"guardians": "dev-unguarded"` take part; any other signer refuses. Production groups
+ * are created with `frostmint-guardian ceremony dkg` and guardian approvals.
  *
  * @example
  * ```ts
- * const group = await runDkg(pool, { threshold: 2, log });
+ * const group = await runDevDkg(pool, { threshold: 2, signers: config.signers, tls: config.tls, log });
  * ```
  */
-export async function runDkg(
+export async function runDevDkg(
   pool: SignerPool,
-  options: { threshold: number; log: Logger },
-): Promise<GroupConfig> {
-  const participants = pool.ids().sort((a, b) => a - b);
-  const params: DkgParams = {
-    sessionId: randomBytes(32),
-    threshold: options.threshold,
-    participants,
-  };
-  const all = <T>(step: (id: number) => Promise<T>) => Promise.all(participants.map(step));
-
-  options.log.info({ participants, threshold: options.threshold }, 'DKG: round 1');
-  const begun = await all((id) => pool.call(id, 'dkgBegin', { params }, DKG_DEADLINE_MS));
-  const announcements = begun.map((b) => b.announcement!);
-
-  options.log.info('DKG: round 2 (sealed packages relayed)');
-  const exchanged = await all((id) =>
-    pool.call(id, 'dkgExchange', { params, announcements }, DKG_DEADLINE_MS),
+  options: {
+    threshold: number;
+    signers: readonly SignerEndpoint[];
+    tls: MtlsFiles;
+    log: Logger;
+  },
+): Promise<GroupConfigV2> {
+  options.log.warn('DEV-UNGUARDED DKG: no guardian approves this key ceremony (local demo only)');
+  const transcript = newTranscript(
+    {
+      kind: 'dkg',
+      threshold: options.threshold,
+      maxSigners: options.signers.length,
+      ceremonyApprovals: 0,
+      signers: await pinSigners(options.signers, options.tls),
+      guardians: [],
+    },
+    { validForMs: 10 * 60_000 },
   );
-  const packages = exchanged.flatMap((e) => e.packages);
-
-  const finished = await all((id) =>
-    pool.call(
-      id,
-      'dkgFinish',
-      { params, packages: packages.filter((p) => p.toSignerId === id) },
-      DKG_DEADLINE_MS,
-    ),
-  );
-  const config = agreedGroup(finished, options.threshold);
-  options.log.info({ kid: config.kid }, 'DKG: complete');
-  return config;
-}
-
-function agreedGroup(results: DkgFinishResponse[], threshold: number): GroupConfig {
-  const fingerprint = (r: DkgFinishResponse) =>
-    [
-      r.kid,
-      Buffer.from(r.groupPublicKey).toString('hex'),
-      ...r.verifyingShares.map(
-        (v) => `${v.signerId}:${Buffer.from(v.verifyingShare).toString('hex')}`,
-      ),
-    ].join('|');
-  const first = results[0]!;
-  if (!results.every((r) => fingerprint(r) === fingerprint(first))) {
-    throw new FrostmintError(
-      'dkg_disagreement',
-      'signers finished DKG with different group keys; the run is void',
-    );
-  }
-  return {
-    version: 1,
-    kid: first.kid,
-    groupKey: Buffer.from(first.groupPublicKey).toString('base64url'),
-    threshold,
-    maxSigners: first.verifyingShares.length,
-    verifyingShares: Object.fromEntries(
-      first.verifyingShares.map((v) => [
-        String(v.signerId),
-        Buffer.from(v.verifyingShare).toString('base64url'),
-      ]),
-    ),
-    createdAt: new Date().toISOString(),
-  };
+  const group = await runCeremony(pool, { transcript, approvals: [], log: options.log });
+  options.log.info({ kid: group.kid }, 'DKG: complete');
+  return group;
 }

@@ -5,7 +5,7 @@ import {
   type SigningCommitment,
   UnavailableError,
 } from '@frostmint/core';
-import type { Evidence } from '@frostmint/proto';
+import { type Evidence, SigningPurpose } from '@frostmint/proto';
 import type { Logger } from 'pino';
 import type { SignerPool } from './signer-pool.ts';
 
@@ -121,6 +121,7 @@ export class RoundDriver implements TokenSigner {
           message: Buffer.from(message),
           commitments: wire,
           evidence,
+          purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
         }),
       ),
     );

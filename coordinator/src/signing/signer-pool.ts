@@ -7,12 +7,18 @@ import {
 import {
   type CommitRequest,
   type CommitResponse,
+  type DkgAbortRequest,
+  type DkgAbortResponse,
   type DkgBeginRequest,
   type DkgBeginResponse,
+  type DkgCommitRequest,
+  type DkgCommitResponse,
   type DkgExchangeRequest,
   type DkgExchangeResponse,
   type DkgFinishRequest,
   type DkgFinishResponse,
+  type DkgRelayRequest,
+  type DkgRelayResponse,
   type InfoRequest,
   type InfoResponse,
   SignerServiceClient,
@@ -39,6 +45,9 @@ interface Rpcs {
   dkgBegin: [DkgBeginRequest, DkgBeginResponse];
   dkgExchange: [DkgExchangeRequest, DkgExchangeResponse];
   dkgFinish: [DkgFinishRequest, DkgFinishResponse];
+  dkgRelay: [DkgRelayRequest, DkgRelayResponse];
+  dkgCommit: [DkgCommitRequest, DkgCommitResponse];
+  dkgAbort: [DkgAbortRequest, DkgAbortResponse];
 }
 type RpcName = keyof Rpcs;
 type ReqOf<K extends RpcName> = Rpcs[K][0];

@@ -1,2 +1,3 @@
 export * from './config.ts';
+export * from './signature.ts';
 export * from './store.ts';

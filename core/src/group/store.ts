@@ -3,9 +3,29 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.ts';
 import { InvalidRequestError } from '../errors.ts';
 import { type GroupConfig, GroupConfigSchema } from './config.ts';
+import { verifyGroupConfig } from './signature.ts';
 
 /**
- * The signer's public group configuration on disk (`group.json` in its state directory).
+ * Parses a group configuration document and, for version 2, checks its signature by the
+ * group key. Throws `group_config_invalid` or `group_config_unsigned`.
+ *
+ * @example
+ * ```ts
+ * const config = await parseGroupConfig(JSON.parse(text), 'group.json');
+ * ```
+ */
+export async function parseGroupConfig(json: unknown, source: string): Promise<GroupConfig> {
+  const parsed = GroupConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new InvalidRequestError('group_config_invalid', `${source} is malformed`);
+  }
+  if (parsed.data.version === 2) await verifyGroupConfig(parsed.data);
+  return parsed.data;
+}
+
+/**
+ * The public group configuration on disk (`group.json` in a signer's or coordinator's state
+ * directory), checked with `parseGroupConfig`.
  *
  * @example
  * ```ts
@@ -13,21 +33,31 @@ import { type GroupConfig, GroupConfigSchema } from './config.ts';
  * ```
  */
 export async function readGroupConfig(stateDir: string): Promise<GroupConfig | undefined> {
+  const path = join(stateDir, 'group.json');
   let raw: string;
   try {
-    raw = await readFile(join(stateDir, 'group.json'), 'utf8');
+    raw = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const parsed = GroupConfigSchema.safeParse(JSON.parse(raw));
-  if (!parsed.success) {
-    throw new InvalidRequestError('group_config_invalid', `group.json in ${stateDir} is malformed`);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new InvalidRequestError('group_config_invalid', `${path} is not JSON`);
   }
-  return parsed.data;
+  return parseGroupConfig(json, path);
 }
 
-/** Writes the group configuration atomically. */
+/**
+ * Writes the group configuration atomically.
+ *
+ * @example
+ * ```ts
+ * await writeGroupConfig(stateDir, signedConfig);
+ * ```
+ */
 export async function writeGroupConfig(stateDir: string, config: GroupConfig): Promise<void> {
   await writeFileAtomic(join(stateDir, 'group.json'), JSON.stringify(config, null, 2), 0o644);
 }

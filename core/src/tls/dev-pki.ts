@@ -50,6 +50,8 @@ export async function ensureDevPki(dir: string, signerCount: number): Promise<De
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const ca = await createCa();
   await writeFile(layout.ca, ca.cert.toString('pem'));
+  const caKey = await webcrypto.subtle.exportKey('pkcs8', ca.keys.privateKey);
+  await writeFile(caKeyPath(dir), x509.PemConverter.encode(caKey, 'PRIVATE KEY'), { mode: 0o600 });
   await issueTo(layout.coordinator, ca, COORDINATOR_TLS_NAME, 'clientAuth');
   for (const [i, files] of layout.signers.entries()) {
     await issueTo(files, ca, signerTlsName(i + 1), 'serverAuth');
@@ -57,12 +59,43 @@ export async function ensureDevPki(dir: string, signerCount: number): Promise<De
   return layout;
 }
 
-interface Ca {
-  cert: x509.X509Certificate;
-  keys: webcrypto.CryptoKeyPair;
+/**
+ * Issues a NEW TLS identity for signer `id` from the dev CA in `dir` (a replacement signer:
+ * same id, new key), written to `files`. Development and tests only.
+ *
+ * @example
+ * ```ts
+ * await issueDevSignerIdentity('.frostmint/dev/pki', 1, { cert: 'new-1.pem', key: 'new-1-key.pem' });
+ * ```
+ */
+export async function issueDevSignerIdentity(
+  dir: string,
+  id: number,
+  files: TlsIdentityFiles,
+): Promise<void> {
+  const [certPem, keyPem] = await Promise.all([
+    readFile(join(dir, 'ca.pem'), 'utf8'),
+    readFile(caKeyPath(dir), 'utf8'),
+  ]);
+  const privateKey = await webcrypto.subtle.importKey(
+    'pkcs8',
+    x509.PemConverter.decodeFirst(keyPem),
+    EC,
+    false,
+    ['sign'],
+  );
+  const cert = new x509.X509Certificate(certPem);
+  await issueTo(files, { cert, keys: { privateKey } }, signerTlsName(id), 'serverAuth');
 }
 
-async function createCa(): Promise<Ca> {
+const caKeyPath = (dir: string) => join(dir, 'ca-key.pem');
+
+interface Ca {
+  cert: x509.X509Certificate;
+  keys: Pick<webcrypto.CryptoKeyPair, 'privateKey'>;
+}
+
+async function createCa(): Promise<Ca & { keys: webcrypto.CryptoKeyPair }> {
   const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),

@@ -1,2 +1,3 @@
 export * from './credentials.ts';
 export * from './dev-pki.ts';
+export * from './fingerprint.ts';

@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { ecJwkThumbprint } from '@frostmint/core';
 import { Pkcs11Error } from './errors.ts';
 
 /** DER encoding of the P-256 (prime256v1 / secp256r1) OID, the `CKA_EC_PARAMS` we accept. */
@@ -81,7 +82,5 @@ export function p256Jwk(point: Uint8Array): JsonWebKey {
  * ```
  */
 export function p256Thumbprint(point: Uint8Array): string {
-  const { crv, kty, x, y } = p256Jwk(point);
-  const canonical = JSON.stringify({ crv, kty, x, y });
-  return createHash('sha256').update(canonical).digest('base64url');
+  return ecJwkThumbprint(p256Jwk(point));
 }

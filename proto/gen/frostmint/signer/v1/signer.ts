@@ -32,6 +32,49 @@ export const protobufFileName = "frostmint/signer/v1/signer.proto";
  * sending signer's TLS key, so a relaying coordinator cannot substitute them.
  */
 
+/**
+ * What a signature share is for. A signer checks each purpose with its own rules and signs
+ * nothing else: the bytes of a GROUP_CONFIG message start with a domain-separation prefix
+ * containing "/" and NUL, which never occur in a JWS signing input (base64url and ".").
+ */
+export enum SigningPurpose {
+  /** SIGNING_PURPOSE_TOKEN - `message` is a JWS signing input; every token check applies. */
+  SIGNING_PURPOSE_TOKEN = 0,
+  /**
+   * SIGNING_PURPOSE_GROUP_CONFIG - `message` is the signing input of the group configuration that the pending key
+   * ceremony produced (see core/src/group/signature.ts); the signer rebuilds it itself.
+   */
+  SIGNING_PURPOSE_GROUP_CONFIG = 1,
+  UNRECOGNIZED = -1,
+}
+
+export function signingPurposeFromJSON(object: any): SigningPurpose {
+  switch (object) {
+    case 0:
+    case "SIGNING_PURPOSE_TOKEN":
+      return SigningPurpose.SIGNING_PURPOSE_TOKEN;
+    case 1:
+    case "SIGNING_PURPOSE_GROUP_CONFIG":
+      return SigningPurpose.SIGNING_PURPOSE_GROUP_CONFIG;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SigningPurpose.UNRECOGNIZED;
+  }
+}
+
+export function signingPurposeToJSON(object: SigningPurpose): string {
+  switch (object) {
+    case SigningPurpose.SIGNING_PURPOSE_TOKEN:
+      return "SIGNING_PURPOSE_TOKEN";
+    case SigningPurpose.SIGNING_PURPOSE_GROUP_CONFIG:
+      return "SIGNING_PURPOSE_GROUP_CONFIG";
+    case SigningPurpose.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface InfoRequest {
 }
 
@@ -89,6 +132,7 @@ export interface SignRequest {
   /** Commitments of every participant of this signing session (including this signer). */
   commitments: SigningCommitment[];
   evidence: Evidence | undefined;
+  purpose: SigningPurpose;
 }
 
 export interface SignResponse {
@@ -98,14 +142,44 @@ export interface SignResponse {
 }
 
 export interface DkgParams {
-  /** Random 16..64 byte ceremony id; binds every message of one DKG run. */
+  /**
+   * 16..64 byte ceremony id; binds every message of one run. For an authorized ceremony it
+   * is the SHA-256 transcript digest the guardians approved (core/src/ceremony/transcript.ts).
+   */
   sessionId: Buffer;
   threshold: number;
   participants: number[];
 }
 
 export interface DkgBeginRequest {
-  params: DkgParams | undefined;
+  params:
+    | DkgParams
+    | undefined;
+  /**
+   * The approved ceremony transcript and the guardians' approvals; every signer verifies
+   * them itself before anything else.
+   */
+  authorization:
+    | CeremonyAuthorization
+    | undefined;
+  /**
+   * replace-signer only, for the replacement signer: the group configuration (JSON) signed
+   * by the group key that the transcript names.
+   */
+  groupConfig: Buffer;
+}
+
+export interface CeremonyAuthorization {
+  /** Canonical JSON of the ceremony transcript. */
+  transcript: Buffer;
+  approvals: GuardianApproval[];
+}
+
+export interface GuardianApproval {
+  /** RFC 7638 thumbprint of the guardian's approval key. */
+  guardianKid: string;
+  /** ES256 (r || s) over SHA-256 of the domain-separated transcript. */
+  signature: Buffer;
 }
 
 /** A signer's signed round-1 broadcast. */
@@ -150,6 +224,38 @@ export interface DkgFinishResponse {
   groupPublicKey: Buffer;
   /** Verifying shares of every participant, in participant order. */
   verifyingShares: VerifyingShare[];
+  /** Round-one commitment made with the pending share, for signing the group configuration. */
+  commitment: SigningCommitment | undefined;
+}
+
+export interface DkgRelayRequest {
+  params: DkgParams | undefined;
+  packages: SealedDkgPackage[];
+}
+
+export interface DkgRelayResponse {
+  packages: SealedDkgPackage[];
+}
+
+export interface DkgCommitRequest {
+  params:
+    | DkgParams
+    | undefined;
+  /** The new group configuration (JSON), signed by the group key. */
+  groupConfig: Buffer;
+}
+
+export interface DkgCommitResponse {
+  kid: string;
+  epoch: number;
+}
+
+export interface DkgAbortRequest {
+  params: DkgParams | undefined;
+  reason: string;
+}
+
+export interface DkgAbortResponse {
 }
 
 export interface VerifyingShare {
@@ -821,7 +927,7 @@ export const DevEvidence: MessageFns<DevEvidence> = {
 };
 
 function createBaseSignRequest(): SignRequest {
-  return { requestId: "", message: Buffer.alloc(0), commitments: [], evidence: undefined };
+  return { requestId: "", message: Buffer.alloc(0), commitments: [], evidence: undefined, purpose: 0 };
 }
 
 export const SignRequest: MessageFns<SignRequest> = {
@@ -837,6 +943,9 @@ export const SignRequest: MessageFns<SignRequest> = {
     }
     if (message.evidence !== undefined) {
       Evidence.encode(message.evidence, writer.uint32(34).fork()).join();
+    }
+    if (message.purpose !== 0) {
+      writer.uint32(40).int32(message.purpose);
     }
     return writer;
   },
@@ -886,6 +995,14 @@ export const SignRequest: MessageFns<SignRequest> = {
             message.evidence = Evidence.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.purpose = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -910,6 +1027,7 @@ export const SignRequest: MessageFns<SignRequest> = {
         ? object.commitments.map((e: any) => SigningCommitment.fromJSON(e))
         : [],
       evidence: isSet(object.evidence) ? Evidence.fromJSON(object.evidence) : undefined,
+      purpose: isSet(object.purpose) ? signingPurposeFromJSON(object.purpose) : 0,
     };
   },
 
@@ -927,6 +1045,9 @@ export const SignRequest: MessageFns<SignRequest> = {
     if (message.evidence !== undefined) {
       obj.evidence = Evidence.toJSON(message.evidence);
     }
+    if (message.purpose !== 0) {
+      obj.purpose = signingPurposeToJSON(message.purpose);
+    }
     return obj;
   },
 
@@ -941,6 +1062,7 @@ export const SignRequest: MessageFns<SignRequest> = {
     message.evidence = (object.evidence !== undefined && object.evidence !== null)
       ? Evidence.fromPartial(object.evidence)
       : undefined;
+    message.purpose = object.purpose ?? 0;
     return message;
   },
 };
@@ -1160,13 +1282,19 @@ export const DkgParams: MessageFns<DkgParams> = {
 };
 
 function createBaseDkgBeginRequest(): DkgBeginRequest {
-  return { params: undefined };
+  return { params: undefined, authorization: undefined, groupConfig: Buffer.alloc(0) };
 }
 
 export const DkgBeginRequest: MessageFns<DkgBeginRequest> = {
   encode(message: DkgBeginRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.params !== undefined) {
       DkgParams.encode(message.params, writer.uint32(10).fork()).join();
+    }
+    if (message.authorization !== undefined) {
+      CeremonyAuthorization.encode(message.authorization, writer.uint32(18).fork()).join();
+    }
+    if (message.groupConfig.length !== 0) {
+      writer.uint32(26).bytes(message.groupConfig);
     }
     return writer;
   },
@@ -1192,6 +1320,22 @@ export const DkgBeginRequest: MessageFns<DkgBeginRequest> = {
             message.params = DkgParams.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.authorization = CeremonyAuthorization.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.groupConfig = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1205,13 +1349,27 @@ export const DkgBeginRequest: MessageFns<DkgBeginRequest> = {
   },
 
   fromJSON(object: any): DkgBeginRequest {
-    return { params: isSet(object.params) ? DkgParams.fromJSON(object.params) : undefined };
+    return {
+      params: isSet(object.params) ? DkgParams.fromJSON(object.params) : undefined,
+      authorization: isSet(object.authorization) ? CeremonyAuthorization.fromJSON(object.authorization) : undefined,
+      groupConfig: isSet(object.groupConfig)
+        ? Buffer.from(bytesFromBase64(object.groupConfig))
+        : isSet(object.group_config)
+        ? Buffer.from(bytesFromBase64(object.group_config))
+        : Buffer.alloc(0),
+    };
   },
 
   toJSON(message: DkgBeginRequest): unknown {
     const obj: any = {};
     if (message.params !== undefined) {
       obj.params = DkgParams.toJSON(message.params);
+    }
+    if (message.authorization !== undefined) {
+      obj.authorization = CeremonyAuthorization.toJSON(message.authorization);
+    }
+    if (message.groupConfig.length !== 0) {
+      obj.groupConfig = base64FromBytes(message.groupConfig);
     }
     return obj;
   },
@@ -1224,6 +1382,186 @@ export const DkgBeginRequest: MessageFns<DkgBeginRequest> = {
     message.params = (object.params !== undefined && object.params !== null)
       ? DkgParams.fromPartial(object.params)
       : undefined;
+    message.authorization = (object.authorization !== undefined && object.authorization !== null)
+      ? CeremonyAuthorization.fromPartial(object.authorization)
+      : undefined;
+    message.groupConfig = object.groupConfig ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseCeremonyAuthorization(): CeremonyAuthorization {
+  return { transcript: Buffer.alloc(0), approvals: [] };
+}
+
+export const CeremonyAuthorization: MessageFns<CeremonyAuthorization> = {
+  encode(message: CeremonyAuthorization, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.transcript.length !== 0) {
+      writer.uint32(10).bytes(message.transcript);
+    }
+    for (const v of message.approvals) {
+      GuardianApproval.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CeremonyAuthorization {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCeremonyAuthorization();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transcript = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.approvals.push(GuardianApproval.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CeremonyAuthorization {
+    return {
+      transcript: isSet(object.transcript) ? Buffer.from(bytesFromBase64(object.transcript)) : Buffer.alloc(0),
+      approvals: globalThis.Array.isArray(object?.approvals)
+        ? object.approvals.map((e: any) => GuardianApproval.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CeremonyAuthorization): unknown {
+    const obj: any = {};
+    if (message.transcript.length !== 0) {
+      obj.transcript = base64FromBytes(message.transcript);
+    }
+    if (message.approvals?.length) {
+      obj.approvals = message.approvals.map((e) => GuardianApproval.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CeremonyAuthorization>): CeremonyAuthorization {
+    return CeremonyAuthorization.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CeremonyAuthorization>): CeremonyAuthorization {
+    const message = createBaseCeremonyAuthorization();
+    message.transcript = object.transcript ?? Buffer.alloc(0);
+    message.approvals = object.approvals?.map((e) => GuardianApproval.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGuardianApproval(): GuardianApproval {
+  return { guardianKid: "", signature: Buffer.alloc(0) };
+}
+
+export const GuardianApproval: MessageFns<GuardianApproval> = {
+  encode(message: GuardianApproval, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.guardianKid !== "") {
+      writer.uint32(10).string(message.guardianKid);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(18).bytes(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GuardianApproval {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGuardianApproval();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.guardianKid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signature = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GuardianApproval {
+    return {
+      guardianKid: isSet(object.guardianKid)
+        ? globalThis.String(object.guardianKid)
+        : isSet(object.guardian_kid)
+        ? globalThis.String(object.guardian_kid)
+        : "",
+      signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: GuardianApproval): unknown {
+    const obj: any = {};
+    if (message.guardianKid !== "") {
+      obj.guardianKid = message.guardianKid;
+    }
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GuardianApproval>): GuardianApproval {
+    return GuardianApproval.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GuardianApproval>): GuardianApproval {
+    const message = createBaseGuardianApproval();
+    message.guardianKid = object.guardianKid ?? "";
+    message.signature = object.signature ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -1807,7 +2145,7 @@ export const DkgFinishRequest: MessageFns<DkgFinishRequest> = {
 };
 
 function createBaseDkgFinishResponse(): DkgFinishResponse {
-  return { kid: "", groupPublicKey: Buffer.alloc(0), verifyingShares: [] };
+  return { kid: "", groupPublicKey: Buffer.alloc(0), verifyingShares: [], commitment: undefined };
 }
 
 export const DkgFinishResponse: MessageFns<DkgFinishResponse> = {
@@ -1820,6 +2158,9 @@ export const DkgFinishResponse: MessageFns<DkgFinishResponse> = {
     }
     for (const v of message.verifyingShares) {
       VerifyingShare.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.commitment !== undefined) {
+      SigningCommitment.encode(message.commitment, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1861,6 +2202,14 @@ export const DkgFinishResponse: MessageFns<DkgFinishResponse> = {
             message.verifyingShares.push(VerifyingShare.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.commitment = SigningCommitment.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1886,6 +2235,7 @@ export const DkgFinishResponse: MessageFns<DkgFinishResponse> = {
         : globalThis.Array.isArray(object?.verifying_shares)
         ? object.verifying_shares.map((e: any) => VerifyingShare.fromJSON(e))
         : [],
+      commitment: isSet(object.commitment) ? SigningCommitment.fromJSON(object.commitment) : undefined,
     };
   },
 
@@ -1900,6 +2250,9 @@ export const DkgFinishResponse: MessageFns<DkgFinishResponse> = {
     if (message.verifyingShares?.length) {
       obj.verifyingShares = message.verifyingShares.map((e) => VerifyingShare.toJSON(e));
     }
+    if (message.commitment !== undefined) {
+      obj.commitment = SigningCommitment.toJSON(message.commitment);
+    }
     return obj;
   },
 
@@ -1911,6 +2264,484 @@ export const DkgFinishResponse: MessageFns<DkgFinishResponse> = {
     message.kid = object.kid ?? "";
     message.groupPublicKey = object.groupPublicKey ?? Buffer.alloc(0);
     message.verifyingShares = object.verifyingShares?.map((e) => VerifyingShare.fromPartial(e)) || [];
+    message.commitment = (object.commitment !== undefined && object.commitment !== null)
+      ? SigningCommitment.fromPartial(object.commitment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDkgRelayRequest(): DkgRelayRequest {
+  return { params: undefined, packages: [] };
+}
+
+export const DkgRelayRequest: MessageFns<DkgRelayRequest> = {
+  encode(message: DkgRelayRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.params !== undefined) {
+      DkgParams.encode(message.params, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.packages) {
+      SealedDkgPackage.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DkgRelayRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDkgRelayRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.params = DkgParams.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.packages.push(SealedDkgPackage.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DkgRelayRequest {
+    return {
+      params: isSet(object.params) ? DkgParams.fromJSON(object.params) : undefined,
+      packages: globalThis.Array.isArray(object?.packages)
+        ? object.packages.map((e: any) => SealedDkgPackage.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DkgRelayRequest): unknown {
+    const obj: any = {};
+    if (message.params !== undefined) {
+      obj.params = DkgParams.toJSON(message.params);
+    }
+    if (message.packages?.length) {
+      obj.packages = message.packages.map((e) => SealedDkgPackage.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DkgRelayRequest>): DkgRelayRequest {
+    return DkgRelayRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DkgRelayRequest>): DkgRelayRequest {
+    const message = createBaseDkgRelayRequest();
+    message.params = (object.params !== undefined && object.params !== null)
+      ? DkgParams.fromPartial(object.params)
+      : undefined;
+    message.packages = object.packages?.map((e) => SealedDkgPackage.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDkgRelayResponse(): DkgRelayResponse {
+  return { packages: [] };
+}
+
+export const DkgRelayResponse: MessageFns<DkgRelayResponse> = {
+  encode(message: DkgRelayResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.packages) {
+      SealedDkgPackage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DkgRelayResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDkgRelayResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.packages.push(SealedDkgPackage.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DkgRelayResponse {
+    return {
+      packages: globalThis.Array.isArray(object?.packages)
+        ? object.packages.map((e: any) => SealedDkgPackage.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DkgRelayResponse): unknown {
+    const obj: any = {};
+    if (message.packages?.length) {
+      obj.packages = message.packages.map((e) => SealedDkgPackage.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DkgRelayResponse>): DkgRelayResponse {
+    return DkgRelayResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DkgRelayResponse>): DkgRelayResponse {
+    const message = createBaseDkgRelayResponse();
+    message.packages = object.packages?.map((e) => SealedDkgPackage.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDkgCommitRequest(): DkgCommitRequest {
+  return { params: undefined, groupConfig: Buffer.alloc(0) };
+}
+
+export const DkgCommitRequest: MessageFns<DkgCommitRequest> = {
+  encode(message: DkgCommitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.params !== undefined) {
+      DkgParams.encode(message.params, writer.uint32(10).fork()).join();
+    }
+    if (message.groupConfig.length !== 0) {
+      writer.uint32(18).bytes(message.groupConfig);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DkgCommitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDkgCommitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.params = DkgParams.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.groupConfig = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DkgCommitRequest {
+    return {
+      params: isSet(object.params) ? DkgParams.fromJSON(object.params) : undefined,
+      groupConfig: isSet(object.groupConfig)
+        ? Buffer.from(bytesFromBase64(object.groupConfig))
+        : isSet(object.group_config)
+        ? Buffer.from(bytesFromBase64(object.group_config))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: DkgCommitRequest): unknown {
+    const obj: any = {};
+    if (message.params !== undefined) {
+      obj.params = DkgParams.toJSON(message.params);
+    }
+    if (message.groupConfig.length !== 0) {
+      obj.groupConfig = base64FromBytes(message.groupConfig);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DkgCommitRequest>): DkgCommitRequest {
+    return DkgCommitRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DkgCommitRequest>): DkgCommitRequest {
+    const message = createBaseDkgCommitRequest();
+    message.params = (object.params !== undefined && object.params !== null)
+      ? DkgParams.fromPartial(object.params)
+      : undefined;
+    message.groupConfig = object.groupConfig ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseDkgCommitResponse(): DkgCommitResponse {
+  return { kid: "", epoch: 0 };
+}
+
+export const DkgCommitResponse: MessageFns<DkgCommitResponse> = {
+  encode(message: DkgCommitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kid !== "") {
+      writer.uint32(10).string(message.kid);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(16).uint32(message.epoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DkgCommitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDkgCommitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.epoch = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DkgCommitResponse {
+    return {
+      kid: isSet(object.kid) ? globalThis.String(object.kid) : "",
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+    };
+  },
+
+  toJSON(message: DkgCommitResponse): unknown {
+    const obj: any = {};
+    if (message.kid !== "") {
+      obj.kid = message.kid;
+    }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DkgCommitResponse>): DkgCommitResponse {
+    return DkgCommitResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DkgCommitResponse>): DkgCommitResponse {
+    const message = createBaseDkgCommitResponse();
+    message.kid = object.kid ?? "";
+    message.epoch = object.epoch ?? 0;
+    return message;
+  },
+};
+
+function createBaseDkgAbortRequest(): DkgAbortRequest {
+  return { params: undefined, reason: "" };
+}
+
+export const DkgAbortRequest: MessageFns<DkgAbortRequest> = {
+  encode(message: DkgAbortRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.params !== undefined) {
+      DkgParams.encode(message.params, writer.uint32(10).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DkgAbortRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDkgAbortRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.params = DkgParams.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DkgAbortRequest {
+    return {
+      params: isSet(object.params) ? DkgParams.fromJSON(object.params) : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: DkgAbortRequest): unknown {
+    const obj: any = {};
+    if (message.params !== undefined) {
+      obj.params = DkgParams.toJSON(message.params);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DkgAbortRequest>): DkgAbortRequest {
+    return DkgAbortRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DkgAbortRequest>): DkgAbortRequest {
+    const message = createBaseDkgAbortRequest();
+    message.params = (object.params !== undefined && object.params !== null)
+      ? DkgParams.fromPartial(object.params)
+      : undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseDkgAbortResponse(): DkgAbortResponse {
+  return {};
+}
+
+export const DkgAbortResponse: MessageFns<DkgAbortResponse> = {
+  encode(_: DkgAbortResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DkgAbortResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDkgAbortResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DkgAbortResponse {
+    return {};
+  },
+
+  toJSON(_: DkgAbortResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<DkgAbortResponse>): DkgAbortResponse {
+    return DkgAbortResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<DkgAbortResponse>): DkgAbortResponse {
+    const message = createBaseDkgAbortResponse();
     return message;
   },
 };
@@ -2060,7 +2891,11 @@ export const SignerServiceService = {
     responseSerialize: (value: DkgExchangeResponse): Buffer => Buffer.from(DkgExchangeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DkgExchangeResponse => DkgExchangeResponse.decode(value),
   },
-  /** DKG step 3: given the sealed packages addressed to it, derives and seals its share. */
+  /**
+   * Key ceremony step 3: given the sealed packages addressed to it, derives its new share and
+   * keeps it PENDING in memory (nothing is written), and returns a round-one commitment for
+   * signing the new group configuration with that share.
+   */
   dkgFinish: {
     path: "/frostmint.signer.v1.SignerService/DkgFinish" as const,
     requestStream: false as const,
@@ -2069,6 +2904,42 @@ export const SignerServiceService = {
     requestDeserialize: (value: Buffer): DkgFinishRequest => DkgFinishRequest.decode(value),
     responseSerialize: (value: DkgFinishResponse): Buffer => Buffer.from(DkgFinishResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DkgFinishResponse => DkgFinishResponse.decode(value),
+  },
+  /**
+   * Share repair (replace-signer) middle hop: a helper sums the parts addressed to it and
+   * returns them sealed to the replacement signer.
+   */
+  dkgRelay: {
+    path: "/frostmint.signer.v1.SignerService/DkgRelay" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DkgRelayRequest): Buffer => Buffer.from(DkgRelayRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DkgRelayRequest => DkgRelayRequest.decode(value),
+    responseSerialize: (value: DkgRelayResponse): Buffer => Buffer.from(DkgRelayResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DkgRelayResponse => DkgRelayResponse.decode(value),
+  },
+  /**
+   * Key ceremony commit: given the new group configuration signed by the quorum, the signer
+   * checks it against its pending result, then seals its share and writes the configuration.
+   */
+  dkgCommit: {
+    path: "/frostmint.signer.v1.SignerService/DkgCommit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DkgCommitRequest): Buffer => Buffer.from(DkgCommitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DkgCommitRequest => DkgCommitRequest.decode(value),
+    responseSerialize: (value: DkgCommitResponse): Buffer => Buffer.from(DkgCommitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DkgCommitResponse => DkgCommitResponse.decode(value),
+  },
+  /** Wipes the pending ceremony with this session id, if any. Idempotent. */
+  dkgAbort: {
+    path: "/frostmint.signer.v1.SignerService/DkgAbort" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DkgAbortRequest): Buffer => Buffer.from(DkgAbortRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DkgAbortRequest => DkgAbortRequest.decode(value),
+    responseSerialize: (value: DkgAbortResponse): Buffer => Buffer.from(DkgAbortResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DkgAbortResponse => DkgAbortResponse.decode(value),
   },
 } as const;
 
@@ -2083,8 +2954,24 @@ export interface SignerServiceServer extends UntypedServiceImplementation {
   dkgBegin: handleUnaryCall<DkgBeginRequest, DkgBeginResponse>;
   /** DKG step 2: given every round-1 broadcast, returns round-2 packages sealed to each recipient. */
   dkgExchange: handleUnaryCall<DkgExchangeRequest, DkgExchangeResponse>;
-  /** DKG step 3: given the sealed packages addressed to it, derives and seals its share. */
+  /**
+   * Key ceremony step 3: given the sealed packages addressed to it, derives its new share and
+   * keeps it PENDING in memory (nothing is written), and returns a round-one commitment for
+   * signing the new group configuration with that share.
+   */
   dkgFinish: handleUnaryCall<DkgFinishRequest, DkgFinishResponse>;
+  /**
+   * Share repair (replace-signer) middle hop: a helper sums the parts addressed to it and
+   * returns them sealed to the replacement signer.
+   */
+  dkgRelay: handleUnaryCall<DkgRelayRequest, DkgRelayResponse>;
+  /**
+   * Key ceremony commit: given the new group configuration signed by the quorum, the signer
+   * checks it against its pending result, then seals its share and writes the configuration.
+   */
+  dkgCommit: handleUnaryCall<DkgCommitRequest, DkgCommitResponse>;
+  /** Wipes the pending ceremony with this session id, if any. Idempotent. */
+  dkgAbort: handleUnaryCall<DkgAbortRequest, DkgAbortResponse>;
 }
 
 export interface SignerServiceClient extends Client {
@@ -2162,7 +3049,11 @@ export interface SignerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DkgExchangeResponse) => void,
   ): ClientUnaryCall;
-  /** DKG step 3: given the sealed packages addressed to it, derives and seals its share. */
+  /**
+   * Key ceremony step 3: given the sealed packages addressed to it, derives its new share and
+   * keeps it PENDING in memory (nothing is written), and returns a round-one commitment for
+   * signing the new group configuration with that share.
+   */
   dkgFinish(
     request: DkgFinishRequest,
     callback: (error: ServiceError | null, response: DkgFinishResponse) => void,
@@ -2177,6 +3068,60 @@ export interface SignerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DkgFinishResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Share repair (replace-signer) middle hop: a helper sums the parts addressed to it and
+   * returns them sealed to the replacement signer.
+   */
+  dkgRelay(
+    request: DkgRelayRequest,
+    callback: (error: ServiceError | null, response: DkgRelayResponse) => void,
+  ): ClientUnaryCall;
+  dkgRelay(
+    request: DkgRelayRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DkgRelayResponse) => void,
+  ): ClientUnaryCall;
+  dkgRelay(
+    request: DkgRelayRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DkgRelayResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Key ceremony commit: given the new group configuration signed by the quorum, the signer
+   * checks it against its pending result, then seals its share and writes the configuration.
+   */
+  dkgCommit(
+    request: DkgCommitRequest,
+    callback: (error: ServiceError | null, response: DkgCommitResponse) => void,
+  ): ClientUnaryCall;
+  dkgCommit(
+    request: DkgCommitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DkgCommitResponse) => void,
+  ): ClientUnaryCall;
+  dkgCommit(
+    request: DkgCommitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DkgCommitResponse) => void,
+  ): ClientUnaryCall;
+  /** Wipes the pending ceremony with this session id, if any. Idempotent. */
+  dkgAbort(
+    request: DkgAbortRequest,
+    callback: (error: ServiceError | null, response: DkgAbortResponse) => void,
+  ): ClientUnaryCall;
+  dkgAbort(
+    request: DkgAbortRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DkgAbortResponse) => void,
+  ): ClientUnaryCall;
+  dkgAbort(
+    request: DkgAbortRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DkgAbortResponse) => void,
   ): ClientUnaryCall;
 }
 

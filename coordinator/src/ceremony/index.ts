@@ -1,0 +1,3 @@
+export * from './group-signature.ts';
+export * from './run-ceremony.ts';
+export * from './signer-certificate.ts';

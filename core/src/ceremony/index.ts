@@ -1,0 +1,4 @@
+export * from './approvals.ts';
+export * from './guardian-key.ts';
+export * from './outcome.ts';
+export * from './transcript.ts';

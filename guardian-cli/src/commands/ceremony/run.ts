@@ -1,0 +1,126 @@
+import { type CeremonyRun, runCeremony } from '@frostmint/coordinator';
+import {
+  approvalFromFile,
+  approvalIsFor,
+  type CeremonyKind,
+  FrostmintError,
+  type GroupConfigV2,
+  writeGroupConfig,
+} from '@frostmint/core';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import {
+  readApprovalFile,
+  readCoordinatorConfig,
+  readSignedGroup,
+  readTranscriptFile,
+} from '../../ceremony/files.ts';
+import { ceremonyPool } from '../../ceremony/pool.ts';
+import { ExitCode, exitCodeFor } from '../../exit-codes.ts';
+import type { CliIo } from '../../io.ts';
+import { progress } from '../../progress.ts';
+import { usage } from '../../token-options.ts';
+
+export interface RunOptions {
+  transcript: string;
+  approval?: string[];
+  coordinatorConfig: string;
+  json?: boolean;
+}
+
+const DONE: Record<CeremonyKind, string> = {
+  dkg: 'New group key created. Start (or restart) the coordinators: they publish it in the JWKS.',
+  refresh:
+    'Shares refreshed; the group key and JWKS are unchanged. Restart every coordinator so it loads the new verifying shares.',
+  'replace-signer':
+    'Signer replaced; the group key and JWKS are unchanged. Restart every coordinator, then run `ceremony refresh` so the lost share is useless even if it turns up.',
+};
+
+/**
+ * Registers `ceremony dkg`, `ceremony refresh` and `ceremony replace-signer`.
+ *
+ * @example
+ * ```ts
+ * registerRun(ceremony, io);
+ * ```
+ */
+export function registerRun(ceremony: Command, io: CliIo): void {
+  for (const kind of ['dkg', 'refresh', 'replace-signer'] as const) {
+    ceremony
+      .command(kind)
+      .description(
+        `run an approved ${kind} ceremony through the signers, as the coordinator (its mTLS ` +
+          'identity and signer endpoints); write the signed group configuration to its state directory',
+      )
+      .requiredOption('--transcript <path>', 'the transcript from `ceremony plan`')
+      .option('--approval <path>', 'a guardian approval file (repeat for each guardian)', collect)
+      .requiredOption('--coordinator-config <path>', 'coordinator configuration')
+      .option('--json', 'print only the result as JSON on stdout')
+      .action(async (options: RunOptions) => {
+        const group = await runKind(kind, options, io);
+        const summary = { kid: group.kid, epoch: group.epoch, ceremony: group.ceremony };
+        if (options.json) io.stdout(`${JSON.stringify(summary)}\n`);
+        else io.stdout(`Done: group key ${group.kid}, epoch ${group.epoch}.\n${DONE[kind]}\n`);
+      });
+  }
+}
+
+/**
+ * Runs one approved ceremony and writes the signed group configuration for the coordinator.
+ * A failure that is not a signer's refusal is reported as `ceremony_aborted` (exit code 9).
+ *
+ * @example
+ * ```ts
+ * const group = await runKind('refresh', { transcript, approval: [a1, a2], coordinatorConfig }, io);
+ * ```
+ */
+export async function runKind(
+  kind: CeremonyKind,
+  options: RunOptions,
+  io: CliIo,
+): Promise<GroupConfigV2> {
+  const say = progress(io, options.json === true);
+  const transcript = await readTranscriptFile(options.transcript);
+  if (transcript.kind !== kind)
+    throw usage(`${options.transcript} is a ${transcript.kind} transcript, not ${kind}`);
+  const files = await Promise.all((options.approval ?? []).map(readApprovalFile));
+  for (const file of files.filter((f) => !approvalIsFor(f, transcript)))
+    say.say(
+      `Warning: the approval by "${file.guardian.name}" was made for another transcript; the signers will refuse it.`,
+    );
+  const coordinator = await readCoordinatorConfig(options.coordinatorConfig);
+  const run: CeremonyRun = {
+    transcript,
+    approvals: files.map(approvalFromFile),
+    log: pino({ level: 'silent' }),
+    progress: (line) => say.say(line),
+    ...(kind === 'replace-signer'
+      ? { groupConfig: await readSignedGroup(coordinator.stateDir) }
+      : {}),
+  };
+  say.say(
+    `Running the ${kind} ceremony ${transcript.ceremonyId} with ${files.length} approval(s) …`,
+  );
+  const pool = ceremonyPool(coordinator, 30_000);
+  try {
+    const group = await runCeremony(pool, run).catch((err: unknown) => {
+      throw exitCodeFor(err) === ExitCode.failure ? aborted(err) : err;
+    });
+    await writeGroupConfig(coordinator.stateDir, group);
+    say.say(`Signed group configuration written to ${coordinator.stateDir}/group.json.`);
+    return group;
+  } finally {
+    pool.close();
+  }
+}
+
+function aborted(err: unknown): FrostmintError {
+  const detail = err instanceof FrostmintError ? `${err.code}: ${err.message}` : String(err);
+  return new FrostmintError('ceremony_aborted', `ceremony aborted, nothing written: ${detail}`, {
+    cause: err,
+  });
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

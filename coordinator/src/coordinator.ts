@@ -8,11 +8,11 @@ import {
 } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AuditLog } from './audit/audit-log.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
 import type { RequesterAuthenticator } from './auth/types.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
-import { AuditLog } from './audit/audit-log.ts';
 import { createMetrics } from './metrics.ts';
 import { MintService } from './mint.ts';
 import { RoundDriver } from './signing/round-driver.ts';

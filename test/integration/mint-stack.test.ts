@@ -79,7 +79,11 @@ describe('threshold minting through real processes (coordinator + 3 signers, gRP
   });
 
   it('denies what policy denies, with every reason, before any signer is asked', async () => {
-    const escalated = await mint(stack, { scope: ['deploy:prod'], audience: 'billing-api', ttl: 600 });
+    const escalated = await mint(stack, {
+      scope: ['deploy:prod'],
+      audience: 'billing-api',
+      ttl: 600,
+    });
     expect(escalated).toMatchObject({ status: 403, body: { error: 'policy_denied' } });
     expect(escalated.body.message).toContain('scope_not_permitted:deploy:prod');
     expect(escalated.body.message).toContain('audience_not_allowed:billing-api');

@@ -41,6 +41,10 @@ export class AuditLog {
   async record(entry: AuditEntry): Promise<number> {
     const at = new Date(this.now());
     const entryJson = canonicalJson({ ...entry, at: at.toISOString() });
-    return this.store.append({ leafHash: leafHash(Buffer.from(entryJson, 'utf8')), entryJson, createdAt: at });
+    return this.store.append({
+      leafHash: leafHash(Buffer.from(entryJson, 'utf8')),
+      entryJson,
+      createdAt: at,
+    });
   }
 }

@@ -10,3 +10,4 @@ export * from './policy/index.ts';
 export * from './rpc/index.ts';
 export * from './tls/index.ts';
 export * from './token/index.ts';
+export * from './daemon-main.ts';

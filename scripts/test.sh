@@ -39,7 +39,8 @@ fi
 npx vitest run --reporter=default --reporter=json --outputFile.json=.test-artifacts/vitest.json
 read -r p f < <(node -e '
   const r = JSON.parse(require("fs").readFileSync(".test-artifacts/vitest.json", "utf8"));
-  const broken = r.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
+  // A file that fails outside its tests (import error, beforeAll) counts once more.
+  const broken = r.testResults.filter((s) => s.status === "failed" && !s.assertionResults.some((a) => a.status === "failed")).length;
   console.log(r.numPassedTests, r.numFailedTests + broken);' 2>/dev/null || echo "0 1")
 passed=$((passed + p)); failed=$((failed + f))
 

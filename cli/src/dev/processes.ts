@@ -76,7 +76,7 @@ export function spawnDaemon(
 export async function waitUntil(
   daemon: DaemonProcess,
   probe: () => Promise<boolean>,
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -1,11 +1,13 @@
 import { FrostmintError } from '@frostmint/core';
 import { Command } from 'commander';
+import { attestCommand } from './commands/attest.ts';
 import { devCommand } from './commands/dev.ts';
 
 const program = new Command('frostmint')
   .description('frostmint: short-lived, scoped EdDSA tokens signed by a 2-of-3 FROST quorum')
   .showHelpAfterError()
-  .addCommand(devCommand());
+  .addCommand(devCommand())
+  .addCommand(attestCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message =

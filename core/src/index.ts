@@ -1,4 +1,5 @@
 export * from './atomic-file.ts';
+export * from './attestation/index.ts';
 export * from './audit/index.ts';
 export * from './canonical-json.ts';
 export * from './ceremony/index.ts';

@@ -1,5 +1,38 @@
 import { z } from 'zod';
 
+const tcbComponent = z.number().int().min(0).max(255);
+
+/**
+ * A SEV-SNP attestation verdict as policy sees it. `verified` is the verifier's overall
+ * result (chain, signature, guest policy, `report_data` binding); the rest lets policy
+ * data pin measurements and a minimum TCB per scope.
+ */
+export const AttestationVerdictSchema = z
+  .object({
+    verified: z.boolean(),
+    /** AMD product name, e.g. `Milan`, `Genoa`, `Turin`. */
+    product: z.string().min(1).max(32).optional(),
+    /** Launch measurement, 48 bytes, lowercase hex. */
+    measurement: z
+      .string()
+      .regex(/^[0-9a-f]{96}$/)
+      .optional(),
+    /** The reported TCB's security patch levels. */
+    tcb: z
+      .object({
+        bootloader: tcbComponent,
+        tee: tcbComponent,
+        snp: tcbComponent,
+        microcode: tcbComponent,
+        fmc: tcbComponent.optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type AttestationVerdict = z.infer<typeof AttestationVerdictSchema>;
+
+
 /**
  * The policy input. Every evaluator builds it from verified evidence — a signer never takes
  * the coordinator's on trust — and passes its own clock as `now` (unix seconds).
@@ -28,8 +61,8 @@ export const PolicyInputSchema = z
       .strict(),
     /** Ids of guardians whose approval of this exact request verified. */
     approvals: z.array(z.string()).default([]),
-    signer_attestation: z.object({ verified: z.boolean() }).passthrough().optional(),
-    requester_attestation: z.object({ verified: z.boolean() }).passthrough().optional(),
+    signer_attestation: AttestationVerdictSchema.optional(),
+    requester_attestation: AttestationVerdictSchema.optional(),
   })
   .strict();
 export type PolicyInput = z.input<typeof PolicyInputSchema>;

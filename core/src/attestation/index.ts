@@ -1,0 +1,16 @@
+export * from './attester.ts';
+export * from './cert-table.ts';
+export * from './certificate.ts';
+export { binaryOrHex } from './encoding.ts';
+export * from './errors.ts';
+export * from './kds.ts';
+export * from './product.ts';
+export * from './report.ts';
+export * from './report-data.ts';
+export type { GuestPolicy, KeyInfo, PlatformInfo, SigningKey } from './report-flags.ts';
+export * from './requirements.ts';
+export { decodeTcb, type TcbMinimum, type TcbParts } from './tcb.ts';
+export * from './trust-anchors.ts';
+export { readVcekExtensions, VCEK_OID, type VcekExtensions } from './vcek-extensions.ts';
+export * from './verdict.ts';
+export * from './verify.ts';

@@ -32,7 +32,6 @@ export const AttestationVerdictSchema = z
   .strict();
 export type AttestationVerdict = z.infer<typeof AttestationVerdictSchema>;
 
-
 /**
  * The policy input. Every evaluator builds it from verified evidence — a signer never takes
  * the coordinator's on trust — and passes its own clock as `now` (unix seconds).

@@ -1,7 +1,12 @@
+export { checkCommitment } from './commitments.ts';
 export * from './dkg.ts';
 export * from './dkg-envelope.ts';
+export * from './encoding.ts';
 export * from './errors.ts';
-export { checkPoint, loadGroup } from './noble-group.ts';
+export { loadGroup } from './group.ts';
+export { checkGroupPublicKey } from './group-key.ts';
+export { checkPoint } from './point.ts';
 export * from './refresh.ts';
 export * from './repair.ts';
+export { checkScalar } from './scalar-ops.ts';
 export * from './types.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { FrostError } from './errors.ts';
-import { checkPoint } from './noble-group.ts';
+import { checkPoint } from './point.ts';
 import type { ParticipantId } from './types.ts';
 
 /**

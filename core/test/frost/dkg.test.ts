@@ -1,20 +1,25 @@
-import { createPublicKey, verify as nodeVerify, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { baseMul } from '../../src/frost/point.ts';
 import {
   type DkgRound1Package,
   type DkgRound2Package,
   decodeDkgRound1,
+  dkgAbort,
   dkgPart1,
   dkgPart2,
   dkgPart3,
   encodeDkgRound1,
   type GroupPublicKey,
   generateDkgEnvelopeKey,
+  groupPublicKeyFromJson,
+  groupPublicKeyToJson,
   type KeyShare,
   loadGroup,
   openDkgPackage,
   sealDkgPackage,
 } from '../../src/index.ts';
+import { nodeVerifies } from './support.ts';
 
 const params = { threshold: 2, maxSigners: 3 };
 const ids = [1, 2, 3];
@@ -31,12 +36,6 @@ function runDkg(): { shares: KeyShare[]; groups: GroupPublicKey[] } {
   const p3 = p1.map((p) => dkgPart3(p.state, othersOf(p.state.id), inbox(p.state.id)));
   return { shares: p3.map((r) => r.share), groups: p3.map((r) => r.group) };
 }
-
-const jwkOf = (key: Uint8Array) =>
-  createPublicKey({
-    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key).toString('base64url') },
-    format: 'jwk',
-  });
 
 describe('dealerless DKG', () => {
   it('gives every participant the same group key, and every pair signs for it', () => {
@@ -61,7 +60,7 @@ describe('dealerless DKG', () => {
       for (const [id, z] of sigShares)
         expect(group.verifyShare(id, z, commitments, message)).toBe(true);
       const signature = group.aggregate(commitments, message, sigShares);
-      expect(nodeVerify(null, message, jwkOf(group.publicKey.groupKey), signature)).toBe(true);
+      expect(nodeVerifies(group.publicKey.groupKey, message, signature)).toBe(true);
     }
   });
 
@@ -71,6 +70,23 @@ describe('dealerless DKG', () => {
     expect(() => dkgPart2(p1[0]!.state, [forged, p1[2]!.broadcast])).toThrow(
       expect.objectContaining({ code: 'frost_dkg_invalid' }),
     );
+  });
+
+  it('feeds the engine unchanged: the group survives its JSON form, every share matches its verifying share', () => {
+    const { shares, groups } = runDkg();
+    const group = loadGroup(groupPublicKeyFromJson(groupPublicKeyToJson(groups[0]!)));
+    for (const share of shares)
+      expect(
+        Buffer.from(baseMul(share.signingShare)).equals(
+          group.publicKey.verifyingShares.get(share.id)!,
+        ),
+      ).toBe(true);
+  });
+
+  it('wipes the state on abort, after which it cannot be used', () => {
+    const p1 = ids.map((id) => dkgPart1(id, params));
+    dkgAbort(p1[0]!.state);
+    expect(() => dkgPart2(p1[0]!.state, [p1[1]!.broadcast, p1[2]!.broadcast])).toThrow();
   });
 
   it('rejects malformed round-one encodings', () => {

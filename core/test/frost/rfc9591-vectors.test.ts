@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
+import { h4, h5 } from '../../src/frost/ciphersuite.ts';
+import { encodeCommitmentList } from '../../src/frost/commitments.ts';
+import { nonceGenerate } from '../../src/frost/nonce.ts';
+import { baseMul } from '../../src/frost/point.ts';
+import { scalarFromId } from '../../src/frost/scalar-ops.ts';
+import { SigningPackages } from '../../src/frost/signing-package.ts';
 import { loadGroup, type SigningCommitment } from '../../src/index.ts';
+import { hex, nodeVerifies, toHex } from './support.ts';
 
 interface Vectors {
   inputs: {
@@ -18,6 +24,8 @@ interface Vectors {
     binding_nonce: string;
     hiding_nonce_commitment: string;
     binding_nonce_commitment: string;
+    binding_factor_input: string;
+    binding_factor: string;
   }[];
   round_two_outputs: { identifier: number; sig_share: string }[];
   final_output: { sig: string };
@@ -26,55 +34,62 @@ interface Vectors {
 const vectors = JSON.parse(
   readFileSync(new URL('./vectors/frost-ed25519-sha512-rfc9591.json', import.meta.url), 'utf8'),
 ) as Vectors;
-const hex = (s: string) => Buffer.from(s, 'hex');
-const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-describe('RFC 9591 Appendix E.1 vectors through the FROST module', () => {
+describe('RFC 9591 Appendix E.1 vectors, FROST(Ed25519, SHA-512), through the engine', () => {
   const { inputs } = vectors;
   const shares = new Map(
     inputs.participant_shares.map((s) => [s.identifier, hex(s.participant_share)]),
   );
-  const verifyingShares = new Map([...shares].map(([id, sk]) => [id, publicOf(sk)]));
-  const group = loadGroup({
+  const pub = {
     threshold: 2,
     maxSigners: 3,
     groupKey: hex(inputs.group_public_key),
-    verifyingShares,
-  });
+    verifyingShares: new Map([...shares].map(([id, sk]) => [id, baseMul(sk)])),
+  };
+  const group = loadGroup(pub);
   const message = hex(inputs.message);
   const commitments: SigningCommitment[] = vectors.round_one_outputs.map((r) => ({
     id: r.identifier,
     hiding: hex(r.hiding_nonce_commitment),
     binding: hex(r.binding_nonce_commitment),
   }));
+  const noncesOf = (r: Vectors['round_one_outputs'][number]) => ({
+    hiding: hex(r.hiding_nonce),
+    binding: hex(r.binding_nonce),
+  });
 
-  it('derives the vector nonces and commitments from the vector randomness (§4.1)', () => {
+  it('derives the nonces from the vector randomness (§4.1) and commits to them (§5.1)', () => {
     for (const r of vectors.round_one_outputs) {
-      const randomness = [hex(r.hiding_nonce_randomness), hex(r.binding_nonce_randomness)];
-      const rng = () => randomness.shift()!;
-      const secret = {
-        identifier: ed25519_FROST.Identifier.fromNumber(r.identifier),
-        signingShare: shares.get(r.identifier)!,
-      };
-      const { nonces, commitments: c } = ed25519_FROST.commit(secret, rng);
-      expect(toHex(nonces.hiding)).toBe(r.hiding_nonce);
-      expect(toHex(nonces.binding)).toBe(r.binding_nonce);
-      expect(toHex(c.hiding)).toBe(r.hiding_nonce_commitment);
-      expect(toHex(c.binding)).toBe(r.binding_nonce_commitment);
+      const sk = shares.get(r.identifier)!;
+      const hiding = nonceGenerate(sk, hex(r.hiding_nonce_randomness));
+      const binding = nonceGenerate(sk, hex(r.binding_nonce_randomness));
+      expect(toHex(hiding)).toBe(r.hiding_nonce);
+      expect(toHex(binding)).toBe(r.binding_nonce);
+      expect(toHex(baseMul(hiding))).toBe(r.hiding_nonce_commitment);
+      expect(toHex(baseMul(binding))).toBe(r.binding_nonce_commitment);
     }
   });
 
-  it('produces the vector signature shares, verifies them, and aggregates the vector signature', () => {
+  it('computes the binding factor inputs and binding factors (§4.4)', () => {
+    const sorted = [...commitments].sort((a, b) => a.id - b.id);
+    const pkg = new SigningPackages(pub).get(commitments, message);
+    for (const r of vectors.round_one_outputs) {
+      const input = Buffer.concat([
+        pub.groupKey,
+        h4(message),
+        h5(encodeCommitmentList(sorted)),
+        scalarFromId(r.identifier),
+      ]);
+      expect(toHex(input)).toBe(r.binding_factor_input);
+      expect(toHex(pkg.participants.get(r.identifier)!.bindingFactor)).toBe(r.binding_factor);
+    }
+  });
+
+  it('produces the signature shares (§5.2), verifies them (§5.4), aggregates the signature (§5.3)', () => {
     const produced = new Map<number, Uint8Array>();
     for (const r of vectors.round_one_outputs) {
       const share = { id: r.identifier, signingShare: shares.get(r.identifier)! };
-      const z = group.signShare(
-        share,
-        { hiding: hex(r.hiding_nonce), binding: hex(r.binding_nonce) },
-        commitments,
-        message,
-      );
-      produced.set(r.identifier, z);
+      produced.set(r.identifier, group.signShare(share, noncesOf(r), commitments, message));
     }
     for (const r of vectors.round_two_outputs) {
       expect(toHex(produced.get(r.identifier)!)).toBe(r.sig_share);
@@ -85,12 +100,16 @@ describe('RFC 9591 Appendix E.1 vectors through the FROST module', () => {
     const sig = group.aggregate(commitments, message, produced);
     expect(toHex(sig)).toBe(vectors.final_output.sig);
     expect(group.verify(message, sig)).toBe(true);
+    expect(nodeVerifies(pub.groupKey, message, sig)).toBe(true);
+  });
+
+  it('gives the same shares for the commitment list in any order, from fresh groups', () => {
+    const reversed = [...commitments].reverse();
+    for (const r of vectors.round_two_outputs) {
+      const round = vectors.round_one_outputs.find((o) => o.identifier === r.identifier)!;
+      const share = { id: r.identifier, signingShare: shares.get(r.identifier)! };
+      const z = loadGroup(pub).signShare(share, noncesOf(round), reversed, message);
+      expect(toHex(z)).toBe(r.sig_share);
+    }
   });
 });
-
-/** `G·sk` for a little-endian scalar (RFC 9591 §4: a participant's verifying share). */
-function publicOf(sk: Uint8Array): Uint8Array {
-  return ed25519.Point.BASE.multiply(
-    BigInt(`0x${Buffer.from(sk).reverse().toString('hex')}`),
-  ).toBytes();
-}

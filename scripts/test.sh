@@ -26,8 +26,8 @@ check lint npx biome check .
 check proto-stubs-fresh bash scripts/proto-check.sh
 [ -f scripts/policy-check.sh ] && check policy-bundle-fresh bash scripts/policy-check.sh
 
-if [ -d policy ] && ls policy/*.rego >/dev/null 2>&1; then
-  opa test policy/ --format=json > .test-artifacts/opa.json 2> .test-artifacts/opa.log
+if [ -n "$(find policy -name '*.rego' 2>/dev/null)" ]; then
+  opa test policy/frostmint --format=json > .test-artifacts/opa.json 2> .test-artifacts/opa.log
   read -r p f < <(node -e '
     const r = JSON.parse(require("fs").readFileSync(".test-artifacts/opa.json", "utf8") || "[]");
     const fail = r.filter((t) => t.fail || t.error).length;

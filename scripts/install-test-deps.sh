@@ -19,7 +19,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-if ! command -v opa >/dev/null || ! opa version 2>/dev/null | grep -q "Version: ${OPA_VERSION#v}$"; then
+# Read the version into a variable first: under pipefail, `opa version | grep -q` can fail
+# when grep exits before opa has written everything.
+opa_version=$(opa version 2>/dev/null || true)
+if [[ "$opa_version" != *"Version: ${OPA_VERSION#v}"* ]]; then
   echo "installing: opa ${OPA_VERSION}" >&2
   GOFLAGS=-mod=mod go install "github.com/open-policy-agent/opa@${OPA_VERSION}"
 fi

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  checkCommitment,
+  FrostError,
   type FrostGroup,
   FrostmintError,
   type SigningCommitment,
@@ -81,21 +83,29 @@ export class RoundDriver implements TokenSigner {
     await new Promise<void>((resolve, reject) => {
       let pending = candidates.length;
       for (const id of candidates) {
-        this.pool.call(id, 'commit', { requestId }).then(
-          (res) => {
-            if (chosen.length < threshold)
-              chosen.push({ id, hiding: res.hiding, binding: res.binding });
-            if (chosen.length === threshold) resolve();
-            if (--pending === 0 && chosen.length < threshold)
-              reject(quorumUnavailable(chosen.length, threshold));
-          },
-          (err: unknown) => {
-            this.#noteFailure(id, 'commit', err);
-            excluded.add(id);
-            if (--pending === 0 && chosen.length < threshold)
-              reject(quorumUnavailable(chosen.length, threshold));
-          },
-        );
+        this.pool
+          .call(id, 'commit', { requestId })
+          .then((res) => {
+            // RFC 9591 §3.1: validate on arrival, so a malformed commitment blames its signer.
+            const commitment = { id, hiding: res.hiding, binding: res.binding };
+            checkCommitment(commitment);
+            return commitment;
+          })
+          .then(
+            (commitment) => {
+              if (chosen.length < threshold) chosen.push(commitment);
+              if (chosen.length === threshold) resolve();
+              if (--pending === 0 && chosen.length < threshold)
+                reject(quorumUnavailable(chosen.length, threshold));
+            },
+            (err: unknown) => {
+              if (err instanceof FrostError) this.pool.markFaulty(id, 'invalid commitment');
+              this.#noteFailure(id, 'commit', err);
+              excluded.add(id);
+              if (--pending === 0 && chosen.length < threshold)
+                reject(quorumUnavailable(chosen.length, threshold));
+            },
+          );
       }
     });
     return chosen;

@@ -3,7 +3,6 @@ import {
   groupPublicKeyOf,
   InvalidRequestError,
   loadGroup,
-  loadPolicyFiles,
   readGroupConfig,
 } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +14,7 @@ import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { createMetrics } from './metrics.ts';
 import { MintService } from './mint.ts';
+import { PolicyRollout } from './policy/rollout.ts';
 import { RoundDriver } from './signing/round-driver.ts';
 import { SignerPool } from './signing/signer-pool.ts';
 import { openCoordinatorStore } from './storage/index.ts';
@@ -46,8 +46,6 @@ export async function startCoordinator(options: {
     healthIntervalMs: config.healthIntervalMs,
     log,
   });
-  const policy = await loadPolicyFiles(config.policy);
-  log.info({ policy: policy.id }, 'policy loaded');
   const metrics = createMetrics();
   const store = await openCoordinatorStore({
     stateDir: config.stateDir,
@@ -55,6 +53,14 @@ export async function startCoordinator(options: {
   });
   const audit = new AuditLog(store.audit);
   const groupConfig = await readGroupConfig(config.stateDir);
+  const policy = await PolicyRollout.open({
+    files: config.policy,
+    stateDir: config.stateDir,
+    group: groupConfig,
+    pool,
+    log,
+    metrics,
+  });
   const group = groupConfig
     ? await (async () => {
         const frost = loadGroup(groupPublicKeyOf(groupConfig));
@@ -84,6 +90,7 @@ export async function startCoordinator(options: {
     pool,
     authenticator: options.authenticator ?? devAuthenticator(config),
     metrics,
+    policy,
     ...(group ? { group } : {}),
   });
   await pool.refresh();
@@ -95,6 +102,7 @@ export async function startCoordinator(options: {
     url: address,
     close: async () => {
       await app.close();
+      policy.close();
       pool.close();
       await store.close();
     },

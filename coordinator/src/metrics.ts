@@ -26,6 +26,12 @@ export function createMetrics() {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    policyBundles: new Counter({
+      name: 'frostmint_policy_bundles_total',
+      help: 'Policy bundle submissions by outcome (installed, or the error code)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
   };
 }
 

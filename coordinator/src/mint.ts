@@ -50,7 +50,8 @@ export interface MintServiceOptions {
   readonly defaultTtlSeconds: number;
   readonly maxTtlSeconds: number;
   readonly driver: TokenSigner;
-  readonly policy: PolicyEngine;
+  /** The policy in force (it can change between mints: see `PolicyRollout`). */
+  readonly policy: { readonly current: PolicyEngine };
   readonly log: Logger;
   readonly metrics?: Metrics;
   /** Every mint and denial is recorded here before the answer goes out. */
@@ -70,7 +71,9 @@ export class MintService {
   constructor(private readonly options: MintServiceOptions) {}
 
   async mint(requester: Requester, request: MintBody): Promise<MintResponse> {
-    const { issuer, kid, maxTtlSeconds, driver, policy } = this.options;
+    const { issuer, kid, maxTtlSeconds, driver } = this.options;
+    // One policy for the whole mint: the decision and the token's `frostmint.policy` agree.
+    const policy = this.options.policy.current;
     if (request.ttl !== undefined && request.ttl > maxTtlSeconds) {
       throw new ForbiddenError(
         'ttl_too_long',
@@ -81,7 +84,7 @@ export class MintService {
       throw new InvalidRequestError('scope_invalid', 'scope lists a scope twice');
     }
     const iat = Math.floor((this.options.now ?? Date.now)() / 1000);
-    const ttl = await this.#authorize(requester, request, iat);
+    const ttl = await this.#authorize(policy, requester, request, iat);
     const jti = randomBytes(16).toString('base64url');
     const claimsFor = (signers: number[]): TokenClaims => ({
       iss: issuer,
@@ -127,7 +130,12 @@ export class MintService {
    * or without a request the default lowered to the policy's maximum. Throws
    * `policy_denied` with every reason.
    */
-  async #authorize(requester: Requester, request: MintBody, now: number): Promise<number> {
+  async #authorize(
+    policy: PolicyEngine,
+    requester: Requester,
+    request: MintBody,
+    now: number,
+  ): Promise<number> {
     const decide = (ttl: number) => {
       const input = mintPolicyInput({
         requester: requester.policy,
@@ -138,9 +146,9 @@ export class MintService {
         approvals: [],
         now,
       });
-      const decision = this.options.policy.evaluate(input);
+      const decision = policy.evaluate(input);
       this.options.log.info(
-        { decision: decisionLogFields(this.options.policy.id, input, decision) },
+        { decision: decisionLogFields(policy.id, input, decision) },
         'policy decision',
       );
       return decision;
@@ -161,7 +169,7 @@ export class MintService {
         sub: requester.subject,
         aud: request.audience,
         scope: request.scope.join(' '),
-        policy: this.options.policy.id,
+        policy: policy.id,
         reasons: decision.reasons,
       });
       for (const reason of decision.reasons)

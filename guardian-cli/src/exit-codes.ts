@@ -30,6 +30,10 @@ export const ExitCode = {
   ceremonyIncomplete: 10,
   /** status: no signed group configuration, or a signer is not ready or holds another key. */
   unhealthy: 11,
+  /** policy: the bundle is malformed, or it was refused (too few valid guardian approvals). */
+  policyRefused: 12,
+  /** policy submit: too few signers installed the bundle (or the coordinator is unreachable). */
+  policyIncomplete: 13,
 } as const;
 
 /**
@@ -57,7 +61,9 @@ Exit codes:
   8  a signer refused the ceremony (approvals, transcript, group state); nothing changed
   9  the ceremony failed midway and was aborted at every signer; nothing was written
  10  the ceremony committed at some signers only; the message says which (replace-signer them)
- 11  status: no signed group configuration, or a signer is not ready / holds another key`;
+ 11  status: no signed group configuration, or a signer is not ready / holds another key
+ 12  policy: the bundle is malformed or was refused (too few valid guardian approvals)
+ 13  policy submit: too few signers installed it, or the coordinator is unreachable; the old policy stays`;
 
 const BY_CODE: Record<string, number> = {
   cli_usage: ExitCode.usage,
@@ -91,6 +97,11 @@ const BY_CODE: Record<string, number> = {
   ceremony_aborted: ExitCode.ceremonyAborted,
   ceremony_commit_incomplete: ExitCode.ceremonyIncomplete,
   status_unhealthy: ExitCode.unhealthy,
+  policy_bundle_invalid: ExitCode.policyRefused,
+  policy_bundle_rejected: ExitCode.policyRefused,
+  policy_approval_invalid: ExitCode.policyRefused,
+  policy_rollout_incomplete: ExitCode.policyIncomplete,
+  coordinator_unreachable: ExitCode.policyIncomplete,
 };
 
 /**

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerCeremony } from './commands/ceremony/index.ts';
 import { registerEnroll } from './commands/enroll.ts';
+import { registerPolicy } from './commands/policy/index.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerTokenInit } from './commands/token-init.ts';
 import { EXIT_CODES_HELP } from './exit-codes.ts';
@@ -19,7 +20,7 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('frostmint-guardian')
     .description(
       'frostmint guardian tool: set up PKCS#11 tokens (YubiKey PIV, HSM, SoftHSM2), enroll ' +
-        'guardian keys, approve and run key ceremonies, check the group. PINs come from ' +
+        'guardian keys, approve and run key ceremonies, approve policy bundles, check the group. PINs come from ' +
         '--pin-file, --pin-env or a hidden prompt, never the command line.',
     )
     .exitOverride()
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIo): Command {
   registerTokenInit(program, io);
   registerEnroll(program, io);
   registerCeremony(program, io);
+  registerPolicy(program, io);
   registerStatus(program, io);
   return program;
 }

@@ -37,6 +37,11 @@ export const SignerConfigSchema = z
     vault: z.discriminatedUnion('kind', [DevVaultConfigSchema, Pkcs11VaultConfigSchema]),
     /** The policy this signer evaluates itself before every signature share. */
     policy: PolicyFilesSchema,
+    /**
+     * After a guardian-approved policy bundle replaces the policy, how long tokens that name
+     * the replaced policy are still signed (mints in flight across the switch complete).
+     */
+    policyGraceSeconds: z.number().int().min(0).max(600).default(60),
     /** Who approves key ceremonies before a signed group configuration exists. */
     guardians: SignerGuardiansSchema.optional(),
     /** Accept coordinator-asserted (dev) requesters. Only the local demo sets this. */

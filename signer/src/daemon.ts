@@ -5,8 +5,6 @@ import {
   type GroupConfig,
   groupPublicKeyOf,
   loadGroup,
-  loadPolicyFiles,
-  type PolicyEngine,
   participantsOf,
   readGroupConfig,
   UnavailableError,
@@ -18,6 +16,8 @@ import {
   SigningPurpose,
   type SignRequest,
   type SignResponse,
+  type UpdatePolicyRequest,
+  type UpdatePolicyResponse,
 } from '@frostmint/proto';
 import type { Logger } from 'pino';
 import type { SignerConfig } from './config.ts';
@@ -26,6 +26,7 @@ import { DkgCoordinatorFacing } from './dkg.ts';
 import { NonceStore } from './nonce-store.ts';
 import { enforcePolicy } from './policy-gate.ts';
 import { checkSignRequest } from './sign-request.ts';
+import { SignerPolicy } from './signer-policy.ts';
 import type { ShareVault } from './vault/index.ts';
 
 interface LoadedGroup {
@@ -58,15 +59,13 @@ export class SignerDaemon {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #nonces: NonceStore;
-  readonly #policy: PolicyEngine;
+  #policy!: SignerPolicy;
   #group: LoadedGroup | undefined;
 
   private constructor(
     options: SignerDaemonOptions,
     tls: { keyPem: string; certPem: string; caPem: string },
-    policy: PolicyEngine,
   ) {
-    this.#policy = policy;
     this.#config = options.config;
     this.#vault = options.vault;
     this.#log = options.log;
@@ -89,11 +88,16 @@ export class SignerDaemon {
       readFile(tls.cert, 'utf8'),
       readFile(tls.ca, 'utf8'),
     ]);
-    const policy = await loadPolicyFiles(options.config.policy);
-    options.log.info({ policy: policy.id }, 'policy loaded');
-    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem }, policy);
+    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem });
     const group = await readGroupConfig(options.config.stateDir);
     if (group) daemon.#install(group);
+    daemon.#policy = await SignerPolicy.open({
+      files: options.config.policy,
+      stateDir: options.config.stateDir,
+      group: () => daemon.#group?.config,
+      log: options.log,
+      graceMs: options.config.policyGraceSeconds * 1000,
+    });
     return daemon;
   }
 
@@ -109,7 +113,13 @@ export class SignerDaemon {
       detail: !group ? 'no group key yet: run DKG' : (health.detail ?? ''),
       issuer: this.#config.issuer,
       maxTtlSeconds: this.#config.maxTtlSeconds,
+      policyId: this.#policy.holder.current.id,
     };
+  }
+
+  /** Installs a guardian-approved policy bundle (see `SignerPolicy.update`). */
+  updatePolicy(req: UpdatePolicyRequest): Promise<UpdatePolicyResponse> {
+    return this.#policy.update(req);
   }
 
   async commit(_req: CommitRequest): Promise<CommitResponse> {
@@ -135,7 +145,7 @@ export class SignerDaemon {
       threshold: group.config.threshold,
       now: Math.floor(this.#now() / 1000),
     });
-    enforcePolicy(this.#policy, checked, checked.requester, {
+    enforcePolicy(this.#policy.holder, checked, checked.requester, {
       now: Math.floor(this.#now() / 1000),
       log: this.#log,
     });

@@ -2,7 +2,7 @@ import {
   decisionLogFields,
   ForbiddenError,
   mintPolicyInput,
-  type PolicyEngine,
+  type PolicyHolder,
   type PolicyInput,
   scopesOf,
 } from '@frostmint/core';
@@ -13,24 +13,26 @@ import type { CheckedSignRequest } from './sign-request.ts';
  * The signer's own policy decision for a token it is asked to co-sign. The input is rebuilt
  * here from the verified request (never taken from the coordinator), the clock is this
  * signer's, and anything but an explicit allow refuses: `policy_denied`, or
- * `policy_mismatch` when the token names a different policy than the one loaded here.
+ * `policy_mismatch` when the token names a policy this signer does not enforce (neither the
+ * one in force nor, during its grace period, the one a bundle update just replaced).
  *
  * @example
  * ```ts
- * enforcePolicy(engine, checked, requester, { now, log });
+ * enforcePolicy(holder, checked, requester, { now, log });
  * ```
  */
 export function enforcePolicy(
-  engine: PolicyEngine,
+  policy: Pick<PolicyHolder, 'current' | 'resolve'>,
   checked: CheckedSignRequest,
   requester: PolicyInput['requester'],
   context: { now: number; log: Logger },
 ): void {
   const { claims } = checked;
-  if (claims.frostmint.policy !== engine.id) {
+  const engine = claims.frostmint.policy ? policy.resolve(claims.frostmint.policy) : undefined;
+  if (!engine) {
     throw new ForbiddenError(
       'policy_mismatch',
-      `token names policy ${claims.frostmint.policy ?? '(none)'}, this signer enforces ${engine.id}`,
+      `token names policy ${claims.frostmint.policy ?? '(none)'}, this signer enforces ${policy.current.id}`,
     );
   }
   const input = mintPolicyInput({

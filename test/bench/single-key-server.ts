@@ -53,7 +53,7 @@ const app = buildCoordinatorApp({
       defaultTtlSeconds: 900,
       maxTtlSeconds: 900,
       driver: singleKey,
-      policy: await loadPolicyFiles(DEMO_POLICY),
+      policy: { current: await loadPolicyFiles(DEMO_POLICY) },
       log,
       audit: new AuditLog(store.audit),
     }),

@@ -2,7 +2,7 @@ import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type GroupConfigV2, readGroupConfig } from '@frostmint/core';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type CeremonyStack,
   FAULTY_SIGNER_ENTRY,
@@ -290,5 +290,111 @@ describe('guardian key ceremonies through real processes (3 signers on SoftHSM2,
     await stack.startSigner(3);
     const after = await stack.cli('status', '--coordinator-config', coordinatorConfig, '--json');
     expect(after.code, after.stdout).toBe(0);
+  });
+
+  it('rolls a guardian-approved policy bundle out under load without a restart or a failed mint; refuses one approval or a tampered bundle', async () => {
+    const policyNow = async () =>
+      ((await (await fetch(`${url}/v1/policy`)).json()) as { policy: string; source: string })
+        .policy;
+    const before = await policyNow();
+    const data = JSON.parse(await readFile(stack.layout.coordinator.policy.data, 'utf8'));
+    data.config.scopes['deploy:canary'].max_ttl = 600;
+    const dataFile = file('stricter-data.json');
+    await writeFile(dataFile, JSON.stringify(data));
+    const bundle = file('policy-bundle.json');
+    const packed = await stack.cli(
+      'policy',
+      'pack',
+      '--wasm',
+      stack.layout.coordinator.policy.wasm,
+      '--data',
+      dataFile,
+      '--out',
+      bundle,
+    );
+    expect(packed.code, packed.stderr).toBe(0);
+    const next = packed.stdout.trim();
+    const submit = () =>
+      stack.cli('policy', 'submit', '--bundle', bundle, '--coordinator', url, '--json');
+
+    const approve = async (guardian: number) => {
+      const res = await stack.cli(
+        'policy',
+        'approve',
+        '--bundle',
+        bundle,
+        ...stack.guardianToken(guardian),
+      );
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stderr).toMatch(/You are asked to approve this policy bundle/);
+    };
+    await approve(1);
+    const tooFew = await submit();
+    expect(tooFew.code).toBe(12);
+    expect(JSON.parse(tooFew.stdout).error).toBe('policy_bundle_rejected');
+    expect(await policyNow()).toBe(before);
+
+    await approve(3);
+    const tampered = file('tampered-bundle.json');
+    const forged = JSON.parse(await readFile(bundle, 'utf8'));
+    forged.data.config.scopes['deploy:canary'].max_ttl = 900;
+    await writeFile(tampered, JSON.stringify(forged));
+    const refused = await stack.cli('policy', 'submit', '--bundle', tampered, '--coordinator', url);
+    expect(refused.code).toBe(12);
+    expect(await policyNow()).toBe(before);
+
+    // Load: four clients mint back to back across the switch.
+    const results: { status: number; policy?: string; ttl?: number }[] = [];
+    let loading = true;
+    const client = async () => {
+      while (loading) {
+        const { status, body } = await mint();
+        const claims = body.token
+          ? JSON.parse(Buffer.from(body.token.split('.')[1]!, 'base64url').toString())
+          : undefined;
+        results.push({
+          status,
+          policy: claims?.frostmint.policy,
+          ttl: claims && claims.exp - claims.iat,
+        });
+      }
+    };
+    const load = Promise.all([client(), client(), client(), client()]);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const rolled = await submit();
+    await new Promise((r) => setTimeout(r, 1_000));
+    loading = false;
+    await load;
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(JSON.parse(rolled.stdout)).toMatchObject({
+      policy: next,
+      previous: before,
+      changed: true,
+    });
+    expect(results.filter((r) => r.status !== 200)).toEqual([]);
+    expect(results.some((r) => r.policy === before && r.ttl === 900)).toBe(true);
+    expect(results.at(-1)).toMatchObject({ policy: next, ttl: 600 });
+    expect(await policyNow()).toBe(next);
+
+    // The bundle survives restarts: signers 1 and 3 must both enforce it, and the coordinator.
+    await stack.stopSigner(1);
+    await stack.startSigner(1);
+    // The coordinator saw signer 1 down while it restarted: wait for its next health poll.
+    await vi.waitFor(
+      async () => {
+        const { signers } = (await (await fetch(`${url}/readyz`)).json()) as {
+          signers: { id: number; ready: boolean }[];
+        };
+        expect(signers.find((s) => s.id === 1)?.ready).toBe(true);
+      },
+      { timeout: 15_000, interval: 250 },
+    );
+    await stack.stopSigner(2);
+    const minted = await mint();
+    expect(minted.status, JSON.stringify(minted.body)).toBe(200);
+    expect(signersOf(minted.body.token!)).toEqual([1, 3]);
+    await stack.startSigner(2);
+    url = await stack.restartCoordinator();
+    expect(await policyNow()).toBe(next);
   });
 });

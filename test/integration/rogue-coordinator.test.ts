@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { DEMO_POLICY } from '@frostmint/cli';
 import {
+  encodePolicyBundle,
   type FrostmintError,
   loadPolicyFiles,
   readGroupConfig,
@@ -182,6 +184,27 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
   it('refuses a request without requester evidence', async () => {
     const { first } = await askToSign(1, signingInput(header(), claims()), { evidence: undefined });
     expect(first).toMatchObject({ err: { code: 'evidence_missing' } });
+  });
+
+  it('refuses a policy bundle without guardian approvals, and keeps enforcing its policy', async () => {
+    const wasm = await readFile(DEMO_POLICY.wasm);
+    const data = JSON.parse(await readFile(DEMO_POLICY.data, 'utf8'));
+    data.config.scopes['deploy:canary'] = 900;
+    data.config.roles.developer = ['deploy:canary', 'deploy:prod'];
+    const signer = rogueClient(stack, 2);
+    try {
+      await expect(
+        signer.call('updatePolicy', {
+          bundle: Buffer.from(encodePolicyBundle({ wasm, data, approvals: [] })),
+        }),
+      ).rejects.toMatchObject({ code: 'policy_bundle_rejected' });
+      await expect(
+        signer.call('updatePolicy', { bundle: Buffer.from('{"version": 1}') }),
+      ).rejects.toMatchObject({ code: 'policy_bundle_invalid' });
+      expect(await signer.call('info', {})).toMatchObject({ policyId: policy });
+    } finally {
+      signer.close();
+    }
   });
 
   it("refuses a client whose certificate is not the coordinator's", async () => {

@@ -63,6 +63,7 @@ export async function prepareDevLayout(
     coordinatorName: 'coordinator.frostmint.local',
     vault: { kind: 'dev', passphraseEnv: DEV_PASSPHRASE_ENV },
     policy: DEMO_POLICY,
+    policyGraceSeconds: 60,
     // Local demo only: the first DKG runs without guardian approval, and the signer says so.
     guardians: 'dev-unguarded',
     allowDevRequester: true,

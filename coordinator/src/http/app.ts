@@ -9,8 +9,10 @@ import type { Logger } from 'pino';
 import type { RequesterAuthenticator } from '../auth/types.ts';
 import type { Metrics } from '../metrics.ts';
 import { MintBodySchema, type MintService } from '../mint.ts';
+import type { PolicyRollout } from '../policy/rollout.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import { replyWithError } from './errors.ts';
+import { registerPolicyRoutes } from './policy-routes.ts';
 
 export interface CoordinatorAppOptions {
   readonly issuer: string;
@@ -18,6 +20,8 @@ export interface CoordinatorAppOptions {
   readonly pool: SignerPool;
   readonly authenticator: RequesterAuthenticator;
   readonly metrics: Metrics;
+  /** Policy status and guardian-approved bundle updates (`/v1/policy`). */
+  readonly policy?: PolicyRollout;
   /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
   readonly group?: { jwk: GroupJwk; threshold: number; mints: MintService };
 }
@@ -39,6 +43,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     bodyLimit: 16 * 1024,
   });
   app.setErrorHandler(replyWithError);
+  if (options.policy) registerPolicyRoutes(app, options.policy);
 
   app.post('/v1/mint', async (request) => {
     if (!group)

@@ -24,6 +24,8 @@ import {
   SignerServiceClient,
   type SignRequest,
   type SignResponse,
+  type UpdatePolicyRequest,
+  type UpdatePolicyResponse,
 } from '@frostmint/proto';
 import { type CallOptions, Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -48,6 +50,7 @@ interface Rpcs {
   dkgRelay: [DkgRelayRequest, DkgRelayResponse];
   dkgCommit: [DkgCommitRequest, DkgCommitResponse];
   dkgAbort: [DkgAbortRequest, DkgAbortResponse];
+  updatePolicy: [UpdatePolicyRequest, UpdatePolicyResponse];
 }
 type RpcName = keyof Rpcs;
 type ReqOf<K extends RpcName> = Rpcs[K][0];

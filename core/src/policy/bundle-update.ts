@@ -1,16 +1,12 @@
-import { createHash, type JsonWebKey } from 'node:crypto';
-import { p256 } from '@noble/curves/nist.js';
+import { type GuardianSet, verifyGuardianSignature } from '../ceremony/guardian-key.ts';
 import { ForbiddenError } from '../errors.ts';
 import { parsePolicyData } from './data.ts';
 import { loadPolicyEngine, type PolicyEngine, policyId } from './engine.ts';
 
-/** A guardian's approval key as pinned in the group configuration (EC P-256 JWK). */
-export interface GuardianApprovalKey {
-  readonly guardian: string;
-  readonly jwk: JsonWebKey;
-}
-
-/** One guardian's signature (ECDSA P-256, r ‖ s) over a policy bundle's approval digest. */
+/**
+ * One guardian's approval of a policy bundle: `guardian` is the RFC 7638 thumbprint of the
+ * approval key, `signature` ES256 (r ‖ s) over SHA-256 of `policyApprovalInput(id)`.
+ */
 export interface BundleApproval {
   readonly guardian: string;
   readonly signature: Uint8Array;
@@ -24,56 +20,93 @@ export interface PolicyBundle {
 }
 
 /**
- * What a guardian signs to approve a policy: SHA-256 of `"frostmint/policy-bundle/v1\0" ‖
- * policy id` (the id already covers wasm and data). A PKCS#11 ECDSA key signs this digest.
+ * What a guardian signs to approve a policy: `"frostmint/policy-bundle/v1\0" ‖ policy id`
+ * (the id already covers wasm and data). A PKCS#11 approval key signs SHA-256 of it.
  *
  * @example
  * ```ts
- * const signature = await token.sign(approvalKey, policyApprovalDigest(engine.id));
+ * const digest = createHash('sha256').update(policyApprovalInput(engine.id)).digest();
+ * const signature = await token.sign(approvalKey, digest);
  * ```
  */
-export function policyApprovalDigest(id: string): Buffer {
-  return createHash('sha256').update(`frostmint/policy-bundle/v1\0${id}`).digest();
+export function policyApprovalInput(id: string): Buffer {
+  return Buffer.from(`frostmint/policy-bundle/v1\0${id}`);
+}
+
+export interface PolicyHolderOptions {
+  /**
+   * The approvers in force, asked at each update (the group configuration can change).
+   * Undefined means bundle updates are disabled: every bundle is rejected.
+   */
+  readonly approvers: () => GuardianSet | undefined;
+  /**
+   * How long the replaced policy still answers `resolve` after an update, so tokens built
+   * under it just before the switch still complete. Default 60 s.
+   */
+  readonly graceMs?: number;
+  readonly now?: () => number;
+  /** Called with every rejection, before it is thrown: report it loudly. */
+  readonly onRejected?: (error: ForbiddenError) => void;
 }
 
 /**
  * Holds the policy in force and swaps it atomically for a new bundle only when at least
  * `threshold` distinct pinned guardians approved that exact bundle. A rejected bundle
- * leaves the old policy running and is reported through `onRejected`.
+ * leaves the old policy running and is reported through `onRejected`. The replaced policy
+ * stays resolvable by id for a grace period (see `resolve`).
  *
  * @example
  * ```ts
- * const holder = new PolicyHolder(engine, { guardians, threshold: 2, onRejected: (e) => log.error(e) });
+ * const holder = new PolicyHolder(engine, { approvers: () => policyApproversOf(group) });
  * await holder.update({ wasm, data, approvals });
  * holder.current.evaluate(input);
  * ```
  */
 export class PolicyHolder {
   #current: PolicyEngine;
+  #bundle: PolicyBundle | undefined;
+  #previous: { engine: PolicyEngine; until: number } | undefined;
+  readonly #now: () => number;
 
   constructor(
     initial: PolicyEngine,
-    private readonly options: {
-      guardians: readonly GuardianApprovalKey[];
-      threshold: number;
-      onRejected?: (error: ForbiddenError) => void;
-    },
+    private readonly options: PolicyHolderOptions,
   ) {
     this.#current = initial;
+    this.#now = options.now ?? Date.now;
   }
 
   get current(): PolicyEngine {
     return this.#current;
   }
 
-  /** Verifies and installs `bundle`; throws `policy_bundle_rejected` (the old policy stays). */
-  async update(bundle: PolicyBundle): Promise<PolicyEngine> {
+  /** The signed bundle in force, or undefined while the configured files are. */
+  get bundle(): PolicyBundle | undefined {
+    return this.#bundle;
+  }
+
+  /**
+   * The engine for a policy id a token names: the current one, or the one it replaced while
+   * the grace period runs. Undefined for any other id.
+   */
+  resolve(id: string): PolicyEngine | undefined {
+    if (id === this.#current.id) return this.#current;
+    const previous = this.#previous;
+    if (previous && previous.engine.id === id && this.#now() < previous.until) {
+      return previous.engine;
+    }
+    return undefined;
+  }
+
+  /**
+   * Verifies the approvals of `bundle` and loads it, without installing it. Throws
+   * `policy_bundle_rejected` (reported through `onRejected`).
+   */
+  async verify(bundle: PolicyBundle): Promise<PolicyEngine> {
     try {
       const id = policyId(bundle.wasm, parsePolicyData(bundle.data));
       this.#checkApprovals(id, bundle.approvals);
-      const engine = await loadPolicyEngine({ wasm: bundle.wasm, data: bundle.data });
-      this.#current = engine;
-      return engine;
+      return await loadPolicyEngine({ wasm: bundle.wasm, data: bundle.data });
     } catch (cause) {
       const error =
         cause instanceof ForbiddenError && cause.code === 'policy_bundle_rejected'
@@ -88,34 +121,48 @@ export class PolicyHolder {
     }
   }
 
-  #checkApprovals(id: string, approvals: readonly BundleApproval[]): void {
-    const digest = policyApprovalDigest(id);
-    const approvedBy = new Set<string>();
-    for (const approval of approvals) {
-      const key = this.options.guardians.find((g) => g.guardian === approval.guardian);
-      if (key && verifiesDigest(key.jwk, digest, approval.signature)) approvedBy.add(key.guardian);
+  /** Installs an engine `verify` returned; false when that policy was already in force. */
+  install(engine: PolicyEngine, bundle: PolicyBundle): boolean {
+    if (engine.id === this.#current.id) {
+      this.#bundle = bundle;
+      return false;
     }
-    if (approvedBy.size < this.options.threshold) {
+    this.#previous = {
+      engine: this.#current,
+      until: this.#now() + (this.options.graceMs ?? 60_000),
+    };
+    this.#current = engine;
+    this.#bundle = bundle;
+    return true;
+  }
+
+  /** Verifies and installs `bundle`; throws `policy_bundle_rejected` (the old policy stays). */
+  async update(bundle: PolicyBundle): Promise<{ engine: PolicyEngine; changed: boolean }> {
+    const engine = await this.verify(bundle);
+    return { engine, changed: this.install(engine, bundle) };
+  }
+
+  #checkApprovals(id: string, approvals: readonly BundleApproval[]): void {
+    const approvers = this.options.approvers();
+    if (!approvers || approvers.guardians.length === 0) {
       throw new ForbiddenError(
         'policy_bundle_rejected',
-        `policy ${id} carries ${approvedBy.size} valid guardian approval(s); ${this.options.threshold} are required`,
+        'policy bundle updates need guardians in the group configuration; this group has none',
       );
     }
-  }
-}
-
-/** ECDSA P-256 over a precomputed SHA-256 digest (what PKCS#11 `CKM_ECDSA` signs), r ‖ s. */
-function verifiesDigest(jwk: JsonWebKey, digest: Buffer, signature: Uint8Array): boolean {
-  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.x || !jwk.y || signature.length !== 64)
-    return false;
-  const point = Buffer.concat([
-    Buffer.from([4]),
-    Buffer.from(jwk.x, 'base64url'),
-    Buffer.from(jwk.y, 'base64url'),
-  ]);
-  try {
-    return p256.verify(signature, digest, point, { prehash: false, lowS: false });
-  } catch {
-    return false;
+    const input = policyApprovalInput(id);
+    const approvedBy = new Set<string>();
+    for (const approval of approvals) {
+      const guardian = approvers.guardians.find((g) => g.approvalKey.kid === approval.guardian);
+      if (guardian && verifyGuardianSignature(guardian, input, approval.signature)) {
+        approvedBy.add(guardian.approvalKey.kid);
+      }
+    }
+    if (approvedBy.size < approvers.approvals) {
+      throw new ForbiddenError(
+        'policy_bundle_rejected',
+        `policy ${id} carries ${approvedBy.size} valid guardian approval(s); ${approvers.approvals} are required`,
+      );
+    }
   }
 }

@@ -3,3 +3,5 @@ export * from './data.ts';
 export * from './engine.ts';
 export * from './input.ts';
 export * from './mint-input.ts';
+export * from './open-holder.ts';
+export * from './signed-bundle.ts';

@@ -89,6 +89,8 @@ export interface InfoResponse {
   detail: string;
   issuer: string;
   maxTtlSeconds: number;
+  /** Id of the policy this signer enforces (`sha256:` + hex, see core/src/policy/engine.ts). */
+  policyId: string;
 }
 
 export interface CommitRequest {
@@ -263,6 +265,18 @@ export interface VerifyingShare {
   verifyingShare: Buffer;
 }
 
+export interface UpdatePolicyRequest {
+  /** A signed policy bundle (JSON, core/src/policy/signed-bundle.ts): wasm, data, approvals. */
+  bundle: Buffer;
+}
+
+export interface UpdatePolicyResponse {
+  /** The policy id now in force. */
+  policyId: string;
+  /** False when the bundle was already in force (nothing changed). */
+  changed: boolean;
+}
+
 function createBaseInfoRequest(): InfoRequest {
   return {};
 }
@@ -324,6 +338,7 @@ function createBaseInfoResponse(): InfoResponse {
     detail: "",
     issuer: "",
     maxTtlSeconds: 0,
+    policyId: "",
   };
 }
 
@@ -349,6 +364,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     }
     if (message.maxTtlSeconds !== 0) {
       writer.uint32(56).uint32(message.maxTtlSeconds);
+    }
+    if (message.policyId !== "") {
+      writer.uint32(66).string(message.policyId);
     }
     return writer;
   },
@@ -422,6 +440,14 @@ export const InfoResponse: MessageFns<InfoResponse> = {
             message.maxTtlSeconds = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.policyId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -455,6 +481,11 @@ export const InfoResponse: MessageFns<InfoResponse> = {
         : isSet(object.max_ttl_seconds)
         ? globalThis.Number(object.max_ttl_seconds)
         : 0,
+      policyId: isSet(object.policyId)
+        ? globalThis.String(object.policyId)
+        : isSet(object.policy_id)
+        ? globalThis.String(object.policy_id)
+        : "",
     };
   },
 
@@ -481,6 +512,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     if (message.maxTtlSeconds !== 0) {
       obj.maxTtlSeconds = Math.round(message.maxTtlSeconds);
     }
+    if (message.policyId !== "") {
+      obj.policyId = message.policyId;
+    }
     return obj;
   },
 
@@ -496,6 +530,7 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     message.detail = object.detail ?? "";
     message.issuer = object.issuer ?? "";
     message.maxTtlSeconds = object.maxTtlSeconds ?? 0;
+    message.policyId = object.policyId ?? "";
     return message;
   },
 };
@@ -2839,6 +2874,162 @@ export const VerifyingShare: MessageFns<VerifyingShare> = {
   },
 };
 
+function createBaseUpdatePolicyRequest(): UpdatePolicyRequest {
+  return { bundle: Buffer.alloc(0) };
+}
+
+export const UpdatePolicyRequest: MessageFns<UpdatePolicyRequest> = {
+  encode(message: UpdatePolicyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bundle.length !== 0) {
+      writer.uint32(10).bytes(message.bundle);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdatePolicyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdatePolicyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bundle = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdatePolicyRequest {
+    return { bundle: isSet(object.bundle) ? Buffer.from(bytesFromBase64(object.bundle)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: UpdatePolicyRequest): unknown {
+    const obj: any = {};
+    if (message.bundle.length !== 0) {
+      obj.bundle = base64FromBytes(message.bundle);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdatePolicyRequest>): UpdatePolicyRequest {
+    return UpdatePolicyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdatePolicyRequest>): UpdatePolicyRequest {
+    const message = createBaseUpdatePolicyRequest();
+    message.bundle = object.bundle ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseUpdatePolicyResponse(): UpdatePolicyResponse {
+  return { policyId: "", changed: false };
+}
+
+export const UpdatePolicyResponse: MessageFns<UpdatePolicyResponse> = {
+  encode(message: UpdatePolicyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.policyId !== "") {
+      writer.uint32(10).string(message.policyId);
+    }
+    if (message.changed !== false) {
+      writer.uint32(16).bool(message.changed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdatePolicyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdatePolicyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.policyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdatePolicyResponse {
+    return {
+      policyId: isSet(object.policyId)
+        ? globalThis.String(object.policyId)
+        : isSet(object.policy_id)
+        ? globalThis.String(object.policy_id)
+        : "",
+      changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false,
+    };
+  },
+
+  toJSON(message: UpdatePolicyResponse): unknown {
+    const obj: any = {};
+    if (message.policyId !== "") {
+      obj.policyId = message.policyId;
+    }
+    if (message.changed !== false) {
+      obj.changed = message.changed;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdatePolicyResponse>): UpdatePolicyResponse {
+    return UpdatePolicyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdatePolicyResponse>): UpdatePolicyResponse {
+    const message = createBaseUpdatePolicyResponse();
+    message.policyId = object.policyId ?? "";
+    message.changed = object.changed ?? false;
+    return message;
+  },
+};
+
 export type SignerServiceService = typeof SignerServiceService;
 export const SignerServiceService = {
   /** Identity, group key and readiness of this signer. */
@@ -2941,6 +3132,21 @@ export const SignerServiceService = {
     responseSerialize: (value: DkgAbortResponse): Buffer => Buffer.from(DkgAbortResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DkgAbortResponse => DkgAbortResponse.decode(value),
   },
+  /**
+   * Installs a policy bundle that enough guardians of this signer's group configuration
+   * approved (the signer verifies the approvals itself); the old policy keeps running when
+   * the bundle is rejected. Idempotent.
+   */
+  updatePolicy: {
+    path: "/frostmint.signer.v1.SignerService/UpdatePolicy" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdatePolicyRequest): Buffer => Buffer.from(UpdatePolicyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdatePolicyRequest => UpdatePolicyRequest.decode(value),
+    responseSerialize: (value: UpdatePolicyResponse): Buffer =>
+      Buffer.from(UpdatePolicyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdatePolicyResponse => UpdatePolicyResponse.decode(value),
+  },
 } as const;
 
 export interface SignerServiceServer extends UntypedServiceImplementation {
@@ -2972,6 +3178,12 @@ export interface SignerServiceServer extends UntypedServiceImplementation {
   dkgCommit: handleUnaryCall<DkgCommitRequest, DkgCommitResponse>;
   /** Wipes the pending ceremony with this session id, if any. Idempotent. */
   dkgAbort: handleUnaryCall<DkgAbortRequest, DkgAbortResponse>;
+  /**
+   * Installs a policy bundle that enough guardians of this signer's group configuration
+   * approved (the signer verifies the approvals itself); the old policy keeps running when
+   * the bundle is rejected. Idempotent.
+   */
+  updatePolicy: handleUnaryCall<UpdatePolicyRequest, UpdatePolicyResponse>;
 }
 
 export interface SignerServiceClient extends Client {
@@ -3122,6 +3334,26 @@ export interface SignerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DkgAbortResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Installs a policy bundle that enough guardians of this signer's group configuration
+   * approved (the signer verifies the approvals itself); the old policy keeps running when
+   * the bundle is rejected. Idempotent.
+   */
+  updatePolicy(
+    request: UpdatePolicyRequest,
+    callback: (error: ServiceError | null, response: UpdatePolicyResponse) => void,
+  ): ClientUnaryCall;
+  updatePolicy(
+    request: UpdatePolicyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdatePolicyResponse) => void,
+  ): ClientUnaryCall;
+  updatePolicy(
+    request: UpdatePolicyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdatePolicyResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,18 +1,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DevStack, startDevStack } from '@frostmint/cli';
+import { type DevStack, type DevStackOptions, startDevStack } from '@frostmint/cli';
 import { fromServiceError, mtlsChannelCredentials, signerTlsName } from '@frostmint/core';
 import { SignerServiceClient } from '@frostmint/proto';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { pino } from 'pino';
 
 /** A real local stack (separate processes, mTLS, DKG) in a fresh temp directory. */
-export async function startTestStack(): Promise<DevStack & { dispose(): Promise<void> }> {
+export async function startTestStack(
+  layout?: DevStackOptions['layout'],
+): Promise<DevStack & { dispose(): Promise<void> }> {
   const stateDir = await mkdtemp(join(tmpdir(), 'frostmint-test-'));
   const stack = await startDevStack({
     stateDir,
     log: pino({ level: 'silent' }),
+    ...(layout ? { layout } : {}),
   });
   return Object.assign(stack, {
     dispose: async () => {
@@ -34,6 +37,9 @@ export interface MintAnswer {
     token_type?: string;
   };
 }
+
+/** A stack started by {@link startTestStack}. */
+export type RunningStack = Awaited<ReturnType<typeof startTestStack>>;
 
 /** `POST /v1/mint` with the stack's dev bearer credential. */
 export async function mint(

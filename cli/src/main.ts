@@ -2,12 +2,14 @@ import { FrostmintError } from '@frostmint/core';
 import { Command } from 'commander';
 import { attestCommand } from './commands/attest.ts';
 import { devCommand } from './commands/dev.ts';
+import { mintCiCommand } from './commands/mint-ci.ts';
 
 const program = new Command('frostmint')
   .description('frostmint: short-lived, scoped EdDSA tokens signed by a 2-of-3 FROST quorum')
   .showHelpAfterError()
   .addCommand(devCommand())
-  .addCommand(attestCommand());
+  .addCommand(attestCommand())
+  .addCommand(mintCiCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message =

@@ -1,6 +1,7 @@
 import {
   loadJsonConfig,
   MAX_TOKEN_TTL_SECONDS,
+  OidcConfigSchema,
   PolicyFilesSchema,
   TokenTtlSchema,
 } from '@frostmint/core';
@@ -42,6 +43,8 @@ export const CoordinatorConfigSchema = z
      * `POST /v1/mint` accepts `Authorization: Bearer <that value>` as requester `dev@localhost`.
      */
     devBearerEnv: z.string().min(1).optional(),
+    /** CI token exchange: the OIDC issuers whose ID tokens `POST /v1/mint` accepts. */
+    oidc: OidcConfigSchema.optional(),
   })
   .strict();
 

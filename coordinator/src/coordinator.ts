@@ -2,13 +2,17 @@ import {
   groupJwk,
   groupPublicKeyOf,
   InvalidRequestError,
+  jwksEventLogger,
   loadGroup,
+  OidcVerifier,
   readGroupConfig,
 } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.ts';
+import { CredentialRouter } from './auth/by-credential.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
+import { OidcAuthenticator } from './auth/oidc.ts';
 import type { RequesterAuthenticator } from './auth/types.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
@@ -17,7 +21,7 @@ import { MintService } from './mint.ts';
 import { PolicyRollout } from './policy/rollout.ts';
 import { RoundDriver } from './signing/round-driver.ts';
 import { SignerPool } from './signing/signer-pool.ts';
-import { openCoordinatorStore } from './storage/index.ts';
+import { type CoordinatorStore, openCoordinatorStore } from './storage/index.ts';
 
 export interface RunningCoordinator {
   readonly app: FastifyInstance;
@@ -88,7 +92,7 @@ export async function startCoordinator(options: {
     issuer: config.issuer,
     log,
     pool,
-    authenticator: options.authenticator ?? devAuthenticator(config),
+    authenticator: options.authenticator ?? requesterAuthenticator(config, store, log),
     metrics,
     policy,
     ...(group ? { group } : {}),
@@ -109,13 +113,30 @@ export async function startCoordinator(options: {
   };
 }
 
-function devAuthenticator(config: CoordinatorConfig): RequesterAuthenticator {
+function devAuthenticator(config: CoordinatorConfig): RequesterAuthenticator | undefined {
   const credential = config.devBearerEnv ? process.env[config.devBearerEnv] : undefined;
-  if (!credential) {
+  if (!credential) return undefined;
+  return new DevBearerAuthenticator(credential);
+}
+
+/** OIDC ID tokens (CI) and/or the dev bearer, chosen per request by credential type. */
+function requesterAuthenticator(
+  config: CoordinatorConfig,
+  store: CoordinatorStore,
+  log: Logger,
+): RequesterAuthenticator {
+  const opaque = devAuthenticator(config);
+  const jwt = config.oidc
+    ? new OidcAuthenticator(
+        new OidcVerifier(config.oidc, { onEvent: jwksEventLogger(log) }),
+        store.replay,
+      )
+    : undefined;
+  if (!opaque && !jwt) {
     throw new InvalidRequestError(
       'auth_unconfigured',
-      'no requester authentication configured: set devBearerEnv (local demo only) and its environment variable',
+      'no requester authentication configured: set oidc (CI issuers), or devBearerEnv (local demo only) and its environment variable',
     );
   }
-  return new DevBearerAuthenticator(credential);
+  return new CredentialRouter({ ...(jwt ? { jwt } : {}), ...(opaque ? { opaque } : {}) });
 }

@@ -8,6 +8,7 @@ export * from './errors.ts';
 export * from './frost/index.ts';
 export * from './group/index.ts';
 export * from './json-config.ts';
+export * from './oidc/index.ts';
 export * from './policy/index.ts';
 export * from './rpc/index.ts';
 export * from './tls/index.ts';

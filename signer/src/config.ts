@@ -2,6 +2,7 @@ import {
   COORDINATOR_TLS_NAME,
   loadJsonConfig,
   MAX_TOKEN_TTL_SECONDS,
+  OidcConfigSchema,
   PolicyFilesSchema,
   TokenTtlSchema,
 } from '@frostmint/core';
@@ -46,6 +47,8 @@ export const SignerConfigSchema = z
     guardians: SignerGuardiansSchema.optional(),
     /** Accept coordinator-asserted (dev) requesters. Only the local demo sets this. */
     allowDevRequester: z.boolean().default(false),
+    /** CI evidence: the OIDC issuers whose ID tokens this signer verifies itself. */
+    oidc: OidcConfigSchema.optional(),
   })
   .strict();
 

@@ -22,6 +22,7 @@ import {
 import type { Logger } from 'pino';
 import type { SignerConfig } from './config.ts';
 import { DkgCoordinatorFacing } from './dkg.ts';
+import { type OidcEvidenceChecker, oidcEvidenceChecker } from './evidence/oidc.ts';
 
 import { NonceStore } from './nonce-store.ts';
 import { enforcePolicy } from './policy-gate.ts';
@@ -60,6 +61,7 @@ export class SignerDaemon {
   readonly #now: () => number;
   readonly #nonces: NonceStore;
   #policy!: SignerPolicy;
+  readonly #oidc: OidcEvidenceChecker | undefined;
   #group: LoadedGroup | undefined;
 
   private constructor(
@@ -71,6 +73,7 @@ export class SignerDaemon {
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#nonces = new NonceStore(options.config.nonceTtlSeconds * 1000, this.#now);
+    this.#oidc = options.config.oidc && oidcEvidenceChecker(options.config.oidc, options.log);
     this.dkg = new DkgCoordinatorFacing({
       config: options.config,
       vault: options.vault,
@@ -138,12 +141,13 @@ export class SignerDaemon {
   async sign(req: SignRequest): Promise<SignResponse> {
     if (req.purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN) return this.dkg.signGroupConfig(req);
     const group = this.#requireGroup();
-    const checked = checkSignRequest(req, {
+    const checked = await checkSignRequest(req, {
       config: this.#config,
       kid: group.config.kid,
       participants: group.participants,
       threshold: group.config.threshold,
       now: Math.floor(this.#now() / 1000),
+      ...(this.#oidc ? { oidc: this.#oidc } : {}),
     });
     enforcePolicy(this.#policy.holder, checked, checked.requester, {
       now: Math.floor(this.#now() / 1000),

@@ -10,6 +10,7 @@ import {
 } from '@frostmint/core';
 import type { Evidence, SignRequest } from '@frostmint/proto';
 import type { SignerConfig } from './config.ts';
+import type { OidcEvidenceChecker } from './evidence/oidc.ts';
 
 const MAX_MESSAGE_BYTES = 8 * 1024;
 
@@ -30,6 +31,8 @@ export interface SignContext {
   readonly participants: readonly number[];
   readonly threshold: number;
   readonly now: number;
+  /** Verifies OIDC (CI) evidence; absent when this signer trusts no OIDC issuer. */
+  readonly oidc?: OidcEvidenceChecker;
 }
 
 /**
@@ -38,10 +41,13 @@ export interface SignContext {
  *
  * @example
  * ```ts
- * const checked = checkSignRequest(call.request, { config, kid, participants, threshold, now });
+ * const checked = await checkSignRequest(call.request, { config, kid, participants, threshold, now });
  * ```
  */
-export function checkSignRequest(req: SignRequest, ctx: SignContext): CheckedSignRequest {
+export async function checkSignRequest(
+  req: SignRequest,
+  ctx: SignContext,
+): Promise<CheckedSignRequest> {
   if (req.message.length === 0 || req.message.length > MAX_MESSAGE_BYTES) {
     throw new InvalidRequestError(
       'message_invalid',
@@ -65,7 +71,7 @@ export function checkSignRequest(req: SignRequest, ctx: SignContext): CheckedSig
       `token names signers [${named}] but the signing set is [${ids}]`,
     );
   }
-  const requester = checkEvidence(req.evidence, claims, ctx.config);
+  const requester = await checkEvidence(req.evidence, claims, ctx);
   const own = commitments.find((c) => c.id === ctx.config.id);
   if (!own)
     throw new ForbiddenError('commitment_missing', `commitment list omits signer ${ctx.config.id}`);
@@ -95,12 +101,18 @@ function checkCommitments(req: SignRequest, ctx: SignContext): SigningCommitment
   });
 }
 
-function checkEvidence(
+async function checkEvidence(
   evidence: Evidence | undefined,
   claims: TokenClaims,
-  config: SignerConfig,
-): PolicyInput['requester'] {
+  { config, oidc, now }: SignContext,
+): Promise<PolicyInput['requester']> {
   const kind = evidence?.kind;
+  if (kind?.$case === 'oidc') {
+    if (!oidc) {
+      throw new ForbiddenError('evidence_rejected', 'this signer trusts no OIDC issuer');
+    }
+    return oidc.check(kind.value.idToken, claims, now);
+  }
   if (kind?.$case === 'dev') {
     if (!config.allowDevRequester) {
       throw new ForbiddenError('evidence_rejected', 'this signer does not accept dev requesters');

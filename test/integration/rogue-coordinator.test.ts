@@ -3,20 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { DEMO_POLICY } from '@frostmint/cli';
 import {
   encodePolicyBundle,
-  type FrostmintError,
   loadPolicyFiles,
   readGroupConfig,
   signingInput,
   type TokenClaims,
 } from '@frostmint/core';
-import {
-  type CommitResponse,
-  SigningPurpose,
-  type SignRequest,
-  type SignResponse,
-} from '@frostmint/proto';
+import { SigningPurpose, type SignRequest } from '@frostmint/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rogueClient, startTestStack } from '../harness.ts';
+import { askToSign as askRogue } from '../support/rogue-sign.ts';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 
@@ -51,38 +46,8 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
   };
 
   /** Runs round one on signers 1 and 2, then asks `target` to sign `message`. */
-  async function askToSign(
-    target: number,
-    message: string,
-    requestOver: Partial<SignRequest> = {},
-  ) {
-    const clients = [rogueClient(stack, 1), rogueClient(stack, 2)];
-    try {
-      const commits = await Promise.all(
-        clients.map((c) => c.call<object, CommitResponse>('commit', { requestId: 'rogue' })),
-      );
-      const request: SignRequest = {
-        requestId: 'rogue',
-        message: Buffer.from(message, 'latin1'),
-        commitments: commits.map((c) => ({
-          signerId: c.signerId,
-          hiding: c.hiding,
-          binding: c.binding,
-        })),
-        evidence: { kind: { $case: 'dev', value: { subject: 'dev@localhost' } } },
-        purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
-        ...requestOver,
-      };
-      const client = clients[target - 1]!;
-      const first = await client.call<SignRequest, SignResponse>('sign', request).then(
-        (r) => ({ ok: r }),
-        (e: FrostmintError) => ({ err: e }),
-      );
-      return { first, request, client };
-    } finally {
-      for (const c of clients) setTimeout(() => c.close(), 100);
-    }
-  }
+  const askToSign = (target: number, message: string, requestOver: Partial<SignRequest> = {}) =>
+    askRogue(stack, target, message, requestOver);
 
   const header = () => ({ alg: 'EdDSA', typ: 'at+jwt', kid }) as const;
 

@@ -4,7 +4,14 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CoordinatorConfig } from '@frostmint/coordinator';
-import { type DevPki, ensureDevPki, signerTlsName, writeFileAtomic } from '@frostmint/core';
+import {
+  type DevPki,
+  ensureDevPki,
+  type OidcConfigInput,
+  OidcConfigSchema,
+  signerTlsName,
+  writeFileAtomic,
+} from '@frostmint/core';
 import type { SignerConfig } from '@frostmint/signer';
 
 export const SIGNER_COUNT = 3;
@@ -17,6 +24,15 @@ export const DEMO_POLICY = {
   wasm: fileURLToPath(import.meta.resolve('@frostmint/policy/policy.wasm')),
   data: fileURLToPath(import.meta.resolve('@frostmint/policy/data.json')),
 };
+
+/** Optional settings of the local stack (tests use them to trust a local OIDC issuer). */
+export interface DevLayoutOptions {
+  readonly port?: number;
+  /** Trusted OIDC issuers, given to the coordinator and to every signer. */
+  readonly oidc?: OidcConfigInput;
+  /** Another policy bundle than the shipped one. */
+  readonly policy?: { wasm: string; data: string };
+}
 
 /** Everything the local stack needs on disk, and the per-run secrets passed by environment. */
 export interface DevLayout {
@@ -43,7 +59,7 @@ export interface DevLayout {
  */
 export async function prepareDevLayout(
   stateDirArg: string,
-  options: { port?: number } = {},
+  options: DevLayoutOptions = {},
 ): Promise<DevLayout> {
   const stateDir = resolve(stateDirArg);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
@@ -62,8 +78,9 @@ export async function prepareDevLayout(
     tls: { ca: pki.ca, cert: files.cert, key: files.key },
     coordinatorName: 'coordinator.frostmint.local',
     vault: { kind: 'dev', passphraseEnv: DEV_PASSPHRASE_ENV },
-    policy: DEMO_POLICY,
+    policy: options.policy ?? DEMO_POLICY,
     policyGraceSeconds: 60,
+    ...(options.oidc ? { oidc: OidcConfigSchema.parse(options.oidc) } : {}),
     // Local demo only: the first DKG runs without guardian approval, and the signer says so.
     guardians: 'dev-unguarded',
     allowDevRequester: true,
@@ -76,7 +93,8 @@ export async function prepareDevLayout(
     tls: { ca: pki.ca, cert: pki.coordinator.cert, key: pki.coordinator.key },
     defaultTtlSeconds: 900,
     maxTtlSeconds: 900,
-    policy: DEMO_POLICY,
+    policy: options.policy ?? DEMO_POLICY,
+    ...(options.oidc ? { oidc: OidcConfigSchema.parse(options.oidc) } : {}),
     rpcDeadlineMs: 2_000,
     healthIntervalMs: 1_000,
     devBearerEnv: DEV_BEARER_ENV,

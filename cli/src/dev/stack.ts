@@ -5,6 +5,7 @@ import {
   DEV_BEARER_ENV,
   DEV_PASSPHRASE_ENV,
   type DevLayout,
+  type DevLayoutOptions,
   prepareDevLayout,
   THRESHOLD,
 } from './layout.ts';
@@ -21,6 +22,8 @@ export interface DevStackOptions {
   /** Coordinator port; signers use the next three. Default: free ports chosen by the OS. */
   readonly port?: number;
   readonly log: Logger;
+  /** Extra settings (trusted OIDC issuers, another policy) for tests. */
+  readonly layout?: Omit<DevLayoutOptions, 'port'>;
 }
 
 /** A running local stack: three signer processes and a coordinator process. */
@@ -51,10 +54,10 @@ export interface DevStack {
  * ```
  */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
-  const layout = await prepareDevLayout(
-    options.stateDir,
-    options.port ? { port: options.port } : {},
-  );
+  const layout = await prepareDevLayout(options.stateDir, {
+    ...options.layout,
+    ...(options.port ? { port: options.port } : {}),
+  });
   const env = { [DEV_PASSPHRASE_ENV]: layout.passphrase, [DEV_BEARER_ENV]: layout.bearer };
   const pool = new SignerPool(layout.coordinator.signers, layout.coordinator.tls, {
     deadlineMs: 2_000,

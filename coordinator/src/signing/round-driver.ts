@@ -7,7 +7,7 @@ import {
   type SigningCommitment,
   UnavailableError,
 } from '@frostmint/core';
-import { type Evidence, SigningPurpose } from '@frostmint/proto';
+import { type Evidence, type MintApproval, SigningPurpose } from '@frostmint/proto';
 import type { Logger } from 'pino';
 import type { SignerPool } from './signer-pool.ts';
 
@@ -27,6 +27,8 @@ export interface SignAttempt {
   /** Builds the exact message for a signing set (the token names its signers). */
   readonly messageFor: (signers: number[]) => Uint8Array;
   readonly evidence: Evidence;
+  /** Guardian approvals of this request, passed to every signer (they verify them). */
+  readonly approvals?: readonly MintApproval[];
   readonly requestId?: string;
 }
 
@@ -56,13 +58,7 @@ export class RoundDriver implements TokenSigner {
       const commitments = await this.#roundOne(requestId, excluded);
       const signers = commitments.map((c) => c.id).sort((a, b) => a - b);
       const message = attempt.messageFor(signers);
-      const shares = await this.#roundTwo(
-        requestId,
-        message,
-        commitments,
-        attempt.evidence,
-        excluded,
-      );
+      const shares = await this.#roundTwo(requestId, message, commitments, attempt, excluded);
       if (!shares) continue;
       const signature = this.group.aggregate(commitments, message, shares);
       if (!this.group.verify(message, signature)) {
@@ -116,7 +112,7 @@ export class RoundDriver implements TokenSigner {
     requestId: string,
     message: Uint8Array,
     commitments: SigningCommitment[],
-    evidence: Evidence,
+    { evidence, approvals = [] }: SignAttempt,
     excluded: Set<number>,
   ): Promise<Map<number, Uint8Array> | undefined> {
     const wire = commitments.map((c) => ({
@@ -132,6 +128,7 @@ export class RoundDriver implements TokenSigner {
           commitments: wire,
           evidence,
           purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
+          approvals: [...approvals],
         }),
       ),
     );

@@ -15,7 +15,7 @@ export interface KeySet {
 /**
  * A key set fixed at startup, for deployments that pin the group key (it survives share
  * refresh and signer replacement) or that cannot reach the issuer. Keys are imported once,
- * on first use.
+ * on first use, by `importKeys` (frostmint's Ed25519 keys by default).
  *
  * @example
  * ```ts
@@ -23,11 +23,14 @@ export interface KeySet {
  * const key = await keys.resolve(groupJwk.kid);
  * ```
  */
-export function staticKeySet(jwks: JSONWebKeySet): KeySet {
+export function staticKeySet(
+  jwks: JSONWebKeySet,
+  importKeys: (document: unknown) => Promise<KeyMap> = importKeySet,
+): KeySet {
   let imported: Promise<KeyMap> | undefined;
   return {
     async resolve(kid) {
-      imported ??= importKeySet(jwks);
+      imported ??= importKeys(jwks);
       const key = (await imported).get(kid);
       if (key === undefined) throw unknownKid();
       return key;

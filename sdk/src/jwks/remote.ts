@@ -13,6 +13,11 @@ export interface RemoteKeySetOptions extends JwksFetchOptions {
   readonly maxStaleness: number;
   readonly clock: () => number;
   readonly onEvent: (event: VerifierEvent) => void;
+  /**
+   * Turns a fetched JWKS document into keys. Default: the Ed25519 keys of a frostmint
+   * issuer ({@link importKeySet}); an OIDC relying party passes one for its pinned algorithms.
+   */
+  readonly importKeys?: (document: unknown) => Promise<KeyMap>;
 }
 
 /**
@@ -104,7 +109,8 @@ export class RemoteKeySet implements KeySet {
   async #load(): Promise<void> {
     const { jwksUri, clock, onEvent } = this.#options;
     try {
-      const keys = await importKeySet(await fetchJwks(jwksUri, this.#options));
+      const importKeys = this.#options.importKeys ?? importKeySet;
+      const keys = await importKeys(await fetchJwks(jwksUri, this.#options));
       this.#keys = keys;
       this.#fetchedAt = clock();
       this.#lastError = undefined;

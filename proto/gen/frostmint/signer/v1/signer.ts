@@ -120,11 +120,36 @@ export interface Evidence {
      * when its configuration explicitly allows dev requesters.
      */
     { $case: "dev"; value: DevEvidence }
+    | //
+    /**
+     * CI: the OIDC ID token itself. The signer verifies it against its own trusted issuers
+     * and their JWKS, and refuses one it has already signed for (its own replay window).
+     */
+    { $case: "oidc"; value: OidcEvidence }
     | undefined;
 }
 
 export interface DevEvidence {
   subject: string;
+}
+
+export interface OidcEvidence {
+  /** The ID token, compact JWS, exactly as the CI issuer signed it. */
+  idToken: string;
+}
+
+/**
+ * A guardian's approval of one mint request: ES256 (r || s) by the guardian's approval key
+ * over SHA-256 of the domain-separated approval subject (core/src/approvals): the token's
+ * header and claims except its times and signer set, its lifetime, and `not_after`. So it
+ * binds one request (its `jti`) and survives the choice of signers and the signing time.
+ */
+export interface MintApproval {
+  /** RFC 7638 thumbprint of the guardian's approval key (group configuration guardians.keys). */
+  guardianKid: string;
+  signature: Buffer;
+  /** Unix seconds: the approval is void afterwards (the pending request's expiry). */
+  notAfter: number;
 }
 
 export interface SignRequest {
@@ -135,6 +160,11 @@ export interface SignRequest {
   commitments: SigningCommitment[];
   evidence: Evidence | undefined;
   purpose: SigningPurpose;
+  /**
+   * Guardian approvals of this exact signing input; each signer verifies them against the
+   * guardians of its own group configuration and counts each guardian once.
+   */
+  approvals: MintApproval[];
 }
 
 export interface SignResponse {
@@ -828,6 +858,9 @@ export const Evidence: MessageFns<Evidence> = {
       case "dev":
         DevEvidence.encode(message.kind.value, writer.uint32(10).fork()).join();
         break;
+      case "oidc":
+        OidcEvidence.encode(message.kind.value, writer.uint32(26).fork()).join();
+        break;
     }
     return writer;
   },
@@ -853,6 +886,14 @@ export const Evidence: MessageFns<Evidence> = {
             message.kind = { $case: "dev", value: DevEvidence.decode(reader, reader.uint32()) };
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = { $case: "oidc", value: OidcEvidence.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -866,13 +907,21 @@ export const Evidence: MessageFns<Evidence> = {
   },
 
   fromJSON(object: any): Evidence {
-    return { kind: isSet(object.dev) ? { $case: "dev", value: DevEvidence.fromJSON(object.dev) } : undefined };
+    return {
+      kind: isSet(object.dev)
+        ? { $case: "dev", value: DevEvidence.fromJSON(object.dev) }
+        : isSet(object.oidc)
+        ? { $case: "oidc", value: OidcEvidence.fromJSON(object.oidc) }
+        : undefined,
+    };
   },
 
   toJSON(message: Evidence): unknown {
     const obj: any = {};
     if (message.kind?.$case === "dev") {
       obj.dev = DevEvidence.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "oidc") {
+      obj.oidc = OidcEvidence.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -886,6 +935,12 @@ export const Evidence: MessageFns<Evidence> = {
       case "dev": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "dev", value: DevEvidence.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "oidc": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "oidc", value: OidcEvidence.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -961,8 +1016,190 @@ export const DevEvidence: MessageFns<DevEvidence> = {
   },
 };
 
+function createBaseOidcEvidence(): OidcEvidence {
+  return { idToken: "" };
+}
+
+export const OidcEvidence: MessageFns<OidcEvidence> = {
+  encode(message: OidcEvidence, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.idToken !== "") {
+      writer.uint32(10).string(message.idToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OidcEvidence {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOidcEvidence();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.idToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OidcEvidence {
+    return {
+      idToken: isSet(object.idToken)
+        ? globalThis.String(object.idToken)
+        : isSet(object.id_token)
+        ? globalThis.String(object.id_token)
+        : "",
+    };
+  },
+
+  toJSON(message: OidcEvidence): unknown {
+    const obj: any = {};
+    if (message.idToken !== "") {
+      obj.idToken = message.idToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OidcEvidence>): OidcEvidence {
+    return OidcEvidence.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OidcEvidence>): OidcEvidence {
+    const message = createBaseOidcEvidence();
+    message.idToken = object.idToken ?? "";
+    return message;
+  },
+};
+
+function createBaseMintApproval(): MintApproval {
+  return { guardianKid: "", signature: Buffer.alloc(0), notAfter: 0 };
+}
+
+export const MintApproval: MessageFns<MintApproval> = {
+  encode(message: MintApproval, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.guardianKid !== "") {
+      writer.uint32(10).string(message.guardianKid);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(18).bytes(message.signature);
+    }
+    if (message.notAfter !== 0) {
+      writer.uint32(24).uint64(message.notAfter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MintApproval {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMintApproval();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.guardianKid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signature = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.notAfter = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MintApproval {
+    return {
+      guardianKid: isSet(object.guardianKid)
+        ? globalThis.String(object.guardianKid)
+        : isSet(object.guardian_kid)
+        ? globalThis.String(object.guardian_kid)
+        : "",
+      signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
+      notAfter: isSet(object.notAfter)
+        ? globalThis.Number(object.notAfter)
+        : isSet(object.not_after)
+        ? globalThis.Number(object.not_after)
+        : 0,
+    };
+  },
+
+  toJSON(message: MintApproval): unknown {
+    const obj: any = {};
+    if (message.guardianKid !== "") {
+      obj.guardianKid = message.guardianKid;
+    }
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
+    if (message.notAfter !== 0) {
+      obj.notAfter = Math.round(message.notAfter);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MintApproval>): MintApproval {
+    return MintApproval.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MintApproval>): MintApproval {
+    const message = createBaseMintApproval();
+    message.guardianKid = object.guardianKid ?? "";
+    message.signature = object.signature ?? Buffer.alloc(0);
+    message.notAfter = object.notAfter ?? 0;
+    return message;
+  },
+};
+
 function createBaseSignRequest(): SignRequest {
-  return { requestId: "", message: Buffer.alloc(0), commitments: [], evidence: undefined, purpose: 0 };
+  return { requestId: "", message: Buffer.alloc(0), commitments: [], evidence: undefined, purpose: 0, approvals: [] };
 }
 
 export const SignRequest: MessageFns<SignRequest> = {
@@ -981,6 +1218,9 @@ export const SignRequest: MessageFns<SignRequest> = {
     }
     if (message.purpose !== 0) {
       writer.uint32(40).int32(message.purpose);
+    }
+    for (const v of message.approvals) {
+      MintApproval.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -1038,6 +1278,14 @@ export const SignRequest: MessageFns<SignRequest> = {
             message.purpose = reader.int32() as any;
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.approvals.push(MintApproval.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1063,6 +1311,9 @@ export const SignRequest: MessageFns<SignRequest> = {
         : [],
       evidence: isSet(object.evidence) ? Evidence.fromJSON(object.evidence) : undefined,
       purpose: isSet(object.purpose) ? signingPurposeFromJSON(object.purpose) : 0,
+      approvals: globalThis.Array.isArray(object?.approvals)
+        ? object.approvals.map((e: any) => MintApproval.fromJSON(e))
+        : [],
     };
   },
 
@@ -1083,6 +1334,9 @@ export const SignRequest: MessageFns<SignRequest> = {
     if (message.purpose !== 0) {
       obj.purpose = signingPurposeToJSON(message.purpose);
     }
+    if (message.approvals?.length) {
+      obj.approvals = message.approvals.map((e) => MintApproval.toJSON(e));
+    }
     return obj;
   },
 
@@ -1098,6 +1352,7 @@ export const SignRequest: MessageFns<SignRequest> = {
       ? Evidence.fromPartial(object.evidence)
       : undefined;
     message.purpose = object.purpose ?? 0;
+    message.approvals = object.approvals?.map((e) => MintApproval.fromPartial(e)) || [];
     return message;
   },
 };
@@ -3382,6 +3637,17 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -1,0 +1,81 @@
+import { MINT_CI_EXIT, MintCiError } from './exit-codes.ts';
+
+/** What to ask the coordinator for. */
+export interface ExchangeRequest {
+  /** Coordinator base URL, e.g. `https://mint.example`. */
+  readonly coordinator: string;
+  readonly idToken: string;
+  readonly scopes: readonly string[];
+  /** The minted token's audience (the service it is for), e.g. `deploy-api`. */
+  readonly audience: string;
+  readonly ttl?: number;
+  readonly justification?: string;
+}
+
+/** The coordinator's answer to a successful mint. */
+export interface MintedToken {
+  readonly token: string;
+  readonly token_type: 'Bearer';
+  readonly expires_in: number;
+  readonly expires_at: number;
+  readonly jti: string;
+}
+
+/**
+ * The plain HTTP exchange: `POST <coordinator>/v1/mint` with `Authorization: Bearer
+ * <ID token>` and `{scope, audience, ttl?, justification?}`. Maps the answer to
+ * `MintCiError` exit codes: 401 → 4, 400/403 → 5, 5xx or no answer → 6.
+ *
+ * @example
+ * ```ts
+ * const minted = await exchangeIdToken({ coordinator, idToken, scopes: ['deploy:canary'], audience: 'deploy-api' });
+ * ```
+ */
+export async function exchangeIdToken(
+  request: ExchangeRequest,
+  get: typeof fetch = fetch,
+): Promise<MintedToken> {
+  const url = new URL('/v1/mint', request.coordinator);
+  let response: Response;
+  try {
+    response = await get(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${request.idToken}`,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
+      body: JSON.stringify({
+        scope: request.scopes,
+        audience: request.audience,
+        ...(request.ttl === undefined ? {} : { ttl: request.ttl }),
+        ...(request.justification === undefined ? {} : { justification: request.justification }),
+      }),
+      redirect: 'error',
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (cause) {
+    throw new MintCiError(
+      MINT_CI_EXIT.unavailable,
+      'coordinator_unreachable',
+      `POST ${url} failed: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  const body = (await response.json().catch(() => ({}))) as Partial<MintedToken> & {
+    error?: string;
+    message?: string;
+  };
+  if (response.status === 200 && typeof body.token === 'string') return body as MintedToken;
+  const code = typeof body.error === 'string' ? body.error : `http_${response.status}`;
+  const message = `${code}: ${typeof body.message === 'string' ? body.message : `the coordinator answered ${response.status}`}`;
+  const exit =
+    response.status === 401
+      ? MINT_CI_EXIT.unauthenticated
+      : response.status >= 500
+        ? MINT_CI_EXIT.unavailable
+        : response.status >= 400
+          ? MINT_CI_EXIT.refused
+          : MINT_CI_EXIT.internal;
+  throw new MintCiError(exit, code, message);
+}

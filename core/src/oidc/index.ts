@@ -1,0 +1,5 @@
+export * from './config.ts';
+export * from './events.ts';
+export * from './keys.ts';
+export * from './requester.ts';
+export * from './verify.ts';

@@ -1,0 +1,64 @@
+import { ForbiddenError, UnavailableError } from '@frostmint/core';
+
+interface Entry {
+  readonly binding: string;
+  readonly expiresAt: number;
+}
+
+/**
+ * This signer's own memory of evidence it has signed for (OIDC ID tokens, approved mint
+ * requests), kept until the evidence expires. With t-of-n signers and 2t > n every two
+ * quorums share a signer, so evidence replayed through any other pair still meets one
+ * signer that remembers it — no shared database needed.
+ *
+ * An entry is bound to one mint (see `mintFingerprint`): the same evidence for the same
+ * token is accepted again (the coordinator retries a round with another signer set), for
+ * anything else it is refused. Bounded: expired entries are swept, and when `capacity` live
+ * entries exist new evidence is refused (`replay_window_full`) rather than an entry
+ * forgotten early, which would reopen a replay.
+ *
+ * @example
+ * ```ts
+ * const window = new ReplayWindow({ capacity: 100_000 });
+ * window.remember(verified.replayKey, mintFingerprint(claims), verified.expiresAt, now);
+ * ```
+ */
+export class ReplayWindow {
+  readonly #entries = new Map<string, Entry>();
+  readonly #capacity: number;
+
+  constructor(options: { capacity: number }) {
+    this.#capacity = options.capacity;
+  }
+
+  /** Live entries (for metrics and tests). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Remembers `key` for `binding` until `expiresAt` (unix seconds), or throws
+   * `replayed` when it is remembered for another binding.
+   */
+  remember(key: string, binding: string, expiresAt: number, now: number, replayed: string): void {
+    const known = this.#entries.get(key);
+    if (known && known.expiresAt >= now) {
+      if (known.binding === binding) return;
+      throw new ForbiddenError(replayed, 'this evidence was already used for another token');
+    }
+    if (this.#entries.size >= this.#capacity) this.#sweep(now);
+    if (this.#entries.size >= this.#capacity) {
+      throw new UnavailableError(
+        'replay_window_full',
+        `this signer remembers ${this.#capacity} unexpired pieces of evidence and takes no more until some expire`,
+      );
+    }
+    this.#entries.set(key, { binding, expiresAt });
+  }
+
+  #sweep(now: number): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt < now) this.#entries.delete(key);
+    }
+  }
+}

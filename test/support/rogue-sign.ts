@@ -1,0 +1,61 @@
+import type { FrostmintError } from '@frostmint/core';
+import {
+  type CommitResponse,
+  SigningPurpose,
+  type SignRequest,
+  type SignResponse,
+} from '@frostmint/proto';
+import { type RunningStack, rogueClient } from '../harness.ts';
+
+/** What one hand-driven round two returned, and how to send it again. */
+export interface RogueAttempt {
+  readonly first: { ok: SignResponse } | { err: FrostmintError };
+  readonly request: SignRequest;
+  readonly client: ReturnType<typeof rogueClient>;
+}
+
+/**
+ * Plays a rogue coordinator: runs round one on signers `signers` (default 1 and 2), then
+ * asks `target` to sign `message` with dev evidence unless `requestOver` says otherwise.
+ *
+ * @example
+ * ```ts
+ * const { first } = await askToSign(stack, 1, signingInput(header, claims), { evidence });
+ * expect(first).toMatchObject({ err: { code: 'policy_denied' } });
+ * ```
+ */
+export async function askToSign(
+  stack: RunningStack,
+  target: number,
+  message: string,
+  requestOver: Partial<SignRequest> = {},
+  signers: readonly number[] = [1, 2],
+): Promise<RogueAttempt> {
+  const clients = signers.map((id) => rogueClient(stack, id));
+  try {
+    const commits = await Promise.all(
+      clients.map((c) => c.call<object, CommitResponse>('commit', { requestId: 'rogue' })),
+    );
+    const request: SignRequest = {
+      requestId: 'rogue',
+      message: Buffer.from(message, 'latin1'),
+      commitments: commits.map((c) => ({
+        signerId: c.signerId,
+        hiding: c.hiding,
+        binding: c.binding,
+      })),
+      evidence: { kind: { $case: 'dev', value: { subject: 'dev@localhost' } } },
+      purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
+      approvals: [],
+      ...requestOver,
+    };
+    const client = clients[signers.indexOf(target)]!;
+    const first = await client.call<SignRequest, SignResponse>('sign', request).then(
+      (r) => ({ ok: r }),
+      (e: FrostmintError) => ({ err: e }),
+    );
+    return { first, request, client };
+  } finally {
+    for (const c of clients) setTimeout(() => c.close(), 100);
+  }
+}

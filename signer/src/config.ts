@@ -1,4 +1,5 @@
 import {
+  AttestationVerifierConfigSchema,
   COORDINATOR_TLS_NAME,
   loadJsonConfig,
   MAX_TOKEN_TTL_SECONDS,
@@ -6,6 +7,7 @@ import {
   TokenTtlSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
+import { AttesterConfigSchema } from './attestation/config.ts';
 import { SignerGuardiansSchema } from './ceremony/guardians-config.ts';
 import { Pkcs11VaultConfigSchema } from './vault/pkcs11/config.ts';
 
@@ -41,6 +43,12 @@ export const SignerConfigSchema = z
     guardians: SignerGuardiansSchema.optional(),
     /** Accept coordinator-asserted (dev) requesters. Only the local demo sets this. */
     allowDevRequester: z.boolean().default(false),
+    /** How this signer attests (`none` | `snp`); see docs/attestation.md. */
+    attestation: AttesterConfigSchema.default({ kind: 'none' }),
+    /** How it verifies evidence: of DKG peers, of requesters, and its own. */
+    attestationVerifier: AttestationVerifierConfigSchema.optional(),
+    /** Seal no DKG package to a peer whose announcement's attestation does not verify. */
+    requirePeerAttestation: z.boolean().default(false),
   })
   .strict();
 

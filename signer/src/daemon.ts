@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  type Attester,
   ForbiddenError,
   type FrostGroup,
   type GroupConfig,
@@ -12,6 +13,8 @@ import {
   UnavailableError,
 } from '@frostmint/core';
 import {
+  type AttestRequest,
+  type AttestResponse,
   type CommitRequest,
   type CommitResponse,
   type InfoResponse,
@@ -20,6 +23,7 @@ import {
   type SignResponse,
 } from '@frostmint/proto';
 import type { Logger } from 'pino';
+import { SignerAttestation } from './attestation/signer-attestation.ts';
 import type { SignerConfig } from './config.ts';
 import { DkgCoordinatorFacing } from './dkg.ts';
 
@@ -39,6 +43,8 @@ export interface SignerDaemonOptions {
   readonly vault: ShareVault;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Replaces the configured attester (tests: a fake SEV-SNP guest). */
+  readonly attester?: Attester;
 }
 
 /**
@@ -59,14 +65,17 @@ export class SignerDaemon {
   readonly #now: () => number;
   readonly #nonces: NonceStore;
   readonly #policy: PolicyEngine;
+  readonly #attestation: SignerAttestation;
   #group: LoadedGroup | undefined;
 
   private constructor(
     options: SignerDaemonOptions,
     tls: { keyPem: string; certPem: string; caPem: string },
     policy: PolicyEngine,
+    attestation: SignerAttestation,
   ) {
     this.#policy = policy;
+    this.#attestation = attestation;
     this.#config = options.config;
     this.#vault = options.vault;
     this.#log = options.log;
@@ -79,6 +88,7 @@ export class SignerDaemon {
       tls,
       group: () => this.#group?.config,
       onGroup: (group) => this.#install(group),
+      attestation,
     });
   }
 
@@ -91,7 +101,14 @@ export class SignerDaemon {
     ]);
     const policy = await loadPolicyFiles(options.config.policy);
     options.log.info({ policy: policy.id }, 'policy loaded');
-    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem }, policy);
+    const attestation = await SignerAttestation.open({
+      config: options.config,
+      certPem,
+      policyId: () => policy.id,
+      log: options.log,
+      ...(options.attester ? { attester: options.attester } : {}),
+    });
+    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem }, policy, attestation);
     const group = await readGroupConfig(options.config.stateDir);
     if (group) daemon.#install(group);
     return daemon;
@@ -135,9 +152,17 @@ export class SignerDaemon {
       threshold: group.config.threshold,
       now: Math.floor(this.#now() / 1000),
     });
+    const requesterAttestation = await this.#attestation.verifyRequester(
+      req.requesterAttestation,
+      checked.claims,
+    );
     enforcePolicy(this.#policy, checked, checked.requester, {
       now: Math.floor(this.#now() / 1000),
       log: this.#log,
+      attestation: {
+        signer: this.#attestation.selfVerdict,
+        ...(requesterAttestation ? { requester: requesterAttestation } : {}),
+      },
     });
     const nonces = this.#nonces.take(checked.own);
     if (!nonces) {
@@ -159,6 +184,11 @@ export class SignerDaemon {
       'signature share issued',
     );
     return { signerId: this.#config.id, signatureShare: Buffer.from(share) };
+  }
+
+  /** `Attest`: SEV-SNP evidence bound to the caller's nonce, this signer's TLS key and policy. */
+  attest(req: AttestRequest): Promise<AttestResponse> {
+    return this.#attestation.attest(req.nonce);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import {
+  type AttestationVerdict,
   decisionLogFields,
   ForbiddenError,
   mintPolicyInput,
@@ -24,7 +25,12 @@ export function enforcePolicy(
   engine: PolicyEngine,
   checked: CheckedSignRequest,
   requester: PolicyInput['requester'],
-  context: { now: number; log: Logger },
+  context: {
+    now: number;
+    log: Logger;
+    /** This signer's own verdict and the requester's, verified here. */
+    attestation?: { signer: AttestationVerdict; requester?: AttestationVerdict };
+  },
 ): void {
   const { claims } = checked;
   if (claims.frostmint.policy !== engine.id) {
@@ -40,6 +46,14 @@ export function enforcePolicy(
     ttl: claims.exp - claims.iat,
     approvals: [],
     now: context.now,
+    ...(context.attestation
+      ? {
+          signerAttestation: context.attestation.signer,
+          ...(context.attestation.requester
+            ? { requesterAttestation: context.attestation.requester }
+            : {}),
+        }
+      : {}),
   });
   const decision = engine.evaluate(input);
   context.log.info(

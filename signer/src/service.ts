@@ -53,6 +53,7 @@ export function signerService(
     dkgRelay: unary('DkgRelay', (req) => daemon.dkg.relay(req)),
     dkgCommit: unary('DkgCommit', (req) => daemon.dkg.commit(req)),
     dkgAbort: unary('DkgAbort', (req) => daemon.dkg.abortRequest(req)),
+    attest: unary('Attest', (req) => daemon.attest(req)),
   };
 }
 

@@ -69,6 +69,7 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
         })),
         evidence: { kind: { $case: 'dev', value: { subject: 'dev@localhost' } } },
         purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
+        requesterAttestation: undefined,
         ...requestOver,
       };
       const client = clients[target - 1]!;

@@ -47,6 +47,7 @@ export async function signGroupConfig(
           commitments: wire,
           evidence: undefined,
           purpose: SigningPurpose.SIGNING_PURPOSE_GROUP_CONFIG,
+          requesterAttestation: undefined,
         },
         SIGN_DEADLINE_MS,
       ),

@@ -5,6 +5,7 @@ import {
   TokenTtlSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
+import { CoordinatorAttestationConfigSchema } from './signing/signer-attestations.ts';
 import { StorageConfigSchema } from './storage/open.ts';
 
 const SignerEndpointSchema = z
@@ -42,6 +43,8 @@ export const CoordinatorConfigSchema = z
      * `POST /v1/mint` accepts `Authorization: Bearer <that value>` as requester `dev@localhost`.
      */
     devBearerEnv: z.string().min(1).optional(),
+    /** SEV-SNP attestation of signers and requesters; defaults when absent (docs/attestation.md). */
+    attestation: CoordinatorAttestationConfigSchema.optional(),
   })
   .strict();
 

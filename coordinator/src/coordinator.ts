@@ -1,4 +1,5 @@
 import {
+  AttestationVerifier,
   groupJwk,
   groupPublicKeyOf,
   InvalidRequestError,
@@ -15,13 +16,19 @@ import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { createMetrics } from './metrics.ts';
 import { MintService } from './mint.ts';
+import { MintAttestation } from './mint-attestation.ts';
 import { RoundDriver } from './signing/round-driver.ts';
+import {
+  CoordinatorAttestationConfigSchema,
+  SignerAttestations,
+} from './signing/signer-attestations.ts';
 import { SignerPool } from './signing/signer-pool.ts';
 import { openCoordinatorStore } from './storage/index.ts';
 
 export interface RunningCoordinator {
   readonly app: FastifyInstance;
   readonly pool: SignerPool;
+  readonly attestations: SignerAttestations;
   /** The bound base URL, e.g. `http://127.0.0.1:8443`. */
   readonly url: string;
   close(): Promise<void>;
@@ -49,6 +56,15 @@ export async function startCoordinator(options: {
   const policy = await loadPolicyFiles(config.policy);
   log.info({ policy: policy.id }, 'policy loaded');
   const metrics = createMetrics();
+  const attestationConfig = CoordinatorAttestationConfigSchema.parse(config.attestation ?? {});
+  const attestations = await SignerAttestations.fromConfig(pool, attestationConfig, {
+    policyId: () => policy.id,
+    log,
+    metrics,
+  });
+  const requesterVerifier = await AttestationVerifier.fromConfig(
+    attestationConfig.requesterVerifier ?? attestationConfig.verifier,
+  );
   const store = await openCoordinatorStore({
     stateDir: config.stateDir,
     ...(config.storage ? { storage: config.storage } : {}),
@@ -69,6 +85,12 @@ export async function startCoordinator(options: {
           log,
           metrics,
           audit,
+          attestation: new MintAttestation(
+            attestations,
+            requesterVerifier,
+            groupConfig.threshold,
+            log,
+          ),
         });
         return {
           jwk: await groupJwk(frost.publicKey.groupKey),
@@ -84,16 +106,20 @@ export async function startCoordinator(options: {
     pool,
     authenticator: options.authenticator ?? devAuthenticator(config),
     metrics,
+    attestations,
     ...(group ? { group } : {}),
   });
   await pool.refresh();
+  await attestations.start(config.healthIntervalMs);
   const [host, port] = config.listen.split(':') as [string, string];
   const address = await app.listen({ host, port: Number(port) });
   return {
     app,
     pool,
+    attestations,
     url: address,
     close: async () => {
+      attestations.close();
       await app.close();
       pool.close();
       await store.close();

@@ -7,7 +7,7 @@ import { PRODUCTS } from './product.ts';
 import type { AttestationBinding } from './report-data.ts';
 import { type AttestationRequirements, parseAttestationRequirements } from './requirements.ts';
 import { bundledTrustAnchors, type TrustAnchor, trustAnchor } from './trust-anchors.ts';
-import type { EvidenceVerdict } from './verdict.ts';
+import { CHECK_ERROR_CODES, type EvidenceVerdict } from './verdict.ts';
 import { type SnpVerifyOptions, verifyEvidence } from './verify.ts';
 
 /** One product line's ARK and ASK, as PEM (or DER) files. */
@@ -98,4 +98,34 @@ export class AttestationVerifier {
   ): Promise<EvidenceVerdict> {
     return verifyEvidence(evidence, { ...this.options, binding, now });
   }
+}
+
+/**
+ * Why a verdict is not verified (the first failed check, or the `none` reason), or undefined
+ * when it is.
+ *
+ * @example
+ * ```ts
+ * const problem = verdictProblem(verdict); // 'measurement: measurement ab… is not in the allow-list'
+ * ```
+ */
+export function verdictProblem(verdict: EvidenceVerdict): string | undefined {
+  if (verdict.kind === 'none') return verdict.reason;
+  const failed = verdict.checks.find((c) => c.status === 'fail');
+  return failed ? `${failed.id}: ${failed.reason}` : undefined;
+}
+
+/**
+ * The stable error code of a verdict that is not verified (`attestation_missing`, or the
+ * first failed check's, e.g. `attestation_signature`), or undefined when it is.
+ *
+ * @example
+ * ```ts
+ * metrics.inc({ outcome: verdictErrorCode(verdict) ?? 'verified' });
+ * ```
+ */
+export function verdictErrorCode(verdict: EvidenceVerdict): string | undefined {
+  if (verdict.kind === 'none') return 'attestation_missing';
+  const failed = verdict.checks.find((c) => c.status === 'fail');
+  return failed ? CHECK_ERROR_CODES[failed.id] : undefined;
 }

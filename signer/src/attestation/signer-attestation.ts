@@ -14,6 +14,7 @@ import {
   scopesOf,
   type TokenClaims,
   tlsSpkiFrom,
+  verdictProblem,
 } from '@frostmint/core';
 import type { AttestResponse, AttestationEvidence as WireEvidence } from '@frostmint/proto';
 import type { Logger } from 'pino';
@@ -23,13 +24,6 @@ import { openAttester } from './open-attester.ts';
 /** Nonce bounds of `Attest` (docs/attestation.md, "REPORT_DATA binding"). */
 const NONCE_MIN = 16;
 const NONCE_MAX = 256;
-
-/** The first failed check of a verdict, for messages and logs. */
-export function verdictProblem(verdict: EvidenceVerdict): string | undefined {
-  if (verdict.kind === 'none') return verdict.reason;
-  const failed = verdict.checks.find((c) => c.status === 'fail');
-  return failed ? `${failed.id}: ${failed.reason}` : undefined;
-}
 
 /**
  * A signer's attestation duties: answers `Attest` (REPORT_DATA = the caller's nonce, this

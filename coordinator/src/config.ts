@@ -6,6 +6,7 @@ import {
   TokenTtlSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
+import { CoordinatorAttestationConfigSchema } from './signing/signer-attestations.ts';
 import { StorageConfigSchema } from './storage/open.ts';
 
 const SignerEndpointSchema = z
@@ -45,6 +46,8 @@ export const CoordinatorConfigSchema = z
     devBearerEnv: z.string().min(1).optional(),
     /** CI token exchange: the OIDC issuers whose ID tokens `POST /v1/mint` accepts. */
     oidc: OidcConfigSchema.optional(),
+    /** SEV-SNP attestation of signers and requesters; defaults when absent (docs/attestation.md). */
+    attestation: CoordinatorAttestationConfigSchema.optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import {
+  AttestationVerifier,
   groupJwk,
   groupPublicKeyOf,
   InvalidRequestError,
@@ -18,14 +19,20 @@ import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { createMetrics } from './metrics.ts';
 import { MintService } from './mint.ts';
+import { MintAttestation } from './mint-attestation.ts';
 import { PolicyRollout } from './policy/rollout.ts';
 import { RoundDriver } from './signing/round-driver.ts';
+import {
+  CoordinatorAttestationConfigSchema,
+  SignerAttestations,
+} from './signing/signer-attestations.ts';
 import { SignerPool } from './signing/signer-pool.ts';
 import { type CoordinatorStore, openCoordinatorStore } from './storage/index.ts';
 
 export interface RunningCoordinator {
   readonly app: FastifyInstance;
   readonly pool: SignerPool;
+  readonly attestations: SignerAttestations;
   /** The bound base URL, e.g. `http://127.0.0.1:8443`. */
   readonly url: string;
   close(): Promise<void>;
@@ -51,6 +58,15 @@ export async function startCoordinator(options: {
     log,
   });
   const metrics = createMetrics();
+  const attestationConfig = CoordinatorAttestationConfigSchema.parse(config.attestation ?? {});
+  const attestations = await SignerAttestations.fromConfig(pool, attestationConfig, {
+    policyId: () => policy.current.id,
+    log,
+    metrics,
+  });
+  const requesterVerifier = await AttestationVerifier.fromConfig(
+    attestationConfig.requesterVerifier ?? attestationConfig.verifier,
+  );
   const store = await openCoordinatorStore({
     stateDir: config.stateDir,
     ...(config.storage ? { storage: config.storage } : {}),
@@ -79,6 +95,12 @@ export async function startCoordinator(options: {
           log,
           metrics,
           audit,
+          attestation: new MintAttestation(
+            attestations,
+            requesterVerifier,
+            groupConfig.threshold,
+            log,
+          ),
         });
         return {
           jwk: await groupJwk(frost.publicKey.groupKey),
@@ -95,16 +117,20 @@ export async function startCoordinator(options: {
     authenticator: options.authenticator ?? requesterAuthenticator(config, store, log),
     metrics,
     policy,
+    attestations,
     ...(group ? { group } : {}),
   });
   await pool.refresh();
+  await attestations.start(config.healthIntervalMs);
   const [host, port] = config.listen.split(':') as [string, string];
   const address = await app.listen({ host, port: Number(port) });
   return {
     app,
     pool,
+    attestations,
     url: address,
     close: async () => {
+      attestations.close();
       await app.close();
       policy.close();
       pool.close();

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /**
  * The coordinator's Prometheus metrics, served at `/metrics`.
@@ -30,6 +30,18 @@ export function createMetrics() {
       name: 'frostmint_policy_bundles_total',
       help: 'Policy bundle submissions by outcome (installed, or the error code)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    signerAttested: new Gauge({
+      name: 'frostmint_signer_attestation_verified',
+      help: '1 when the signer has a fresh verified SEV-SNP attestation, else 0',
+      labelNames: ['signer'],
+      registers: [registry],
+    }),
+    signerAttestations: new Counter({
+      name: 'frostmint_signer_attestations_total',
+      help: 'Signer attestations by outcome (verified, or the failed check or error code)',
+      labelNames: ['signer', 'outcome'],
       registers: [registry],
     }),
   };

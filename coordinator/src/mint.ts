@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   InvalidRequestError,
   mintPolicyInput,
+  type PolicyDecision,
   type PolicyEngine,
   signingInput,
   type TokenClaims,
@@ -15,6 +16,11 @@ import { z } from 'zod';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { Requester } from './auth/types.ts';
 import type { Metrics } from './metrics.ts';
+import {
+  type MintAttestation,
+  type MintAttestationFacts,
+  RequesterAttestationBodySchema,
+} from './mint-attestation.ts';
 import type { TokenSigner } from './signing/round-driver.ts';
 
 const scopeToken = z
@@ -31,6 +37,8 @@ export const MintBodySchema = z
     audience: z.string().min(1).max(256),
     ttl: TokenTtlSchema.optional(),
     justification: z.string().max(1024).optional(),
+    /** Requester SEV-SNP evidence (docs/attestation.md, "Requester attestation"). */
+    attestation: RequesterAttestationBodySchema.optional(),
   })
   .strict();
 export type MintBody = z.infer<typeof MintBodySchema>;
@@ -57,6 +65,8 @@ export interface MintServiceOptions {
   /** Every mint and denial is recorded here before the answer goes out. */
   readonly audit: AuditLog;
   readonly now?: () => number;
+  /** Signer and requester attestation; without it neither verdict is policy input. */
+  readonly attestation?: MintAttestation;
 }
 
 /**
@@ -84,7 +94,12 @@ export class MintService {
       throw new InvalidRequestError('scope_invalid', 'scope lists a scope twice');
     }
     const iat = Math.floor((this.options.now ?? Date.now)() / 1000);
-    const ttl = await this.#authorize(policy, requester, request, iat);
+    const attested = await this.options.attestation?.facts(
+      request.attestation,
+      { subject: requester.subject, audience: request.audience, scopes: request.scope },
+      iat,
+    );
+    const { ttl, decision } = await this.#authorize(policy, requester, request, iat, attested);
     const jti = randomBytes(16).toString('base64url');
     const claimsFor = (signers: number[]): TokenClaims => ({
       iss: issuer,
@@ -103,6 +118,8 @@ export class MintService {
     const signed = await driver.sign({
       requestId: jti,
       evidence: requester.evidence,
+      ...(attested?.requesterEvidence ? { requesterAttestation: attested.requesterEvidence } : {}),
+      ...withEligible(this.options.attestation?.eligibility(decision)),
       messageFor: (signers) => Buffer.from(signingInput(header, claimsFor(signers)), 'latin1'),
     });
     await this.options.audit.record({
@@ -135,7 +152,8 @@ export class MintService {
     requester: Requester,
     request: MintBody,
     now: number,
-  ): Promise<number> {
+    attested: MintAttestationFacts | undefined,
+  ): Promise<{ ttl: number; decision: PolicyDecision }> {
     const decide = (ttl: number) => {
       const input = mintPolicyInput({
         requester: requester.policy,
@@ -145,6 +163,10 @@ export class MintService {
         ...(request.justification === undefined ? {} : { justification: request.justification }),
         approvals: [],
         now,
+        ...(attested?.signerAttestation ? { signerAttestation: attested.signerAttestation } : {}),
+        ...(attested?.requesterAttestation
+          ? { requesterAttestation: attested.requesterAttestation }
+          : {}),
       });
       const decision = policy.evaluate(input);
       this.options.log.info(
@@ -174,11 +196,18 @@ export class MintService {
       });
       for (const reason of decision.reasons)
         this.options.metrics?.policyDenials.inc({ reason: reason.split(':')[0] });
+      const unavailable = this.options.attestation?.unavailable(decision);
+      if (unavailable) throw unavailable;
       throw new ForbiddenError(
         'policy_denied',
         `policy denies this mint: ${decision.reasons.join(', ')}`,
       );
     }
-    return ttl;
+    return { ttl, decision };
   }
+}
+
+/** `{ eligible }` when there is a restriction, else nothing (exactOptionalPropertyTypes). */
+function withEligible(eligible: ((id: number) => boolean) | undefined) {
+  return eligible ? { eligible } : {};
 }

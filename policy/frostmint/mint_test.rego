@@ -169,3 +169,13 @@ test_hard_cap_without_scope_ttl if {
 	"ttl_exceeds_max" in d.reasons
 	d.max_ttl == 900
 }
+
+test_unverified_attestation_denied if {
+	d := decide(object.union(engineer(["x"], ["attested"], "any", 60), {
+		"signer_attestation": {"verified": false, "product": "Milan"},
+		"requester_attestation": {"verified": false},
+	}))
+	"signer_attestation_missing" in d.reasons
+	"requester_attestation_missing" in d.reasons
+	not d.allow
+}

@@ -1,4 +1,5 @@
 import {
+  AttestationVerifierConfigSchema,
   COORDINATOR_TLS_NAME,
   loadJsonConfig,
   MAX_TOKEN_TTL_SECONDS,
@@ -7,6 +8,7 @@ import {
   TokenTtlSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
+import { AttesterConfigSchema } from './attestation/config.ts';
 import { SignerGuardiansSchema } from './ceremony/guardians-config.ts';
 import { Pkcs11VaultConfigSchema } from './vault/pkcs11/config.ts';
 
@@ -49,6 +51,12 @@ export const SignerConfigSchema = z
     allowDevRequester: z.boolean().default(false),
     /** CI evidence: the OIDC issuers whose ID tokens this signer verifies itself. */
     oidc: OidcConfigSchema.optional(),
+    /** How this signer attests (`none` | `snp`); see docs/attestation.md. */
+    attestation: AttesterConfigSchema.default({ kind: 'none' }),
+    /** How it verifies evidence: of DKG peers, of requesters, and its own. */
+    attestationVerifier: AttestationVerifierConfigSchema.optional(),
+    /** Seal no DKG package to a peer whose announcement's attestation does not verify. */
+    requirePeerAttestation: z.boolean().default(false),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  type Attester,
   ForbiddenError,
   type FrostGroup,
   type GroupConfig,
@@ -10,6 +11,8 @@ import {
   UnavailableError,
 } from '@frostmint/core';
 import {
+  type AttestRequest,
+  type AttestResponse,
   type CommitRequest,
   type CommitResponse,
   type InfoResponse,
@@ -20,6 +23,7 @@ import {
   type UpdatePolicyResponse,
 } from '@frostmint/proto';
 import type { Logger } from 'pino';
+import { SignerAttestation } from './attestation/signer-attestation.ts';
 import type { SignerConfig } from './config.ts';
 import { DkgCoordinatorFacing } from './dkg.ts';
 import { type OidcEvidenceChecker, oidcEvidenceChecker } from './evidence/oidc.ts';
@@ -41,6 +45,8 @@ export interface SignerDaemonOptions {
   readonly vault: ShareVault;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Replaces the configured attester (tests: a fake SEV-SNP guest). */
+  readonly attester?: Attester;
 }
 
 /**
@@ -62,12 +68,15 @@ export class SignerDaemon {
   readonly #nonces: NonceStore;
   #policy!: SignerPolicy;
   readonly #oidc: OidcEvidenceChecker | undefined;
+  readonly #attestation: SignerAttestation;
   #group: LoadedGroup | undefined;
 
   private constructor(
     options: SignerDaemonOptions,
     tls: { keyPem: string; certPem: string; caPem: string },
+    attestation: SignerAttestation,
   ) {
+    this.#attestation = attestation;
     this.#config = options.config;
     this.#vault = options.vault;
     this.#log = options.log;
@@ -81,6 +90,7 @@ export class SignerDaemon {
       tls,
       group: () => this.#group?.config,
       onGroup: (group) => this.#install(group),
+      attestation,
     });
   }
 
@@ -91,10 +101,19 @@ export class SignerDaemon {
       readFile(tls.cert, 'utf8'),
       readFile(tls.ca, 'utf8'),
     ]);
-    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem });
+    // Evidence binds the policy in force, which a bundle update can change (read live).
+    let policy: SignerPolicy | undefined;
+    const attestation = await SignerAttestation.open({
+      config: options.config,
+      certPem,
+      policyId: () => policy?.holder.current.id ?? '',
+      log: options.log,
+      ...(options.attester ? { attester: options.attester } : {}),
+    });
+    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem }, attestation);
     const group = await readGroupConfig(options.config.stateDir);
     if (group) daemon.#install(group);
-    daemon.#policy = await SignerPolicy.open({
+    policy = daemon.#policy = await SignerPolicy.open({
       files: options.config.policy,
       stateDir: options.config.stateDir,
       group: () => daemon.#group?.config,
@@ -149,9 +168,17 @@ export class SignerDaemon {
       now: Math.floor(this.#now() / 1000),
       ...(this.#oidc ? { oidc: this.#oidc } : {}),
     });
+    const requesterAttestation = await this.#attestation.verifyRequester(
+      req.requesterAttestation,
+      checked.claims,
+    );
     enforcePolicy(this.#policy.holder, checked, checked.requester, {
       now: Math.floor(this.#now() / 1000),
       log: this.#log,
+      attestation: {
+        signer: this.#attestation.selfVerdict,
+        ...(requesterAttestation ? { requester: requesterAttestation } : {}),
+      },
     });
     const nonces = this.#nonces.take(checked.own);
     if (!nonces) {
@@ -173,6 +200,11 @@ export class SignerDaemon {
       'signature share issued',
     );
     return { signerId: this.#config.id, signatureShare: Buffer.from(share) };
+  }
+
+  /** `Attest`: SEV-SNP evidence bound to the caller's nonce, this signer's TLS key and policy. */
+  attest(req: AttestRequest): Promise<AttestResponse> {
+    return this.#attestation.attest(req.nonce);
   }
 
   async close(): Promise<void> {

@@ -2,16 +2,18 @@ import { createHash, createPublicKey, sign, verify, X509Certificate } from 'node
 import { certificateSha256, ForbiddenError, signerTlsName } from '@frostmint/core';
 import type { DkgAnnouncement, DkgParams } from '@frostmint/proto';
 
+/** What the announcement signature covers. */
+type AnnouncementBody = Omit<DkgAnnouncement, 'signature' | 'certificatePem' | 'attestation'>;
+
 /**
  * DKG announcements are signed with the sending signer's TLS key, and checked against its
  * certificate, which must chain to the CA every signer trusts and name that signer. So a
  * relaying coordinator can neither read round-two packages (they are sealed to the
  * announced HPKE key) nor swap in its own key (it has no certificate naming a signer).
+ * The attestation evidence is not signed: its REPORT_DATA already binds the session id and
+ * the certificate's key (docs/attestation.md, "DKG peers").
  */
-function transcript(
-  params: DkgParams,
-  a: Omit<DkgAnnouncement, 'signature' | 'certificatePem'>,
-): Buffer {
+function transcript(params: DkgParams, a: AnnouncementBody): Buffer {
   const h = createHash('sha256');
   h.update('frostmint/dkg-announcement/v1\0');
   h.update(lengthPrefixed(params.sessionId));
@@ -38,10 +40,10 @@ function lengthPrefixed(b: Uint8Array): Buffer {
  */
 export function signAnnouncement(
   params: DkgParams,
-  body: Omit<DkgAnnouncement, 'signature' | 'certificatePem'>,
+  body: AnnouncementBody,
   keyPem: string,
   certificatePem: string,
-): DkgAnnouncement {
+): Omit<DkgAnnouncement, 'attestation'> {
   const signature = sign('sha256', transcript(params, body), keyPem);
   return { ...body, certificatePem, signature };
 }

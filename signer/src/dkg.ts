@@ -35,6 +35,7 @@ import type {
 } from '@frostmint/proto';
 import { SigningPurpose } from '@frostmint/proto';
 import type { Logger } from 'pino';
+import type { SignerAttestation } from './attestation/signer-attestation.ts';
 import { type AuthorizedCeremony, authorizeCeremony } from './ceremony/authorize.ts';
 import { DEV_UNGUARDED } from './ceremony/guardians-config.ts';
 import { type PendingResult, pendingResult, signPendingConfig } from './ceremony/pending.ts';
@@ -66,6 +67,8 @@ export interface DkgDeps {
   /** The group configuration this signer holds, if any. */
   readonly group: () => GroupConfig | undefined;
   readonly onGroup: (config: GroupConfig) => void;
+  /** Attaches evidence to announcements; verifies peers' when `requirePeerAttestation`. */
+  readonly attestation: SignerAttestation;
   readonly now?: () => number;
 }
 
@@ -136,7 +139,8 @@ export class DkgCoordinatorFacing {
       timer,
     };
     this.#logAuthorized(ceremony);
-    const announcement = signAnnouncement(
+    const attestation = await this.#deps.attestation.forDkg(params.sessionId);
+    const signed = signAnnouncement(
       params,
       {
         signerId: config.id,
@@ -146,7 +150,7 @@ export class DkgCoordinatorFacing {
       tls.keyPem,
       tls.certPem,
     );
-    return { announcement };
+    return { announcement: { ...signed, attestation } };
   }
 
   /**
@@ -175,6 +179,15 @@ export class DkgCoordinatorFacing {
     for (const a of others) {
       const pinned = pins.find((s) => s.id === a.signerId)!.certificateSha256;
       verifyAnnouncement(session.params, a, this.#deps.tls.caPem, pinned);
+      // Attested before any DKG material is sealed to it (issue 8, "Use").
+      if (this.#deps.config.requirePeerAttestation) {
+        await this.#deps.attestation.verifyPeer(
+          a.signerId,
+          a.attestation,
+          a.certificatePem,
+          session.params.sessionId,
+        );
+      }
       session.round1.set(a.signerId, a.round1);
       session.envelopeKeys.set(a.signerId, a.envelopePublicKey);
     }

@@ -1,4 +1,5 @@
 import {
+  type AttestationVerdict,
   decisionLogFields,
   ForbiddenError,
   mintPolicyInput,
@@ -25,7 +26,12 @@ export function enforcePolicy(
   policy: Pick<PolicyHolder, 'current' | 'resolve'>,
   checked: CheckedSignRequest,
   requester: PolicyInput['requester'],
-  context: { now: number; log: Logger },
+  context: {
+    now: number;
+    log: Logger;
+    /** This signer's own verdict and the requester's, verified here. */
+    attestation?: { signer: AttestationVerdict; requester?: AttestationVerdict };
+  },
 ): void {
   const { claims } = checked;
   const engine = claims.frostmint.policy ? policy.resolve(claims.frostmint.policy) : undefined;
@@ -42,6 +48,14 @@ export function enforcePolicy(
     ttl: claims.exp - claims.iat,
     approvals: [],
     now: context.now,
+    ...(context.attestation
+      ? {
+          signerAttestation: context.attestation.signer,
+          ...(context.attestation.requester
+            ? { requesterAttestation: context.attestation.requester }
+            : {}),
+        }
+      : {}),
   });
   const decision = engine.evaluate(input);
   context.log.info(

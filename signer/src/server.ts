@@ -1,4 +1,4 @@
-import { mtlsServerCredentials } from '@frostmint/core';
+import { type Attester, mtlsServerCredentials } from '@frostmint/core';
 import { SignerServiceService } from '@frostmint/proto';
 import { Server, type ServerInterceptor } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -28,6 +28,8 @@ export async function startSigner(options: {
   config: SignerConfig;
   vault: ShareVault;
   log: Logger;
+  /** Replaces the configured attester (tests: a fake SEV-SNP guest). */
+  attester?: Attester;
   /** gRPC server interceptors (metrics, tracing; tests inject faults with one). */
   interceptors?: ServerInterceptor[];
 }): Promise<RunningSigner> {

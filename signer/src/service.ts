@@ -54,6 +54,7 @@ export function signerService(
     dkgCommit: unary('DkgCommit', (req) => daemon.dkg.commit(req)),
     dkgAbort: unary('DkgAbort', (req) => daemon.dkg.abortRequest(req)),
     updatePolicy: unary('UpdatePolicy', (req) => daemon.updatePolicy(req)),
+    attest: unary('Attest', (req) => daemon.attest(req)),
   };
 }
 

@@ -47,6 +47,7 @@ export async function askToSign(
       evidence: { kind: { $case: 'dev', value: { subject: 'dev@localhost' } } },
       purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
       approvals: [],
+      requesterAttestation: undefined,
       ...requestOver,
     };
     const client = clients[signers.indexOf(target)]!;

@@ -84,6 +84,8 @@ export async function prepareDevLayout(
     // Local demo only: the first DKG runs without guardian approval, and the signer says so.
     guardians: 'dev-unguarded',
     allowDevRequester: true,
+    attestation: { kind: 'none' },
+    requirePeerAttestation: false,
   }));
   const coordinator: CoordinatorConfig = {
     listen: `127.0.0.1:${coordinatorPort}`,

@@ -48,6 +48,7 @@ export async function signGroupConfig(
           evidence: undefined,
           purpose: SigningPurpose.SIGNING_PURPOSE_GROUP_CONFIG,
           approvals: [],
+          requesterAttestation: undefined,
         },
         SIGN_DEADLINE_MS,
       ),

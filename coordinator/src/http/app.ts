@@ -10,6 +10,7 @@ import type { RequesterAuthenticator } from '../auth/types.ts';
 import type { Metrics } from '../metrics.ts';
 import { MintBodySchema, type MintService } from '../mint.ts';
 import type { PolicyRollout } from '../policy/rollout.ts';
+import type { SignerAttestations } from '../signing/signer-attestations.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import { replyWithError } from './errors.ts';
 import { registerPolicyRoutes } from './policy-routes.ts';
@@ -22,6 +23,8 @@ export interface CoordinatorAppOptions {
   readonly metrics: Metrics;
   /** Policy status and guardian-approved bundle updates (`/v1/policy`). */
   readonly policy?: PolicyRollout;
+  /** Per-signer SEV-SNP attestation, shown in `/readyz`. */
+  readonly attestations?: Pick<SignerAttestations, 'status'>;
   /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
   readonly group?: { jwk: GroupJwk; threshold: number; mints: MintService };
 }
@@ -87,7 +90,13 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     const available = pool.candidates().length;
     const ready = group !== undefined && available >= group.threshold;
     void reply.status(ready ? 200 : 503);
-    return { ready, kid: group?.jwk.kid ?? null, available_signers: available, signers };
+    return {
+      ready,
+      kid: group?.jwk.kid ?? null,
+      available_signers: available,
+      signers,
+      ...(options.attestations ? { signer_attestation: options.attestations.status() } : {}),
+    };
   });
 
   return app;

@@ -7,7 +7,12 @@ import {
   type SigningCommitment,
   UnavailableError,
 } from '@frostmint/core';
-import { type Evidence, type MintApproval, SigningPurpose } from '@frostmint/proto';
+import {
+  type AttestationEvidence,
+  type Evidence,
+  type MintApproval,
+  SigningPurpose,
+} from '@frostmint/proto';
 import type { Logger } from 'pino';
 import type { SignerPool } from './signer-pool.ts';
 
@@ -30,6 +35,10 @@ export interface SignAttempt {
   /** Guardian approvals of this request, passed to every signer (they verify them). */
   readonly approvals?: readonly MintApproval[];
   readonly requestId?: string;
+  /** Forwarded to every signer, which verifies it itself. */
+  readonly requesterAttestation?: AttestationEvidence;
+  /** Only signers it accepts take part (policy requires signer attestation); read live. */
+  readonly eligible?: (id: number) => boolean;
 }
 
 /**
@@ -55,7 +64,7 @@ export class RoundDriver implements TokenSigner {
     const requestId = attempt.requestId ?? randomUUID();
     const excluded = new Set<number>();
     for (;;) {
-      const commitments = await this.#roundOne(requestId, excluded);
+      const commitments = await this.#roundOne(requestId, excluded, attempt.eligible);
       const signers = commitments.map((c) => c.id).sort((a, b) => a - b);
       const message = attempt.messageFor(signers);
       const shares = await this.#roundTwo(requestId, message, commitments, attempt, excluded);
@@ -71,9 +80,13 @@ export class RoundDriver implements TokenSigner {
     }
   }
 
-  async #roundOne(requestId: string, excluded: Set<number>): Promise<SigningCommitment[]> {
+  async #roundOne(
+    requestId: string,
+    excluded: Set<number>,
+    eligible: (id: number) => boolean = () => true,
+  ): Promise<SigningCommitment[]> {
     const { threshold } = this.group.publicKey;
-    const candidates = this.pool.candidates().filter((id) => !excluded.has(id));
+    const candidates = this.pool.candidates().filter((id) => !excluded.has(id) && eligible(id));
     if (candidates.length < threshold) throw quorumUnavailable(candidates.length, threshold);
     const chosen: SigningCommitment[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -112,7 +125,7 @@ export class RoundDriver implements TokenSigner {
     requestId: string,
     message: Uint8Array,
     commitments: SigningCommitment[],
-    { evidence, approvals = [] }: SignAttempt,
+    attempt: SignAttempt,
     excluded: Set<number>,
   ): Promise<Map<number, Uint8Array> | undefined> {
     const wire = commitments.map((c) => ({
@@ -126,9 +139,10 @@ export class RoundDriver implements TokenSigner {
           requestId,
           message: Buffer.from(message),
           commitments: wire,
-          evidence,
+          evidence: attempt.evidence,
           purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
-          approvals: [...approvals],
+          approvals: [...(attempt.approvals ?? [])],
+          requesterAttestation: attempt.requesterAttestation,
         }),
       ),
     );

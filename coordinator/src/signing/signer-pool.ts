@@ -1,3 +1,4 @@
+import type { PeerCertificate } from 'node:tls';
 import {
   type FrostmintError,
   fromServiceError,
@@ -5,6 +6,8 @@ import {
   mtlsChannelCredentials,
 } from '@frostmint/core';
 import {
+  type AttestRequest,
+  type AttestResponse,
   type CommitRequest,
   type CommitResponse,
   type DkgAbortRequest,
@@ -51,6 +54,7 @@ interface Rpcs {
   dkgCommit: [DkgCommitRequest, DkgCommitResponse];
   dkgAbort: [DkgAbortRequest, DkgAbortResponse];
   updatePolicy: [UpdatePolicyRequest, UpdatePolicyResponse];
+  attest: [AttestRequest, AttestResponse];
 }
 type RpcName = keyof Rpcs;
 type ReqOf<K extends RpcName> = Rpcs[K][0];
@@ -188,13 +192,33 @@ export class SignerPool {
     req: ReqOf<K>,
     deadlineMs = this.#deadlineMs,
   ): Promise<ResOf<K>> {
+    return this.callWithPeer(id, rpc, req, deadlineMs).then((r) => r.res);
+  }
+
+  /**
+   * `call`, also returning the certificate the signer presented on this TLS connection
+   * (attestation binds evidence to that key).
+   *
+   * @example
+   * ```ts
+   * const { res, peerCertificate } = await pool.callWithPeer(1, 'attest', { nonce });
+   * ```
+   */
+  callWithPeer<K extends RpcName>(
+    id: number,
+    rpc: K,
+    req: ReqOf<K>,
+    deadlineMs = this.#deadlineMs,
+  ): Promise<{ res: ResOf<K>; peerCertificate: PeerCertificate | undefined }> {
     const m = this.#members.get(id);
     if (!m) return Promise.reject(new Error(`unknown signer ${id}`));
     const method = m.client[rpc].bind(m.client) as unknown as Unary<ReqOf<K>, ResOf<K>>;
     const peer = `signer ${id}`;
     return new Promise((resolve, reject) => {
-      method(req, new Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) =>
-        err ? reject(fromServiceError(err, peer) satisfies FrostmintError) : resolve(res),
+      const call = method(req, new Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) =>
+        err
+          ? reject(fromServiceError(err, peer) satisfies FrostmintError)
+          : resolve({ res, peerCertificate: peerCertificateOf(call) }),
       );
     });
   }
@@ -203,4 +227,11 @@ export class SignerPool {
     clearInterval(this.#timer);
     for (const m of this.#members.values()) m.client.close();
   }
+}
+
+function peerCertificateOf(call: unknown): PeerCertificate | undefined {
+  const withAuth = call as {
+    getAuthContext?: () => { sslPeerCertificate?: PeerCertificate } | null;
+  };
+  return withAuth.getAuthContext?.()?.sslPeerCertificate;
 }

@@ -115,7 +115,17 @@ export function measurementCheck(report: SnpReport, req: AttestationRequirements
 }
 
 /**
- * REPORT_DATA against the binding of nonce, TLS key and policy id, when one is given.
+ * REPORT_DATA values a verifier accepts when the attester binds something other than a TLS
+ * key (a requester binds its request: see `requester-binding.ts`); `what` names it in reasons.
+ */
+export interface ExpectedReportData {
+  readonly reportData: readonly Uint8Array[];
+  readonly what: string;
+}
+
+/**
+ * REPORT_DATA against the binding of nonce, TLS key and policy id (or one of the accepted
+ * values of an `ExpectedReportData`), when one is given.
  *
  * @example
  * ```ts
@@ -124,15 +134,24 @@ export function measurementCheck(report: SnpReport, req: AttestationRequirements
  */
 export function reportDataCheck(
   report: SnpReport,
-  binding: AttestationBinding | null,
+  binding: AttestationBinding | ExpectedReportData | null,
 ): CheckResult {
   if (!binding) return skip('report_data', 'no binding given (nonce, TLS key, policy id)');
-  const expected = reportDataFor(binding);
+  const [accepted, what] =
+    'reportData' in binding
+      ? [binding.reportData, binding.what]
+      : [[reportDataFor(binding)], 'the nonce, TLS key and policy id'];
+  // Compare every candidate (constant time each) so timing says nothing about which matched.
+  const matched = accepted.reduce(
+    (ok, expected) =>
+      (expected.length === report.reportData.length &&
+        timingSafeEqual(expected, report.reportData)) ||
+      ok,
+    false,
+  );
   return checkFrom(
     'report_data',
-    timingSafeEqual(expected, report.reportData)
-      ? undefined
-      : 'REPORT_DATA does not bind this nonce, TLS key and policy id',
-    'REPORT_DATA binds the nonce, TLS key and policy id',
+    matched ? undefined : `REPORT_DATA does not bind ${what}`,
+    `REPORT_DATA binds ${what}`,
   );
 }

@@ -3,6 +3,7 @@ import { CERT_TABLE_GUID, parseCertTable } from './cert-table.ts';
 import { chainProblem, validityProblem } from './chain.ts';
 import {
   checkFrom,
+  type ExpectedReportData,
   guestPolicyCheck,
   measurementCheck,
   minimumTcbCheck,
@@ -33,8 +34,11 @@ const VCEK_CHECKS = [
 
 /** How to verify: what to expect, whom to trust, where VCEKs come from. */
 export interface SnpVerifyOptions {
-  /** The REPORT_DATA binding expected; `null` only to inspect a report (the check is skipped). */
-  readonly binding: AttestationBinding | null;
+  /**
+   * The REPORT_DATA binding expected (or the accepted values, for requesters); `null` only to
+   * inspect a report (the check is skipped).
+   */
+  readonly binding: AttestationBinding | ExpectedReportData | null;
   /** From policy data; defaults apply when absent (see `AttestationRequirementsSchema`). */
   readonly requirements?: AttestationRequirements;
   /** Pinned roots; default the bundled AMD ARK/ASK pairs (`bundledTrustAnchors()`). */

@@ -1,4 +1,4 @@
-import type { PolicyInput } from './input.ts';
+import type { AttestationVerdict, PolicyInput } from './input.ts';
 
 /** What an evaluator knows about a mint, from verified evidence and the token it builds. */
 export interface MintFacts {
@@ -11,6 +11,10 @@ export interface MintFacts {
   readonly approvals: readonly string[];
   /** The evaluator's own clock, unix seconds. */
   readonly now: number;
+  /** The signers' SEV-SNP verdict as this evaluator established it. */
+  readonly signerAttestation?: AttestationVerdict;
+  /** The requester's SEV-SNP verdict, when the request carried evidence. */
+  readonly requesterAttestation?: AttestationVerdict;
 }
 
 /**
@@ -33,5 +37,7 @@ export function mintPolicyInput(facts: MintFacts): PolicyInput {
       ...(facts.justification === undefined ? {} : { justification: facts.justification }),
     },
     approvals: [...facts.approvals],
+    ...(facts.signerAttestation ? { signer_attestation: facts.signerAttestation } : {}),
+    ...(facts.requesterAttestation ? { requester_attestation: facts.requesterAttestation } : {}),
   };
 }

@@ -165,6 +165,11 @@ export interface SignRequest {
    * guardians of its own group configuration and counts each guardian once.
    */
   approvals: MintApproval[];
+  /**
+   * Requester attestation (a CI runner in a confidential VM), forwarded as the requester
+   * sent it; every signer verifies it itself (docs/attestation.md, "Requester attestation").
+   */
+  requesterAttestation: AttestationEvidence | undefined;
 }
 
 export interface SignResponse {
@@ -225,6 +230,11 @@ export interface DkgAnnouncement {
   certificatePem: string;
   /** Signature with the certificate's key over the announcement transcript. */
   signature: Buffer;
+  /**
+   * Attestation evidence whose REPORT_DATA binds nonce = session id, this signer's TLS key
+   * and its policy id; peers that require attestation verify it before sealing to this signer.
+   */
+  attestation: AttestationEvidence | undefined;
 }
 
 export interface DkgBeginResponse {
@@ -305,6 +315,30 @@ export interface UpdatePolicyResponse {
   policyId: string;
   /** False when the bundle was already in force (nothing changed). */
   changed: boolean;
+}
+
+/**
+ * Attestation evidence as it travels. `kind` is "none" (the signer cannot attest) or "snp":
+ * `report` is the 1184-byte ATTESTATION_REPORT, `certificates` the extended report's
+ * certificate table (GHCB GUID table, may be empty).
+ */
+export interface AttestationEvidence {
+  kind: string;
+  report: Buffer;
+  certificates: Buffer;
+}
+
+export interface AttestRequest {
+  /** Verifier-chosen fresh nonce, 16..256 bytes (32 random bytes recommended). */
+  nonce: Buffer;
+}
+
+export interface AttestResponse {
+  evidence:
+    | AttestationEvidence
+    | undefined;
+  /** The policy id the signer runs, bound into REPORT_DATA. */
+  policyId: string;
 }
 
 function createBaseInfoRequest(): InfoRequest {
@@ -1199,7 +1233,15 @@ export const MintApproval: MessageFns<MintApproval> = {
 };
 
 function createBaseSignRequest(): SignRequest {
-  return { requestId: "", message: Buffer.alloc(0), commitments: [], evidence: undefined, purpose: 0, approvals: [] };
+  return {
+    requestId: "",
+    message: Buffer.alloc(0),
+    commitments: [],
+    evidence: undefined,
+    purpose: 0,
+    approvals: [],
+    requesterAttestation: undefined,
+  };
 }
 
 export const SignRequest: MessageFns<SignRequest> = {
@@ -1221,6 +1263,9 @@ export const SignRequest: MessageFns<SignRequest> = {
     }
     for (const v of message.approvals) {
       MintApproval.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.requesterAttestation !== undefined) {
+      AttestationEvidence.encode(message.requesterAttestation, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -1286,6 +1331,14 @@ export const SignRequest: MessageFns<SignRequest> = {
             message.approvals.push(MintApproval.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.requesterAttestation = AttestationEvidence.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1314,6 +1367,11 @@ export const SignRequest: MessageFns<SignRequest> = {
       approvals: globalThis.Array.isArray(object?.approvals)
         ? object.approvals.map((e: any) => MintApproval.fromJSON(e))
         : [],
+      requesterAttestation: isSet(object.requesterAttestation)
+        ? AttestationEvidence.fromJSON(object.requesterAttestation)
+        : isSet(object.requester_attestation)
+        ? AttestationEvidence.fromJSON(object.requester_attestation)
+        : undefined,
     };
   },
 
@@ -1337,6 +1395,9 @@ export const SignRequest: MessageFns<SignRequest> = {
     if (message.approvals?.length) {
       obj.approvals = message.approvals.map((e) => MintApproval.toJSON(e));
     }
+    if (message.requesterAttestation !== undefined) {
+      obj.requesterAttestation = AttestationEvidence.toJSON(message.requesterAttestation);
+    }
     return obj;
   },
 
@@ -1353,6 +1414,9 @@ export const SignRequest: MessageFns<SignRequest> = {
       : undefined;
     message.purpose = object.purpose ?? 0;
     message.approvals = object.approvals?.map((e) => MintApproval.fromPartial(e)) || [];
+    message.requesterAttestation = (object.requesterAttestation !== undefined && object.requesterAttestation !== null)
+      ? AttestationEvidence.fromPartial(object.requesterAttestation)
+      : undefined;
     return message;
   },
 };
@@ -1863,6 +1927,7 @@ function createBaseDkgAnnouncement(): DkgAnnouncement {
     envelopePublicKey: Buffer.alloc(0),
     certificatePem: "",
     signature: Buffer.alloc(0),
+    attestation: undefined,
   };
 }
 
@@ -1882,6 +1947,9 @@ export const DkgAnnouncement: MessageFns<DkgAnnouncement> = {
     }
     if (message.signature.length !== 0) {
       writer.uint32(42).bytes(message.signature);
+    }
+    if (message.attestation !== undefined) {
+      AttestationEvidence.encode(message.attestation, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -1939,6 +2007,14 @@ export const DkgAnnouncement: MessageFns<DkgAnnouncement> = {
             message.signature = Buffer.from(reader.bytes());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.attestation = AttestationEvidence.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1970,6 +2046,7 @@ export const DkgAnnouncement: MessageFns<DkgAnnouncement> = {
         ? globalThis.String(object.certificate_pem)
         : "",
       signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
+      attestation: isSet(object.attestation) ? AttestationEvidence.fromJSON(object.attestation) : undefined,
     };
   },
 
@@ -1990,6 +2067,9 @@ export const DkgAnnouncement: MessageFns<DkgAnnouncement> = {
     if (message.signature.length !== 0) {
       obj.signature = base64FromBytes(message.signature);
     }
+    if (message.attestation !== undefined) {
+      obj.attestation = AttestationEvidence.toJSON(message.attestation);
+    }
     return obj;
   },
 
@@ -2003,6 +2083,9 @@ export const DkgAnnouncement: MessageFns<DkgAnnouncement> = {
     message.envelopePublicKey = object.envelopePublicKey ?? Buffer.alloc(0);
     message.certificatePem = object.certificatePem ?? "";
     message.signature = object.signature ?? Buffer.alloc(0);
+    message.attestation = (object.attestation !== undefined && object.attestation !== null)
+      ? AttestationEvidence.fromPartial(object.attestation)
+      : undefined;
     return message;
   },
 };
@@ -3285,6 +3368,265 @@ export const UpdatePolicyResponse: MessageFns<UpdatePolicyResponse> = {
   },
 };
 
+function createBaseAttestationEvidence(): AttestationEvidence {
+  return { kind: "", report: Buffer.alloc(0), certificates: Buffer.alloc(0) };
+}
+
+export const AttestationEvidence: MessageFns<AttestationEvidence> = {
+  encode(message: AttestationEvidence, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.report.length !== 0) {
+      writer.uint32(18).bytes(message.report);
+    }
+    if (message.certificates.length !== 0) {
+      writer.uint32(26).bytes(message.certificates);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttestationEvidence {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttestationEvidence();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.report = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.certificates = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttestationEvidence {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      report: isSet(object.report) ? Buffer.from(bytesFromBase64(object.report)) : Buffer.alloc(0),
+      certificates: isSet(object.certificates) ? Buffer.from(bytesFromBase64(object.certificates)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: AttestationEvidence): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.report.length !== 0) {
+      obj.report = base64FromBytes(message.report);
+    }
+    if (message.certificates.length !== 0) {
+      obj.certificates = base64FromBytes(message.certificates);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AttestationEvidence>): AttestationEvidence {
+    return AttestationEvidence.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AttestationEvidence>): AttestationEvidence {
+    const message = createBaseAttestationEvidence();
+    message.kind = object.kind ?? "";
+    message.report = object.report ?? Buffer.alloc(0);
+    message.certificates = object.certificates ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseAttestRequest(): AttestRequest {
+  return { nonce: Buffer.alloc(0) };
+}
+
+export const AttestRequest: MessageFns<AttestRequest> = {
+  encode(message: AttestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nonce.length !== 0) {
+      writer.uint32(10).bytes(message.nonce);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttestRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nonce = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttestRequest {
+    return { nonce: isSet(object.nonce) ? Buffer.from(bytesFromBase64(object.nonce)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: AttestRequest): unknown {
+    const obj: any = {};
+    if (message.nonce.length !== 0) {
+      obj.nonce = base64FromBytes(message.nonce);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AttestRequest>): AttestRequest {
+    return AttestRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AttestRequest>): AttestRequest {
+    const message = createBaseAttestRequest();
+    message.nonce = object.nonce ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseAttestResponse(): AttestResponse {
+  return { evidence: undefined, policyId: "" };
+}
+
+export const AttestResponse: MessageFns<AttestResponse> = {
+  encode(message: AttestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.evidence !== undefined) {
+      AttestationEvidence.encode(message.evidence, writer.uint32(10).fork()).join();
+    }
+    if (message.policyId !== "") {
+      writer.uint32(18).string(message.policyId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttestResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttestResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.evidence = AttestationEvidence.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.policyId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttestResponse {
+    return {
+      evidence: isSet(object.evidence) ? AttestationEvidence.fromJSON(object.evidence) : undefined,
+      policyId: isSet(object.policyId)
+        ? globalThis.String(object.policyId)
+        : isSet(object.policy_id)
+        ? globalThis.String(object.policy_id)
+        : "",
+    };
+  },
+
+  toJSON(message: AttestResponse): unknown {
+    const obj: any = {};
+    if (message.evidence !== undefined) {
+      obj.evidence = AttestationEvidence.toJSON(message.evidence);
+    }
+    if (message.policyId !== "") {
+      obj.policyId = message.policyId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AttestResponse>): AttestResponse {
+    return AttestResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AttestResponse>): AttestResponse {
+    const message = createBaseAttestResponse();
+    message.evidence = (object.evidence !== undefined && object.evidence !== null)
+      ? AttestationEvidence.fromPartial(object.evidence)
+      : undefined;
+    message.policyId = object.policyId ?? "";
+    return message;
+  },
+};
+
 export type SignerServiceService = typeof SignerServiceService;
 export const SignerServiceService = {
   /** Identity, group key and readiness of this signer. */
@@ -3402,6 +3744,19 @@ export const SignerServiceService = {
       Buffer.from(UpdatePolicyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdatePolicyResponse => UpdatePolicyResponse.decode(value),
   },
+  /**
+   * SEV-SNP attestation: evidence whose REPORT_DATA binds the caller's nonce, this signer's
+   * TLS key and its policy id (docs/attestation.md, "REPORT_DATA binding").
+   */
+  attest: {
+    path: "/frostmint.signer.v1.SignerService/Attest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AttestRequest): Buffer => Buffer.from(AttestRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AttestRequest => AttestRequest.decode(value),
+    responseSerialize: (value: AttestResponse): Buffer => Buffer.from(AttestResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AttestResponse => AttestResponse.decode(value),
+  },
 } as const;
 
 export interface SignerServiceServer extends UntypedServiceImplementation {
@@ -3439,6 +3794,11 @@ export interface SignerServiceServer extends UntypedServiceImplementation {
    * the bundle is rejected. Idempotent.
    */
   updatePolicy: handleUnaryCall<UpdatePolicyRequest, UpdatePolicyResponse>;
+  /**
+   * SEV-SNP attestation: evidence whose REPORT_DATA binds the caller's nonce, this signer's
+   * TLS key and its policy id (docs/attestation.md, "REPORT_DATA binding").
+   */
+  attest: handleUnaryCall<AttestRequest, AttestResponse>;
 }
 
 export interface SignerServiceClient extends Client {
@@ -3609,6 +3969,25 @@ export interface SignerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdatePolicyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * SEV-SNP attestation: evidence whose REPORT_DATA binds the caller's nonce, this signer's
+   * TLS key and its policy id (docs/attestation.md, "REPORT_DATA binding").
+   */
+  attest(
+    request: AttestRequest,
+    callback: (error: ServiceError | null, response: AttestResponse) => void,
+  ): ClientUnaryCall;
+  attest(
+    request: AttestRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AttestResponse) => void,
+  ): ClientUnaryCall;
+  attest(
+    request: AttestRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AttestResponse) => void,
   ): ClientUnaryCall;
 }
 

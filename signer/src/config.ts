@@ -4,6 +4,7 @@ import {
   MAX_TOKEN_TTL_SECONDS,
   PolicyFilesSchema,
   TokenTtlSchema,
+  WebAuthnConfigSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
 import { SignerGuardiansSchema } from './ceremony/guardians-config.ts';
@@ -41,6 +42,8 @@ export const SignerConfigSchema = z
     guardians: SignerGuardiansSchema.optional(),
     /** Accept coordinator-asserted (dev) requesters. Only the local demo sets this. */
     allowDevRequester: z.boolean().default(false),
+    /** The WebAuthn relying party engineers' taps are checked against (this signer's own). */
+    webauthn: WebAuthnConfigSchema.optional(),
   })
   .strict();
 

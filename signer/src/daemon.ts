@@ -25,8 +25,10 @@ import { DkgCoordinatorFacing } from './dkg.ts';
 
 import { NonceStore } from './nonce-store.ts';
 import { enforcePolicy } from './policy-gate.ts';
-import { checkSignRequest } from './sign-request.ts';
+import { checkSignRequest, type SignContext } from './sign-request.ts';
 import type { ShareVault } from './vault/index.ts';
+import { checkEnrollmentRequest } from './webauthn/enrollment-request.ts';
+import { ReplayWindow } from './webauthn/replay-window.ts';
 
 interface LoadedGroup {
   readonly config: GroupConfig;
@@ -58,6 +60,7 @@ export class SignerDaemon {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #nonces: NonceStore;
+  readonly #replay: ReplayWindow;
   readonly #policy: PolicyEngine;
   #group: LoadedGroup | undefined;
 
@@ -72,6 +75,7 @@ export class SignerDaemon {
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#nonces = new NonceStore(options.config.nonceTtlSeconds * 1000, this.#now);
+    this.#replay = new ReplayWindow(this.#now);
     this.dkg = new DkgCoordinatorFacing({
       config: options.config,
       vault: options.vault,
@@ -126,25 +130,21 @@ export class SignerDaemon {
   }
 
   async sign(req: SignRequest): Promise<SignResponse> {
+    if (req.purpose === SigningPurpose.SIGNING_PURPOSE_ENROLLMENT) return this.#signEnrollment(req);
     if (req.purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN) return this.dkg.signGroupConfig(req);
     const group = this.#requireGroup();
-    const checked = checkSignRequest(req, {
-      config: this.#config,
-      kid: group.config.kid,
-      participants: group.participants,
-      threshold: group.config.threshold,
-      now: Math.floor(this.#now() / 1000),
-    });
+    const checked = await checkSignRequest(req, this.#signContext(group));
     enforcePolicy(this.#policy, checked, checked.requester, {
       now: Math.floor(this.#now() / 1000),
       log: this.#log,
     });
-    const nonces = this.#nonces.take(checked.own);
-    if (!nonces) {
-      throw new ForbiddenError(
-        'nonce_unavailable',
-        'no live nonce for this commitment: unknown, already used or expired',
-      );
+    const nonces = this.#takeNonces(checked.own);
+    if (checked.replayKey) {
+      // Remember the challenge for as long as the signing input could still be accepted.
+      const { iat, exp } = checked.claims;
+      const window =
+        this.#config.clockSkewSeconds + (this.#config.webauthn?.challengeTtlSeconds ?? 0);
+      this.#replay.rememberOnce(checked.replayKey, (Math.max(exp, iat + window) + 1) * 1000);
     }
     const share = await this.#withShare(group, (s) =>
       group.frost.signShare(s, nonces, checked.commitments, checked.message),
@@ -159,6 +159,49 @@ export class SignerDaemon {
       'signature share issued',
     );
     return { signerId: this.#config.id, signatureShare: Buffer.from(share) };
+  }
+
+  /** Co-signs an enrollment certificate after checking it (see checkEnrollmentRequest). */
+  async #signEnrollment(req: SignRequest): Promise<SignResponse> {
+    const group = this.#requireGroup();
+    const checked = await checkEnrollmentRequest(
+      req,
+      this.#signContext(group),
+      this.#policy,
+      this.#log,
+    );
+    const nonces = this.#takeNonces(checked.own);
+    this.#replay.rememberOnce(checked.replayKey, (checked.body.exp + 1) * 1000);
+    const share = await this.#withShare(group, (s) =>
+      group.frost.signShare(s, nonces, checked.commitments, checked.message),
+    );
+    this.#log.info(
+      { requestId: req.requestId, certId: checked.body.cert_id, sub: checked.body.sub },
+      'enrollment certificate share issued',
+    );
+    return { signerId: this.#config.id, signatureShare: Buffer.from(share) };
+  }
+
+  #signContext(group: LoadedGroup): SignContext {
+    return {
+      config: this.#config,
+      kid: group.config.kid,
+      participants: group.participants,
+      threshold: group.config.threshold,
+      now: Math.floor(this.#now() / 1000),
+      groupKey: Buffer.from(group.config.groupKey, 'base64url'),
+    };
+  }
+
+  #takeNonces(own: Parameters<NonceStore['take']>[0]) {
+    const nonces = this.#nonces.take(own);
+    if (!nonces) {
+      throw new ForbiddenError(
+        'nonce_unavailable',
+        'no live nonce for this commitment: unknown, already used or expired',
+      );
+    }
+    return nonces;
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@ import {
 } from '@frostmint/core';
 import type { Evidence, SignRequest } from '@frostmint/proto';
 import type { SignerConfig } from './config.ts';
+import { checkWebAuthnEvidence } from './webauthn/assertion-evidence.ts';
 
 const MAX_MESSAGE_BYTES = 8 * 1024;
 
@@ -22,6 +23,8 @@ export interface CheckedSignRequest {
   readonly own: SigningCommitment;
   /** The requester as established from the evidence this signer verified. */
   readonly requester: PolicyInput['requester'];
+  /** Key of the evidence in this signer's replay window (WebAuthn), remembered when it signs. */
+  readonly replayKey?: string;
 }
 
 export interface SignContext {
@@ -30,6 +33,8 @@ export interface SignContext {
   readonly participants: readonly number[];
   readonly threshold: number;
   readonly now: number;
+  /** 32-byte group public key (enrollment certificates are signed by it). */
+  readonly groupKey: Uint8Array;
 }
 
 /**
@@ -38,10 +43,13 @@ export interface SignContext {
  *
  * @example
  * ```ts
- * const checked = checkSignRequest(call.request, { config, kid, participants, threshold, now });
+ * const checked = await checkSignRequest(call.request, { config, kid, participants, threshold, now });
  * ```
  */
-export function checkSignRequest(req: SignRequest, ctx: SignContext): CheckedSignRequest {
+export async function checkSignRequest(
+  req: SignRequest,
+  ctx: SignContext,
+): Promise<CheckedSignRequest> {
   if (req.message.length === 0 || req.message.length > MAX_MESSAGE_BYTES) {
     throw new InvalidRequestError(
       'message_invalid',
@@ -55,6 +63,10 @@ export function checkSignRequest(req: SignRequest, ctx: SignContext): CheckedSig
     maxTtlSeconds: ctx.config.maxTtlSeconds,
     clockSkewSeconds: ctx.config.clockSkewSeconds,
     now: ctx.now,
+    // A prepared WebAuthn mint waits for the tap with its claims (and `iat`) fixed.
+    ...(req.evidence?.kind?.$case === 'webauthn' && ctx.config.webauthn
+      ? { maxAgeSeconds: ctx.config.webauthn.challengeTtlSeconds }
+      : {}),
   });
   const commitments = checkCommitments(req, ctx);
   const ids = commitments.map((c) => c.id).sort((a, b) => a - b);
@@ -65,14 +77,37 @@ export function checkSignRequest(req: SignRequest, ctx: SignContext): CheckedSig
       `token names signers [${named}] but the signing set is [${ids}]`,
     );
   }
-  const requester = checkEvidence(req.evidence, claims, ctx.config);
   const own = commitments.find((c) => c.id === ctx.config.id);
   if (!own)
     throw new ForbiddenError('commitment_missing', `commitment list omits signer ${ctx.config.id}`);
+  const kind = req.evidence?.kind;
+  if (kind?.$case === 'webauthn') {
+    const engineer = await checkWebAuthnEvidence(kind.value, req.message, claims, {
+      webauthn: ctx.config.webauthn,
+      groupKey: ctx.groupKey,
+      kid: ctx.kid,
+      now: ctx.now,
+      clockSkewSeconds: ctx.config.clockSkewSeconds,
+    });
+    return { message: req.message, header, claims, commitments, own, ...engineer };
+  }
+  const requester = checkEvidence(req.evidence, claims, ctx.config);
   return { message: req.message, header, claims, commitments, own, requester };
 }
 
-function checkCommitments(req: SignRequest, ctx: SignContext): SigningCommitment[] {
+/**
+ * The commitment list of a round-two request: `threshold..n` distinct participants with
+ * 32-byte points. Throws `commitments_invalid`.
+ *
+ * @example
+ * ```ts
+ * const commitments = checkCommitments(req, ctx);
+ * ```
+ */
+export function checkCommitments(
+  req: Pick<SignRequest, 'commitments'>,
+  ctx: Pick<SignContext, 'threshold' | 'participants'>,
+): SigningCommitment[] {
   if (req.commitments.length < ctx.threshold || req.commitments.length > ctx.participants.length) {
     throw new InvalidRequestError(
       'commitments_invalid',

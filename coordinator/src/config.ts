@@ -3,8 +3,10 @@ import {
   MAX_TOKEN_TTL_SECONDS,
   PolicyFilesSchema,
   TokenTtlSchema,
+  WebAuthnConfigSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
+import { AbuseConfigSchema } from './requests/abuse.ts';
 import { StorageConfigSchema } from './storage/open.ts';
 
 const SignerEndpointSchema = z
@@ -42,6 +44,12 @@ export const CoordinatorConfigSchema = z
      * `POST /v1/mint` accepts `Authorization: Bearer <that value>` as requester `dev@localhost`.
      */
     devBearerEnv: z.string().min(1).optional(),
+    /** Engineers' WebAuthn (enrollment, two-step mint, tap pages); off when absent. */
+    webauthn: WebAuthnConfigSchema.optional(),
+    /** Per-identity rate limits and failed-assertion lock-out. */
+    abuse: AbuseConfigSchema.default(AbuseConfigSchema.parse({})),
+    /** Allowed distance between a certificate's `iat` and this clock, seconds. */
+    clockSkewSeconds: z.number().int().min(0).max(300).default(30),
   })
   .strict();
 

@@ -15,6 +15,7 @@ import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { createMetrics } from './metrics.ts';
 import { MintService } from './mint.ts';
+import { webauthnRoutes } from './requests/wire.ts';
 import { RoundDriver } from './signing/round-driver.ts';
 import { SignerPool } from './signing/signer-pool.ts';
 import { openCoordinatorStore } from './storage/index.ts';
@@ -74,17 +75,35 @@ export async function startCoordinator(options: {
           jwk: await groupJwk(frost.publicKey.groupKey),
           threshold: groupConfig.threshold,
           mints,
+          frost,
         };
       })()
     : undefined;
   if (!group) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
+  const authenticator = options.authenticator ?? devAuthenticator(config);
+  const extraRoutes =
+    group &&
+    groupConfig &&
+    webauthnRoutes({
+      config,
+      store,
+      pool,
+      frost: group.frost,
+      kid: groupConfig.kid,
+      threshold: groupConfig.threshold,
+      policy,
+      audit,
+      log,
+      operator: authenticator,
+    });
   const app = buildCoordinatorApp({
     issuer: config.issuer,
     log,
     pool,
-    authenticator: options.authenticator ?? devAuthenticator(config),
+    authenticator,
     metrics,
     ...(group ? { group } : {}),
+    ...(extraRoutes ? { extraRoutes } : {}),
   });
   await pool.refresh();
   const [host, port] = config.listen.split(':') as [string, string];

@@ -20,6 +20,8 @@ export interface CoordinatorAppOptions {
   readonly metrics: Metrics;
   /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
   readonly group?: { jwk: GroupJwk; threshold: number; mints: MintService };
+  /** More routes (the WebAuthn request lifecycle, coordinator/src/requests). */
+  readonly extraRoutes?: (app: FastifyInstance) => void;
 }
 
 /**
@@ -39,6 +41,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     bodyLimit: 16 * 1024,
   });
   app.setErrorHandler(replyWithError);
+  options.extraRoutes?.(app);
 
   app.post('/v1/mint', async (request) => {
     if (!group)

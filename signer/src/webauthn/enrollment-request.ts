@@ -54,7 +54,7 @@ export async function checkEnrollmentRequest(
     throw new ForbiddenError('enrollment_kid_mismatch', `certificate names key ${body.kid}`);
   }
   const lifetime = body.exp - body.iat;
-  if (lifetime <= 0 || lifetime > webauthn.certificateLifetimeSeconds) {
+  if (lifetime <= 0 || lifetime > webauthn.certificateLifetimeSeconds || body.exp <= ctx.now) {
     throw new ForbiddenError(
       'enrollment_lifetime_invalid',
       `certificate lifetime ${lifetime} s is outside 1..${webauthn.certificateLifetimeSeconds} s`,

@@ -4,8 +4,10 @@ import {
   OidcConfigSchema,
   PolicyFilesSchema,
   TokenTtlSchema,
+  WebAuthnConfigSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
+import { AbuseConfigSchema } from './requests/abuse.ts';
 import { CoordinatorAttestationConfigSchema } from './signing/signer-attestations.ts';
 import { StorageConfigSchema } from './storage/open.ts';
 
@@ -48,6 +50,12 @@ export const CoordinatorConfigSchema = z
     oidc: OidcConfigSchema.optional(),
     /** SEV-SNP attestation of signers and requesters; defaults when absent (docs/attestation.md). */
     attestation: CoordinatorAttestationConfigSchema.optional(),
+    /** Engineers' WebAuthn (enrollment, two-step mint, tap pages); off when absent. */
+    webauthn: WebAuthnConfigSchema.optional(),
+    /** Per-identity rate limits and failed-assertion lock-out. */
+    abuse: AbuseConfigSchema.default(AbuseConfigSchema.parse({})),
+    /** Allowed distance between a certificate's `iat` and this clock, seconds. */
+    clockSkewSeconds: z.number().int().min(0).max(300).default(30),
   })
   .strict();
 

@@ -21,6 +21,7 @@ import { createMetrics } from './metrics.ts';
 import { MintService } from './mint.ts';
 import { MintAttestation } from './mint-attestation.ts';
 import { PolicyRollout } from './policy/rollout.ts';
+import { webauthnRoutes } from './requests/wire.ts';
 import { RoundDriver } from './signing/round-driver.ts';
 import {
   CoordinatorAttestationConfigSchema,
@@ -106,19 +107,37 @@ export async function startCoordinator(options: {
           jwk: await groupJwk(frost.publicKey.groupKey),
           threshold: groupConfig.threshold,
           mints,
+          frost,
         };
       })()
     : undefined;
   if (!group) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
+  const authenticator = options.authenticator ?? requesterAuthenticator(config, store, log);
+  const extraRoutes =
+    group &&
+    groupConfig &&
+    webauthnRoutes({
+      config,
+      store,
+      pool,
+      frost: group.frost,
+      kid: groupConfig.kid,
+      threshold: groupConfig.threshold,
+      policy: policy.live,
+      audit,
+      log,
+      operator: authenticator,
+    });
   const app = buildCoordinatorApp({
     issuer: config.issuer,
     log,
     pool,
-    authenticator: options.authenticator ?? requesterAuthenticator(config, store, log),
+    authenticator,
     metrics,
     policy,
     attestations,
     ...(group ? { group } : {}),
+    ...(extraRoutes ? { extraRoutes } : {}),
   });
   await pool.refresh();
   await attestations.start(config.healthIntervalMs);

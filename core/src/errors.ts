@@ -57,6 +57,17 @@ export class UnavailableError extends FrostmintError {
   }
 }
 
+/** Too many requests or failed attempts for one identity (HTTP 429); says when to retry. */
+export class TooManyRequestsError extends FrostmintError {
+  /** Seconds until the caller may try again (the `retry-after` header). */
+  readonly retryAfterSeconds: number;
+
+  constructor(code: string, message: string, retryAfterSeconds: number) {
+    super(code, message, { status: 429 });
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
 /** Returns true when `err` is a FrostmintError carrying `code`. */
 export function hasCode(err: unknown, code: string): boolean {
   return err instanceof FrostmintError && err.code === code;

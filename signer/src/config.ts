@@ -6,6 +6,7 @@ import {
   OidcConfigSchema,
   PolicyFilesSchema,
   TokenTtlSchema,
+  WebAuthnConfigSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
 import { AttesterConfigSchema } from './attestation/config.ts';
@@ -57,6 +58,8 @@ export const SignerConfigSchema = z
     attestationVerifier: AttestationVerifierConfigSchema.optional(),
     /** Seal no DKG package to a peer whose announcement's attestation does not verify. */
     requirePeerAttestation: z.boolean().default(false),
+    /** The WebAuthn relying party engineers' taps are checked against (this signer's own). */
+    webauthn: WebAuthnConfigSchema.optional(),
   })
   .strict();
 

@@ -30,9 +30,11 @@ import { type OidcEvidenceChecker, oidcEvidenceChecker } from './evidence/oidc.t
 
 import { NonceStore } from './nonce-store.ts';
 import { enforcePolicy } from './policy-gate.ts';
-import { checkSignRequest } from './sign-request.ts';
+import { checkSignRequest, type SignContext } from './sign-request.ts';
 import { SignerPolicy } from './signer-policy.ts';
 import type { ShareVault } from './vault/index.ts';
+import { checkEnrollmentRequest } from './webauthn/enrollment-request.ts';
+import { ReplayWindow } from './webauthn/replay-window.ts';
 
 interface LoadedGroup {
   readonly config: GroupConfig;
@@ -69,6 +71,7 @@ export class SignerDaemon {
   #policy!: SignerPolicy;
   readonly #oidc: OidcEvidenceChecker | undefined;
   readonly #attestation: SignerAttestation;
+  readonly #replay: ReplayWindow;
   #group: LoadedGroup | undefined;
 
   private constructor(
@@ -83,6 +86,7 @@ export class SignerDaemon {
     this.#now = options.now ?? Date.now;
     this.#nonces = new NonceStore(options.config.nonceTtlSeconds * 1000, this.#now);
     this.#oidc = options.config.oidc && oidcEvidenceChecker(options.config.oidc, options.log);
+    this.#replay = new ReplayWindow(this.#now);
     this.dkg = new DkgCoordinatorFacing({
       config: options.config,
       vault: options.vault,
@@ -158,16 +162,10 @@ export class SignerDaemon {
   }
 
   async sign(req: SignRequest): Promise<SignResponse> {
+    if (req.purpose === SigningPurpose.SIGNING_PURPOSE_ENROLLMENT) return this.#signEnrollment(req);
     if (req.purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN) return this.dkg.signGroupConfig(req);
     const group = this.#requireGroup();
-    const checked = await checkSignRequest(req, {
-      config: this.#config,
-      kid: group.config.kid,
-      participants: group.participants,
-      threshold: group.config.threshold,
-      now: Math.floor(this.#now() / 1000),
-      ...(this.#oidc ? { oidc: this.#oidc } : {}),
-    });
+    const checked = await checkSignRequest(req, this.#signContext(group));
     const requesterAttestation = await this.#attestation.verifyRequester(
       req.requesterAttestation,
       checked.claims,
@@ -180,12 +178,13 @@ export class SignerDaemon {
         ...(requesterAttestation ? { requester: requesterAttestation } : {}),
       },
     });
-    const nonces = this.#nonces.take(checked.own);
-    if (!nonces) {
-      throw new ForbiddenError(
-        'nonce_unavailable',
-        'no live nonce for this commitment: unknown, already used or expired',
-      );
+    const nonces = this.#takeNonces(checked.own);
+    if (checked.replayKey) {
+      // Remember the challenge for as long as the signing input could still be accepted.
+      const { iat, exp } = checked.claims;
+      const window =
+        this.#config.clockSkewSeconds + (this.#config.webauthn?.challengeTtlSeconds ?? 0);
+      this.#replay.rememberOnce(checked.replayKey, (Math.max(exp, iat + window) + 1) * 1000);
     }
     const share = await this.#withShare(group, (s) =>
       group.frost.signShare(s, nonces, checked.commitments, checked.message),
@@ -205,6 +204,50 @@ export class SignerDaemon {
   /** `Attest`: SEV-SNP evidence bound to the caller's nonce, this signer's TLS key and policy. */
   attest(req: AttestRequest): Promise<AttestResponse> {
     return this.#attestation.attest(req.nonce);
+  }
+
+  /** Co-signs an enrollment certificate after checking it (see checkEnrollmentRequest). */
+  async #signEnrollment(req: SignRequest): Promise<SignResponse> {
+    const group = this.#requireGroup();
+    const checked = await checkEnrollmentRequest(
+      req,
+      this.#signContext(group),
+      this.#policy.holder.current,
+      this.#log,
+    );
+    const nonces = this.#takeNonces(checked.own);
+    this.#replay.rememberOnce(checked.replayKey, (checked.body.exp + 1) * 1000);
+    const share = await this.#withShare(group, (s) =>
+      group.frost.signShare(s, nonces, checked.commitments, checked.message),
+    );
+    this.#log.info(
+      { requestId: req.requestId, certId: checked.body.cert_id, sub: checked.body.sub },
+      'enrollment certificate share issued',
+    );
+    return { signerId: this.#config.id, signatureShare: Buffer.from(share) };
+  }
+
+  #signContext(group: LoadedGroup): SignContext {
+    return {
+      config: this.#config,
+      kid: group.config.kid,
+      participants: group.participants,
+      threshold: group.config.threshold,
+      now: Math.floor(this.#now() / 1000),
+      groupKey: Buffer.from(group.config.groupKey, 'base64url'),
+      ...(this.#oidc ? { oidc: this.#oidc } : {}),
+    };
+  }
+
+  #takeNonces(own: Parameters<NonceStore['take']>[0]) {
+    const nonces = this.#nonces.take(own);
+    if (!nonces) {
+      throw new ForbiddenError(
+        'nonce_unavailable',
+        'no live nonce for this commitment: unknown, already used or expired',
+      );
+    }
+    return nonces;
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,7 @@ import {
 import type { Evidence, SignRequest } from '@frostmint/proto';
 import type { SignerConfig } from './config.ts';
 import type { OidcEvidenceChecker } from './evidence/oidc.ts';
+import { checkWebAuthnEvidence } from './webauthn/assertion-evidence.ts';
 
 const MAX_MESSAGE_BYTES = 8 * 1024;
 
@@ -23,6 +24,8 @@ export interface CheckedSignRequest {
   readonly own: SigningCommitment;
   /** The requester as established from the evidence this signer verified. */
   readonly requester: PolicyInput['requester'];
+  /** Key of the evidence in this signer's replay window (WebAuthn), remembered when it signs. */
+  readonly replayKey?: string;
 }
 
 export interface SignContext {
@@ -33,6 +36,8 @@ export interface SignContext {
   readonly now: number;
   /** Verifies OIDC (CI) evidence; absent when this signer trusts no OIDC issuer. */
   readonly oidc?: OidcEvidenceChecker;
+  /** 32-byte group public key (enrollment certificates are signed by it). */
+  readonly groupKey: Uint8Array;
 }
 
 /**
@@ -61,6 +66,10 @@ export async function checkSignRequest(
     maxTtlSeconds: ctx.config.maxTtlSeconds,
     clockSkewSeconds: ctx.config.clockSkewSeconds,
     now: ctx.now,
+    // A prepared WebAuthn mint waits for the tap with its claims (and `iat`) fixed.
+    ...(req.evidence?.kind?.$case === 'webauthn' && ctx.config.webauthn
+      ? { maxAgeSeconds: ctx.config.webauthn.challengeTtlSeconds }
+      : {}),
   });
   const commitments = checkCommitments(req, ctx);
   const ids = commitments.map((c) => c.id).sort((a, b) => a - b);
@@ -71,14 +80,37 @@ export async function checkSignRequest(
       `token names signers [${named}] but the signing set is [${ids}]`,
     );
   }
-  const requester = await checkEvidence(req.evidence, claims, ctx);
   const own = commitments.find((c) => c.id === ctx.config.id);
   if (!own)
     throw new ForbiddenError('commitment_missing', `commitment list omits signer ${ctx.config.id}`);
+  const kind = req.evidence?.kind;
+  if (kind?.$case === 'webauthn') {
+    const engineer = await checkWebAuthnEvidence(kind.value, req.message, claims, {
+      webauthn: ctx.config.webauthn,
+      groupKey: ctx.groupKey,
+      kid: ctx.kid,
+      now: ctx.now,
+      clockSkewSeconds: ctx.config.clockSkewSeconds,
+    });
+    return { message: req.message, header, claims, commitments, own, ...engineer };
+  }
+  const requester = await checkEvidence(req.evidence, claims, ctx);
   return { message: req.message, header, claims, commitments, own, requester };
 }
 
-function checkCommitments(req: SignRequest, ctx: SignContext): SigningCommitment[] {
+/**
+ * The commitment list of a round-two request: `threshold..n` distinct participants with
+ * 32-byte points. Throws `commitments_invalid`.
+ *
+ * @example
+ * ```ts
+ * const commitments = checkCommitments(req, ctx);
+ * ```
+ */
+export function checkCommitments(
+  req: Pick<SignRequest, 'commitments'>,
+  ctx: Pick<SignContext, 'threshold' | 'participants'>,
+): SigningCommitment[] {
   if (req.commitments.length < ctx.threshold || req.commitments.length > ctx.participants.length) {
     throw new InvalidRequestError(
       'commitments_invalid',

@@ -67,6 +67,14 @@ export async function prepareDevLayout(
   const ports = await freePorts(SIGNER_COUNT + 1, options.port);
   const coordinatorPort = ports[0]!;
   const issuer = `http://127.0.0.1:${coordinatorPort}`;
+  // WebAuthn needs a domain RP ID (not an IP): the tap pages are served as localhost.
+  const webauthn = {
+    rpId: 'localhost',
+    rpName: 'frostmint dev',
+    origins: [`http://localhost:${coordinatorPort}`],
+    challengeTtlSeconds: 300,
+    certificateLifetimeSeconds: 86_400,
+  };
   const signers: SignerConfig[] = pki.signers.map((files, i) => ({
     id: i + 1,
     listen: `127.0.0.1:${ports[i + 1]}`,
@@ -86,6 +94,7 @@ export async function prepareDevLayout(
     allowDevRequester: true,
     attestation: { kind: 'none' },
     requirePeerAttestation: false,
+    webauthn,
   }));
   const coordinator: CoordinatorConfig = {
     listen: `127.0.0.1:${coordinatorPort}`,
@@ -100,6 +109,15 @@ export async function prepareDevLayout(
     rpcDeadlineMs: 2_000,
     healthIntervalMs: 1_000,
     devBearerEnv: DEV_BEARER_ENV,
+    webauthn,
+    abuse: {
+      prepareLimit: 20,
+      prepareWindowSeconds: 60,
+      maxFailures: 5,
+      failureWindowSeconds: 900,
+      lockoutSeconds: 900,
+    },
+    clockSkewSeconds: 30,
   };
   const coordinatorConfigPath = join(stateDir, 'coordinator.json');
   const signerConfigPaths = signers.map((s) => join(stateDir, `signer-${s.id}.json`));

@@ -20,6 +20,16 @@ export type AuditEntry =
       readonly scope: string;
       readonly policy: string;
       readonly reasons: readonly string[];
+    }
+  | {
+      readonly type: 'enrollment';
+      readonly cert_id: string;
+      readonly sub: string;
+      readonly credential_id: string;
+      readonly roles: readonly string[];
+      readonly exp: number;
+      readonly policy: string;
+      readonly signers: readonly number[];
     };
 
 /**

@@ -27,6 +27,8 @@ export interface CoordinatorAppOptions {
   readonly attestations?: Pick<SignerAttestations, 'status'>;
   /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
   readonly group?: { jwk: GroupJwk; threshold: number; mints: MintService };
+  /** More routes (the WebAuthn request lifecycle, coordinator/src/requests). */
+  readonly extraRoutes?: (app: FastifyInstance) => void;
 }
 
 /**
@@ -47,6 +49,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   });
   app.setErrorHandler(replyWithError);
   if (options.policy) registerPolicyRoutes(app, options.policy);
+  options.extraRoutes?.(app);
 
   app.post('/v1/mint', async (request) => {
     if (!group)

@@ -1,4 +1,4 @@
-import { FrostmintError } from '@frostmint/core';
+import { FrostmintError, TooManyRequestsError } from '@frostmint/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -13,6 +13,8 @@ export function replyWithError(
 ): void {
   if (err instanceof FrostmintError) {
     request.log.info({ code: err.code, status: err.status }, 'request refused');
+    if (err instanceof TooManyRequestsError)
+      void reply.header('retry-after', err.retryAfterSeconds);
     void reply.status(err.status).send(err.toJSON());
     return;
   }

@@ -61,6 +61,13 @@ export class PolicyRollout {
     private readonly holder: PolicyHolder,
     private readonly options: PolicyRolloutOptions,
   ) {
+    this.live = {
+      get id() {
+        return holder.current.id;
+      },
+      evaluate: (input) => holder.current.evaluate(input),
+      evaluateEnrollment: (input) => holder.current.evaluateEnrollment(input),
+    };
     this.#timer = setInterval(() => void this.reconcile(), options.reconcileIntervalMs ?? 10_000);
     this.#timer.unref();
   }
@@ -79,6 +86,13 @@ export class PolicyRollout {
   get current(): PolicyEngine {
     return this.holder.current;
   }
+
+  /**
+   * A `PolicyEngine` that always evaluates under the policy in force (for components that
+   * hold an engine for their lifetime). Read `id` and evaluate close together: a rollout
+   * can switch between two calls, and signers then judge the token by the id it names.
+   */
+  readonly live: PolicyEngine;
 
   /** The signed bundle in force, or undefined while the configured files are. */
   get bundle(): PolicyBundle | undefined {

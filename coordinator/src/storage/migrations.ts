@@ -124,7 +124,22 @@ CREATE TABLE audit_checkpoints (
 );
 `;
 
+/**
+ * Results of WebAuthn mint requests: the token, sealed (JWE, ECDH-ES + A256GCM) to the key
+ * the requesting CLI sent when it prepared the request, so the database never holds a usable
+ * token and only that CLI can open it.
+ */
+const mintResults = `
+CREATE TABLE mint_results (
+  request_id  text PRIMARY KEY REFERENCES mint_requests (id) ON DELETE CASCADE,
+  result_key  jsonb NOT NULL,
+  sealed      text,
+  created_at  timestamptz NOT NULL
+);
+`;
+
 /** Every migration, in order. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial_schema', sql: initialSchema },
+  { version: 2, name: 'mint_results', sql: mintResults },
 ];

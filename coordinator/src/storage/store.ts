@@ -477,6 +477,48 @@ export interface AuditStore {
   getCheckpoint(treeSize: number): Promise<AuditCheckpoint | null>;
 }
 
+/** Where the result of a mint request goes: a public JWK to seal it to, then the sealed token. */
+export interface MintResult {
+  readonly requestId: string;
+  /** The requester's public key (JWK, X25519 or P-256) the token is sealed to. */
+  readonly resultKey: JsonObject;
+  /** The token as a compact JWE, once minted. */
+  readonly sealed: string | null;
+  readonly createdAt: Date;
+}
+
+/** Sealed results of mint requests. */
+export interface MintResultStore {
+  /**
+   * Records the key to seal a request's token to; `store_conflict` when already set.
+   *
+   * @example
+   * ```ts
+   * await store.mintResults.create({ requestId, resultKey: jwk, createdAt: now });
+   * ```
+   */
+  create(result: Omit<MintResult, 'sealed'>): Promise<void>;
+  /**
+   * Stores the sealed token once; `store_conflict` when already sealed, `store_not_found`
+   * without a result key.
+   *
+   * @example
+   * ```ts
+   * await store.mintResults.seal(requestId, jwe);
+   * ```
+   */
+  seal(requestId: string, sealed: string): Promise<void>;
+  /**
+   * The result of a request, or null.
+   *
+   * @example
+   * ```ts
+   * const result = await store.mintResults.get(requestId);
+   * ```
+   */
+  get(requestId: string): Promise<MintResult | null>;
+}
+
 /** How many expired rows one sweep removed, per kind. */
 export interface SweepCounts {
   readonly challenges: number;
@@ -493,6 +535,7 @@ export interface CoordinatorStore {
   readonly backend: StoreBackend;
   readonly enrollments: EnrollmentStore;
   readonly mintRequests: MintRequestStore;
+  readonly mintResults: MintResultStore;
   readonly approvals: ApprovalStore;
   readonly challenges: ChallengeStore;
   readonly replay: ReplayStore;

@@ -11,6 +11,7 @@ import {
   TestClock,
 } from './conformance/harness.ts';
 import { mintRequestTests } from './conformance/mint-requests.ts';
+import { mintResultTests } from './conformance/mint-results.ts';
 
 export type { StoreHarness } from './conformance/harness.ts';
 
@@ -47,6 +48,7 @@ export function coordinatorStoreConformance(
 
     enrollmentTests(t);
     mintRequestTests(t);
+    mintResultTests(t);
     approvalTests(t);
     ephemeralTests(t);
     auditTests(t);

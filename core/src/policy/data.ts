@@ -47,6 +47,23 @@ export const PolicyDataSchema = z
           .object({ roles: z.array(z.string().min(1)) })
           .strict()
           .optional(),
+        /** Who may enroll a WebAuthn credential with which roles (policy/frostmint/enroll.rego). */
+        enrollment: z
+          .object({
+            /** subject → the roles that subject may hold. */
+            users: z.record(z.string().min(1), z.array(z.string().min(1))),
+            /** Longest certificate lifetime, seconds (short: certificates are renewed). */
+            max_lifetime: z
+              .number()
+              .int()
+              .min(60)
+              .max(7 * 24 * 3600)
+              .optional(),
+            /** role → guardian approvals required to enroll with it. */
+            approvals: z.record(z.string().min(1), z.number().int().min(0).max(16)).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   })

@@ -6,6 +6,14 @@ import { canonicalJson } from '../canonical-json.ts';
 import { InvalidRequestError } from '../errors.ts';
 import { type PolicyData, parsePolicyData } from './data.ts';
 import {
+  denyEnrollment,
+  ENROLL_POLICY_ENTRYPOINT,
+  type EnrollDecision,
+  EnrollDecisionSchema,
+  type EnrollPolicyInput,
+  EnrollPolicyInputSchema,
+} from './enroll.ts';
+import {
   denyDecision,
   type PolicyDecision,
   PolicyDecisionSchema,
@@ -26,6 +34,8 @@ export interface PolicyEngine {
   readonly id: string;
   /** Never throws: invalid input, undefined or failed evaluation all become a deny. */
   evaluate(input: PolicyInput): PolicyDecision;
+  /** The enrollment decision (`frostmint/enroll/decision`); never throws, deny on failure. */
+  evaluateEnrollment(input: EnrollPolicyInput): EnrollDecision;
 }
 
 /**
@@ -75,6 +85,19 @@ export async function loadPolicyEngine(options: {
         return decision.success ? decision.data : denyDecision('policy_undefined');
       } catch {
         return denyDecision('policy_error');
+      }
+    },
+    evaluateEnrollment(input) {
+      const parsed = EnrollPolicyInputSchema.safeParse(input);
+      if (!parsed.success) return denyEnrollment('policy_input_invalid');
+      try {
+        const result = policy.evaluate(parsed.data, ENROLL_POLICY_ENTRYPOINT) as {
+          result?: unknown;
+        }[];
+        const decision = EnrollDecisionSchema.safeParse(result[0]?.result);
+        return decision.success ? decision.data : denyEnrollment('policy_undefined');
+      } catch {
+        return denyEnrollment('policy_error');
       }
     },
   };

@@ -13,6 +13,11 @@ export interface TokenSigningRules {
   readonly clockSkewSeconds: number;
   /** The checker's current time, unix seconds. */
   readonly now: number;
+  /**
+   * How far `iat` may lie in the past: a prepared request waiting for the engineer's tap
+   * (its claims are fixed when it is prepared). Defaults to `clockSkewSeconds`.
+   */
+  readonly maxAgeSeconds?: number;
 }
 
 /**
@@ -55,10 +60,11 @@ export function checkTokenForSigning(
   if (ttl <= 0 || claims.nbf < claims.iat || claims.nbf >= claims.exp) {
     throw new ForbiddenError('token_time_invalid', 'token needs iat ≤ nbf < exp');
   }
-  if (Math.abs(claims.iat - rules.now) > rules.clockSkewSeconds) {
+  const maxAge = Math.max(rules.maxAgeSeconds ?? 0, rules.clockSkewSeconds);
+  if (claims.iat - rules.now > rules.clockSkewSeconds || rules.now - claims.iat > maxAge) {
     throw new ForbiddenError(
       'token_iat_skew',
-      `token iat is ${claims.iat - rules.now} s from this signer's clock (allowed ±${rules.clockSkewSeconds} s)`,
+      `token iat is ${claims.iat - rules.now} s from this signer's clock (allowed +${rules.clockSkewSeconds} s, -${maxAge} s)`,
     );
   }
 }

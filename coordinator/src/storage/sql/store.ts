@@ -6,6 +6,7 @@ import { SqlChallengeStore } from './challenges.ts';
 import type { StoreContext } from './context.ts';
 import { SqlEnrollmentStore } from './enrollments.ts';
 import { SqlMintRequestStore } from './mint-requests.ts';
+import { SqlMintResultStore } from './mint-results.ts';
 import { SqlRateLimitStore } from './rate-limits.ts';
 import { SqlReplayStore } from './replay.ts';
 
@@ -25,6 +26,7 @@ const SWEEPS: Record<keyof SweepCounts, string> = {
 export class SqlCoordinatorStore implements CoordinatorStore {
   readonly enrollments: SqlEnrollmentStore;
   readonly mintRequests: SqlMintRequestStore;
+  readonly mintResults: SqlMintResultStore;
   readonly approvals: SqlApprovalStore;
   readonly challenges: SqlChallengeStore;
   readonly replay: SqlReplayStore;
@@ -36,6 +38,7 @@ export class SqlCoordinatorStore implements CoordinatorStore {
     this.#ctx = { db, now: () => new Date(now()) };
     this.enrollments = new SqlEnrollmentStore(this.#ctx);
     this.mintRequests = new SqlMintRequestStore(this.#ctx);
+    this.mintResults = new SqlMintResultStore(this.#ctx);
     this.approvals = new SqlApprovalStore(this.#ctx);
     this.challenges = new SqlChallengeStore(this.#ctx);
     this.replay = new SqlReplayStore(this.#ctx);

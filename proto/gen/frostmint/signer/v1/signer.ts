@@ -45,6 +45,12 @@ export enum SigningPurpose {
    * ceremony produced (see core/src/group/signature.ts); the signer rebuilds it itself.
    */
   SIGNING_PURPOSE_GROUP_CONFIG = 1,
+  /**
+   * SIGNING_PURPOSE_ENROLLMENT - `message` is the signing input of an enrollment certificate (domain
+   * "frostmint/enrollment/v1" NUL + canonical JSON, see core/src/enrollment); the evidence
+   * must be the WebAuthn registration the certificate was requested with.
+   */
+  SIGNING_PURPOSE_ENROLLMENT = 2,
   UNRECOGNIZED = -1,
 }
 
@@ -56,6 +62,9 @@ export function signingPurposeFromJSON(object: any): SigningPurpose {
     case 1:
     case "SIGNING_PURPOSE_GROUP_CONFIG":
       return SigningPurpose.SIGNING_PURPOSE_GROUP_CONFIG;
+    case 2:
+    case "SIGNING_PURPOSE_ENROLLMENT":
+      return SigningPurpose.SIGNING_PURPOSE_ENROLLMENT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -69,6 +78,8 @@ export function signingPurposeToJSON(object: SigningPurpose): string {
       return "SIGNING_PURPOSE_TOKEN";
     case SigningPurpose.SIGNING_PURPOSE_GROUP_CONFIG:
       return "SIGNING_PURPOSE_GROUP_CONFIG";
+    case SigningPurpose.SIGNING_PURPOSE_ENROLLMENT:
+      return "SIGNING_PURPOSE_ENROLLMENT";
     case SigningPurpose.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -122,11 +133,37 @@ export interface Evidence {
     { $case: "dev"; value: DevEvidence }
     | //
     /**
+     * An engineer's tap: a WebAuthn assertion over SHA-256(message) by the credential an
+     * enrollment certificate (signed by the group key) names.
+     */
+    { $case: "webauthn"; value: WebAuthnEvidence }
+    | //
+    /** Enrollment only (purpose ENROLLMENT): the registration that created the credential. */
+    { $case: "registration"; value: WebAuthnRegistrationEvidence }
+    | //
+    /**
      * CI: the OIDC ID token itself. The signer verifies it against its own trusted issuers
      * and their JWKS, and refuses one it has already signed for (its own replay window).
      */
     { $case: "oidc"; value: OidcEvidence }
     | undefined;
+}
+
+export interface WebAuthnEvidence {
+  /** Canonical JSON of the enrollment certificate, signed by the group key. */
+  enrollmentCertificate: Buffer;
+  /** base64url credential id (WebAuthn §5.1 `id`). */
+  credentialId: string;
+  clientDataJson: Buffer;
+  authenticatorData: Buffer;
+  signature: Buffer;
+  /** Empty when the authenticator returned no user handle. */
+  userHandle: Buffer;
+}
+
+export interface WebAuthnRegistrationEvidence {
+  /** The `PublicKeyCredential.toJSON()` of the registration (WebAuthn L3 §5.1), UTF-8 JSON. */
+  responseJson: Buffer;
 }
 
 export interface DevEvidence {
@@ -892,6 +929,12 @@ export const Evidence: MessageFns<Evidence> = {
       case "dev":
         DevEvidence.encode(message.kind.value, writer.uint32(10).fork()).join();
         break;
+      case "webauthn":
+        WebAuthnEvidence.encode(message.kind.value, writer.uint32(18).fork()).join();
+        break;
+      case "registration":
+        WebAuthnRegistrationEvidence.encode(message.kind.value, writer.uint32(34).fork()).join();
+        break;
       case "oidc":
         OidcEvidence.encode(message.kind.value, writer.uint32(26).fork()).join();
         break;
@@ -920,6 +963,25 @@ export const Evidence: MessageFns<Evidence> = {
             message.kind = { $case: "dev", value: DevEvidence.decode(reader, reader.uint32()) };
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = { $case: "webauthn", value: WebAuthnEvidence.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.kind = {
+              $case: "registration",
+              value: WebAuthnRegistrationEvidence.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
           case 3: {
             if (tag !== 26) {
               break;
@@ -944,6 +1006,10 @@ export const Evidence: MessageFns<Evidence> = {
     return {
       kind: isSet(object.dev)
         ? { $case: "dev", value: DevEvidence.fromJSON(object.dev) }
+        : isSet(object.webauthn)
+        ? { $case: "webauthn", value: WebAuthnEvidence.fromJSON(object.webauthn) }
+        : isSet(object.registration)
+        ? { $case: "registration", value: WebAuthnRegistrationEvidence.fromJSON(object.registration) }
         : isSet(object.oidc)
         ? { $case: "oidc", value: OidcEvidence.fromJSON(object.oidc) }
         : undefined,
@@ -954,6 +1020,10 @@ export const Evidence: MessageFns<Evidence> = {
     const obj: any = {};
     if (message.kind?.$case === "dev") {
       obj.dev = DevEvidence.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "webauthn") {
+      obj.webauthn = WebAuthnEvidence.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "registration") {
+      obj.registration = WebAuthnRegistrationEvidence.toJSON(message.kind.value);
     } else if (message.kind?.$case === "oidc") {
       obj.oidc = OidcEvidence.toJSON(message.kind.value);
     }
@@ -972,6 +1042,18 @@ export const Evidence: MessageFns<Evidence> = {
         }
         break;
       }
+      case "webauthn": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "webauthn", value: WebAuthnEvidence.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "registration": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "registration", value: WebAuthnRegistrationEvidence.fromPartial(object.kind.value) };
+        }
+        break;
+      }
       case "oidc": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "oidc", value: OidcEvidence.fromPartial(object.kind.value) };
@@ -979,6 +1061,255 @@ export const Evidence: MessageFns<Evidence> = {
         break;
       }
     }
+    return message;
+  },
+};
+
+function createBaseWebAuthnEvidence(): WebAuthnEvidence {
+  return {
+    enrollmentCertificate: Buffer.alloc(0),
+    credentialId: "",
+    clientDataJson: Buffer.alloc(0),
+    authenticatorData: Buffer.alloc(0),
+    signature: Buffer.alloc(0),
+    userHandle: Buffer.alloc(0),
+  };
+}
+
+export const WebAuthnEvidence: MessageFns<WebAuthnEvidence> = {
+  encode(message: WebAuthnEvidence, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.enrollmentCertificate.length !== 0) {
+      writer.uint32(10).bytes(message.enrollmentCertificate);
+    }
+    if (message.credentialId !== "") {
+      writer.uint32(18).string(message.credentialId);
+    }
+    if (message.clientDataJson.length !== 0) {
+      writer.uint32(26).bytes(message.clientDataJson);
+    }
+    if (message.authenticatorData.length !== 0) {
+      writer.uint32(34).bytes(message.authenticatorData);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(42).bytes(message.signature);
+    }
+    if (message.userHandle.length !== 0) {
+      writer.uint32(50).bytes(message.userHandle);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WebAuthnEvidence {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWebAuthnEvidence();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.enrollmentCertificate = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.credentialId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.clientDataJson = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.authenticatorData = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.signature = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.userHandle = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WebAuthnEvidence {
+    return {
+      enrollmentCertificate: isSet(object.enrollmentCertificate)
+        ? Buffer.from(bytesFromBase64(object.enrollmentCertificate))
+        : isSet(object.enrollment_certificate)
+        ? Buffer.from(bytesFromBase64(object.enrollment_certificate))
+        : Buffer.alloc(0),
+      credentialId: isSet(object.credentialId)
+        ? globalThis.String(object.credentialId)
+        : isSet(object.credential_id)
+        ? globalThis.String(object.credential_id)
+        : "",
+      clientDataJson: isSet(object.clientDataJson)
+        ? Buffer.from(bytesFromBase64(object.clientDataJson))
+        : isSet(object.client_data_json)
+        ? Buffer.from(bytesFromBase64(object.client_data_json))
+        : Buffer.alloc(0),
+      authenticatorData: isSet(object.authenticatorData)
+        ? Buffer.from(bytesFromBase64(object.authenticatorData))
+        : isSet(object.authenticator_data)
+        ? Buffer.from(bytesFromBase64(object.authenticator_data))
+        : Buffer.alloc(0),
+      signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
+      userHandle: isSet(object.userHandle)
+        ? Buffer.from(bytesFromBase64(object.userHandle))
+        : isSet(object.user_handle)
+        ? Buffer.from(bytesFromBase64(object.user_handle))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: WebAuthnEvidence): unknown {
+    const obj: any = {};
+    if (message.enrollmentCertificate.length !== 0) {
+      obj.enrollmentCertificate = base64FromBytes(message.enrollmentCertificate);
+    }
+    if (message.credentialId !== "") {
+      obj.credentialId = message.credentialId;
+    }
+    if (message.clientDataJson.length !== 0) {
+      obj.clientDataJson = base64FromBytes(message.clientDataJson);
+    }
+    if (message.authenticatorData.length !== 0) {
+      obj.authenticatorData = base64FromBytes(message.authenticatorData);
+    }
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
+    if (message.userHandle.length !== 0) {
+      obj.userHandle = base64FromBytes(message.userHandle);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WebAuthnEvidence>): WebAuthnEvidence {
+    return WebAuthnEvidence.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WebAuthnEvidence>): WebAuthnEvidence {
+    const message = createBaseWebAuthnEvidence();
+    message.enrollmentCertificate = object.enrollmentCertificate ?? Buffer.alloc(0);
+    message.credentialId = object.credentialId ?? "";
+    message.clientDataJson = object.clientDataJson ?? Buffer.alloc(0);
+    message.authenticatorData = object.authenticatorData ?? Buffer.alloc(0);
+    message.signature = object.signature ?? Buffer.alloc(0);
+    message.userHandle = object.userHandle ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseWebAuthnRegistrationEvidence(): WebAuthnRegistrationEvidence {
+  return { responseJson: Buffer.alloc(0) };
+}
+
+export const WebAuthnRegistrationEvidence: MessageFns<WebAuthnRegistrationEvidence> = {
+  encode(message: WebAuthnRegistrationEvidence, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.responseJson.length !== 0) {
+      writer.uint32(10).bytes(message.responseJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WebAuthnRegistrationEvidence {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWebAuthnRegistrationEvidence();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.responseJson = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WebAuthnRegistrationEvidence {
+    return {
+      responseJson: isSet(object.responseJson)
+        ? Buffer.from(bytesFromBase64(object.responseJson))
+        : isSet(object.response_json)
+        ? Buffer.from(bytesFromBase64(object.response_json))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: WebAuthnRegistrationEvidence): unknown {
+    const obj: any = {};
+    if (message.responseJson.length !== 0) {
+      obj.responseJson = base64FromBytes(message.responseJson);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WebAuthnRegistrationEvidence>): WebAuthnRegistrationEvidence {
+    return WebAuthnRegistrationEvidence.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WebAuthnRegistrationEvidence>): WebAuthnRegistrationEvidence {
+    const message = createBaseWebAuthnRegistrationEvidence();
+    message.responseJson = object.responseJson ?? Buffer.alloc(0);
     return message;
   },
 };

@@ -1,0 +1,54 @@
+import { type PolicyEngine, UnavailableError, type WebAuthnConfig } from '@frostmint/core';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { FixedQuorum } from '../signing/fixed-quorum.ts';
+import type { SignerPool } from '../signing/signer-pool.ts';
+import type { CoordinatorStore } from '../storage/index.ts';
+import type { AbuseGuard } from './abuse.ts';
+
+/** What the WebAuthn request lifecycle (enrollment and mint) works with. */
+export interface RequestContext {
+  readonly issuer: string;
+  readonly kid: string;
+  /** 32-byte group public key (enrollment certificates are checked against it). */
+  readonly groupKey: Uint8Array;
+  readonly threshold: number;
+  readonly webauthn: WebAuthnConfig;
+  readonly defaultTtlSeconds: number;
+  readonly maxTtlSeconds: number;
+  readonly clockSkewSeconds: number;
+  readonly store: CoordinatorStore;
+  readonly pool: SignerPool;
+  readonly quorum: FixedQuorum;
+  readonly policy: PolicyEngine;
+  readonly audit: AuditLog;
+  readonly abuse: AbuseGuard;
+  readonly log: Logger;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+}
+
+/**
+ * The signer set of a new request: the first `threshold` healthy signers, ascending. A
+ * prepared request names them (the tap approves exactly that message), so it is chosen now.
+ *
+ * @example
+ * ```ts
+ * const signers = pickSigners(ctx); // e.g. [1, 3]
+ * ```
+ */
+export function pickSigners(ctx: Pick<RequestContext, 'pool' | 'threshold'>): number[] {
+  const candidates = ctx.pool.candidates();
+  if (candidates.length < ctx.threshold) {
+    throw new UnavailableError(
+      'quorum_unavailable',
+      `only ${candidates.length} signer(s) are healthy; ${ctx.threshold} are needed. Check /readyz and retry.`,
+    );
+  }
+  return candidates.slice(0, ctx.threshold).sort((a, b) => a - b);
+}
+
+/** The page where the engineer taps, e.g. `https://frostmint.example/tap/mint/<id>`. */
+export function tapUrl(ctx: Pick<RequestContext, 'webauthn'>, kind: 'mint' | 'enroll', id: string) {
+  return new URL(`/tap/${kind}/${id}`, ctx.webauthn.origins[0]).href;
+}

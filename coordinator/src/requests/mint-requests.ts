@@ -1,0 +1,502 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ConflictError,
+  compactJws,
+  decisionLogFields,
+  ForbiddenError,
+  FrostmintError,
+  hasCode,
+  InvalidRequestError,
+  mintChallenge,
+  mintPolicyInput,
+  type PolicyDecision,
+  type PolicyInput,
+  signingInput,
+  type TokenClaims,
+  verifyCertifiedAssertion,
+  verifyEnrollmentCertificate,
+} from '@frostmint/core';
+import { type Evidence, SigningPurpose } from '@frostmint/proto';
+import { CompactEncrypt, importJWK } from 'jose';
+import type { Enrollment, JsonObject, MintRequest } from '../storage/index.ts';
+import { pickSigners, type RequestContext, tapUrl } from './context.ts';
+import type { AssertionBody, PrepareMintBody } from './schemas.ts';
+
+/** What `POST /v1/mint/requests` answers: the exact token to approve and how to approve it. */
+export interface PreparedMint {
+  request_id: string;
+  status: 'pending';
+  claims: TokenClaims;
+  signing_input: string;
+  required_approvals: number;
+  expires_at: number;
+  tap_url: string;
+  /** `PublicKeyCredentialRequestOptionsJSON` (WebAuthn L3 §5.5). */
+  public_key: {
+    challenge: string;
+    rpId: string;
+    allowCredentials: { id: string; type: 'public-key'; transports: string[] }[];
+    userVerification: 'required';
+    timeout: number;
+  };
+}
+
+/** What completing a request answers. */
+export type CompletedMint =
+  | {
+      status: 'minted';
+      request_id: string;
+      jti: string;
+      expires_at: number;
+      /** Present unless the token was sealed to the requester's result key. */
+      token?: string;
+      token_type?: 'Bearer';
+      expires_in?: number;
+    }
+  | { status: 'pending'; request_id: string; status_reason: 'awaiting_approvals' };
+
+/**
+ * The two-step WebAuthn mint (DESIGN.md "Mint flow"): `prepare` fixes the claims, the
+ * signer set and the challenge SHA-256(signing input); `complete` verifies the tap
+ * (WebAuthn §7.2 with user verification, origin and RP ID from config, single-use expiring
+ * challenge, L3 signature counter), re-evaluates policy with the roles of the certificate
+ * that tapped, and has exactly the named signers sign — each of which verifies the
+ * assertion again itself.
+ *
+ * @example
+ * ```ts
+ * const prepared = await mints.prepare({ user: 'alice@example.com', scope: ['deploy:canary'], audience: 'deploy-api' });
+ * const done = await mints.complete(prepared.request_id, assertionJson);
+ * ```
+ */
+export class MintRequestService {
+  constructor(private readonly ctx: RequestContext) {}
+
+  async prepare(body: PrepareMintBody): Promise<PreparedMint> {
+    const { ctx } = this;
+    if (body.ttl !== undefined && body.ttl > ctx.maxTtlSeconds) {
+      throw new ForbiddenError(
+        'ttl_too_long',
+        `ttl ${body.ttl} s exceeds this deployment's ${ctx.maxTtlSeconds} s cap`,
+      );
+    }
+    if (new Set(body.scope).size !== body.scope.length) {
+      throw new InvalidRequestError('scope_invalid', 'scope lists a scope twice');
+    }
+    await ctx.abuse.limitPrepare(body.user);
+    const nowMs = ctx.now();
+    const iat = Math.floor(nowMs / 1000);
+    const enrollments = await this.#activeEnrollments(body.user, iat);
+    const roles = [...new Set(enrollments.flatMap((e) => e.roles))].sort();
+    const requester = engineer(body.user, roles);
+    const { ttl, decision } = await this.#authorize(requester, body, iat);
+    const signers = pickSigners(ctx);
+    const claims: TokenClaims = {
+      iss: ctx.issuer,
+      sub: body.user,
+      aud: body.audience,
+      scope: body.scope.join(' '),
+      iat,
+      nbf: iat,
+      exp: iat + ttl,
+      jti: randomBytes(16).toString('base64url'),
+      client_id: 'frostmint-cli',
+      amr: ['webauthn'],
+      frostmint: { signers, policy: ctx.policy.id },
+    };
+    const input = signingInput({ alg: 'EdDSA', typ: 'at+jwt', kid: ctx.kid }, claims);
+    const id = randomBytes(16).toString('base64url');
+    const challenge = mintChallenge(input).toString('base64url');
+    const createdAt = new Date(nowMs);
+    const expiresAt = new Date(nowMs + ctx.webauthn.challengeTtlSeconds * 1000);
+    await ctx.store.mintRequests.create({
+      id,
+      requester: body.user,
+      kind: 'token',
+      signingInput: input,
+      claims: claims as unknown as JsonObject,
+      decision: decision as unknown as JsonObject,
+      justification: body.justification ?? null,
+      requiredApprovals: decision.required_approvals,
+      createdAt,
+      expiresAt,
+    });
+    await ctx.store.challenges.create({
+      challenge,
+      purpose: 'authentication',
+      userId: body.user,
+      requestId: id,
+      createdAt,
+      expiresAt,
+    });
+    if (body.result_key) {
+      await ctx.store.mintResults.create({ requestId: id, resultKey: body.result_key, createdAt });
+    }
+    return {
+      request_id: id,
+      status: 'pending',
+      claims,
+      signing_input: input,
+      required_approvals: decision.required_approvals,
+      expires_at: Math.floor(expiresAt.getTime() / 1000),
+      tap_url: tapUrl(ctx, 'mint', id),
+      public_key: this.requestOptions(challenge, enrollments),
+    };
+  }
+
+  /** `PublicKeyCredentialRequestOptionsJSON` for a request's challenge. */
+  requestOptions(
+    challenge: string,
+    enrollments: readonly Enrollment[],
+  ): PreparedMint['public_key'] {
+    return {
+      challenge,
+      rpId: this.ctx.webauthn.rpId,
+      allowCredentials: enrollments.map((e) => ({
+        id: e.credentialId,
+        type: 'public-key',
+        transports: [...e.transports],
+      })),
+      userVerification: 'required',
+      timeout: this.ctx.webauthn.challengeTtlSeconds * 1000,
+    };
+  }
+
+  /**
+   * Where a request stands, for the CLI (polling) and the tap page: status, claims, the
+   * request options while it waits for the tap, and the sealed token once minted.
+   */
+  async status(id: string) {
+    const request = await this.ctx.store.mintRequests.get(id);
+    if (request === null || request.kind !== 'token') {
+      throw new FrostmintError('request_not_found', `no mint request ${id}`, { status: 404 });
+    }
+    const expired = request.status === 'pending' && request.expiresAt.getTime() <= this.ctx.now();
+    const waitingForTap = request.status === 'pending' && !expired && request.evidence === null;
+    const enrollments = waitingForTap
+      ? (await this.ctx.store.enrollments.listByUser(request.requester)).filter(
+          (e) => e.revokedAt === null,
+        )
+      : [];
+    const result = request.status === 'minted' ? await this.ctx.store.mintResults.get(id) : null;
+    return {
+      request_id: id,
+      status: expired ? ('expired' as const) : request.status,
+      status_reason:
+        request.statusReason ??
+        (request.status === 'pending' && !waitingForTap && !expired ? 'awaiting_approvals' : null),
+      user: request.requester,
+      claims: request.claims,
+      justification: request.justification,
+      required_approvals: request.requiredApprovals,
+      expires_at: Math.floor(request.expiresAt.getTime() / 1000),
+      ...(waitingForTap
+        ? {
+            public_key: this.requestOptions(
+              mintChallenge(request.signingInput).toString('base64url'),
+              enrollments,
+            ),
+          }
+        : {}),
+      ...(result?.sealed ? { sealed_token: result.sealed } : {}),
+    };
+  }
+
+  async complete(id: string, assertion: AssertionBody): Promise<CompletedMint> {
+    const { ctx } = this;
+    const request = await this.#pendingRequest(id);
+    const user = request.requester;
+    await ctx.abuse.ensureNotLockedOut(user);
+    const nowMs = ctx.now();
+    const now = Math.floor(nowMs / 1000);
+    const challenge = mintChallenge(request.signingInput);
+    const { enrollment, signCount, roles } = await this.#verifyTap(
+      request,
+      assertion,
+      challenge,
+      now,
+    );
+    // Single use: of two completions racing with the same challenge exactly one gets here.
+    await ctx.store.challenges
+      .consume(challenge.toString('base64url'), 'authentication')
+      .catch((err: unknown) => {
+        if (hasCode(err, 'store_challenge_expired'))
+          throw new ForbiddenError(
+            'challenge_expired',
+            'the challenge expired: prepare a new request',
+          );
+        if (hasCode(err, 'store_challenge_unknown'))
+          throw new ForbiddenError(
+            'challenge_used',
+            'this request was already completed or its challenge used (a replayed assertion); prepare a new request',
+          );
+        throw err;
+      });
+    const counter = await ctx.store.enrollments.recordAssertion(
+      enrollment.credentialId,
+      signCount,
+      new Date(nowMs),
+    );
+    if (counter !== 'accepted') {
+      const code = counter === 'revoked' ? 'enrollment_revoked' : 'sign_count_regressed';
+      ctx.log.warn(
+        { credentialId: enrollment.credentialId, user, signCount, code },
+        'assertion flagged',
+      );
+      await this.#deny(request, [code]);
+      await ctx.abuse.failed(user);
+      throw new ForbiddenError(
+        code,
+        code === 'sign_count_regressed'
+          ? 'the authenticator signature counter did not advance (WebAuthn L3 §6.1.1): it may be cloned. The credential is flagged; ask an administrator to check it and re-enroll.'
+          : 'this credential was revoked: enroll again (frostmint enroll)',
+      );
+    }
+    await ctx.abuse.succeeded(user);
+    const claims = request.claims as unknown as TokenClaims;
+    const decision = this.#evaluate(
+      engineer(user, roles),
+      {
+        scopes: claims.scope.split(' '),
+        audience: claims.aud,
+        ttl: claims.exp - claims.iat,
+        ...(request.justification === null ? {} : { justification: request.justification }),
+      },
+      now,
+    );
+    if (!decision.allow && !onlyAwaitingApprovals(decision)) {
+      await this.#deny(request, decision.reasons);
+      throw policyDenied(decision.reasons);
+    }
+    const evidence: Evidence = {
+      kind: {
+        $case: 'webauthn',
+        value: {
+          enrollmentCertificate: Buffer.from(enrollment.certificate),
+          credentialId: assertion.id,
+          clientDataJson: Buffer.from(assertion.response.clientDataJSON, 'base64url'),
+          authenticatorData: Buffer.from(assertion.response.authenticatorData, 'base64url'),
+          signature: Buffer.from(assertion.response.signature, 'base64url'),
+          userHandle: Buffer.from(assertion.response.userHandle ?? '', 'base64url'),
+        },
+      },
+    };
+    if (request.requiredApprovals > 0) {
+      // Guardian approvals (issue 7) complete the request from here; signers check them.
+      await ctx.store.mintRequests.attachEvidence(
+        id,
+        { webauthn: assertion as unknown as JsonObject },
+        new Date(nowMs),
+      );
+      return { status: 'pending', request_id: id, status_reason: 'awaiting_approvals' };
+    }
+    return this.#sign(request, claims, evidence);
+  }
+
+  async #sign(
+    request: MintRequest,
+    claims: TokenClaims,
+    evidence: Evidence,
+  ): Promise<CompletedMint> {
+    const { ctx } = this;
+    let signature: Uint8Array;
+    try {
+      signature = await ctx.quorum.sign({
+        requestId: request.id,
+        signers: claims.frostmint.signers,
+        message: Buffer.from(request.signingInput, 'latin1'),
+        evidence,
+        purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
+      });
+    } catch (err) {
+      await this.#deny(request, [err instanceof FrostmintError ? err.code : 'internal']);
+      throw err;
+    }
+    const minted = await ctx.store.mintRequests.transition(
+      request.id,
+      'pending',
+      'minted',
+      new Date(ctx.now()),
+    );
+    if (minted === null)
+      throw new ConflictError('request_not_pending', 'another coordinator completed this request');
+    await ctx.audit.record({
+      type: 'mint',
+      jti: claims.jti,
+      sub: claims.sub,
+      aud: claims.aud,
+      scope: claims.scope,
+      exp: claims.exp,
+      policy: ctx.policy.id,
+      signers: claims.frostmint.signers,
+    });
+    const token = compactJws(request.signingInput, signature);
+    const done = {
+      status: 'minted' as const,
+      request_id: request.id,
+      jti: claims.jti,
+      expires_at: claims.exp,
+    };
+    const result = await ctx.store.mintResults.get(request.id);
+    if (result !== null) {
+      const key = await importJWK(result.resultKey as never, 'ECDH-ES');
+      const sealed = await new CompactEncrypt(Buffer.from(token, 'utf8'))
+        .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', cty: 'at+jwt' })
+        .encrypt(key);
+      await ctx.store.mintResults.seal(request.id, sealed);
+      return done;
+    }
+    const expiresIn = claims.exp - Math.floor(ctx.now() / 1000);
+    return { ...done, token, token_type: 'Bearer', expires_in: expiresIn };
+  }
+
+  /** Verifies the tap against the stored enrollment; failures count toward the lock-out. */
+  async #verifyTap(request: MintRequest, assertion: AssertionBody, challenge: Buffer, now: number) {
+    const { ctx } = this;
+    try {
+      const enrollment = await ctx.store.enrollments.get(assertion.id);
+      if (enrollment === null || enrollment.userId !== request.requester) {
+        throw new ForbiddenError(
+          'credential_not_enrolled',
+          `this credential is not enrolled for ${request.requester}: tap with one of their passkeys, or enroll it (frostmint enroll)`,
+        );
+      }
+      if (enrollment.revokedAt !== null) {
+        throw new ForbiddenError(
+          'enrollment_revoked',
+          'this credential was revoked: enroll again (frostmint enroll)',
+        );
+      }
+      const cert = verifyEnrollmentCertificate(enrollment.certificate, {
+        groupKey: ctx.groupKey,
+        kid: ctx.kid,
+        now,
+        clockSkewSeconds: ctx.clockSkewSeconds,
+      });
+      const { signCount } = await verifyCertifiedAssertion(
+        cert,
+        {
+          credentialId: assertion.id,
+          clientDataJson: Buffer.from(assertion.response.clientDataJSON, 'base64url'),
+          authenticatorData: Buffer.from(assertion.response.authenticatorData, 'base64url'),
+          signature: Buffer.from(assertion.response.signature, 'base64url'),
+          userHandle: Buffer.from(assertion.response.userHandle ?? '', 'base64url'),
+        },
+        { challenge, rpId: ctx.webauthn.rpId, origins: ctx.webauthn.origins },
+      );
+      return { enrollment, signCount, roles: cert.roles };
+    } catch (err) {
+      if (err instanceof FrostmintError && err.status === 403)
+        await ctx.abuse.failed(request.requester);
+      throw err;
+    }
+  }
+
+  async #pendingRequest(id: string): Promise<MintRequest> {
+    const request = await this.ctx.store.mintRequests.get(id);
+    if (request === null || request.kind !== 'token') {
+      throw new FrostmintError('request_not_found', `no mint request ${id}`, { status: 404 });
+    }
+    if (request.status !== 'pending') {
+      throw new ConflictError(
+        'request_not_pending',
+        `this request is ${request.status}${request.statusReason ? ` (${request.statusReason})` : ''}; prepare a new one`,
+      );
+    }
+    if (request.expiresAt.getTime() <= this.ctx.now()) {
+      throw new ForbiddenError(
+        'request_expired',
+        'this request expired before the tap: prepare a new one',
+      );
+    }
+    return request;
+  }
+
+  async #activeEnrollments(user: string, now: number): Promise<Enrollment[]> {
+    const active = (await this.ctx.store.enrollments.listByUser(user)).filter(
+      (e) => e.revokedAt === null && e.certificateExpiresAt.getTime() > now * 1000,
+    );
+    if (active.length === 0) {
+      throw new ForbiddenError(
+        'not_enrolled',
+        `${user} has no active enrollment (none, expired or revoked): run \`frostmint enroll --user ${user}\``,
+      );
+    }
+    return active;
+  }
+
+  /** Policy with the TTL rule of `POST /v1/mint`: no requested TTL → the policy's maximum. */
+  async #authorize(requester: PolicyInput['requester'], body: PrepareMintBody, now: number) {
+    const request = {
+      scopes: body.scope,
+      audience: body.audience,
+      ...(body.justification === undefined ? {} : { justification: body.justification }),
+    };
+    let ttl = Math.min(body.ttl ?? this.ctx.defaultTtlSeconds, this.ctx.maxTtlSeconds);
+    let decision = this.#evaluate(requester, { ...request, ttl }, now);
+    if (
+      body.ttl === undefined &&
+      decision.reasons.length === 1 &&
+      decision.reasons[0] === 'ttl_exceeds_max'
+    ) {
+      ttl = decision.max_ttl;
+      decision = this.#evaluate(requester, { ...request, ttl }, now);
+    }
+    if (!decision.allow && !onlyAwaitingApprovals(decision)) {
+      await this.ctx.audit.record({
+        type: 'denial',
+        sub: requester.subject,
+        aud: body.audience,
+        scope: body.scope.join(' '),
+        policy: this.ctx.policy.id,
+        reasons: decision.reasons,
+      });
+      throw policyDenied(decision.reasons);
+    }
+    return { ttl, decision };
+  }
+
+  #evaluate(
+    requester: PolicyInput['requester'],
+    request: { scopes: string[]; audience: string; ttl: number; justification?: string },
+    now: number,
+  ): PolicyDecision {
+    const input = mintPolicyInput({ requester, ...request, approvals: [], now });
+    const decision = this.ctx.policy.evaluate(input);
+    this.ctx.log.info(
+      { decision: decisionLogFields(this.ctx.policy.id, input, decision) },
+      'policy decision',
+    );
+    return decision;
+  }
+
+  async #deny(request: MintRequest, reasons: string[]): Promise<void> {
+    await this.ctx.store.mintRequests
+      .transition(request.id, 'pending', 'denied', new Date(this.ctx.now()), reasons.join(', '))
+      .catch((err: unknown) =>
+        this.ctx.log.warn({ err, id: request.id }, 'could not mark request denied'),
+      );
+    const claims = request.claims as unknown as TokenClaims;
+    await this.ctx.audit.record({
+      type: 'denial',
+      sub: request.requester,
+      aud: claims.aud,
+      scope: claims.scope,
+      policy: this.ctx.policy.id,
+      reasons,
+    });
+  }
+}
+
+function engineer(subject: string, roles: readonly string[]): PolicyInput['requester'] {
+  return { kind: 'engineer', subject, roles: [...roles], amr: ['webauthn'] };
+}
+
+/** A request that policy allows once guardians approve it waits for them (issue 7). */
+function onlyAwaitingApprovals(decision: PolicyDecision): boolean {
+  return decision.reasons.length === 1 && decision.reasons[0] === 'approvals_missing';
+}
+
+function policyDenied(reasons: readonly string[]): ForbiddenError {
+  return new ForbiddenError('policy_denied', `policy denies this mint: ${reasons.join(', ')}`);
+}

@@ -1,0 +1,115 @@
+import type { FastifyReply } from 'fastify';
+
+/** Security headers of the tap pages: only our own script, no framing (clickjacking). */
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+const page = (kind: 'mint' | 'enroll') => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>frostmint — ${kind === 'mint' ? 'approve a token' : 'enroll a passkey'}</title>
+<style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}
+pre{background:#f4f4f4;padding:1rem;overflow:auto}button{font-size:1.1rem;padding:.6rem 1.2rem}
+#status{margin-top:1rem;font-weight:600}</style></head>
+<body data-kind="${kind}">
+<h1>${kind === 'mint' ? 'Approve this token' : 'Enroll a passkey or security key'}</h1>
+<p id="intro">Loading…</p>
+<pre id="details"></pre>
+<button id="tap" type="button" disabled>${kind === 'mint' ? 'Approve with passkey' : 'Register passkey'}</button>
+<p id="status" role="status" aria-live="polite"></p>
+<script src="/tap.js"></script>
+</body></html>`;
+
+/** Browser side: WebAuthn L3 JSON ↔ ArrayBuffer, the ceremony, and the POST back. */
+const SCRIPT = `'use strict';
+(() => {
+  const kind = document.body.dataset.kind;
+  const id = location.pathname.split('/').pop();
+  const $ = (s) => document.getElementById(s);
+  const b64u = {
+    dec: (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)).buffer,
+    enc: (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, ''),
+  };
+  const say = (text) => { $('status').textContent = text; };
+  const base = kind === 'mint' ? '/v1/mint/requests/' + id : '/v1/enrollments/requests/' + id;
+  async function load() {
+    const res = await fetch(base, { cache: 'no-store' });
+    const body = await res.json();
+    if (!res.ok) { $('intro').textContent = body.message || 'This request cannot be found.'; return; }
+    if (kind === 'mint') {
+      const c = body.claims;
+      $('intro').textContent = 'Approve this exact token for ' + c.sub + ' only if you asked for it.';
+      $('details').textContent = JSON.stringify({ scope: c.scope, audience: c.aud, lifetime_seconds: c.exp - c.iat,
+        justification: body.justification, signers: c.frostmint.signers, status: body.status }, null, 2);
+      if (!body.public_key) { say('This request is ' + body.status + '.'); return; }
+    } else {
+      $('intro').textContent = 'Register a passkey for ' + body.user + ' with roles: ' + body.roles.join(', ') + '.';
+    }
+    const button = $('tap');
+    button.disabled = false;
+    button.onclick = () => tap(body.public_key).catch((e) => say('Failed: ' + (e && e.message ? e.message : e)));
+  }
+  async function tap(o) {
+    $('tap').disabled = true;
+    say('Waiting for your authenticator…');
+    let payload, path;
+    if (kind === 'mint') {
+      const cred = await navigator.credentials.get({ publicKey: { ...o, challenge: b64u.dec(o.challenge),
+        allowCredentials: o.allowCredentials.map((c) => ({ ...c, id: b64u.dec(c.id) })) } });
+      const r = cred.response;
+      payload = { id: cred.id, rawId: b64u.enc(cred.rawId), type: cred.type, clientExtensionResults: {},
+        response: { clientDataJSON: b64u.enc(r.clientDataJSON), authenticatorData: b64u.enc(r.authenticatorData),
+          signature: b64u.enc(r.signature), ...(r.userHandle ? { userHandle: b64u.enc(r.userHandle) } : {}) } };
+      path = base + '/assertion';
+    } else {
+      const cred = await navigator.credentials.create({ publicKey: { ...o, challenge: b64u.dec(o.challenge),
+        user: { ...o.user, id: b64u.dec(o.user.id) },
+        excludeCredentials: o.excludeCredentials.map((c) => ({ ...c, id: b64u.dec(c.id) })) } });
+      const r = cred.response;
+      payload = { id: cred.id, rawId: b64u.enc(cred.rawId), type: cred.type, clientExtensionResults: {},
+        response: { clientDataJSON: b64u.enc(r.clientDataJSON), attestationObject: b64u.enc(r.attestationObject),
+          transports: r.getTransports ? r.getTransports() : [] } };
+      path = base + '/registration';
+    }
+    say('Verifying…');
+    const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    const body = await res.json();
+    if (!res.ok) { say('Refused: ' + body.message + ' (' + body.error + ')'); return; }
+    say(kind === 'mint'
+      ? (body.status === 'minted' ? 'Approved. You can close this tab and return to your terminal.' : 'Tapped: waiting for guardian approvals.')
+      : 'Enrolled ' + body.credential_id + '. You can close this tab.');
+  }
+  load().catch((e) => say('Failed: ' + e.message));
+})();
+`;
+
+/**
+ * Serves the tap page (enroll or approve-mint); the ceremony runs in `/tap.js`.
+ *
+ * @example
+ * ```ts
+ * app.get('/tap/:kind/:id', (req, reply) => sendTapPage(reply, 'mint'));
+ * ```
+ */
+export function sendTapPage(reply: FastifyReply, kind: 'mint' | 'enroll'): FastifyReply {
+  return reply.headers(PAGE_HEADERS).send(page(kind));
+}
+
+/**
+ * Serves the tap page's script.
+ *
+ * @example
+ * ```ts
+ * app.get('/tap.js', (_req, reply) => sendTapScript(reply));
+ * ```
+ */
+export function sendTapScript(reply: FastifyReply): FastifyReply {
+  return reply
+    .headers({ 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' })
+    .send(SCRIPT);
+}

@@ -1,0 +1,3 @@
+export * from './assertion.ts';
+export * from './config.ts';
+export * from './registration.ts';

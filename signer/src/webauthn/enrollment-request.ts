@@ -1,0 +1,108 @@
+import {
+  type EnrollmentCertificateBody,
+  ForbiddenError,
+  InvalidRequestError,
+  type PolicyEngine,
+  parseEnrollmentSigningInput,
+  type SigningCommitment,
+  verifyEnrollmentRegistration,
+} from '@frostmint/core';
+import type { SignRequest } from '@frostmint/proto';
+import type { Logger } from 'pino';
+import { checkCommitments, type SignContext } from '../sign-request.ts';
+
+/** An ENROLLMENT round-two request that passed every check this signer makes. */
+export interface CheckedEnrollment {
+  readonly message: Uint8Array;
+  readonly body: EnrollmentCertificateBody;
+  readonly commitments: SigningCommitment[];
+  readonly own: SigningCommitment;
+  /** `enrollment:<cert id>`, remembered until the certificate expires. */
+  readonly replayKey: string;
+}
+
+/**
+ * Checks a request to co-sign an enrollment certificate as if the coordinator were hostile:
+ * the message is the canonical signing input of a certificate for this group's key, with a
+ * lifetime within this signer's cap and an `iat` near its clock; the evidence is a WebAuthn
+ * registration (verified against this signer's RP ID and origins) whose challenge is bound
+ * to the certificate request and whose credential is exactly the certified one; the
+ * enrollment policy (evaluated here, with this signer's clock) allows the roles.
+ * Guardian approvals of enrollments are not carried yet, so a role whose enrollment policy
+ * requires approvals is refused (`approvals_missing`).
+ *
+ * @example
+ * ```ts
+ * const checked = await checkEnrollmentRequest(req, ctx, policy, log);
+ * ```
+ */
+export async function checkEnrollmentRequest(
+  req: SignRequest,
+  ctx: SignContext,
+  policy: PolicyEngine,
+  log: Logger,
+): Promise<CheckedEnrollment> {
+  const { webauthn, clockSkewSeconds, id } = ctx.config;
+  if (!webauthn) {
+    throw new ForbiddenError(
+      'evidence_rejected',
+      'this signer has no WebAuthn relying party configured (webauthn in its config)',
+    );
+  }
+  const body = parseEnrollmentSigningInput(req.message);
+  if (body.kid !== ctx.kid) {
+    throw new ForbiddenError('enrollment_kid_mismatch', `certificate names key ${body.kid}`);
+  }
+  const lifetime = body.exp - body.iat;
+  if (lifetime <= 0 || lifetime > webauthn.certificateLifetimeSeconds || body.exp <= ctx.now) {
+    throw new ForbiddenError(
+      'enrollment_lifetime_invalid',
+      `certificate lifetime ${lifetime} s is outside 1..${webauthn.certificateLifetimeSeconds} s`,
+    );
+  }
+  const age = ctx.now - body.iat;
+  if (age < -clockSkewSeconds || age > webauthn.challengeTtlSeconds + clockSkewSeconds) {
+    throw new ForbiddenError(
+      'enrollment_iat_skew',
+      `certificate iat is ${-age} s from this signer's clock`,
+    );
+  }
+  const commitments = checkCommitments(req, ctx);
+  const own = commitments.find((c) => c.id === id);
+  if (!own) throw new ForbiddenError('commitment_missing', `commitment list omits signer ${id}`);
+  const kind = req.evidence?.kind;
+  if (kind?.$case !== 'registration') {
+    throw new ForbiddenError(
+      'evidence_missing',
+      'an enrollment certificate needs the WebAuthn registration it was requested with',
+    );
+  }
+  let response: unknown;
+  try {
+    response = JSON.parse(Buffer.from(kind.value.responseJson).toString('utf8'));
+  } catch {
+    throw new InvalidRequestError('registration_invalid', 'the registration is not JSON');
+  }
+  await verifyEnrollmentRegistration(response, body, webauthn);
+  const input = {
+    now: ctx.now,
+    requester: { kind: 'engineer' as const, subject: body.sub, amr: ['webauthn'] },
+    enrollment: { roles: body.roles, lifetime },
+    approvals: [],
+  };
+  const decision = policy.evaluateEnrollment(input);
+  log.info(
+    {
+      decision: { policy: policy.id, allow: decision.allow, reasons: decision.reasons },
+      certId: body.cert_id,
+    },
+    'enrollment policy decision',
+  );
+  if (!decision.allow) {
+    throw new ForbiddenError(
+      'policy_denied',
+      `policy denies this enrollment: ${decision.reasons.join(', ')}`,
+    );
+  }
+  return { message: req.message, body, commitments, own, replayKey: `enrollment:${body.cert_id}` };
+}

@@ -1,0 +1,127 @@
+import { createVerifier } from '@frostmint/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack } from '../harness.ts';
+import { SoftAuthenticator } from '../support/soft-authenticator.ts';
+import { api, completeMint, enrollSoft, prepareMint } from '../support/webauthn-flow.ts';
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+
+describe('two-step WebAuthn mint through real processes (API level, software authenticator)', () => {
+  let stack: Stack;
+  let alice: SoftAuthenticator;
+  let bob: SoftAuthenticator;
+  beforeAll(async () => {
+    stack = await startTestStack();
+    alice = (await enrollSoft(stack, 'alice@example.com')).auth;
+    bob = (await enrollSoft(stack, 'bob@example.com')).auth;
+  });
+  afterAll(async () => {
+    await stack?.dispose();
+  });
+
+  const tap = (a: SoftAuthenticator, challenge: string, opts = {}) =>
+    SoftAuthenticator.toJson(a.assert(Buffer.from(challenge, 'base64url'), opts));
+
+  it('mints exactly the prepared token after the tap; the SDK verifies it', async () => {
+    const prepared = await prepareMint(stack, { user: 'alice@example.com', ttl: 300 });
+    expect(prepared.status).toBe(201);
+    const { request_id, signing_input, claims, public_key } = prepared.body;
+    expect(claims.frostmint.signers).toHaveLength(2);
+    const done = await completeMint(stack, request_id, tap(alice, public_key.challenge));
+    expect(done.status).toBe(200);
+    const token = done.body.token!;
+    expect(token.startsWith(`${signing_input}.`)).toBe(true);
+    const verifier = createVerifier({
+      issuer: stack.coordinatorUrl,
+      audience: 'deploy-api',
+      jwksUri: `${stack.coordinatorUrl}/.well-known/jwks.json`,
+    });
+    const verified = await verifier.verify(token, { requiredScopes: ['deploy:canary'] });
+    expect(verified.claims.sub).toBe('alice@example.com');
+    expect(verified.claims.amr).toEqual(['webauthn']);
+    const status = await api(stack, 'GET', `/v1/mint/requests/${request_id}`);
+    expect(status.body.status).toBe('minted');
+  });
+
+  it('refuses a replayed assertion', async () => {
+    const { body } = await prepareMint(stack, { user: 'alice@example.com' });
+    const assertion = tap(alice, body.public_key.challenge);
+    expect((await completeMint(stack, body.request_id, assertion)).status).toBe(200);
+    const again = await completeMint(stack, body.request_id, assertion);
+    expect(again.status).toBe(409);
+    expect(again.body.error).toBe('request_not_pending');
+  });
+
+  it('refuses a tap from another origin, and an assertion for another request', async () => {
+    const first = (await prepareMint(stack, { user: 'alice@example.com' })).body;
+    const wrongOrigin = tap(alice, first.public_key.challenge, { origin: 'https://evil.example' });
+    const refused = await completeMint(stack, first.request_id, wrongOrigin);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe('assertion_invalid');
+    const second = (await prepareMint(stack, { user: 'alice@example.com' })).body;
+    const forFirst = tap(alice, first.public_key.challenge);
+    const crossed = await completeMint(stack, second.request_id, forFirst);
+    expect(crossed.body.error).toBe('assertion_invalid');
+  });
+
+  it("refuses another user's credential", async () => {
+    const { body } = await prepareMint(stack, { user: 'alice@example.com' });
+    const refused = await completeMint(stack, body.request_id, tap(bob, body.public_key.challenge));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe('credential_not_enrolled');
+  });
+
+  it('accepts always-0 counters and denies a decreasing counter', async () => {
+    const second = (await enrollSoft(stack, 'bob@example.com')).auth;
+    for (let i = 0; i < 2; i++) {
+      const { body } = await prepareMint(stack, { user: 'bob@example.com' });
+      const ok = await completeMint(
+        stack,
+        body.request_id,
+        tap(second, body.public_key.challenge, { signCount: 0 }),
+      );
+      expect(ok.status).toBe(200);
+    }
+    const a = (await prepareMint(stack, { user: 'bob@example.com' })).body;
+    expect(
+      (
+        await completeMint(
+          stack,
+          a.request_id,
+          tap(second, a.public_key.challenge, { signCount: 10 }),
+        )
+      ).status,
+    ).toBe(200);
+    const b = (await prepareMint(stack, { user: 'bob@example.com' })).body;
+    const regressed = await completeMint(
+      stack,
+      b.request_id,
+      tap(second, b.public_key.challenge, { signCount: 5 }),
+    );
+    expect(regressed.status).toBe(403);
+    expect(regressed.body.error).toBe('sign_count_regressed');
+  });
+
+  it('tells an unenrolled user what to do, and refuses scopes their roles lack', async () => {
+    const none = await prepareMint(stack, { user: 'mallory@example.com' });
+    expect(none.status).toBe(403);
+    expect(none.body.error).toBe('not_enrolled');
+    expect(none.body.message).toContain('frostmint enroll');
+    const prod = await prepareMint(stack, { user: 'alice@example.com', scope: ['deploy:prod'] });
+    expect(prod.status).toBe(403);
+    expect(prod.body.message).toContain('scope_not_permitted:deploy:prod');
+  });
+
+  it('keeps the dev bearer mint path working', async () => {
+    const res = await api(
+      stack,
+      'POST',
+      '/v1/mint',
+      { scope: ['deploy:canary'], audience: 'deploy-api' },
+      {
+        authorization: `Bearer ${stack.layout.bearer}`,
+      },
+    );
+    expect(res.status).toBe(200);
+  });
+});

@@ -1,0 +1,77 @@
+import type { DevStack } from '@frostmint/cli';
+import { SoftAuthenticator } from './soft-authenticator.ts';
+
+export interface Answer<T = Record<string, unknown>> {
+  status: number;
+  body: T & { error?: string; message?: string };
+}
+
+/** JSON over HTTP to the stack's coordinator. */
+export async function api<T = Record<string, unknown>>(
+  stack: DevStack,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer<T>> {
+  const res = await fetch(`${stack.coordinatorUrl}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as Answer<T>['body'] };
+}
+
+/** The stack's relying party (origin and RP ID of its tap pages). */
+export function relyingParty(stack: DevStack) {
+  const { webauthn } = stack.layout.coordinator;
+  return { rpId: webauthn!.rpId, origin: webauthn!.origins[0]! };
+}
+
+/** Enrolls a fresh software credential for `user` through the HTTP API. */
+export async function enrollSoft(stack: DevStack, user: string, roles = ['developer']) {
+  const { rpId, origin } = relyingParty(stack);
+  const auth = new SoftAuthenticator(rpId, origin);
+  const begun = await api<{ request_id: string; public_key: { challenge: string } }>(
+    stack,
+    'POST',
+    '/v1/enrollments',
+    { user, roles },
+    { authorization: `Bearer ${stack.layout.bearer}` },
+  );
+  if (begun.status !== 201) throw new Error(`enroll begin: ${JSON.stringify(begun.body)}`);
+  const done = await api<{ certificate: string; credential_id: string }>(
+    stack,
+    'POST',
+    `/v1/enrollments/requests/${begun.body.request_id}/registration`,
+    auth.register(begun.body.public_key.challenge),
+  );
+  if (done.status !== 200) throw new Error(`enroll complete: ${JSON.stringify(done.body)}`);
+  return { auth, certificate: Buffer.from(done.body.certificate, 'utf8') };
+}
+
+export interface Prepared {
+  request_id: string;
+  signing_input: string;
+  claims: { sub: string; frostmint: { signers: number[] }; exp: number; iat: number };
+  public_key: { challenge: string };
+}
+
+/** `POST /v1/mint/requests`. */
+export function prepareMint(stack: DevStack, body: Record<string, unknown>) {
+  return api<Prepared>(stack, 'POST', '/v1/mint/requests', {
+    scope: ['deploy:canary'],
+    audience: 'deploy-api',
+    ...body,
+  });
+}
+
+/** `POST /v1/mint/requests/{id}/assertion`. */
+export function completeMint(stack: DevStack, id: string, assertion: unknown) {
+  return api<{ token?: string; status: string }>(
+    stack,
+    'POST',
+    `/v1/mint/requests/${id}/assertion`,
+    assertion,
+  );
+}

@@ -106,7 +106,8 @@ export async function prepareDevLayout(
     maxTtlSeconds: 900,
     policy: options.policy ?? DEMO_POLICY,
     ...(options.oidc ? { oidc: OidcConfigSchema.parse(options.oidc) } : {}),
-    rpcDeadlineMs: 2_000,
+    // Generous: on a loaded laptop the first round-one call (vault unlock) can take seconds.
+    rpcDeadlineMs: 10_000,
     healthIntervalMs: 1_000,
     devBearerEnv: DEV_BEARER_ENV,
     webauthn,

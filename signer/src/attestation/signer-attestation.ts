@@ -1,4 +1,4 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   type AttestationEvidence,
   type AttestationVerdict,
@@ -157,7 +157,7 @@ export class SignerAttestation {
     if (!wire) throw refuse('its announcement carries no attestation evidence');
     let verdict: EvidenceVerdict;
     try {
-      const tlsSpki = tlsSpkiFrom(new X509Certificate(certificatePem).raw);
+      const tlsSpki = tlsSpkiFrom(Buffer.from(certificatePem));
       verdict = await this.#verifier.verify(evidenceFromWire(wire), {
         nonce: sessionId,
         tlsSpki,

@@ -109,6 +109,7 @@ export class SignerDaemon {
       ...(options.attester ? { attester: options.attester } : {}),
     });
     const daemon = new SignerDaemon(options, { keyPem, certPem, caPem }, policy, attestation);
+    await attestation.selfVerdict(); // at start, so the log says whether it verifies
     const group = await readGroupConfig(options.config.stateDir);
     if (group) daemon.#install(group);
     return daemon;
@@ -160,7 +161,7 @@ export class SignerDaemon {
       now: Math.floor(this.#now() / 1000),
       log: this.#log,
       attestation: {
-        signer: this.#attestation.selfVerdict,
+        signer: await this.#attestation.selfVerdict(),
         ...(requesterAttestation ? { requester: requesterAttestation } : {}),
       },
     });

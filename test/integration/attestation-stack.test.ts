@@ -116,6 +116,60 @@ describe('SEV-SNP attestation between coordinator, signers and requesters (mTLS 
   const claimsOf = (token: string) =>
     JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as TokenClaims;
 
+  /**
+   * Acts as a rogue coordinator: round one on `target` and `partner`, then asks `target`
+   * alone to sign a token for `scope`. Returns the share length, or the refusal code.
+   */
+  const rogueSign = async (
+    target: number,
+    partner: number,
+    scope: string,
+    requesterAttestation?: AttestationEvidence,
+  ) => {
+    const { pool } = coordinator!;
+    const policy = (await loadPolicyFiles(DEMO_POLICY)).id;
+    const jwks = (await (await fetch(`${coordinator!.url}/.well-known/jwks.json`)).json()) as {
+      keys: { kid: string }[];
+    };
+    const ids = [target, partner].sort((a, b) => a - b);
+    const commits = await Promise.all(
+      ids.map((id) => pool.call(id, 'commit', { requestId: 'rogue' })),
+    );
+    const now = Math.floor(Date.now() / 1000);
+    const claims: TokenClaims = {
+      iss: layout.coordinator.issuer,
+      sub: SUBJECT,
+      aud: 'deploy-api',
+      scope,
+      iat: now,
+      nbf: now,
+      exp: now + 300,
+      jti: randomBytes(16).toString('base64url'),
+      client_id: 'frostmint-dev',
+      amr: ['dev'],
+      frostmint: { signers: ids, policy },
+    };
+    const req: SignRequest = {
+      requestId: 'rogue',
+      message: Buffer.from(
+        signingInput({ alg: 'EdDSA', typ: 'at+jwt', kid: jwks.keys[0]!.kid }, claims),
+        'latin1',
+      ),
+      commitments: commits.map((c) => ({
+        signerId: c.signerId,
+        hiding: c.hiding,
+        binding: c.binding,
+      })),
+      evidence: { kind: { $case: 'dev', value: { subject: SUBJECT } } },
+      purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
+      requesterAttestation,
+    };
+    return pool.call(target, 'sign', req).then(
+      (r) => r.signatureShare.length,
+      (e: FrostmintError) => e.code,
+    );
+  };
+
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'frostmint-attest-'));
     chain = await createTestChain('Milan');
@@ -299,58 +353,24 @@ describe('SEV-SNP attestation between coordinator, signers and requesters (mTLS 
     });
 
     it('each signer verifies the evidence itself: a coordinator that drops or swaps it gets no share', async () => {
-      const { pool } = coordinator!;
-      const policy = (await loadPolicyFiles(DEMO_POLICY)).id;
-      const kid = (await (await fetch(`${coordinator!.url}/.well-known/jwks.json`)).json()) as {
-        keys: { kid: string }[];
-      };
-      const askSigner1 = async (evidence: AttestationEvidence | undefined) => {
-        const commits = await Promise.all(
-          [1, 2].map((id) => pool.call(id, 'commit', { requestId: 'rogue' })),
-        );
-        const now = Math.floor(Date.now() / 1000);
-        const claims: TokenClaims = {
-          iss: layout.coordinator.issuer,
-          sub: SUBJECT,
-          aud: 'deploy-api',
-          scope: 'deploy:confidential',
-          iat: now,
-          nbf: now,
-          exp: now + 300,
-          jti: randomBytes(16).toString('base64url'),
-          client_id: 'frostmint-dev',
-          amr: ['dev'],
-          frostmint: { signers: [1, 2], policy },
-        };
-        const req: SignRequest = {
-          requestId: 'rogue',
-          message: Buffer.from(
-            signingInput({ alg: 'EdDSA', typ: 'at+jwt', kid: kid.keys[0]!.kid }, claims),
-            'latin1',
-          ),
-          commitments: commits.map((c) => ({
-            signerId: c.signerId,
-            hiding: c.hiding,
-            binding: c.binding,
-          })),
-          evidence: { kind: { $case: 'dev', value: { subject: SUBJECT } } },
-          purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
-          requesterAttestation: evidence,
-        };
-        return pool.call(1, 'sign', req).then(
-          (r) => r.signatureShare.length,
-          (e: FrostmintError) => e.code,
-        );
-      };
+      const ask = (evidence?: AttestationEvidence) =>
+        rogueSign(1, 2, 'deploy:confidential', evidence);
       const wire = async (b: object) =>
         evidenceToWire({
           kind: 'snp',
           report: await fakeReport(chain, requesterReportData(binding(b))),
           certTable: vcekTable(chain),
         });
-      expect(await askSigner1(undefined)).toBe('policy_denied');
-      expect(await askSigner1(await wire({ scopes: ['deploy:canary'] }))).toBe('policy_denied');
-      expect(await askSigner1(await wire({}))).toBe(32);
+      expect(await ask()).toBe('policy_denied');
+      expect(await ask(await wire({ scopes: ['deploy:canary'] }))).toBe('policy_denied');
+      expect(await ask(await wire({}))).toBe(32);
     });
+  });
+
+  it('a signer whose own evidence does not verify refuses scopes that require signer attestation, whatever the coordinator asks', async () => {
+    await replaceSigner(3, fakeSnpAttester(chain, { tamperSignature: true }));
+    expect(await rogueSign(3, 1, 'deploy:attested')).toBe('policy_denied');
+    expect(await rogueSign(3, 1, 'deploy:canary')).toBe(32);
+    expect(await rogueSign(1, 2, 'deploy:attested')).toBe(32);
   });
 });

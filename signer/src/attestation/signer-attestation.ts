@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  type AttestationEvidence,
   type AttestationVerdict,
   AttestationVerifier,
   type Attester,
@@ -44,7 +43,8 @@ export class SignerAttestation {
   readonly #tlsSpki: Uint8Array;
   readonly #policyId: () => string;
   readonly #log: Logger;
-  #self: AttestationVerdict = { verified: false };
+  /** This signer's own verdict, for the policy id it was verified under. */
+  #self: { policyId: string; verdict: Promise<AttestationVerdict> } | undefined;
 
   private constructor(
     attester: Attester,
@@ -88,13 +88,29 @@ export class SignerAttestation {
       options.policyId,
       log,
     );
-    await self.#verifySelf();
+    if (attester.kind === 'none') {
+      log.info('attestation "none": scopes that require signer attestation are refused');
+    }
     return self;
   }
 
-  /** This signer's own verdict, as its policy input `signer_attestation`. */
-  get selfVerdict(): AttestationVerdict {
-    return this.#self;
+  /**
+   * This signer's own verdict, its policy input `signer_attestation`: it attests to itself
+   * with a random nonce and verifies the evidence with its own verifier, once per policy id
+   * (the binding names it); a collection failure is not cached. `{verified: false}` for `none`.
+   *
+   * @example
+   * ```ts
+   * enforcePolicy(engine, checked, requester, { now, log, attestation: { signer: await attestation.selfVerdict() } });
+   * ```
+   */
+  selfVerdict(): Promise<AttestationVerdict> {
+    if (this.#attester.kind === 'none') return Promise.resolve({ verified: false });
+    const policyId = this.#policyId();
+    if (this.#self?.policyId !== policyId) {
+      this.#self = { policyId, verdict: this.#verifySelf(policyId) };
+    }
+    return this.#self.verdict;
   }
 
   /**
@@ -197,24 +213,21 @@ export class SignerAttestation {
     return policyVerdict(verdict);
   }
 
-  async #verifySelf(): Promise<void> {
-    if (this.#attester.kind === 'none') {
-      this.#log.info('attestation "none": scopes that require signer attestation are refused');
-      return;
-    }
+  async #verifySelf(policyId: string): Promise<AttestationVerdict> {
     const nonce = randomBytes(32);
-    const policyId = this.#policyId();
-    const evidence: AttestationEvidence = await this.#attester.attest({
-      nonce,
-      tlsSpki: this.#tlsSpki,
-      policyId,
-    });
-    const verdict = await this.#verifier.verify(evidence, {
-      nonce,
-      tlsSpki: this.#tlsSpki,
-      policyId,
-    });
-    this.#self = policyVerdict(verdict);
+    const binding = { nonce, tlsSpki: this.#tlsSpki, policyId };
+    let verdict: EvidenceVerdict;
+    try {
+      verdict = await this.#verifier.verify(await this.#attester.attest(binding), binding);
+    } catch (err) {
+      // Not cached: the next request tries again.
+      if (this.#self?.policyId === policyId) this.#self = undefined;
+      this.#log.error(
+        { err },
+        'cannot attest to itself: scopes that require signer attestation are refused',
+      );
+      return { verified: false };
+    }
     const problem = verdictProblem(verdict);
     if (problem) {
       this.#log.error(
@@ -222,7 +235,8 @@ export class SignerAttestation {
         "this signer's own SEV-SNP evidence does NOT verify: scopes that require signer attestation are refused",
       );
     } else {
-      this.#log.info({ verdict: this.#self }, 'own SEV-SNP attestation verified');
+      this.#log.info({ verdict: policyVerdict(verdict) }, 'own SEV-SNP attestation verified');
     }
+    return policyVerdict(verdict);
   }
 }

@@ -109,7 +109,6 @@ export class SignerDaemon {
       ...(options.attester ? { attester: options.attester } : {}),
     });
     const daemon = new SignerDaemon(options, { keyPem, certPem, caPem }, policy, attestation);
-    await attestation.selfVerdict(); // at start, so the log says whether it verifies
     const group = await readGroupConfig(options.config.stateDir);
     if (group) daemon.#install(group);
     return daemon;

@@ -90,6 +90,8 @@ export class SignerAttestation {
     );
     if (attester.kind === 'none') {
       log.info('attestation "none": scopes that require signer attestation are refused');
+    } else if (options.policyId()) {
+      await self.selfVerdict(); // now, so the start-up log says whether it verifies
     }
     return self;
   }

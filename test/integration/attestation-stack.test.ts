@@ -33,7 +33,7 @@ import {
   type TokenClaims,
   writeGroupConfig,
 } from '@frostmint/core';
-import { type AttestationEvidence, SigningPurpose, type SignRequest } from '@frostmint/proto';
+import { type AttestationEvidence, SigningPurpose, SignRequest } from '@frostmint/proto';
 import { openVault, type RunningSigner, type SignerConfig, startSigner } from '@frostmint/signer';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,7 +149,8 @@ describe('SEV-SNP attestation between coordinator, signers and requesters (mTLS 
       amr: ['dev'],
       frostmint: { signers: ids, policy },
     };
-    const req: SignRequest = {
+    // fromPartial: fields this test does not set keep their defaults.
+    const req = SignRequest.fromPartial({
       requestId: 'rogue',
       message: Buffer.from(
         signingInput({ alg: 'EdDSA', typ: 'at+jwt', kid: jwks.keys[0]!.kid }, claims),
@@ -163,7 +164,7 @@ describe('SEV-SNP attestation between coordinator, signers and requesters (mTLS 
       evidence: { kind: { $case: 'dev', value: { subject: SUBJECT } } },
       purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
       requesterAttestation,
-    };
+    });
     return pool.call(target, 'sign', req).then(
       (r) => r.signatureShare.length,
       (e: FrostmintError) => e.code,
@@ -281,26 +282,30 @@ describe('SEV-SNP attestation between coordinator, signers and requesters (mTLS 
 
   it('excludes a signer that replays old evidence for a fresh nonce', async () => {
     await replaceSigner(3, new ReplayingAttester(fakeSnpAttester(chain)));
+    await coordinator!.attestations.attest(3); // the replay, whoever got the first answer
     expect((await attestationOf(3)).problem).toMatch(/^report_data: /);
   });
 
   it('answers 503 signer_attestation_unavailable when too few signers are attested; other scopes still mint', async () => {
     await signers.get(2)!.close();
     signers.delete(2);
-    await coordinator!.attestations.attest(2);
-    const denied = await mint({ scope: ['deploy:attested'], audience: 'deploy-api' });
-    expect({ status: denied.status, ...denied.body }).toMatchObject({
-      status: 503,
-      error: 'signer_attestation_unavailable',
-    });
-    expect(denied.body.message).toMatch(/signer 3: report_data: /);
-    const canary = await mint({ scope: ['deploy:canary'], audience: 'deploy-api' });
-    expect({ status: canary.status, error: canary.body.error }).toEqual({
-      status: 200,
-      error: undefined,
-    });
-    expect(claimsOf(canary.body.token!).frostmint.signers).toEqual([1, 3]);
-    await replaceSigner(2, fakeSnpAttester(chain));
+    try {
+      await coordinator!.attestations.attest(2);
+      const denied = await mint({ scope: ['deploy:attested'], audience: 'deploy-api' });
+      expect({ status: denied.status, ...denied.body }).toMatchObject({
+        status: 503,
+        error: 'signer_attestation_unavailable',
+      });
+      expect(denied.body.message).toMatch(/signer 3: report_data: /);
+      const canary = await mint({ scope: ['deploy:canary'], audience: 'deploy-api' });
+      expect({ status: canary.status, error: canary.body.error }).toEqual({
+        status: 200,
+        error: undefined,
+      });
+      expect(claimsOf(canary.body.token!).frostmint.signers).toEqual([1, 3]);
+    } finally {
+      await replaceSigner(2, fakeSnpAttester(chain));
+    }
     expect((await attestationOf(2)).fresh).toBe(true);
   });
 

@@ -51,6 +51,11 @@ import {
 type Chain = Awaited<ReturnType<typeof createTestChain>>;
 const log = pino({ level: 'silent' });
 const SUBJECT = 'dev@localhost';
+/** Signers and requesters run different images; each verifier pins the right one. */
+const SIGNER_IMAGE = { measurements: [Buffer.from(MEASUREMENT).toString('hex')] };
+const REQUESTER_MEASUREMENT = new Uint8Array(48).fill(0xee);
+const REQUESTER_IMAGE = { measurements: ['ee'.repeat(48)] };
+const asRequester = { measurement: REQUESTER_MEASUREMENT };
 
 describe('SEV-SNP attestation between coordinator, signers and requesters (mTLS gRPC, in process)', () => {
   let dir: string;
@@ -62,7 +67,8 @@ describe('SEV-SNP attestation between coordinator, signers and requesters (mTLS 
 
   const signerConfig = (id: number, over: Partial<SignerConfig> = {}): SignerConfig => ({
     ...layout.signers[id - 1]!,
-    attestationVerifier: { trustAnchors },
+    attestationVerifier: { trustAnchors, requirements: SIGNER_IMAGE },
+    requesterAttestationVerifier: { trustAnchors, requirements: REQUESTER_IMAGE },
     requirePeerAttestation: true,
     ...over,
   });
@@ -240,10 +246,8 @@ describe('SEV-SNP attestation between coordinator, signers and requesters (mTLS 
       config: {
         ...layout.coordinator,
         attestation: {
-          verifier: {
-            trustAnchors,
-            requirements: { measurements: [Buffer.from(MEASUREMENT).toString('hex')] },
-          },
+          verifier: { trustAnchors, requirements: SIGNER_IMAGE },
+          requesterVerifier: { trustAnchors, requirements: REQUESTER_IMAGE },
           intervalMs: 600_000,
         },
       },
@@ -328,7 +332,7 @@ describe('SEV-SNP attestation between coordinator, signers and requesters (mTLS 
     it('mints with valid evidence bound to the request', async () => {
       const res = await mint({
         ...request,
-        attestation: await requesterEvidence(chain, binding()),
+        attestation: await requesterEvidence(chain, binding(), asRequester),
       });
       expect(res.status).toBe(200);
       expect(claimsOf(res.body.token!).scope).toBe('deploy:confidential');
@@ -336,9 +340,19 @@ describe('SEV-SNP attestation between coordinator, signers and requesters (mTLS 
 
     const refused: [string, () => Promise<object | undefined>][] = [
       ['no evidence', async () => undefined],
-      ['evidence for another audience', () => requesterEvidence(chain, binding({ audience: 'x' }))],
-      ['evidence from an old window', () => requesterEvidence(chain, binding({ window: 1 }))],
-      ['a forged report', () => requesterEvidence(chain, binding(), { tamperSignature: true })],
+      [
+        'evidence for another audience',
+        () => requesterEvidence(chain, binding({ audience: 'x' }), asRequester),
+      ],
+      [
+        'evidence from an old window',
+        () => requesterEvidence(chain, binding({ window: 1 }), asRequester),
+      ],
+      [
+        'a forged report',
+        () => requesterEvidence(chain, binding(), { ...asRequester, tamperSignature: true }),
+      ],
+      ['a guest image not allowed for requesters', () => requesterEvidence(chain, binding())],
     ];
     it.each(refused)('denies %s: 403 requester_attestation_missing', async (_name, evidence) => {
       const attestation = await evidence();
@@ -363,7 +377,7 @@ describe('SEV-SNP attestation between coordinator, signers and requesters (mTLS 
       const wire = async (b: object) =>
         evidenceToWire({
           kind: 'snp',
-          report: await fakeReport(chain, requesterReportData(binding(b))),
+          report: await fakeReport(chain, requesterReportData(binding(b)), asRequester),
           certTable: vcekTable(chain),
         });
       expect(await ask()).toBe('policy_denied');

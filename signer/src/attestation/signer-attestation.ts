@@ -40,6 +40,7 @@ const NONCE_MAX = 256;
 export class SignerAttestation {
   readonly #attester: Attester;
   readonly #verifier: AttestationVerifier;
+  readonly #requesterVerifier: AttestationVerifier;
   readonly #tlsSpki: Uint8Array;
   readonly #policyId: () => string;
   readonly #log: Logger;
@@ -48,13 +49,14 @@ export class SignerAttestation {
 
   private constructor(
     attester: Attester,
-    verifier: AttestationVerifier,
+    verifiers: { own: AttestationVerifier; requester: AttestationVerifier },
     tlsSpki: Uint8Array,
     policyId: () => string,
     log: Logger,
   ) {
     this.#attester = attester;
-    this.#verifier = verifier;
+    this.#verifier = verifiers.own;
+    this.#requesterVerifier = verifiers.requester;
     this.#tlsSpki = tlsSpki;
     this.#policyId = policyId;
     this.#log = log;
@@ -81,9 +83,12 @@ export class SignerAttestation {
     const { config, log } = options;
     const attester = options.attester ?? (await openAttester(config.attestation));
     const verifier = await AttestationVerifier.fromConfig(config.attestationVerifier);
+    const requester = config.requesterAttestationVerifier
+      ? await AttestationVerifier.fromConfig(config.requesterAttestationVerifier)
+      : verifier;
     const self = new SignerAttestation(
       attester,
-      verifier,
+      { own: verifier, requester },
       tlsSpkiFrom(Buffer.from(options.certPem)),
       options.policyId,
       log,
@@ -209,7 +214,7 @@ export class SignerAttestation {
       { subject: claims.sub, audience: claims.aud, scopes: scopesOf(claims) },
       claims.iat,
     );
-    const verdict = await this.#verifier.verify(evidenceFromWire(wire), expected);
+    const verdict = await this.#requesterVerifier.verify(evidenceFromWire(wire), expected);
     const problem = verdictProblem(verdict);
     if (problem) this.#log.warn({ jti: claims.jti, problem }, 'requester attestation failed');
     return policyVerdict(verdict);

@@ -177,11 +177,9 @@ export class MintService {
     };
     let ttl = Math.min(request.ttl ?? this.options.defaultTtlSeconds, this.options.maxTtlSeconds);
     let decision = decide(ttl);
-    if (
-      request.ttl === undefined &&
-      decision.reasons.length === 1 &&
-      decision.reasons[0] === 'ttl_exceeds_max'
-    ) {
+    // Without a requested TTL the default is lowered to the policy's maximum, so the other
+    // reasons (if any) are what the requester sees.
+    if (request.ttl === undefined && decision.reasons.includes('ttl_exceeds_max')) {
       ttl = decision.max_ttl;
       decision = decide(ttl);
     }

@@ -56,6 +56,8 @@ export const SignerConfigSchema = z
     attestation: AttesterConfigSchema.default({ kind: 'none' }),
     /** How it verifies evidence: of DKG peers, of requesters, and its own. */
     attestationVerifier: AttestationVerifierConfigSchema.optional(),
+    /** For requesters' evidence (their own measurements); `attestationVerifier` when absent. */
+    requesterAttestationVerifier: AttestationVerifierConfigSchema.optional(),
     /** Seal no DKG package to a peer whose announcement's attestation does not verify. */
     requirePeerAttestation: z.boolean().default(false),
     /** The WebAuthn relying party engineers' taps are checked against (this signer's own). */

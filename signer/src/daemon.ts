@@ -174,7 +174,7 @@ export class SignerDaemon {
       now: Math.floor(this.#now() / 1000),
       log: this.#log,
       attestation: {
-        signer: this.#attestation.selfVerdict,
+        signer: await this.#attestation.selfVerdict(),
         ...(requesterAttestation ? { requester: requesterAttestation } : {}),
       },
     });

@@ -1,3 +1,4 @@
+export * from './attestation/index.ts';
 export * from './config.ts';
 export * from './daemon.ts';
 export * from './open-vault.ts';

@@ -15,6 +15,7 @@ import {
   verifySnpReport,
 } from '@frostmint/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { requesterDataCommand } from './attest-requester.ts';
 
 /** What tests (and only tests) replace: the pinned roots and the clock. */
 export interface AttestCommandDeps {
@@ -87,7 +88,10 @@ export function attestCommand(deps: AttestCommandDeps = {}): Command {
     .action(async (opts: VerifyOptions) => {
       process.exitCode = (await runVerify(opts, deps)) ? 0 : 1;
     });
-  return new Command('attest').description('SEV-SNP attestation tools').addCommand(verify);
+  return new Command('attest')
+    .description('SEV-SNP attestation tools')
+    .addCommand(verify)
+    .addCommand(requesterDataCommand());
 }
 
 /** Runs `attest verify`; true when the report verified. */

@@ -6,7 +6,6 @@ import {
   evidenceFromWire,
   FrostmintError,
   policyVerdict,
-  tlsSpkiFrom,
   verdictErrorCode,
   verdictProblem,
 } from '@frostmint/core';
@@ -171,7 +170,10 @@ export class SignerAttestations {
       const nonce = randomBytes(32);
       const { res, peerCertificate } = await this.#pool.callWithPeer(id, 'attest', { nonce });
       if (!peerCertificate?.raw) throw new Error('no TLS peer certificate on the connection');
-      const tlsSpki = tlsSpkiFrom(new X509Certificate(peerCertificate.raw).raw);
+      const tlsSpki = new X509Certificate(peerCertificate.raw).publicKey.export({
+        type: 'spki',
+        format: 'der',
+      });
       const policyId = this.#policyId();
       const evidence = evidenceFromWire(
         res.evidence ?? {

@@ -17,7 +17,6 @@ import {
   openAttester,
   SnpAttester,
   type SnpAttesterConfig,
-  type TsmFs,
 } from '../../../signer/src/attestation/index.ts';
 import {
   type AttestationBinding,
@@ -25,6 +24,7 @@ import {
   CERT_TABLE_GUID,
   verifyEvidence,
 } from '../../src/attestation/index.ts';
+import { FakeConfigfs, TSM_ROOT as ROOT } from './helpers/fake-configfs.ts';
 import {
   buildReport,
   certTable,
@@ -33,7 +33,6 @@ import {
   type TestChain,
 } from './helpers/snp-fixtures.ts';
 
-const ROOT = '/sys/kernel/config/tsm/report';
 const DEVICE = '/dev/sev-guest';
 
 let chain: TestChain;
@@ -52,57 +51,10 @@ async function firmware(reportData: Uint8Array, vmpl = 0) {
   return signReport(buildReport(chain, { reportData, vmpl }), chain.vcekKeys.privateKey);
 }
 
-/**
- * An emulation of configfs-tsm with the sev_guest provider: creating an entry makes its
- * attribute files appear; writing `inblob` bumps `generation` and produces `outblob`/`auxblob`.
- */
-class FakeConfigfs implements TsmFs {
-  readonly entries = new Map<string, Map<string, Uint8Array>>();
-  readonly paths = new Set<string>([ROOT]);
-  provider = 'sev_guest';
-  /** Extra generation bumps after inblob, to emulate a concurrent writer. */
-  interference = 0;
-
-  async exists(path: string) {
-    return this.paths.has(path);
-  }
-  async mkdir(path: string) {
-    const text = (s: string) => new TextEncoder().encode(s);
-    this.entries.set(
-      path,
-      new Map([
-        ['provider', text(`${this.provider}\n`)],
-        ['generation', text('0\n')],
-      ]),
-    );
-  }
-  async rmdir(path: string) {
-    this.entries.delete(path);
-  }
-  #entry(path: string) {
-    const entry = this.entries.get(path.slice(0, path.lastIndexOf('/')));
-    if (!entry) throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
-    return { entry, name: path.slice(path.lastIndexOf('/') + 1) };
-  }
-  async read(path: string) {
-    const { entry, name } = this.#entry(path);
-    const value = entry.get(name);
-    if (!value) throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
-    return value;
-  }
-  async write(path: string, data: Uint8Array | string) {
-    const { entry, name } = this.#entry(path);
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-    entry.set(name, bytes);
-    const generation = Number(new TextDecoder().decode(entry.get('generation'))) + 1;
-    entry.set('generation', new TextEncoder().encode(`${generation + this.interference}\n`));
-    if (name === 'inblob') {
-      const vmpl = entry.has('privlevel')
-        ? Number(new TextDecoder().decode(entry.get('privlevel')))
-        : 0;
-      entry.set('outblob', await firmware(bytes, vmpl));
-      entry.set('auxblob', certTable([[CERT_TABLE_GUID.vcek, chain.vcek]]));
-    }
+/** The emulated kernel, with this chain's "firmware" and VCEK certificate table. */
+class ChainConfigfs extends FakeConfigfs {
+  constructor() {
+    super(firmware, () => certTable([[CERT_TABLE_GUID.vcek, chain.vcek]]));
   }
 }
 
@@ -148,11 +100,11 @@ function binding(): AttestationBinding {
 
 const implementations: [string, () => Promise<Attester>, boolean][] = [
   ['none', async () => new NoneAttester(), false],
-  ['snp via configfs-tsm', async () => new SnpAttester(snpConfig(), new FakeConfigfs()), true],
+  ['snp via configfs-tsm', async () => new SnpAttester(snpConfig(), new ChainConfigfs()), true],
   [
     'snp via the /dev/sev-guest helper',
     async () => {
-      const fs = new FakeConfigfs();
+      const fs = new ChainConfigfs();
       fs.paths.clear();
       fs.paths.add(DEVICE);
       return new SnpAttester(snpConfig({ sevGuestHelper: await writeHelper() }), fs);
@@ -191,7 +143,7 @@ describe.each(implementations)('Attester conformance: %s', (_name, create, attes
 
 describe('SnpAttester', () => {
   it('requests the configured VMPL and removes its configfs entry', async () => {
-    const fs = new FakeConfigfs();
+    const fs = new ChainConfigfs();
     const attester = new SnpAttester(snpConfig({ vmpl: 2 }), fs);
     const b = binding();
     const evidence = await attester.attest(b);
@@ -205,20 +157,20 @@ describe('SnpAttester', () => {
   });
 
   it('refuses a configfs-tsm entry another writer raced, a non-SEV provider, a wrong report', async () => {
-    const raced = new FakeConfigfs();
+    const raced = new ChainConfigfs();
     raced.interference = 1;
     await expect(new SnpAttester(snpConfig(), raced).attest(binding())).rejects.toMatchObject({
       code: 'attestation_collect_failed',
       message: expect.stringMatching(/concurrently/),
     });
-    const tdx = new FakeConfigfs();
+    const tdx = new ChainConfigfs();
     tdx.provider = 'tdx_guest';
     await expect(new SnpAttester(snpConfig(), tdx).probe()).rejects.toMatchObject({
       code: 'attestation_unavailable',
       message: expect.stringMatching(/"tdx_guest", not "sev_guest"/),
     });
-    const stale = new FakeConfigfs();
-    stale.write = async function (this: FakeConfigfs, path, data) {
+    const stale = new ChainConfigfs();
+    stale.write = async function (this: ChainConfigfs, path, data) {
       await FakeConfigfs.prototype.write.call(this, path, data);
       if (path.endsWith('inblob'))
         this.entries
@@ -237,7 +189,7 @@ describe('SnpAttester', () => {
       script,
       "process.stderr.write('ioctl SNP_GET_EXT_REPORT: Input/output error\\n'); process.exit(1);",
     );
-    const fs = new FakeConfigfs();
+    const fs = new ChainConfigfs();
     fs.paths.clear();
     fs.paths.add(DEVICE);
     const attester = new SnpAttester(snpConfig({ sevGuestHelper: [process.execPath, script] }), fs);
@@ -252,7 +204,7 @@ describe('SnpAttester', () => {
 
 describe('openAttester: a signer configured for snp without SEV-SNP does not start', () => {
   const empty = () => {
-    const fs = new FakeConfigfs();
+    const fs = new ChainConfigfs();
     fs.paths.clear();
     return fs;
   };

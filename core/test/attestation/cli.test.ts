@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AttestCommandDeps, attestCommand } from '../../../cli/src/commands/attest.ts';
-import { CERT_TABLE_GUID, reportDataFor, tlsSpkiFrom } from '../../src/attestation/index.ts';
+import {
+  CERT_TABLE_GUID,
+  reportDataFor,
+  requesterReportData,
+  tlsSpkiFrom,
+} from '../../src/attestation/index.ts';
 import {
   type CryptoKeyPair,
   certTable,
@@ -208,5 +213,31 @@ describe('frostmint attest verify', () => {
       code: 'commander.invalidArgument',
     });
     await expect(run([...base, '--nonce', nonce.toString('hex')])).rejects.toThrow(/go together/);
+  });
+});
+
+describe('frostmint attest requester-data', () => {
+  it('prints the requester REPORT_DATA for the request and the window of --at', async () => {
+    const { stdout, code } = await run([
+      'requester-data',
+      '--sub',
+      'repo:acme/app',
+      '--aud',
+      'deploy-api',
+      '--scope',
+      'deploy:prod',
+      '--scope',
+      'read:logs',
+      '--at',
+      '1800000123',
+    ]);
+    expect(code).toBe(0);
+    const expected = requesterReportData({
+      subject: 'repo:acme/app',
+      audience: 'deploy-api',
+      scopes: ['read:logs', 'deploy:prod'],
+      window: 6_000_000,
+    });
+    expect(stdout).toBe(`${Buffer.from(expected).toString('hex')}\n`);
   });
 });

@@ -1,6 +1,5 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
-  type AttestationEvidence,
   type AttestationVerdict,
   AttestationVerifier,
   type Attester,
@@ -41,20 +40,23 @@ const NONCE_MAX = 256;
 export class SignerAttestation {
   readonly #attester: Attester;
   readonly #verifier: AttestationVerifier;
+  readonly #requesterVerifier: AttestationVerifier;
   readonly #tlsSpki: Uint8Array;
   readonly #policyId: () => string;
   readonly #log: Logger;
-  #self: AttestationVerdict = { verified: false };
+  /** This signer's own verdict, for the policy id it was verified under. */
+  #self: { policyId: string; verdict: Promise<AttestationVerdict> } | undefined;
 
   private constructor(
     attester: Attester,
-    verifier: AttestationVerifier,
+    verifiers: { own: AttestationVerifier; requester: AttestationVerifier },
     tlsSpki: Uint8Array,
     policyId: () => string,
     log: Logger,
   ) {
     this.#attester = attester;
-    this.#verifier = verifier;
+    this.#verifier = verifiers.own;
+    this.#requesterVerifier = verifiers.requester;
     this.#tlsSpki = tlsSpki;
     this.#policyId = policyId;
     this.#log = log;
@@ -81,20 +83,41 @@ export class SignerAttestation {
     const { config, log } = options;
     const attester = options.attester ?? (await openAttester(config.attestation));
     const verifier = await AttestationVerifier.fromConfig(config.attestationVerifier);
+    const requester = config.requesterAttestationVerifier
+      ? await AttestationVerifier.fromConfig(config.requesterAttestationVerifier)
+      : verifier;
     const self = new SignerAttestation(
       attester,
-      verifier,
+      { own: verifier, requester },
       tlsSpkiFrom(Buffer.from(options.certPem)),
       options.policyId,
       log,
     );
-    await self.#verifySelf();
+    if (attester.kind === 'none') {
+      log.info('attestation "none": scopes that require signer attestation are refused');
+    } else if (options.policyId()) {
+      await self.selfVerdict(); // now, so the start-up log says whether it verifies
+    }
     return self;
   }
 
-  /** This signer's own verdict, as its policy input `signer_attestation`. */
-  get selfVerdict(): AttestationVerdict {
-    return this.#self;
+  /**
+   * This signer's own verdict, its policy input `signer_attestation`: it attests to itself
+   * with a random nonce and verifies the evidence with its own verifier, once per policy id
+   * (the binding names it); a collection failure is not cached. `{verified: false}` for `none`.
+   *
+   * @example
+   * ```ts
+   * enforcePolicy(engine, checked, requester, { now, log, attestation: { signer: await attestation.selfVerdict() } });
+   * ```
+   */
+  selfVerdict(): Promise<AttestationVerdict> {
+    if (this.#attester.kind === 'none') return Promise.resolve({ verified: false });
+    const policyId = this.#policyId();
+    if (this.#self?.policyId !== policyId) {
+      this.#self = { policyId, verdict: this.#verifySelf(policyId) };
+    }
+    return this.#self.verdict;
   }
 
   /**
@@ -157,7 +180,7 @@ export class SignerAttestation {
     if (!wire) throw refuse('its announcement carries no attestation evidence');
     let verdict: EvidenceVerdict;
     try {
-      const tlsSpki = tlsSpkiFrom(new X509Certificate(certificatePem).raw);
+      const tlsSpki = tlsSpkiFrom(Buffer.from(certificatePem));
       verdict = await this.#verifier.verify(evidenceFromWire(wire), {
         nonce: sessionId,
         tlsSpki,
@@ -191,30 +214,27 @@ export class SignerAttestation {
       { subject: claims.sub, audience: claims.aud, scopes: scopesOf(claims) },
       claims.iat,
     );
-    const verdict = await this.#verifier.verify(evidenceFromWire(wire), expected);
+    const verdict = await this.#requesterVerifier.verify(evidenceFromWire(wire), expected);
     const problem = verdictProblem(verdict);
     if (problem) this.#log.warn({ jti: claims.jti, problem }, 'requester attestation failed');
     return policyVerdict(verdict);
   }
 
-  async #verifySelf(): Promise<void> {
-    if (this.#attester.kind === 'none') {
-      this.#log.info('attestation "none": scopes that require signer attestation are refused');
-      return;
-    }
+  async #verifySelf(policyId: string): Promise<AttestationVerdict> {
     const nonce = randomBytes(32);
-    const policyId = this.#policyId();
-    const evidence: AttestationEvidence = await this.#attester.attest({
-      nonce,
-      tlsSpki: this.#tlsSpki,
-      policyId,
-    });
-    const verdict = await this.#verifier.verify(evidence, {
-      nonce,
-      tlsSpki: this.#tlsSpki,
-      policyId,
-    });
-    this.#self = policyVerdict(verdict);
+    const binding = { nonce, tlsSpki: this.#tlsSpki, policyId };
+    let verdict: EvidenceVerdict;
+    try {
+      verdict = await this.#verifier.verify(await this.#attester.attest(binding), binding);
+    } catch (err) {
+      // Not cached: the next request tries again.
+      if (this.#self?.policyId === policyId) this.#self = undefined;
+      this.#log.error(
+        { err },
+        'cannot attest to itself: scopes that require signer attestation are refused',
+      );
+      return { verified: false };
+    }
     const problem = verdictProblem(verdict);
     if (problem) {
       this.#log.error(
@@ -222,7 +242,8 @@ export class SignerAttestation {
         "this signer's own SEV-SNP evidence does NOT verify: scopes that require signer attestation are refused",
       );
     } else {
-      this.#log.info({ verdict: this.#self }, 'own SEV-SNP attestation verified');
+      this.#log.info({ verdict: policyVerdict(verdict) }, 'own SEV-SNP attestation verified');
     }
+    return policyVerdict(verdict);
   }
 }

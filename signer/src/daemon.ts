@@ -22,7 +22,9 @@ import {
 import type { Logger } from 'pino';
 import type { SignerConfig } from './config.ts';
 import { DkgCoordinatorFacing } from './dkg.ts';
+import { ApprovalChecker } from './evidence/approvals.ts';
 import { type OidcEvidenceChecker, oidcEvidenceChecker } from './evidence/oidc.ts';
+import { REPLAY_WINDOW_CAPACITY, ReplayWindow } from './evidence/replay-window.ts';
 
 import { NonceStore } from './nonce-store.ts';
 import { enforcePolicy } from './policy-gate.ts';
@@ -61,6 +63,7 @@ export class SignerDaemon {
   readonly #nonces: NonceStore;
   readonly #policy: PolicyEngine;
   readonly #oidc: OidcEvidenceChecker | undefined;
+  readonly #approvals: ApprovalChecker;
   #group: LoadedGroup | undefined;
 
   private constructor(
@@ -74,7 +77,10 @@ export class SignerDaemon {
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#nonces = new NonceStore(options.config.nonceTtlSeconds * 1000, this.#now);
-    this.#oidc = options.config.oidc && oidcEvidenceChecker(options.config.oidc, options.log);
+    const evidenceWindow = new ReplayWindow({ capacity: REPLAY_WINDOW_CAPACITY });
+    this.#oidc =
+      options.config.oidc && oidcEvidenceChecker(options.config.oidc, evidenceWindow, options.log);
+    this.#approvals = new ApprovalChecker(evidenceWindow);
     this.dkg = new DkgCoordinatorFacing({
       config: options.config,
       vault: options.vault,
@@ -138,6 +144,8 @@ export class SignerDaemon {
       threshold: group.config.threshold,
       now: Math.floor(this.#now() / 1000),
       ...(this.#oidc ? { oidc: this.#oidc } : {}),
+      approvals: this.#approvals,
+      guardians: group.config.version === 2 ? group.config.guardians.keys : [],
     });
     enforcePolicy(this.#policy, checked, checked.requester, {
       now: Math.floor(this.#now() / 1000),

@@ -38,7 +38,7 @@ export function enforcePolicy(
     scopes: scopesOf(claims),
     audience: claims.aud,
     ttl: claims.exp - claims.iat,
-    approvals: [],
+    approvals: checked.approvals,
     now: context.now,
   });
   const decision = engine.evaluate(input);

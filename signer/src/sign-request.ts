@@ -1,6 +1,7 @@
 import {
   checkTokenForSigning,
   ForbiddenError,
+  type GuardianKey,
   InvalidRequestError,
   type PolicyInput,
   parseSigningInput,
@@ -10,6 +11,7 @@ import {
 } from '@frostmint/core';
 import type { Evidence, SignRequest } from '@frostmint/proto';
 import type { SignerConfig } from './config.ts';
+import type { ApprovalChecker } from './evidence/approvals.ts';
 import type { OidcEvidenceChecker } from './evidence/oidc.ts';
 
 const MAX_MESSAGE_BYTES = 8 * 1024;
@@ -23,6 +25,8 @@ export interface CheckedSignRequest {
   readonly own: SigningCommitment;
   /** The requester as established from the evidence this signer verified. */
   readonly requester: PolicyInput['requester'];
+  /** Kids of the guardians whose approval of this request verified here. */
+  readonly approvals: string[];
 }
 
 export interface SignContext {
@@ -33,6 +37,9 @@ export interface SignContext {
   readonly now: number;
   /** Verifies OIDC (CI) evidence; absent when this signer trusts no OIDC issuer. */
   readonly oidc?: OidcEvidenceChecker;
+  /** Verifies guardian approvals against `guardians` (the group configuration's). */
+  readonly approvals: ApprovalChecker;
+  readonly guardians: readonly GuardianKey[];
 }
 
 /**
@@ -72,10 +79,11 @@ export async function checkSignRequest(
     );
   }
   const requester = await checkEvidence(req.evidence, claims, ctx);
+  const approvals = ctx.approvals.check(req.approvals, header, claims, ctx.guardians, ctx.now);
   const own = commitments.find((c) => c.id === ctx.config.id);
   if (!own)
     throw new ForbiddenError('commitment_missing', `commitment list omits signer ${ctx.config.id}`);
-  return { message: req.message, header, claims, commitments, own, requester };
+  return { message: req.message, header, claims, commitments, own, requester, approvals };
 }
 
 function checkCommitments(req: SignRequest, ctx: SignContext): SigningCommitment[] {

@@ -1,0 +1,61 @@
+import {
+  ForbiddenError,
+  type GuardianKey,
+  type TokenClaims,
+  type TokenHeader,
+  verifyMintApprovals,
+} from '@frostmint/core';
+import type { MintApproval } from '@frostmint/proto';
+import { mintFingerprint } from './mint-fingerprint.ts';
+import type { ReplayWindow } from './replay-window.ts';
+
+/**
+ * Guardian approvals as a signer checks them: verified against the guardians of this
+ * signer's own group configuration over this exact request (see `verifyMintApprovals`),
+ * each guardian counted once, the token's `frostmint.approvals` (when present) naming
+ * exactly the verified guardians, and the approved request (`jti`) used for one token only:
+ * remembered until the approvals lapse, so the same approvals cannot mint the request again
+ * at another time (`approval_replayed`).
+ *
+ * @example
+ * ```ts
+ * const approvedBy = checker.check(req.approvals, header, claims, group.guardians.keys, now);
+ * ```
+ */
+export class ApprovalChecker {
+  constructor(private readonly window: ReplayWindow) {}
+
+  check(
+    approvals: readonly MintApproval[],
+    header: TokenHeader,
+    claims: TokenClaims,
+    guardians: readonly GuardianKey[],
+    now: number,
+  ): string[] {
+    const named = [...(claims.frostmint.approvals ?? [])].sort();
+    if (approvals.length === 0) {
+      if (named.length > 0) throw mismatch();
+      return [];
+    }
+    const approvedBy = verifyMintApprovals(approvals, header, claims, guardians, now);
+    if (claims.frostmint.approvals !== undefined && named.join(' ') !== approvedBy.join(' ')) {
+      throw mismatch();
+    }
+    const lapse = Math.max(...approvals.map((a) => a.notAfter));
+    this.window.remember(
+      `approval:${claims.jti}`,
+      mintFingerprint(claims),
+      lapse,
+      now,
+      'approval_replayed',
+    );
+    return approvedBy;
+  }
+}
+
+function mismatch(): ForbiddenError {
+  return new ForbiddenError(
+    'approvals_mismatch',
+    'the token names other approvers than the approvals that verified',
+  );
+}

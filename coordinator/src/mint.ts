@@ -3,15 +3,20 @@ import {
   compactJws,
   decisionLogFields,
   ForbiddenError,
+  type GuardianKey,
   InvalidRequestError,
+  type MintApprovalWire,
   mintPolicyInput,
+  type PolicyDecision,
   type PolicyEngine,
   signingInput,
   type TokenClaims,
   TokenTtlSchema,
+  verifyMintApprovals,
 } from '@frostmint/core';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { PendingMint, PendingMintSink } from './approvals/types.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { Requester } from './auth/types.ts';
 import type { Metrics } from './metrics.ts';
@@ -23,6 +28,8 @@ const scopeToken = z
     /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/,
     'scope tokens are printable ASCII without spaces, quotes or backslashes',
   );
+
+const APPROVALS_MISSING = 'approvals_missing';
 
 /** Body of `POST /v1/mint`. */
 export const MintBodySchema = z
@@ -56,6 +63,20 @@ export interface MintServiceOptions {
   /** Every mint and denial is recorded here before the answer goes out. */
   readonly audit: AuditLog;
   readonly now?: () => number;
+  /**
+   * Where a mint waits when policy's only objection is missing guardian approvals; without
+   * it such a mint is denied (`policy_denied: approvals_missing`).
+   */
+  readonly pending?: PendingMintSink;
+}
+
+/** The mint a pending request resumes with once approved (see `coordinator/src/approvals`). */
+export interface ApprovedMint {
+  readonly jti: string;
+  readonly ttl: number;
+  readonly approvals: readonly MintApprovalWire[];
+  /** The guardians of the group configuration, to verify `approvals` against. */
+  readonly guardians: readonly GuardianKey[];
 }
 
 /**
@@ -69,8 +90,8 @@ export interface MintServiceOptions {
 export class MintService {
   constructor(private readonly options: MintServiceOptions) {}
 
-  async mint(requester: Requester, request: MintBody): Promise<MintResponse> {
-    const { issuer, kid, maxTtlSeconds, driver, policy } = this.options;
+  async mint(requester: Requester, request: MintBody): Promise<MintResponse | PendingMint> {
+    const { maxTtlSeconds, pending } = this.options;
     if (request.ttl !== undefined && request.ttl > maxTtlSeconds) {
       throw new ForbiddenError(
         'ttl_too_long',
@@ -80,27 +101,107 @@ export class MintService {
     if (new Set(request.scope).size !== request.scope.length) {
       throw new InvalidRequestError('scope_invalid', 'scope lists a scope twice');
     }
-    const iat = Math.floor((this.options.now ?? Date.now)() / 1000);
-    const ttl = await this.#authorize(requester, request, iat);
+    const iat = this.#now();
     const jti = randomBytes(16).toString('base64url');
-    const claimsFor = (signers: number[]): TokenClaims => ({
-      iss: issuer,
+    const { ttl, awaitsApprovals } = await this.#authorize(requester, request, iat, [], !!pending);
+    if (awaitsApprovals && pending) {
+      const header = this.#header();
+      const claims = this.#claims(requester, request, { jti, ttl, iat, signers: [] });
+      return pending.create({ requester, request, header, claims, decision: awaitsApprovals });
+    }
+    return this.#sign(requester, request, { jti, ttl, iat, approvals: [], approvedBy: [] });
+  }
+
+  /**
+   * Mints a request that waited for guardian approvals: the approvals are verified against
+   * the group's guardians, policy is evaluated again with them (the signers will do the
+   * same), and the token gets fresh times. Throws `approval_*` or `policy_denied`.
+   *
+   * @example
+   * ```ts
+   * const minted = await mints.mintApproved(requester, body, { jti, ttl, approvals, guardians });
+   * ```
+   */
+  async mintApproved(
+    requester: Requester,
+    request: MintBody,
+    approved: ApprovedMint,
+  ): Promise<MintResponse> {
+    const iat = this.#now();
+    const { jti, ttl } = approved;
+    const probe = this.#claims(requester, request, { jti, ttl, iat, signers: [1] });
+    const approvedBy = verifyMintApprovals(
+      approved.approvals,
+      this.#header(),
+      probe,
+      approved.guardians,
+      iat,
+    );
+    await this.#authorize(requester, { ...request, ttl }, iat, approvedBy, false);
+    return this.#sign(requester, request, {
+      jti,
+      ttl,
+      iat,
+      approvals: approved.approvals,
+      approvedBy,
+    });
+  }
+
+  #now(): number {
+    return Math.floor((this.options.now ?? Date.now)() / 1000);
+  }
+
+  #header() {
+    return { alg: 'EdDSA', typ: 'at+jwt', kid: this.options.kid } as const;
+  }
+
+  #claims(
+    requester: Requester,
+    request: MintBody,
+    t: { jti: string; ttl: number; iat: number; signers: number[]; approvedBy?: string[] },
+  ): TokenClaims {
+    return {
+      iss: this.options.issuer,
       sub: requester.subject,
       aud: request.audience,
       scope: request.scope.join(' '),
-      iat,
-      nbf: iat,
-      exp: iat + ttl,
-      jti,
+      iat: t.iat,
+      nbf: t.iat,
+      exp: t.iat + t.ttl,
+      jti: t.jti,
       client_id: requester.clientId,
       amr: requester.amr,
-      frostmint: { signers, policy: policy.id },
-    });
-    const header = { alg: 'EdDSA', typ: 'at+jwt', kid } as const;
+      frostmint: {
+        signers: t.signers,
+        policy: this.options.policy.id,
+        ...(t.approvedBy?.length ? { approvals: t.approvedBy } : {}),
+      },
+    };
+  }
+
+  async #sign(
+    requester: Requester,
+    request: MintBody,
+    t: {
+      jti: string;
+      ttl: number;
+      iat: number;
+      approvals: readonly MintApprovalWire[];
+      approvedBy: string[];
+    },
+  ): Promise<MintResponse> {
+    const { driver, policy } = this.options;
+    const { jti, ttl, iat } = t;
+    const header = this.#header();
     const signed = await driver.sign({
       requestId: jti,
       evidence: requester.evidence,
-      messageFor: (signers) => Buffer.from(signingInput(header, claimsFor(signers)), 'latin1'),
+      approvals: t.approvals.map((a) => ({ ...a, signature: Buffer.from(a.signature) })),
+      messageFor: (signers) =>
+        Buffer.from(
+          signingInput(header, this.#claims(requester, request, { ...t, signers })),
+          'latin1',
+        ),
     });
     await this.options.audit.record({
       type: 'mint',
@@ -127,7 +228,13 @@ export class MintService {
    * or without a request the default lowered to the policy's maximum. Throws
    * `policy_denied` with every reason.
    */
-  async #authorize(requester: Requester, request: MintBody, now: number): Promise<number> {
+  async #authorize(
+    requester: Requester,
+    request: MintBody,
+    now: number,
+    approvals: readonly string[],
+    mayWait: boolean,
+  ): Promise<{ ttl: number; awaitsApprovals?: PolicyDecision }> {
     const decide = (ttl: number) => {
       const input = mintPolicyInput({
         requester: requester.policy,
@@ -135,7 +242,7 @@ export class MintService {
         audience: request.audience,
         ttl,
         ...(request.justification === undefined ? {} : { justification: request.justification }),
-        approvals: [],
+        approvals,
         now,
       });
       const decision = this.options.policy.evaluate(input);
@@ -147,13 +254,17 @@ export class MintService {
     };
     let ttl = Math.min(request.ttl ?? this.options.defaultTtlSeconds, this.options.maxTtlSeconds);
     let decision = decide(ttl);
+    const onlyApprovals = (reasons: string[]) => reasons.every((r) => r === APPROVALS_MISSING);
     if (
       request.ttl === undefined &&
-      decision.reasons.length === 1 &&
-      decision.reasons[0] === 'ttl_exceeds_max'
+      decision.reasons.includes('ttl_exceeds_max') &&
+      onlyApprovals(decision.reasons.filter((r) => r !== 'ttl_exceeds_max'))
     ) {
       ttl = decision.max_ttl;
       decision = decide(ttl);
+    }
+    if (!decision.allow && mayWait && onlyApprovals(decision.reasons)) {
+      return { ttl, awaitsApprovals: decision };
     }
     if (!decision.allow) {
       await this.options.audit.record({
@@ -171,6 +282,6 @@ export class MintService {
         `policy denies this mint: ${decision.reasons.join(', ')}`,
       );
     }
-    return ttl;
+    return { ttl };
   }
 }

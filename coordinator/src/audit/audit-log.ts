@@ -20,6 +20,14 @@ export type AuditEntry =
       readonly scope: string;
       readonly policy: string;
       readonly reasons: readonly string[];
+    }
+  | {
+      /** A guardian's verified answer to a pending mint request. */
+      readonly type: 'approval';
+      readonly request: string;
+      /** The guardian's approval key kid. */
+      readonly guardian: string;
+      readonly decision: 'approve' | 'deny';
     };
 
 /**

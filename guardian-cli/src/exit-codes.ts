@@ -30,6 +30,12 @@ export const ExitCode = {
   ceremonyIncomplete: 10,
   /** status: no signed group configuration, or a signer is not ready or holds another key. */
   unhealthy: 11,
+  /** approve/deny: the coordinator refused the answer, or no such pending request. */
+  approvalRefused: 12,
+  /** approve/deny: the coordinator could not be reached or answered nonsense. */
+  coordinatorUnavailable: 13,
+  /** approve/deny: not confirmed (answered no, or no terminal and no --yes); nothing signed. */
+  unconfirmed: 14,
 } as const;
 
 /**
@@ -57,7 +63,10 @@ Exit codes:
   8  a signer refused the ceremony (approvals, transcript, group state); nothing changed
   9  the ceremony failed midway and was aborted at every signer; nothing was written
  10  the ceremony committed at some signers only; the message says which (replace-signer them)
- 11  status: no signed group configuration, or a signer is not ready / holds another key`;
+ 11  status: no signed group configuration, or a signer is not ready / holds another key
+ 12  approve/deny: the coordinator refused the answer, or no such pending request
+ 13  approve/deny: the coordinator could not be reached
+ 14  approve/deny: not confirmed; nothing was signed`;
 
 const BY_CODE: Record<string, number> = {
   cli_usage: ExitCode.usage,
@@ -91,6 +100,13 @@ const BY_CODE: Record<string, number> = {
   ceremony_aborted: ExitCode.ceremonyAborted,
   ceremony_commit_incomplete: ExitCode.ceremonyIncomplete,
   status_unhealthy: ExitCode.unhealthy,
+  approval_not_found: ExitCode.approvalRefused,
+  approval_duplicate: ExitCode.approvalRefused,
+  approval_ambiguous: ExitCode.usage,
+  coordinator_refused: ExitCode.approvalRefused,
+  coordinator_unreachable: ExitCode.coordinatorUnavailable,
+  coordinator_answer_invalid: ExitCode.coordinatorUnavailable,
+  approval_unconfirmed: ExitCode.unconfirmed,
 };
 
 /**

@@ -15,6 +15,7 @@ import { createVerifier } from '@frostmint/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalIssuer, startLocalIssuer } from '../../core/test/oidc/local-issuer.ts';
 import { type CeremonyStack, startCeremonyStack } from '../support/ceremony-stack.ts';
+import { mintCi, startMintCi } from '../support/mint-ci.ts';
 import { CI_AUDIENCE, mintWithIdToken, oidcLayout } from '../support/oidc-stack.ts';
 import { askToSign } from '../support/rogue-sign.ts';
 
@@ -195,6 +196,49 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
       body: { error: 'request_denied' },
     });
     expect((await guardian(1, 'approve', id, '--yes')).code).toBe(12);
+  });
+
+  it('`frostmint mint-ci` waits for the approvals, shows who approved, then prints the token; without them it gives up (exit 7)', async () => {
+    const args = [
+      '--coordinator',
+      url,
+      '--scope',
+      'deploy:prod',
+      '--aud',
+      'deploy-api',
+      '--justification',
+      'release',
+    ];
+    const before = new Set((await pendingList()).map((r) => r.id));
+    const run = startMintCi(args, { FROSTMINT_ID_TOKEN: await prodIdToken() });
+    let id: string | undefined;
+    while (!id) {
+      await new Promise((r) => setTimeout(r, 200));
+      id = (await pendingList()).find((r) => !before.has(r.id))?.id;
+    }
+    expect((await guardian(1, 'approve', id, '--yes')).code).toBe(0);
+    while (!run.stderr().includes('approved by Guardian 1 (1 of 2)')) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await guardian(2, 'approve', id, '--yes')).code).toBe(0);
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toMatch(/waiting for 2 guardian approval/);
+    const verifier = createVerifier({
+      issuer: url,
+      audience: 'deploy-api',
+      jwksUri: `${url}/.well-known/jwks.json`,
+    });
+    await expect(
+      verifier.verify(done.stdout.trim(), { requiredScopes: ['deploy:prod'] }),
+    ).resolves.toBeDefined();
+    verifier.close();
+
+    const impatient = await mintCi([...args, '--wait', '1'], {
+      FROSTMINT_ID_TOKEN: await prodIdToken(),
+    });
+    expect(impatient.code).toBe(7);
+    expect(impatient.stderr).toMatch(/approval_timeout/);
   });
 
   describe('every signer refuses forged, misbound and double-counted approvals (rogue coordinator)', () => {

@@ -205,11 +205,13 @@ export class PendingMints implements PendingMintSink {
 
   /**
    * The requester's poll: waits up to `waitSeconds` for the approvals, then mints (200
-   * with the token, exactly once) or says where the request stands (202). Unknown id and
+   * with the token, exactly once) or says where the request stands (202) — at the
+   * deadline, or as soon as another guardian approved. Unknown id and
    * wrong secret both answer `request_unknown` (404).
    */
   async poll(id: string, secret: string, waitSeconds: number): Promise<MintResponse | PollStatus> {
     const deadline = Date.now() + Math.min(waitSeconds, MAX_POLL_WAIT_SECONDS) * 1000;
+    let seen: number | undefined;
     for (;;) {
       const row = await this.options.store.mintRequests.get(id);
       if (row?.kind !== 'token' || !secretMatches(row, secret)) throw unknownRequest();
@@ -245,7 +247,9 @@ export class PendingMints implements PendingMintSink {
         );
         if (claimed) return this.#finish(claimed, approvals);
       }
-      if (Date.now() >= deadline) {
+      // Answer at the deadline, or early when a guardian approved, so the requester sees it.
+      seen ??= approvals.length;
+      if (Date.now() >= deadline || approvals.length !== seen) {
         return {
           request_id: id,
           status: row.status === 'approved' ? 'approved' : 'pending',

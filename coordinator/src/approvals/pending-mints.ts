@@ -99,7 +99,11 @@ export class PendingMints implements PendingMintSink {
     const now = this.#now();
     const id = randomBytes(16).toString('base64url');
     const secret = randomBytes(32).toString('base64url');
-    const expiresAt = now + PENDING_MINT_TTL_SECONDS;
+    // A request cannot outlive its evidence: signers refuse an expired ID token.
+    const expiresAt = Math.min(
+      now + PENDING_MINT_TTL_SECONDS,
+      input.requester.evidenceExpiresAt ?? Number.POSITIVE_INFINITY,
+    );
     const ttl = input.claims.exp - input.claims.iat;
     await this.options.store.mintRequests.create({
       id,

@@ -107,7 +107,7 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
     ((await (await fetch(`${url}/v1/approvals/pending`)).json()) as { requests: PendingView[] })
       .requests;
   const poll = async (id: string, secret: string) => {
-    const res = await fetch(`${url}/v1/mint/requests/${id}`, {
+    const res = await fetch(`${url}/v1/mint/requests/${id}/token`, {
       headers: { authorization: `Bearer ${secret}` },
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };

@@ -10,7 +10,7 @@ interface PollStatus {
 }
 
 /**
- * Waits for the guardian approvals a mint needs: long-polls `GET /v1/mint/requests/{id}`
+ * Waits for the guardian approvals a mint needs: long-polls `GET /v1/mint/requests/{id}/token`
  * with the request secret, tells `progress` who approved so far and the time left whenever
  * that changes, and returns the token once the quorum signed it. Gives up after
  * `waitSeconds` (exit 7); a denial or expiry is exit 7 too.
@@ -27,7 +27,7 @@ export async function awaitApprovals(
   progress: (line: string) => void,
   get: typeof fetch = fetch,
 ): Promise<MintedToken> {
-  const url = new URL(`/v1/mint/requests/${pending.request_id}`, coordinator);
+  const url = new URL(`/v1/mint/requests/${pending.request_id}/token`, coordinator);
   const deadline = Date.now() + waitSeconds * 1000;
   progress(
     `waiting for ${pending.required_approvals} guardian approval(s) of request ${pending.request_id} ` +

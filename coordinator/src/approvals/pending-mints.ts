@@ -15,7 +15,13 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { ApprovedMint, MintResponse } from '../mint.ts';
 import type { CoordinatorStore, MintRequest } from '../storage/index.ts';
-import { decodePending, encodePending, type PendingRecord } from './record.ts';
+import {
+  decodePending,
+  encodePending,
+  maybePending,
+  type PendingRecord,
+  requestToken,
+} from './record.ts';
 import type { PendingMint, PendingMintInput, PendingMintSink } from './types.ts';
 
 /** How long a mint waits for its approvals (and an approval stays valid), in seconds. */
@@ -179,9 +185,9 @@ export class PendingMints implements PendingMintSink {
   /** A guardian's refusal (signed with the denial domain): the request ends, denied. */
   async deny(id: string, answer: GuardianAnswer): Promise<void> {
     const row = await this.#pendingRow(id);
-    const pending = decodePending(row);
+    const { header, claims } = requestToken(row);
     const guardian = this.options.guardians.find((g) => g.approvalKey.kid === answer.guardianKid);
-    const subject = mintApprovalSubject(pending.header, pending.claims, expirySeconds(row));
+    const subject = mintApprovalSubject(header, claims, expirySeconds(row));
     if (
       !guardian ||
       !verifyGuardianSignature(guardian, mintApprovalInput(subject, true), answer.signature)
@@ -322,16 +328,17 @@ export class PendingMints implements PendingMintSink {
   }
 
   async #view(row: MintRequest): Promise<PendingView> {
-    const pending = decodePending(row);
+    const { header, claims } = requestToken(row);
+    const pending = maybePending(row);
     const approvals = await this.options.store.approvals.listByRequest(row.id);
-    const oidc = pending.requester.policy.oidc;
+    const oidc = pending?.requester.policy.oidc;
     return {
       id: row.id,
       requester: row.requester,
-      requester_kind: pending.requester.policy.kind,
-      scope: pending.body.scope,
-      audience: pending.body.audience,
-      ttl: pending.ttl,
+      requester_kind: pending?.requester.policy.kind ?? 'engineer',
+      scope: claims.scope.split(' '),
+      audience: claims.aud,
+      ttl: claims.exp - claims.iat,
       justification: row.justification,
       reasons: ((row.decision as { reasons?: string[] }).reasons ?? []).slice(),
       required_approvals: row.requiredApprovals,
@@ -343,7 +350,7 @@ export class PendingMints implements PendingMintSink {
       })),
       created_at: Math.floor(row.createdAt.getTime() / 1000),
       expires_at: expirySeconds(row),
-      approval_subject: mintApprovalSubject(pending.header, pending.claims, expirySeconds(row)),
+      approval_subject: mintApprovalSubject(header, claims, expirySeconds(row)),
       ...(oidc ? { oidc } : {}),
     };
   }
@@ -374,12 +381,12 @@ function sha256(value: string): string {
 }
 
 function secretMatches(row: MintRequest, secret: string): boolean {
-  try {
-    const stored = Buffer.from(decodePending(row).secretSha256, 'hex');
-    return timingSafeEqual(stored, Buffer.from(sha256(secret), 'hex'));
-  } catch {
-    return false;
-  }
+  const pending = maybePending(row);
+  if (!pending) return false;
+  return timingSafeEqual(
+    Buffer.from(pending.secretSha256, 'hex'),
+    Buffer.from(sha256(secret), 'hex'),
+  );
 }
 
 function unknownRequest(): FrostmintError {

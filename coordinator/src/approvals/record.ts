@@ -1,4 +1,9 @@
-import { PolicyInputSchema, type TokenClaims, type TokenHeader } from '@frostmint/core';
+import {
+  PolicyInputSchema,
+  type TokenClaims,
+  type TokenHeader,
+  TokenHeaderSchema,
+} from '@frostmint/core';
 import { z } from 'zod';
 import type { Requester } from '../auth/types.ts';
 import { MintBodySchema } from '../mint.ts';
@@ -95,4 +100,34 @@ export function decodePending(row: MintRequest): PendingRecord {
     ttl: record.ttl,
     secretSha256: record.secretSha256,
   };
+}
+
+/**
+ * The token a stored request stands for, whatever flow created it (this module's one-step
+ * CI/dev mints, or the two-step WebAuthn mint): the header from its signing input and its
+ * claims. This is all an approval needs, so guardians can approve either kind.
+ *
+ * @example
+ * ```ts
+ * const { header, claims } = requestToken(await store.mintRequests.get(id));
+ * ```
+ */
+export function requestToken(row: MintRequest): { header: TokenHeader; claims: TokenClaims } {
+  const [segment] = row.signingInput.split('.');
+  const header = TokenHeaderSchema.parse(
+    JSON.parse(Buffer.from(segment ?? '', 'base64url').toString('utf8')),
+  );
+  return { header, claims: row.claims as unknown as TokenClaims };
+}
+
+/**
+ * The one-step record of a request, or undefined for a request another flow created.
+ *
+ * @example
+ * ```ts
+ * const record = maybePending(row); // undefined for a WebAuthn two-step request
+ * ```
+ */
+export function maybePending(row: MintRequest): PendingRecord | undefined {
+  return PendingRecordSchema.safeParse(row.evidence).success ? decodePending(row) : undefined;
 }

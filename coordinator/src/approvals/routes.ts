@@ -23,8 +23,9 @@ const PollQuerySchema = z
  * - `POST /v1/mint/requests/{id}/approvals` `{guardian_kid, signature}` — an approval
  *   (base64url ES256 `r‖s`), verified before it is stored;
  * - `POST /v1/mint/requests/{id}/denials` `{guardian_kid, signature}` — a signed refusal;
- * - `GET /v1/mint/requests/{id}?wait=<s>` with `Authorization: Bearer <request_secret>` —
- *   the requester's poll: 202 with who approved so far and time left, or 200 with the token.
+ * - `GET /v1/mint/requests/{id}/token?wait=<s>` with `Authorization: Bearer <request_secret>`
+ *   — the one-step requester's poll: 202 with who approved so far and time left, or 200
+ *   with the token. (`GET /v1/mint/requests/{id}` is the two-step WebAuthn request's status.)
  *
  * @example
  * ```ts
@@ -45,7 +46,7 @@ export function registerApprovalRoutes(app: FastifyInstance, pending: PendingMin
     return { status: 'denied' };
   });
 
-  app.get('/v1/mint/requests/:id', async (request, reply) => {
+  app.get('/v1/mint/requests/:id/token', async (request, reply) => {
     const id = parse(requestId, (request.params as { id?: string }).id, 'id');
     const { wait } = parse(PollQuerySchema, request.query, 'query');
     const secret = bearerOf(request);

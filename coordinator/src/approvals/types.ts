@@ -12,7 +12,7 @@ export interface PendingMint {
   readonly request_id: string;
   readonly status: 'pending';
   /**
-   * Shown once: the requester polls `GET /v1/mint/requests/{id}` with
+   * Shown once: the requester polls `GET /v1/mint/requests/{id}/token` with
    * `Authorization: Bearer <request_secret>` (only its SHA-256 is stored).
    */
   readonly request_secret: string;

@@ -22,9 +22,8 @@ import {
 import type { Logger } from 'pino';
 import type { SignerConfig } from './config.ts';
 import { DkgCoordinatorFacing } from './dkg.ts';
-import { ApprovalChecker } from './evidence/approvals.ts';
+import { type ApprovalChecker, approvalChecker } from './evidence/approvals.ts';
 import { type OidcEvidenceChecker, oidcEvidenceChecker } from './evidence/oidc.ts';
-import { REPLAY_WINDOW_CAPACITY, ReplayWindow } from './evidence/replay-window.ts';
 
 import { NonceStore } from './nonce-store.ts';
 import { enforcePolicy } from './policy-gate.ts';
@@ -77,10 +76,8 @@ export class SignerDaemon {
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#nonces = new NonceStore(options.config.nonceTtlSeconds * 1000, this.#now);
-    const evidenceWindow = new ReplayWindow({ capacity: REPLAY_WINDOW_CAPACITY });
-    this.#oidc =
-      options.config.oidc && oidcEvidenceChecker(options.config.oidc, evidenceWindow, options.log);
-    this.#approvals = new ApprovalChecker(evidenceWindow);
+    this.#oidc = options.config.oidc && oidcEvidenceChecker(options.config.oidc, options.log);
+    this.#approvals = approvalChecker();
     this.dkg = new DkgCoordinatorFacing({
       config: options.config,
       vault: options.vault,

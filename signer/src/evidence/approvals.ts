@@ -7,7 +7,7 @@ import {
 } from '@frostmint/core';
 import type { MintApproval } from '@frostmint/proto';
 import { mintFingerprint } from './mint-fingerprint.ts';
-import type { ReplayWindow } from './replay-window.ts';
+import { ReplayWindow } from './replay-window.ts';
 
 /**
  * Guardian approvals as a signer checks them: verified against the guardians of this
@@ -58,4 +58,19 @@ function mismatch(): ForbiddenError {
     'approvals_mismatch',
     'the token names other approvers than the approvals that verified',
   );
+}
+
+/** Approved requests a signer remembers at most (until their approvals lapse). */
+export const APPROVAL_REPLAY_CAPACITY = 100_000;
+
+/**
+ * A checker with its own replay window.
+ *
+ * @example
+ * ```ts
+ * const approvals = approvalChecker();
+ * ```
+ */
+export function approvalChecker(): ApprovalChecker {
+  return new ApprovalChecker(new ReplayWindow({ capacity: APPROVAL_REPLAY_CAPACITY }));
 }

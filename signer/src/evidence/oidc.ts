@@ -11,7 +11,7 @@ import {
 } from '@frostmint/core';
 import type { Logger } from 'pino';
 import { mintFingerprint } from './mint-fingerprint.ts';
-import type { ReplayWindow } from './replay-window.ts';
+import { ReplayWindow } from './replay-window.ts';
 
 /**
  * OIDC evidence as a signer checks it, trusting nothing the coordinator says: the ID token
@@ -71,22 +71,20 @@ export class OidcEvidenceChecker {
   }
 }
 
+/** Live OIDC replay entries a signer keeps at most (ID tokens live minutes to hours). */
+export const OIDC_REPLAY_CAPACITY = 100_000;
+
 /**
- * The checker for a signer's `oidc` configuration: its own verifier, and the signer's replay
- * window.
+ * The checker for a signer's `oidc` configuration, with its own verifier and replay window.
  *
  * @example
  * ```ts
- * const checker = oidcEvidenceChecker(config.oidc, window, log);
+ * const checker = oidcEvidenceChecker(config.oidc, log);
  * ```
  */
-export function oidcEvidenceChecker(
-  config: OidcConfig,
-  window: ReplayWindow,
-  log: Logger,
-): OidcEvidenceChecker {
+export function oidcEvidenceChecker(config: OidcConfig, log: Logger): OidcEvidenceChecker {
   return new OidcEvidenceChecker(
     new OidcVerifier(config, { onEvent: jwksEventLogger(log) }),
-    window,
+    new ReplayWindow({ capacity: OIDC_REPLAY_CAPACITY }),
   );
 }

@@ -1,8 +1,5 @@
 import { ForbiddenError, UnavailableError } from '@frostmint/core';
 
-/** Live entries a signer keeps at most (evidence lives minutes to hours). */
-export const REPLAY_WINDOW_CAPACITY = 100_000;
-
 interface Entry {
   readonly binding: string;
   readonly expiresAt: number;

@@ -148,6 +148,7 @@ export class SignerDaemon {
       now: Math.floor(this.#now() / 1000),
       log: this.#log,
     });
+    this.#approvals.commit(req.approvals, checked.claims, Math.floor(this.#now() / 1000));
     const nonces = this.#nonces.take(checked.own);
     if (!nonces) {
       throw new ForbiddenError(

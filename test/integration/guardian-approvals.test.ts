@@ -325,8 +325,13 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
       }
     });
 
-    it('co-signs the approved request once, and refuses the same approvals for it again at another time', async () => {
+    it('co-signs the approved request once (refused attempts burn nothing), and refuses the same approvals for it again at another time', async () => {
       const approvals = genuine.a.approvals.map(wire);
+      const once = approvals[0]!;
+      for (const answer of await ask(tokenFor(genuine.a), [once, once])) {
+        expect(answer).toMatchObject({ err: { code: 'policy_denied' } });
+      }
+      await new Promise((r) => setTimeout(r, 1_100)); // another iat: another token
       const answers = await ask(tokenFor(genuine.a), approvals);
       for (const answer of answers) expect(answer).toMatchObject({ ok: {} });
       await new Promise((r) => setTimeout(r, 1_100));

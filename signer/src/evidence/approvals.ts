@@ -13,13 +13,15 @@ import { ReplayWindow } from './replay-window.ts';
  * Guardian approvals as a signer checks them: verified against the guardians of this
  * signer's own group configuration over this exact request (see `verifyMintApprovals`),
  * each guardian counted once, the token's `frostmint.approvals` (when present) naming
- * exactly the verified guardians, and the approved request (`jti`) used for one token only:
- * remembered until the approvals lapse, so the same approvals cannot mint the request again
- * at another time (`approval_replayed`).
+ * exactly the verified guardians, and — once the signer actually signs (`commit`) — the
+ * approved request (`jti`) used for one token only: remembered until the approvals lapse, so
+ * the same approvals cannot mint the request again at another time (`approval_replayed`).
  *
  * @example
  * ```ts
  * const approvedBy = checker.check(req.approvals, header, claims, group.guardians.keys, now);
+ * // … policy allows …
+ * checker.commit(req.approvals, claims, now);
  * ```
  */
 export class ApprovalChecker {
@@ -41,15 +43,23 @@ export class ApprovalChecker {
     if (claims.frostmint.approvals !== undefined && named.join(' ') !== approvedBy.join(' ')) {
       throw mismatch();
     }
-    const lapse = Math.max(...approvals.map((a) => a.notAfter));
+    return approvedBy;
+  }
+
+  /**
+   * Marks the approved request as signed for this token, once policy allowed it and just
+   * before the share is computed (a refused attempt burns nothing): the same approvals for
+   * another token of the request are refused from then on (`approval_replayed`).
+   */
+  commit(approvals: readonly MintApproval[], claims: TokenClaims, now: number): void {
+    if (approvals.length === 0) return;
     this.window.remember(
       `approval:${claims.jti}`,
       mintFingerprint(claims),
-      lapse,
+      Math.max(...approvals.map((a) => a.notAfter)),
       now,
       'approval_replayed',
     );
-    return approvedBy;
   }
 }
 

@@ -224,8 +224,10 @@ export class MintService {
   }
 
   /**
-   * Evaluates policy for the request and returns the lifetime to issue: the requested one,
-   * or without a request the default lowered to the policy's maximum. Throws
+   * Evaluates policy for the request (with the guardians in `approvals` as approvers) and
+   * returns the lifetime to issue: the requested one, or without a request the default
+   * lowered to the policy's maximum. When `mayWait` and missing approvals are policy's only
+   * objection, returns the decision as `awaitsApprovals` instead of refusing. Throws
    * `policy_denied` with every reason.
    */
   async #authorize(

@@ -60,7 +60,7 @@ export async function mint(
  * the coordinator's (a rogue coordinator), or any identity from the dev PKI.
  */
 export function rogueClient(
-  stack: DevStack,
+  stack: Pick<DevStack, 'layout'>,
   signerId: number,
   identity = stack.layout.pki.coordinator,
 ) {

@@ -10,6 +10,7 @@ import {
 } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { PendingMints } from './approvals/pending-mints.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { CredentialRouter } from './auth/by-credential.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
@@ -86,7 +87,16 @@ export async function startCoordinator(options: {
     ? await (async () => {
         const frost = loadGroup(groupPublicKeyOf(groupConfig));
         const driver = new RoundDriver(pool, frost, log);
-        const mints = new MintService({
+        const guardians = groupConfig.version === 2 ? groupConfig.guardians.keys : [];
+        // Without guardians nothing can be approved: such mints are denied outright.
+        const pending = new PendingMints({
+          store,
+          audit,
+          log,
+          guardians,
+          mint: (requester, body, approved) => mints.mintApproved(requester, body, approved),
+        });
+        const mints: MintService = new MintService({
           issuer: config.issuer,
           kid: groupConfig.kid,
           defaultTtlSeconds: config.defaultTtlSeconds,
@@ -102,12 +112,14 @@ export async function startCoordinator(options: {
             groupConfig.threshold,
             log,
           ),
+          ...(guardians.length > 0 ? { pending } : {}),
         });
         return {
           jwk: await groupJwk(frost.publicKey.groupKey),
           threshold: groupConfig.threshold,
           mints,
           frost,
+          ...(guardians.length > 0 ? { pending } : {}),
         };
       })()
     : undefined;

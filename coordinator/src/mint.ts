@@ -3,16 +3,20 @@ import {
   compactJws,
   decisionLogFields,
   ForbiddenError,
+  type GuardianKey,
   InvalidRequestError,
+  type MintApprovalWire,
   mintPolicyInput,
   type PolicyDecision,
   type PolicyEngine,
   signingInput,
   type TokenClaims,
   TokenTtlSchema,
+  verifyMintApprovals,
 } from '@frostmint/core';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { PendingMint, PendingMintSink } from './approvals/types.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { Requester } from './auth/types.ts';
 import type { Metrics } from './metrics.ts';
@@ -29,6 +33,8 @@ const scopeToken = z
     /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/,
     'scope tokens are printable ASCII without spaces, quotes or backslashes',
   );
+
+const APPROVALS_MISSING = 'approvals_missing';
 
 /** Body of `POST /v1/mint`. */
 export const MintBodySchema = z
@@ -67,8 +73,30 @@ export interface MintServiceOptions {
   readonly now?: () => number;
   /** Signer and requester attestation; without it neither verdict is policy input. */
   readonly attestation?: MintAttestation;
+  /**
+   * Where a mint waits when policy's only objection is missing guardian approvals; without
+   * it such a mint is denied (`policy_denied: approvals_missing`).
+   */
+  readonly pending?: PendingMintSink;
 }
 
+/** The mint a pending request resumes with once approved (see `coordinator/src/approvals`). */
+export interface ApprovedMint {
+  readonly jti: string;
+  readonly ttl: number;
+  readonly approvals: readonly MintApprovalWire[];
+  /** The guardians of the group configuration, to verify `approvals` against. */
+  readonly guardians: readonly GuardianKey[];
+}
+
+/**
+ * Builds the exact token (RFC 9068 header and claims) and has the quorum sign it.
+ *
+ * @example
+ * ```ts
+ * const minted = await mints.mint(requester, { scope: ['deploy:canary'], audience: 'deploy-api' });
+ * ```
+ */
 /**
  * Builds the exact token (RFC 9068 header and claims) and has the quorum sign it.
  *
@@ -80,10 +108,8 @@ export interface MintServiceOptions {
 export class MintService {
   constructor(private readonly options: MintServiceOptions) {}
 
-  async mint(requester: Requester, request: MintBody): Promise<MintResponse> {
-    const { issuer, kid, maxTtlSeconds, driver } = this.options;
-    // One policy for the whole mint: the decision and the token's `frostmint.policy` agree.
-    const policy = this.options.policy.current;
+  async mint(requester: Requester, request: MintBody): Promise<MintResponse | PendingMint> {
+    const { maxTtlSeconds, pending } = this.options;
     if (request.ttl !== undefined && request.ttl > maxTtlSeconds) {
       throw new ForbiddenError(
         'ttl_too_long',
@@ -93,34 +119,156 @@ export class MintService {
     if (new Set(request.scope).size !== request.scope.length) {
       throw new InvalidRequestError('scope_invalid', 'scope lists a scope twice');
     }
-    const iat = Math.floor((this.options.now ?? Date.now)() / 1000);
-    const attested = await this.options.attestation?.facts(
-      request.attestation,
-      { subject: requester.subject, audience: request.audience, scopes: request.scope },
+    // One policy for the whole mint: the decision and the token's `frostmint.policy` agree.
+    const policy = this.options.policy.current;
+    const iat = this.#now();
+    const jti = randomBytes(16).toString('base64url');
+    const attested = await this.#attested(requester, request, iat);
+    const { ttl, decision, awaitsApprovals } = await this.#authorize(policy, requester, request, {
+      now: iat,
+      attested,
+      approvals: [],
+      mayWait: !!pending,
+    });
+    if (awaitsApprovals && pending) {
+      const claims = this.#claims(policy, requester, request, { jti, ttl, iat, signers: [] });
+      return pending.create({
+        requester,
+        request,
+        header: this.#header(),
+        claims,
+        decision: awaitsApprovals,
+      });
+    }
+    return this.#sign(policy, requester, request, {
+      jti,
+      ttl,
+      iat,
+      approvals: [],
+      approvedBy: [],
+      attested,
+      decision,
+    });
+  }
+
+  /**
+   * Mints a request that waited for guardian approvals: the approvals are verified against
+   * the group's guardians, policy is evaluated again with them (the signers will do the
+   * same), and the token gets fresh times. Throws `approval_*` or `policy_denied`.
+   *
+   * @example
+   * ```ts
+   * const minted = await mints.mintApproved(requester, body, { jti, ttl, approvals, guardians });
+   * ```
+   */
+  async mintApproved(
+    requester: Requester,
+    request: MintBody,
+    approved: ApprovedMint,
+  ): Promise<MintResponse> {
+    const policy = this.options.policy.current;
+    const iat = this.#now();
+    const { jti, ttl } = approved;
+    const probe = this.#claims(policy, requester, request, { jti, ttl, iat, signers: [1] });
+    const approvedBy = verifyMintApprovals(
+      approved.approvals,
+      this.#header(),
+      probe,
+      approved.guardians,
       iat,
     );
-    const { ttl, decision } = await this.#authorize(policy, requester, request, iat, attested);
-    const jti = randomBytes(16).toString('base64url');
-    const claimsFor = (signers: number[]): TokenClaims => ({
-      iss: issuer,
+    const attested = await this.#attested(requester, request, iat);
+    const { decision } = await this.#authorize(
+      policy,
+      requester,
+      { ...request, ttl },
+      { now: iat, attested, approvals: approvedBy, mayWait: false },
+    );
+    return this.#sign(policy, requester, request, {
+      jti,
+      ttl,
+      iat,
+      approvals: approved.approvals,
+      approvedBy,
+      attested,
+      decision,
+    });
+  }
+
+  #now(): number {
+    return Math.floor((this.options.now ?? Date.now)() / 1000);
+  }
+
+  #header() {
+    return { alg: 'EdDSA', typ: 'at+jwt', kid: this.options.kid } as const;
+  }
+
+  #attested(
+    requester: Requester,
+    request: MintBody,
+    now: number,
+  ): Promise<MintAttestationFacts | undefined> {
+    return (
+      this.options.attestation?.facts(
+        request.attestation,
+        { subject: requester.subject, audience: request.audience, scopes: request.scope },
+        now,
+      ) ?? Promise.resolve(undefined)
+    );
+  }
+
+  #claims(
+    policy: PolicyEngine,
+    requester: Requester,
+    request: MintBody,
+    t: { jti: string; ttl: number; iat: number; signers: number[]; approvedBy?: string[] },
+  ): TokenClaims {
+    return {
+      iss: this.options.issuer,
       sub: requester.subject,
       aud: request.audience,
       scope: request.scope.join(' '),
-      iat,
-      nbf: iat,
-      exp: iat + ttl,
-      jti,
+      iat: t.iat,
+      nbf: t.iat,
+      exp: t.iat + t.ttl,
+      jti: t.jti,
       client_id: requester.clientId,
       amr: requester.amr,
-      frostmint: { signers, policy: policy.id },
-    });
-    const header = { alg: 'EdDSA', typ: 'at+jwt', kid } as const;
-    const signed = await driver.sign({
+      frostmint: {
+        signers: t.signers,
+        policy: policy.id,
+        ...(t.approvedBy?.length ? { approvals: t.approvedBy } : {}),
+      },
+    };
+  }
+
+  async #sign(
+    policy: PolicyEngine,
+    requester: Requester,
+    request: MintBody,
+    t: {
+      jti: string;
+      ttl: number;
+      iat: number;
+      approvals: readonly MintApprovalWire[];
+      approvedBy: string[];
+      attested: MintAttestationFacts | undefined;
+      decision: PolicyDecision;
+    },
+  ): Promise<MintResponse> {
+    const { jti, ttl, iat, attested } = t;
+    const header = this.#header();
+    const signed = await this.options.driver.sign({
       requestId: jti,
       evidence: requester.evidence,
+      approvals: t.approvals.map((a) => ({ ...a, signature: Buffer.from(a.signature) })),
       ...(attested?.requesterEvidence ? { requesterAttestation: attested.requesterEvidence } : {}),
-      ...withEligible(this.options.attestation?.eligibility(decision)),
-      messageFor: (signers) => Buffer.from(signingInput(header, claimsFor(signers)), 'latin1'),
+      ...withEligible(this.options.attestation?.eligibility(t.decision)),
+      messageFor: (signers) =>
+        Buffer.from(
+          signingInput(header, this.#claims(policy, requester, request, { ...t, signers })),
+          'latin1',
+        ),
     });
     await this.options.audit.record({
       type: 'mint',
@@ -143,17 +291,24 @@ export class MintService {
   }
 
   /**
-   * Evaluates policy for the request and returns the lifetime to issue: the requested one,
-   * or without a request the default lowered to the policy's maximum. Throws
-   * `policy_denied` with every reason.
+   * Evaluates policy for the request (with the guardians in `approvals` as approvers) and
+   * returns the lifetime to issue: the requested one, or without a request the default
+   * lowered to the policy's maximum. When `mayWait` and missing approvals are policy's only
+   * objection, returns the decision as `awaitsApprovals` instead of refusing. Throws
+   * `policy_denied` with every reason (or the attestation error that explains it).
    */
   async #authorize(
     policy: PolicyEngine,
     requester: Requester,
     request: MintBody,
-    now: number,
-    attested: MintAttestationFacts | undefined,
-  ): Promise<{ ttl: number; decision: PolicyDecision }> {
+    context: {
+      now: number;
+      attested: MintAttestationFacts | undefined;
+      approvals: readonly string[];
+      mayWait: boolean;
+    },
+  ): Promise<{ ttl: number; decision: PolicyDecision; awaitsApprovals?: PolicyDecision }> {
+    const { attested } = context;
     const decide = (ttl: number) => {
       const input = mintPolicyInput({
         requester: requester.policy,
@@ -161,8 +316,8 @@ export class MintService {
         audience: request.audience,
         ttl,
         ...(request.justification === undefined ? {} : { justification: request.justification }),
-        approvals: [],
-        now,
+        approvals: context.approvals,
+        now: context.now,
         ...(attested?.signerAttestation ? { signerAttestation: attested.signerAttestation } : {}),
         ...(attested?.requesterAttestation
           ? { requesterAttestation: attested.requesterAttestation }
@@ -182,6 +337,13 @@ export class MintService {
     if (request.ttl === undefined && decision.reasons.includes('ttl_exceeds_max')) {
       ttl = decision.max_ttl;
       decision = decide(ttl);
+    }
+    if (
+      !decision.allow &&
+      context.mayWait &&
+      decision.reasons.every((r) => r === APPROVALS_MISSING)
+    ) {
+      return { ttl, decision, awaitsApprovals: decision };
     }
     if (!decision.allow) {
       await this.options.audit.record({

@@ -1,3 +1,4 @@
+export * from './approvals/index.ts';
 export * from './atomic-file.ts';
 export * from './attestation/index.ts';
 export * from './audit/index.ts';

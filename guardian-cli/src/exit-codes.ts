@@ -30,10 +30,16 @@ export const ExitCode = {
   ceremonyIncomplete: 10,
   /** status: no signed group configuration, or a signer is not ready or holds another key. */
   unhealthy: 11,
+  /** approve/deny: the coordinator refused the answer, or no such pending request. */
+  approvalRefused: 12,
+  /** approve/deny, policy submit: the coordinator could not be reached or answered nonsense. */
+  coordinatorUnavailable: 13,
+  /** approve/deny: not confirmed (answered no, or no terminal and no --yes); nothing signed. */
+  unconfirmed: 14,
   /** policy: the bundle is malformed, or it was refused (too few valid guardian approvals). */
-  policyRefused: 12,
-  /** policy submit: too few signers installed the bundle (or the coordinator is unreachable). */
-  policyIncomplete: 13,
+  policyRefused: 15,
+  /** policy submit: too few signers installed the bundle; the coordinator keeps its policy. */
+  policyIncomplete: 16,
 } as const;
 
 /**
@@ -62,8 +68,11 @@ Exit codes:
   9  the ceremony failed midway and was aborted at every signer; nothing was written
  10  the ceremony committed at some signers only; the message says which (replace-signer them)
  11  status: no signed group configuration, or a signer is not ready / holds another key
- 12  policy: the bundle is malformed or was refused (too few valid guardian approvals)
- 13  policy submit: too few signers installed it, or the coordinator is unreachable; the old policy stays`;
+ 12  approve/deny: the coordinator refused the answer, or no such pending request
+ 13  approve/deny, policy submit: the coordinator could not be reached
+ 14  approve/deny: not confirmed; nothing was signed
+ 15  policy: the bundle is malformed or was refused (too few valid guardian approvals)
+ 16  policy submit: too few signers installed it; the old policy stays`;
 
 const BY_CODE: Record<string, number> = {
   cli_usage: ExitCode.usage,
@@ -97,11 +106,17 @@ const BY_CODE: Record<string, number> = {
   ceremony_aborted: ExitCode.ceremonyAborted,
   ceremony_commit_incomplete: ExitCode.ceremonyIncomplete,
   status_unhealthy: ExitCode.unhealthy,
+  approval_not_found: ExitCode.approvalRefused,
+  approval_duplicate: ExitCode.approvalRefused,
+  approval_ambiguous: ExitCode.usage,
+  coordinator_refused: ExitCode.approvalRefused,
+  coordinator_unreachable: ExitCode.coordinatorUnavailable,
+  coordinator_answer_invalid: ExitCode.coordinatorUnavailable,
+  approval_unconfirmed: ExitCode.unconfirmed,
   policy_bundle_invalid: ExitCode.policyRefused,
   policy_bundle_rejected: ExitCode.policyRefused,
   policy_approval_invalid: ExitCode.policyRefused,
   policy_rollout_incomplete: ExitCode.policyIncomplete,
-  coordinator_unreachable: ExitCode.policyIncomplete,
 };
 
 /**

@@ -7,6 +7,8 @@ export interface CliIo {
   stderr(text: string): void;
   /** Asks for a secret without echoing it; `undefined` when there is no terminal to ask on. */
   promptSecret(question: string): Promise<string | undefined>;
+  /** Asks a yes/no question; `undefined` when there is no terminal to ask on. */
+  confirm?(question: string): Promise<boolean | undefined>;
 }
 
 /**
@@ -23,6 +25,16 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     promptSecret: (question) =>
       process.stdin.isTTY ? readHidden(question) : Promise.resolve(undefined),
+    confirm: async (question) => {
+      if (!process.stdin.isTTY) return undefined;
+      const { createInterface } = await import('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return (await rl.question(question)).trim().toLowerCase() === 'yes';
+      } finally {
+        rl.close();
+      }
+    },
   };
 }
 

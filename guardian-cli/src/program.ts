@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAnswer } from './commands/approve.ts';
 import { registerCeremony } from './commands/ceremony/index.ts';
 import { registerEnroll } from './commands/enroll.ts';
 import { registerPolicy } from './commands/policy/index.ts';
@@ -20,7 +21,7 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('frostmint-guardian')
     .description(
       'frostmint guardian tool: set up PKCS#11 tokens (YubiKey PIV, HSM, SoftHSM2), enroll ' +
-        'guardian keys, approve and run key ceremonies, approve policy bundles, check the group. PINs come from ' +
+        'guardian keys, approve and run key ceremonies, approve or deny pending mint requests, approve policy bundles, check the group. PINs come from ' +
         '--pin-file, --pin-env or a hidden prompt, never the command line.',
     )
     .exitOverride()
@@ -32,5 +33,6 @@ export function buildProgram(io: CliIo): Command {
   registerCeremony(program, io);
   registerPolicy(program, io);
   registerStatus(program, io);
+  registerAnswer(program, io);
   return program;
 }

@@ -179,3 +179,36 @@ test_unverified_attestation_denied if {
 	"requester_attestation_missing" in d.reasons
 	not d.allow
 }
+
+test_ci_rule_with_environment_needs_that_environment if {
+	cfg_env := object.union(cfg, {"ci": [{
+		"issuer": "https://ci.example", "repository": "acme/app",
+		"environment": "production", "scopes": ["deploy:canary"],
+	}]})
+	prod := {"issuer": "https://ci.example", "repository": "acme/app", "environment": "production"}
+	ok := mint.decision with input as ci(prod, ["deploy:canary"]) with data.config as cfg_env
+	ok.allow
+	none := {"issuer": "https://ci.example", "repository": "acme/app"}
+	d := mint.decision with input as ci(none, ["deploy:canary"]) with data.config as cfg_env
+	"scope_not_permitted:deploy:canary" in d.reasons
+	staging := object.union(prod, {"environment": "staging"})
+	s := mint.decision with input as ci(staging, ["deploy:canary"]) with data.config as cfg_env
+	"scope_not_permitted:deploy:canary" in s.reasons
+}
+
+test_ci_requester_gets_no_roles if {
+	claims := {"issuer": "https://ci.example", "repository": "acme/other"}
+	doc := object.union(ci(claims, ["read:logs"]), {"requester": object.union(
+		ci(claims, ["read:logs"]).requester,
+		{"roles": ["developer"]},
+	)})
+	d := decide(object.union(doc, {"request": {"scopes": ["read:logs"], "audience": "logs-api", "ttl": 60}}))
+	"scope_not_permitted:read:logs" in d.reasons
+}
+
+test_ci_deploy_prod_still_needs_approvals if {
+	main := {"issuer": "https://ci.example", "repository": "acme/app", "ref": "refs/heads/main"}
+	d := decide(ci(main, ["deploy:prod"]))
+	d.reasons == ["approvals_missing"]
+	d.required_approvals == 2
+}

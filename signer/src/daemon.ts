@@ -26,6 +26,7 @@ import type { Logger } from 'pino';
 import { SignerAttestation } from './attestation/signer-attestation.ts';
 import type { SignerConfig } from './config.ts';
 import { DkgCoordinatorFacing } from './dkg.ts';
+import { type ApprovalChecker, approvalChecker } from './evidence/approvals.ts';
 import { type OidcEvidenceChecker, oidcEvidenceChecker } from './evidence/oidc.ts';
 
 import { NonceStore } from './nonce-store.ts';
@@ -72,6 +73,7 @@ export class SignerDaemon {
   readonly #oidc: OidcEvidenceChecker | undefined;
   readonly #attestation: SignerAttestation;
   readonly #replay: ReplayWindow;
+  readonly #approvals: ApprovalChecker;
   #group: LoadedGroup | undefined;
 
   private constructor(
@@ -87,6 +89,7 @@ export class SignerDaemon {
     this.#nonces = new NonceStore(options.config.nonceTtlSeconds * 1000, this.#now);
     this.#oidc = options.config.oidc && oidcEvidenceChecker(options.config.oidc, options.log);
     this.#replay = new ReplayWindow(this.#now);
+    this.#approvals = approvalChecker();
     this.dkg = new DkgCoordinatorFacing({
       config: options.config,
       vault: options.vault,
@@ -179,6 +182,7 @@ export class SignerDaemon {
       },
     });
     const nonces = this.#takeNonces(checked.own);
+    this.#approvals.commit(req.approvals, checked.claims, Math.floor(this.#now() / 1000));
     if (checked.replayKey) {
       // Remember the challenge for as long as the signing input could still be accepted.
       const { iat, exp } = checked.claims;
@@ -236,6 +240,8 @@ export class SignerDaemon {
       now: Math.floor(this.#now() / 1000),
       groupKey: Buffer.from(group.config.groupKey, 'base64url'),
       ...(this.#oidc ? { oidc: this.#oidc } : {}),
+      approvals: this.#approvals,
+      guardians: group.config.version === 2 ? group.config.guardians.keys : [],
     };
   }
 

@@ -46,7 +46,7 @@ export function enforcePolicy(
     scopes: scopesOf(claims),
     audience: claims.aud,
     ttl: claims.exp - claims.iat,
-    approvals: [],
+    approvals: checked.approvals,
     now: context.now,
     ...(context.attestation
       ? {

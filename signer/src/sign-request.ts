@@ -1,6 +1,7 @@
 import {
   checkTokenForSigning,
   ForbiddenError,
+  type GuardianKey,
   InvalidRequestError,
   type PolicyInput,
   parseSigningInput,
@@ -10,6 +11,7 @@ import {
 } from '@frostmint/core';
 import type { Evidence, SignRequest } from '@frostmint/proto';
 import type { SignerConfig } from './config.ts';
+import type { ApprovalChecker } from './evidence/approvals.ts';
 import type { OidcEvidenceChecker } from './evidence/oidc.ts';
 import { checkWebAuthnEvidence } from './webauthn/assertion-evidence.ts';
 
@@ -26,6 +28,8 @@ export interface CheckedSignRequest {
   readonly requester: PolicyInput['requester'];
   /** Key of the evidence in this signer's replay window (WebAuthn), remembered when it signs. */
   readonly replayKey?: string;
+  /** Kids of the guardians whose approval of this request verified here. */
+  readonly approvals: string[];
 }
 
 export interface SignContext {
@@ -38,6 +42,9 @@ export interface SignContext {
   readonly oidc?: OidcEvidenceChecker;
   /** 32-byte group public key (enrollment certificates are signed by it). */
   readonly groupKey: Uint8Array;
+  /** Verifies guardian approvals against `guardians` (the group configuration's). */
+  readonly approvals: ApprovalChecker;
+  readonly guardians: readonly GuardianKey[];
 }
 
 /**
@@ -83,6 +90,7 @@ export async function checkSignRequest(
   const own = commitments.find((c) => c.id === ctx.config.id);
   if (!own)
     throw new ForbiddenError('commitment_missing', `commitment list omits signer ${ctx.config.id}`);
+  const approvals = ctx.approvals.check(req.approvals, header, claims, ctx.guardians, ctx.now);
   const kind = req.evidence?.kind;
   if (kind?.$case === 'webauthn') {
     const engineer = await checkWebAuthnEvidence(kind.value, req.message, claims, {
@@ -92,10 +100,10 @@ export async function checkSignRequest(
       now: ctx.now,
       clockSkewSeconds: ctx.config.clockSkewSeconds,
     });
-    return { message: req.message, header, claims, commitments, own, ...engineer };
+    return { message: req.message, header, claims, commitments, own, approvals, ...engineer };
   }
   const requester = await checkEvidence(req.evidence, claims, ctx);
-  return { message: req.message, header, claims, commitments, own, requester };
+  return { message: req.message, header, claims, commitments, own, requester, approvals };
 }
 
 /**

@@ -1,13 +1,22 @@
 // `npm run bench`: prints `name: value` lines. Every ratio compares against a baseline
 // measured in the same run on the same machine.
 import { benchAttestation } from './attestation-bench.ts';
+import { benchCiMint } from './ci-mint-bench.ts';
 import { benchFrost } from './frost-bench.ts';
 import { benchMint } from './mint-bench.ts';
 import { benchOidc } from './oidc-bench.ts';
 import { benchPolicy } from './policy-bench.ts';
 import { benchSdk } from './sdk-bench.ts';
 
-for (const run of [benchFrost, benchPolicy, benchAttestation, benchSdk, benchOidc, benchMint]) {
+for (const run of [
+  benchFrost,
+  benchPolicy,
+  benchAttestation,
+  benchSdk,
+  benchOidc,
+  benchMint,
+  benchCiMint,
+]) {
   for (const [name, value] of Object.entries(await run())) {
     console.log(`${name}: ${Number.isInteger(value) ? value : value.toFixed(3)}`);
   }

@@ -330,7 +330,7 @@ describe('guardian key ceremonies through real processes (3 signers on SoftHSM2,
     };
     await approve(1);
     const tooFew = await submit();
-    expect(tooFew.code).toBe(12);
+    expect(tooFew.code).toBe(15);
     expect(JSON.parse(tooFew.stdout).error).toBe('policy_bundle_rejected');
     expect(await policyNow()).toBe(before);
 
@@ -340,7 +340,7 @@ describe('guardian key ceremonies through real processes (3 signers on SoftHSM2,
     forged.data.config.scopes['deploy:canary'].max_ttl = 900;
     await writeFile(tampered, JSON.stringify(forged));
     const refused = await stack.cli('policy', 'submit', '--bundle', tampered, '--coordinator', url);
-    expect(refused.code).toBe(12);
+    expect(refused.code).toBe(15);
     expect(await policyNow()).toBe(before);
 
     // Load: four clients mint back to back across the switch.

@@ -1,36 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createVerifier } from '@frostmint/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintCi } from '../support/mint-ci.ts';
 import { CI_AUDIENCE, type OidcStack, startOidcStack } from '../support/oidc-stack.ts';
-
-const FROSTMINT = fileURLToPath(new URL('../../cli/bin/frostmint.js', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `frostmint mint-ci` binary with a clean environment plus `env`. */
-function mintCi(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [FROSTMINT, 'mint-ci', ...args],
-      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe('`frostmint mint-ci` (non-interactive CI mint, real binary against the real stack)', () => {
   let work: string;

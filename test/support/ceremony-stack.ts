@@ -7,6 +7,7 @@ import {
   type DaemonProcess,
   DEV_BEARER_ENV,
   type DevLayout,
+  type DevLayoutOptions,
   prepareDevLayout,
   SIGNER_ENTRY,
   spawnDaemon,
@@ -71,7 +72,9 @@ const GUARDIANS = [1, 2, 3];
  * await stack.cli('ceremony', 'plan', '--kind', 'dkg', …);
  * ```
  */
-export async function startCeremonyStack(): Promise<CeremonyStack> {
+export async function startCeremonyStack(
+  layoutOptions: Omit<DevLayoutOptions, 'port'> = {},
+): Promise<CeremonyStack> {
   const dir = await mkdtemp(join(tmpdir(), 'frostmint-ceremony-'));
   const hsm = await softHsm();
   const signers = new Map<number, DaemonProcess>();
@@ -122,7 +125,7 @@ export async function startCeremonyStack(): Promise<CeremonyStack> {
         guardianRecords.map(async (p) => JSON.parse(await readFile(p, 'utf8'))),
       ),
     };
-    const layout = await prepareDevLayout(join(dir, 'stack'), {});
+    const layout = await prepareDevLayout(join(dir, 'stack'), layoutOptions);
     const signerConfigPaths = new Map<number, string>();
     const writeSignerConfig = async (config: SignerConfig, path: string) => {
       await writeFile(path, JSON.stringify(config, null, 2));

@@ -29,17 +29,10 @@ export interface OidcStack {
  */
 export async function startOidcStack(workDir: string): Promise<OidcStack> {
   const issuer = await startLocalIssuer();
-  const data = JSON.parse(await readFile(DEMO_POLICY.data, 'utf8')) as {
-    config: { ci: { issuer: string }[] };
-  };
-  for (const rule of data.config.ci) rule.issuer = issuer.issuer;
-  const policy = { wasm: DEMO_POLICY.wasm, data: join(workDir, 'policy-data.json') };
-  await writeFile(policy.data, JSON.stringify(data));
   try {
-    const stack = await startTestStack({
-      policy,
-      oidc: { issuers: [{ issuer: issuer.issuer, audience: CI_AUDIENCE }] },
-    });
+    const layout = await oidcLayout(issuer, workDir);
+    const stack = await startTestStack(layout);
+    const { policy } = layout;
     return {
       stack,
       issuer,
@@ -56,6 +49,25 @@ export async function startOidcStack(workDir: string): Promise<OidcStack> {
 }
 
 /**
+ * Stack settings trusting `issuer`: the `oidc` section, and the shipped policy with its CI
+ * rules naming `issuer` (written to `workDir`).
+ *
+ * @example
+ * ```ts
+ * const stack = await startCeremonyStack(await oidcLayout(issuer, dir));
+ * ```
+ */
+export async function oidcLayout(issuer: LocalIssuer, workDir: string) {
+  const data = JSON.parse(await readFile(DEMO_POLICY.data, 'utf8')) as {
+    config: { ci: { issuer: string }[] };
+  };
+  for (const rule of data.config.ci) rule.issuer = issuer.issuer;
+  const policy = { wasm: DEMO_POLICY.wasm, data: join(workDir, 'policy-data.json') };
+  await writeFile(policy.data, JSON.stringify(data));
+  return { policy, oidc: { issuers: [{ issuer: issuer.issuer, audience: CI_AUDIENCE }] } };
+}
+
+/**
  * `POST /v1/mint` with an ID token as the bearer credential.
  *
  * @example
@@ -63,7 +75,11 @@ export async function startOidcStack(workDir: string): Promise<OidcStack> {
  * const { status, body } = await mintWithIdToken(stack, idToken, { scope: ['deploy:canary'], audience: 'deploy-api' });
  * ```
  */
-export async function mintWithIdToken(stack: RunningStack, idToken: string, body: unknown) {
+export async function mintWithIdToken(
+  stack: { coordinatorUrl: string },
+  idToken: string,
+  body: unknown,
+) {
   const res = await fetch(`${stack.coordinatorUrl}/v1/mint`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${idToken}` },
@@ -71,6 +87,13 @@ export async function mintWithIdToken(stack: RunningStack, idToken: string, body
   });
   return {
     status: res.status,
-    body: (await res.json()) as { token?: string; error?: string; message?: string },
+    body: (await res.json()) as {
+      token?: string;
+      error?: string;
+      message?: string;
+      request_id?: string;
+      request_secret?: string;
+      required_approvals?: number;
+    },
   };
 }

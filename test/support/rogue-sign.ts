@@ -1,3 +1,4 @@
+import type { DevStack } from '@frostmint/cli';
 import type { FrostmintError } from '@frostmint/core';
 import {
   type CommitResponse,
@@ -5,7 +6,7 @@ import {
   type SignRequest,
   type SignResponse,
 } from '@frostmint/proto';
-import { type RunningStack, rogueClient } from '../harness.ts';
+import { rogueClient } from '../harness.ts';
 
 /** What one hand-driven round two returned, and how to send it again. */
 export interface RogueAttempt {
@@ -25,7 +26,7 @@ export interface RogueAttempt {
  * ```
  */
 export async function askToSign(
-  stack: RunningStack,
+  stack: Pick<DevStack, 'layout'>,
   target: number,
   message: string,
   requestOver: Partial<SignRequest> = {},

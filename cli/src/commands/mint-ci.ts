@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { awaitApprovals } from '../oidc/await-approvals.ts';
 import { exchangeIdToken } from '../oidc/exchange.ts';
 import { MINT_CI_EXIT, MintCiError } from '../oidc/exit-codes.ts';
 import { obtainIdToken } from '../oidc/id-token.ts';
@@ -14,6 +15,7 @@ interface MintCiOptions {
   idTokenEnv: string;
   idTokenAudience: string;
   format: OutputFormat;
+  wait: number;
 }
 
 /**
@@ -21,7 +23,8 @@ interface MintCiOptions {
  * `--id-token-file`, `$FROSTMINT_ID_TOKEN` or GitHub Actions' token service), exchanges it at
  * the coordinator, and prints the token (`--format token|json|env`) on stdout and nothing
  * else; errors go to stderr as `code: message` with the exit codes of `MINT_CI_EXIT`
- * (0 ok, 1 internal, 2 usage, 3 ID token, 4 unauthenticated, 5 refused, 6 unavailable).
+ * (0 ok, 1 internal, 2 usage, 3 ID token, 4 unauthenticated, 5 refused, 6 unavailable,
+ * 7 not approved). A mint needing guardian approvals waits (`--wait`), showing who approved.
  *
  * @example
  * ```sh
@@ -31,7 +34,7 @@ interface MintCiOptions {
 export function mintCiCommand(env: NodeJS.ProcessEnv = process.env): Command {
   return new Command('mint-ci')
     .description(
-      "Exchange this CI job's OIDC ID token for a frostmint token (non-interactive; exit codes: 0 ok, 1 internal, 2 usage, 3 ID token unavailable, 4 ID token refused, 5 mint refused, 6 coordinator unavailable)",
+      "Exchange this CI job's OIDC ID token for a frostmint token (non-interactive; exit codes: 0 ok, 1 internal, 2 usage, 3 ID token unavailable, 4 ID token refused, 5 mint refused, 6 coordinator unavailable, 7 approvals denied, expired or not in --wait)",
     )
     .addOption(
       new Option('--coordinator <url>', 'coordinator base URL').env('FROSTMINT_URL').argParser(url),
@@ -54,6 +57,12 @@ export function mintCiCommand(env: NodeJS.ProcessEnv = process.env): Command {
     .addOption(
       new Option('--format <format>', 'stdout format').choices(OUTPUT_FORMATS).default('token'),
     )
+    .option(
+      '--wait <seconds>',
+      'how long to wait for guardian approvals when the mint needs them (progress on stderr)',
+      waitSeconds,
+      900,
+    )
     .exitOverride((err) => {
       process.exit(err.exitCode === 0 ? MINT_CI_EXIT.ok : MINT_CI_EXIT.usage);
     })
@@ -74,7 +83,7 @@ export function mintCiCommand(env: NodeJS.ProcessEnv = process.env): Command {
           },
           env,
         );
-        const minted = await exchangeIdToken({
+        const answer = await exchangeIdToken({
           coordinator: opts.coordinator,
           idToken,
           scopes: opts.scope,
@@ -82,6 +91,12 @@ export function mintCiCommand(env: NodeJS.ProcessEnv = process.env): Command {
           ...(opts.ttl === undefined ? {} : { ttl: opts.ttl }),
           ...(opts.justification === undefined ? {} : { justification: opts.justification }),
         });
+        const minted =
+          'token' in answer
+            ? answer
+            : await awaitApprovals(opts.coordinator, answer, opts.wait, (line) =>
+                process.stderr.write(`frostmint mint-ci: ${line}`),
+              );
         process.stdout.write(renderToken(minted, opts.format));
       } catch (err) {
         const failure =
@@ -102,6 +117,14 @@ function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 900) {
     throw new InvalidArgumentError('--ttl is 1..900 seconds');
+  }
+  return n;
+}
+
+function waitSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 3600) {
+    throw new InvalidArgumentError('--wait is 0..3600 seconds');
   }
   return n;
 }

@@ -21,6 +21,14 @@ export interface MintedToken {
   readonly jti: string;
 }
 
+/** The coordinator's 202 answer: the mint waits for guardian approvals. */
+export interface PendingAnswer {
+  readonly request_id: string;
+  readonly request_secret: string;
+  readonly required_approvals: number;
+  readonly expires_at: number;
+}
+
 /**
  * The plain HTTP exchange: `POST <coordinator>/v1/mint` with `Authorization: Bearer
  * <ID token>` and `{scope, audience, ttl?, justification?}`. Maps the answer to
@@ -34,7 +42,7 @@ export interface MintedToken {
 export async function exchangeIdToken(
   request: ExchangeRequest,
   get: typeof fetch = fetch,
-): Promise<MintedToken> {
+): Promise<MintedToken | PendingAnswer> {
   const url = new URL('/v1/mint', request.coordinator);
   let response: Response;
   try {
@@ -62,20 +70,34 @@ export async function exchangeIdToken(
       { cause },
     );
   }
-  const body = (await response.json().catch(() => ({}))) as Partial<MintedToken> & {
-    error?: string;
-    message?: string;
-  };
+  return answerOf(response);
+}
+
+/**
+ * Reads a coordinator answer: the token (200), a pending request (202), or a `MintCiError`
+ * with the exit code for the status.
+ *
+ * @example
+ * ```ts
+ * const answer = await answerOf(await fetch(url));
+ * ```
+ */
+export async function answerOf(response: Response): Promise<MintedToken | PendingAnswer> {
+  const body = (await response.json().catch(() => ({}))) as Partial<MintedToken> &
+    Partial<PendingAnswer> & { error?: string; message?: string };
   if (response.status === 200 && typeof body.token === 'string') return body as MintedToken;
+  if (response.status === 202 && typeof body.request_id === 'string') return body as PendingAnswer;
   const code = typeof body.error === 'string' ? body.error : `http_${response.status}`;
   const message = `${code}: ${typeof body.message === 'string' ? body.message : `the coordinator answered ${response.status}`}`;
   const exit =
-    response.status === 401
-      ? MINT_CI_EXIT.unauthenticated
-      : response.status >= 500
-        ? MINT_CI_EXIT.unavailable
-        : response.status >= 400
-          ? MINT_CI_EXIT.refused
-          : MINT_CI_EXIT.internal;
+    body.error === 'request_denied' || body.error === 'request_expired'
+      ? MINT_CI_EXIT.notApproved
+      : response.status === 401
+        ? MINT_CI_EXIT.unauthenticated
+        : response.status >= 500
+          ? MINT_CI_EXIT.unavailable
+          : response.status >= 400
+            ? MINT_CI_EXIT.refused
+            : MINT_CI_EXIT.internal;
   throw new MintCiError(exit, code, message);
 }

@@ -17,6 +17,8 @@ export const MINT_CI_EXIT = {
   refused: 5,
   /** The coordinator or the signer quorum is unreachable or unavailable (5xx): retry later. */
   unavailable: 6,
+  /** The mint needed guardian approvals and was denied, expired, or not approved in --wait. */
+  notApproved: 7,
 } as const;
 export type MintCiExitCode = (typeof MINT_CI_EXIT)[keyof typeof MINT_CI_EXIT];
 

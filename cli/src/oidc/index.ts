@@ -1,3 +1,4 @@
+export * from './await-approvals.ts';
 export * from './exchange.ts';
 export * from './exit-codes.ts';
 export * from './id-token.ts';

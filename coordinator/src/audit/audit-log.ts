@@ -30,6 +30,14 @@ export type AuditEntry =
       readonly exp: number;
       readonly policy: string;
       readonly signers: readonly number[];
+    }
+  | {
+      /** A guardian's verified answer to a pending mint request. */
+      readonly type: 'approval';
+      readonly request: string;
+      /** The guardian's approval key kid. */
+      readonly guardian: string;
+      readonly decision: 'approve' | 'deny';
     };
 
 /**

@@ -55,6 +55,7 @@ export class OidcAuthenticator implements RequesterAuthenticator {
       amr: CI_AMR,
       evidence: { kind: { $case: 'oidc', value: { idToken } } },
       policy: ciRequester(verified),
+      evidenceExpiresAt: verified.expiresAt,
     };
   }
 }

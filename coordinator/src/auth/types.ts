@@ -13,6 +13,8 @@ export interface Requester {
   readonly evidence: Evidence;
   /** The requester as policy sees it (signers derive the same from the evidence). */
   readonly policy: PolicyInput['requester'];
+  /** Unix seconds after which signers refuse the evidence (an ID token's `exp`), if any. */
+  readonly evidenceExpiresAt?: number;
 }
 
 /**

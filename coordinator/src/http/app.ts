@@ -6,6 +6,8 @@ import {
 } from '@frostmint/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { PendingMints } from '../approvals/pending-mints.ts';
+import { registerApprovalRoutes } from '../approvals/routes.ts';
 import type { RequesterAuthenticator } from '../auth/types.ts';
 import type { Metrics } from '../metrics.ts';
 import { MintBodySchema, type MintService } from '../mint.ts';
@@ -26,7 +28,13 @@ export interface CoordinatorAppOptions {
   /** Per-signer SEV-SNP attestation, shown in `/readyz`. */
   readonly attestations?: Pick<SignerAttestations, 'status'>;
   /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
-  readonly group?: { jwk: GroupJwk; threshold: number; mints: MintService };
+  readonly group?: {
+    jwk: GroupJwk;
+    threshold: number;
+    mints: MintService;
+    /** Mints waiting for guardian approvals, and their API. */
+    pending?: PendingMints;
+  };
   /** More routes (the WebAuthn request lifecycle, coordinator/src/requests). */
   readonly extraRoutes?: (app: FastifyInstance) => void;
 }
@@ -51,7 +59,9 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   if (options.policy) registerPolicyRoutes(app, options.policy);
   options.extraRoutes?.(app);
 
-  app.post('/v1/mint', async (request) => {
+  if (group?.pending) registerApprovalRoutes(app, group.pending);
+
+  app.post('/v1/mint', async (request, reply) => {
     if (!group)
       throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
     const requester = await authenticator.authenticate(request);
@@ -63,10 +73,12 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
         `${issue?.path.join('.') || 'body'}: ${issue?.message}`,
       );
     }
-    return group.mints.mint(requester, body.data).catch((err: unknown) => {
+    const minted = await group.mints.mint(requester, body.data).catch((err: unknown) => {
       options.metrics.mints.inc({ outcome: err instanceof FrostmintError ? err.code : 'internal' });
       throw err;
     });
+    if ('request_id' in minted) void reply.status(202);
+    return minted;
   });
 
   app.get('/.well-known/jwks.json', async (_request, reply) => {

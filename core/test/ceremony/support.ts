@@ -11,6 +11,8 @@ import {
 export interface TestGuardian {
   readonly key: GuardianKey;
   approve(transcript: CeremonyTranscript): GuardianApproval;
+  /** ES256 (`r‖s`) over SHA-256 of `input`, as the guardian's token signs. */
+  sign(input: Uint8Array): Uint8Array;
 }
 
 /**
@@ -33,7 +35,11 @@ export function testGuardian(name: string): TestGuardian {
       jwk: { kty: 'EC', crv: 'P-256', x, y },
     },
   };
-  return { key, approve: (t) => approval(key, privateKey, t) };
+  return {
+    key,
+    approve: (t) => approval(key, privateKey, t),
+    sign: (input) => sign('sha256', input, { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+  };
 }
 
 function approval(key: GuardianKey, privateKey: KeyObject, t: CeremonyTranscript) {

@@ -1,0 +1,80 @@
+import { InvalidRequestError, UnauthenticatedError } from '@frostmint/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { bearerOf } from '../auth/oidc.ts';
+import type { PendingMints } from './pending-mints.ts';
+
+const b64u = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/)
+  .max(512);
+const requestId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+const GuardianAnswerSchema = z.object({ guardian_kid: b64u, signature: b64u }).strict();
+const PollQuerySchema = z
+  .object({ wait: z.coerce.number().int().min(0).max(60).default(0) })
+  .strict();
+
+/**
+ * The guardian-approval API, beside `POST /v1/mint` (which answers 202 with a request id
+ * and a poll secret when a mint needs approvals):
+ *
+ * - `GET /v1/approvals/pending` — pending requests with requester, scopes, audience, TTL,
+ *   justification, policy reasons, approvals so far and the exact approval subject;
+ * - `POST /v1/mint/requests/{id}/approvals` `{guardian_kid, signature}` — an approval
+ *   (base64url ES256 `r‖s`), verified before it is stored;
+ * - `POST /v1/mint/requests/{id}/denials` `{guardian_kid, signature}` — a signed refusal;
+ * - `GET /v1/mint/requests/{id}/token?wait=<s>` with `Authorization: Bearer <request_secret>`
+ *   — the one-step requester's poll: 202 with who approved so far and time left, or 200
+ *   with the token. (`GET /v1/mint/requests/{id}` is the two-step WebAuthn request's status.)
+ *
+ * @example
+ * ```ts
+ * registerApprovalRoutes(app, pendingMints);
+ * ```
+ */
+export function registerApprovalRoutes(app: FastifyInstance, pending: PendingMints): void {
+  app.get('/v1/approvals/pending', async () => ({ requests: await pending.listPending() }));
+
+  app.post('/v1/mint/requests/:id/approvals', async (request) => {
+    const { id, answer } = parseAnswer(request);
+    return pending.approve(id, answer);
+  });
+
+  app.post('/v1/mint/requests/:id/denials', async (request) => {
+    const { id, answer } = parseAnswer(request);
+    await pending.deny(id, answer);
+    return { status: 'denied' };
+  });
+
+  app.get('/v1/mint/requests/:id/token', async (request, reply) => {
+    const id = parse(requestId, (request.params as { id?: string }).id, 'id');
+    const { wait } = parse(PollQuerySchema, request.query, 'query');
+    const secret = bearerOf(request);
+    if (secret.length > 128)
+      throw new UnauthenticatedError('unauthenticated', 'bad request secret');
+    const result = await pending.poll(id, secret, wait);
+    if ('status' in result) void reply.status(202);
+    return result;
+  });
+}
+
+function parseAnswer(request: FastifyRequest) {
+  const id = parse(requestId, (request.params as { id?: string }).id, 'id');
+  const body = parse(GuardianAnswerSchema, request.body, 'body');
+  return {
+    id,
+    answer: { guardianKid: body.guardian_kid, signature: Buffer.from(body.signature, 'base64url') },
+  };
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidRequestError(
+      'invalid_request',
+      `${what}${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message}`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ReplayWindow } from '../../src/evidence/replay-window.ts';
+
+describe("a signer's replay window", () => {
+  it('accepts evidence again only for the same binding while it is remembered', () => {
+    const window = new ReplayWindow({ capacity: 10 });
+    window.remember('k', 'mint-a', 200, 100, 'replayed');
+    expect(() => window.remember('k', 'mint-a', 200, 150, 'replayed')).not.toThrow();
+    expect(() => window.remember('k', 'mint-b', 200, 150, 'replayed')).toThrow(
+      expect.objectContaining({ code: 'replayed', status: 403 }),
+    );
+    expect(() => window.remember('k', 'mint-b', 400, 201, 'replayed')).not.toThrow();
+  });
+
+  it('refuses new evidence when full of live entries instead of forgetting early, and sweeps expired ones', () => {
+    const window = new ReplayWindow({ capacity: 2 });
+    window.remember('a', 'x', 200, 100, 'replayed');
+    window.remember('b', 'x', 300, 100, 'replayed');
+    expect(() => window.remember('c', 'x', 300, 150, 'replayed')).toThrow(
+      expect.objectContaining({ code: 'replay_window_full', status: 503 }),
+    );
+    expect(() => window.remember('a', 'y', 300, 150, 'replayed')).toThrow(
+      expect.objectContaining({ code: 'replayed' }),
+    );
+    window.remember('c', 'x', 300, 250, 'replayed');
+    expect(window.size).toBe(2);
+  });
+});

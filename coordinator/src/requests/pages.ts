@@ -49,6 +49,7 @@ const SCRIPT = `'use strict';
       if (!body.public_key) { say('This request is ' + body.status + '.'); return; }
     } else {
       $('intro').textContent = 'Register a passkey for ' + body.user + ' with roles: ' + body.roles.join(', ') + '.';
+      if (!body.public_key) { say('This enrollment is ' + body.status + '.'); return; }
     }
     const button = $('tap');
     button.disabled = false;

@@ -54,7 +54,7 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
     return enrollments.begin(body.user, body.roles);
   });
   app.get('/v1/enrollments/requests/:id', async (request) =>
-    enrollments.options(idParam(request.params)),
+    enrollments.status(idParam(request.params)),
   );
   app.post('/v1/enrollments/requests/:id/registration', async (request) =>
     enrollments.complete(idParam(request.params), request.body),

@@ -29,6 +29,7 @@ import { checkSignRequest, type SignContext } from './sign-request.ts';
 import type { ShareVault } from './vault/index.ts';
 import { checkEnrollmentRequest } from './webauthn/enrollment-request.ts';
 import { ReplayWindow } from './webauthn/replay-window.ts';
+import { checkStillEnrolled } from './webauthn/still-enrolled.ts';
 
 interface LoadedGroup {
   readonly config: GroupConfig;
@@ -134,6 +135,9 @@ export class SignerDaemon {
     if (req.purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN) return this.dkg.signGroupConfig(req);
     const group = this.#requireGroup();
     const checked = await checkSignRequest(req, this.#signContext(group));
+    if (checked.certificate) {
+      checkStillEnrolled(this.#policy, checked.certificate, Math.floor(this.#now() / 1000));
+    }
     enforcePolicy(this.#policy, checked, checked.requester, {
       now: Math.floor(this.#now() / 1000),
       log: this.#log,

@@ -1,5 +1,6 @@
 import {
   checkTokenForSigning,
+  type EnrollmentCertificate,
   ForbiddenError,
   InvalidRequestError,
   type PolicyInput,
@@ -25,6 +26,8 @@ export interface CheckedSignRequest {
   readonly requester: PolicyInput['requester'];
   /** Key of the evidence in this signer's replay window (WebAuthn), remembered when it signs. */
   readonly replayKey?: string;
+  /** The enrollment certificate of a WebAuthn requester. */
+  readonly certificate?: EnrollmentCertificate;
 }
 
 export interface SignContext {

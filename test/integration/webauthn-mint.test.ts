@@ -112,6 +112,45 @@ describe('two-step WebAuthn mint through real processes (API level, software aut
     expect(prod.body.message).toContain('scope_not_permitted:deploy:prod');
   });
 
+  it('renews a certificate with a tap; revocation stops minting and renewal', async () => {
+    const { auth, certificate } = await enrollSoft(stack, 'alice@example.com');
+    const credentialId = auth.credentialId;
+    const begun = await api<{ request_id: string; public_key: { challenge: string } }>(
+      stack,
+      'POST',
+      `/v1/enrollments/${credentialId}/renewals`,
+    );
+    expect(begun.status).toBe(201);
+    const renewed = await api<{ status: string; certificate: string }>(
+      stack,
+      'POST',
+      `/v1/enrollments/renewals/${begun.body.request_id}/assertion`,
+      tap(auth, begun.body.public_key.challenge),
+    );
+    expect(renewed.status).toBe(200);
+    expect(renewed.body.status).toBe('renewed');
+    expect(renewed.body.certificate).not.toBe(certificate.toString('utf8'));
+    const operator = { authorization: `Bearer ${stack.layout.bearer}` };
+    const revoked = await api(
+      stack,
+      'DELETE',
+      `/v1/enrollments/${credentialId}`,
+      { reason: 'laptop lost' },
+      operator,
+    );
+    expect(revoked.status).toBe(200);
+    const again = await api(stack, 'POST', `/v1/enrollments/${credentialId}/renewals`);
+    expect(again.body.error).toBe('enrollment_revoked');
+    const { body } = await prepareMint(stack, { user: 'alice@example.com' });
+    const refused = await completeMint(
+      stack,
+      body.request_id,
+      tap(auth, body.public_key.challenge),
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe('enrollment_revoked');
+  });
+
   it('keeps the dev bearer mint path working', async () => {
     const res = await api(
       stack,

@@ -154,7 +154,7 @@ export class EnrollmentService {
    */
   async status(id: string) {
     const stored = await this.ctx.store.mintRequests.get(id);
-    if (stored === null || stored.kind !== 'enrollment') {
+    if (stored === null || stored.kind !== 'enrollment' || 'credential_id' in stored.claims) {
       throw new FrostmintError('request_not_found', `no enrollment request ${id}`, { status: 404 });
     }
     const request = EnrollmentRequestSchema.parse(stored.claims);
@@ -304,7 +304,7 @@ export class EnrollmentService {
 
   async #pending(id: string): Promise<MintRequest> {
     const request = await this.ctx.store.mintRequests.get(id);
-    if (request === null || request.kind !== 'enrollment') {
+    if (request === null || request.kind !== 'enrollment' || 'credential_id' in request.claims) {
       throw new FrostmintError('request_not_found', `no enrollment request ${id}`, { status: 404 });
     }
     if (request.status !== 'pending') {

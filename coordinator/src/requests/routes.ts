@@ -4,6 +4,7 @@ import type { RequesterAuthenticator } from '../auth/types.ts';
 import type { EnrollmentService } from './enrollment.ts';
 import type { MintRequestService } from './mint-requests.ts';
 import { sendTapPage, sendTapScript } from './pages.ts';
+import type { RenewalService } from './renewal.ts';
 import {
   AssertionBodySchema,
   BeginEnrollmentBodySchema,
@@ -16,6 +17,7 @@ import {
 export interface RequestRoutes {
   readonly mints: MintRequestService;
   readonly enrollments: EnrollmentService;
+  readonly renewals: RenewalService;
   /** Who may start (and revoke) enrollments: the enrollment operator. */
   readonly operator: RequesterAuthenticator;
 }
@@ -31,7 +33,7 @@ const idParam = (params: unknown) => parseBody(RequestIdSchema, (params as { id?
  * ```
  */
 export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoutes): void {
-  const { mints, enrollments, operator } = routes;
+  const { mints, enrollments, renewals, operator } = routes;
 
   app.post('/v1/mint/requests', async (request, reply) => {
     const prepared = await mints.prepare(parseBody(PrepareMintBodySchema, request.body));
@@ -58,6 +60,14 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
   );
   app.post('/v1/enrollments/requests/:id/registration', async (request) =>
     enrollments.complete(idParam(request.params), request.body),
+  );
+  app.post('/v1/enrollments/:credentialId/renewals', async (request, reply) => {
+    const { credentialId } = request.params as { credentialId: string };
+    void reply.status(201);
+    return renewals.begin(credentialId);
+  });
+  app.post('/v1/enrollments/renewals/:id/assertion', async (request) =>
+    renewals.complete(idParam(request.params), parseBody(AssertionBodySchema, request.body)),
   );
   app.delete('/v1/enrollments/:credentialId', async (request) => {
     await operator.authenticate(request);

@@ -10,6 +10,7 @@ import type { CoordinatorStore } from '../storage/index.ts';
 import { AbuseGuard } from './abuse.ts';
 import { EnrollmentService } from './enrollment.ts';
 import { MintRequestService } from './mint-requests.ts';
+import { RenewalService } from './renewal.ts';
 import { registerRequestRoutes } from './routes.ts';
 
 /**
@@ -57,6 +58,7 @@ export function webauthnRoutes(parts: {
   const routes = {
     mints: new MintRequestService(ctx),
     enrollments: new EnrollmentService(ctx),
+    renewals: new RenewalService(ctx),
     operator: parts.operator,
   };
   return (app) => registerRequestRoutes(app, routes);

@@ -5,7 +5,6 @@ import {
   decisionLogFields,
   ForbiddenError,
   FrostmintError,
-  hasCode,
   InvalidRequestError,
   mintChallenge,
   mintPolicyInput,
@@ -13,8 +12,6 @@ import {
   type PolicyInput,
   signingInput,
   type TokenClaims,
-  verifyCertifiedAssertion,
-  verifyEnrollmentCertificate,
 } from '@frostmint/core';
 import { type Evidence, SigningPurpose } from '@frostmint/proto';
 import { CompactEncrypt, importJWK } from 'jose';

@@ -4,8 +4,9 @@ import { benchFrost } from './frost-bench.ts';
 import { benchMint } from './mint-bench.ts';
 import { benchPolicy } from './policy-bench.ts';
 import { benchSdk } from './sdk-bench.ts';
+import { benchWebAuthn } from './webauthn-bench.ts';
 
-for (const run of [benchFrost, benchPolicy, benchSdk, benchMint]) {
+for (const run of [benchFrost, benchPolicy, benchSdk, benchMint, benchWebAuthn]) {
   for (const [name, value] of Object.entries(await run())) {
     console.log(`${name}: ${Number.isInteger(value) ? value : value.toFixed(3)}`);
   }

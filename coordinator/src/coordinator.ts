@@ -81,7 +81,7 @@ export async function startCoordinator(options: {
     : undefined;
   if (!group) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
   const authenticator = options.authenticator ?? devAuthenticator(config);
-  const extraRoutes =
+  const webauthn =
     group &&
     groupConfig &&
     webauthnRoutes({
@@ -103,7 +103,7 @@ export async function startCoordinator(options: {
     authenticator,
     metrics,
     ...(group ? { group } : {}),
-    ...(extraRoutes ? { extraRoutes } : {}),
+    ...(webauthn ? { extraRoutes: webauthn.register } : {}),
   });
   await pool.refresh();
   const [host, port] = config.listen.split(':') as [string, string];
@@ -114,6 +114,7 @@ export async function startCoordinator(options: {
     url: address,
     close: async () => {
       await app.close();
+      if (webauthn) webauthn.close();
       pool.close();
       await store.close();
     },

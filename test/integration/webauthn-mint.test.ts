@@ -1,6 +1,7 @@
 import { createVerifier } from '@frostmint/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack } from '../harness.ts';
+import { runCli } from '../support/cli-process.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { api, completeMint, enrollSoft, prepareMint } from '../support/webauthn-flow.ts';
 
@@ -149,6 +150,52 @@ describe('two-step WebAuthn mint through real processes (API level, software aut
     );
     expect(refused.status).toBe(403);
     expect(refused.body.error).toBe('enrollment_revoked');
+  });
+
+  it('`frostmint mint` on a headless box prints the URL, waits for the tap and prints shell exports', async () => {
+    const coordinator = stack.layout.coordinator.webauthn!.origins[0]!;
+    const cli = runCli([
+      'mint',
+      '--coordinator',
+      coordinator,
+      '--user',
+      'alice@example.com',
+      '--scope',
+      'deploy:canary',
+      '--aud',
+      'deploy-api',
+      '--format',
+      'env',
+    ]);
+    const id = new URL(await cli.url).pathname.split('/').pop()!;
+    const status = await api<{ public_key: { challenge: string } }>(
+      stack,
+      'GET',
+      `/v1/mint/requests/${id}`,
+    );
+    expect(
+      (await completeMint(stack, id, tap(alice, status.body.public_key.challenge))).body,
+    ).toEqual(expect.objectContaining({ status: 'minted' }));
+    const { code, stdout, stderr } = await cli.done;
+    expect(code).toBe(0);
+    expect(stderr).toContain('Open this URL');
+    expect(stdout).toMatch(
+      /^export FROSTMINT_TOKEN='[\w-]+\.[\w-]+\.[\w-]+'\nexport FROSTMINT_TOKEN_EXPIRES_AT=\d+\n$/,
+    );
+    const refused = runCli([
+      'mint',
+      '--coordinator',
+      coordinator,
+      '--user',
+      'mallory@example.com',
+      '--scope',
+      'deploy:canary',
+      '--aud',
+      'deploy-api',
+    ]);
+    const failed = await refused.done;
+    expect(failed.code).toBe(4);
+    expect(failed.stderr).toContain('frostmint enroll');
   });
 
   it('keeps the dev bearer mint path working', async () => {

@@ -65,11 +65,20 @@ describe('two-step WebAuthn mint through real processes (API level, software aut
     expect(crossed.body.error).toBe('assertion_invalid');
   });
 
-  it("refuses another user's credential", async () => {
+  it("refuses another user's credential, without locking the user out", async () => {
     const { body } = await prepareMint(stack, { user: 'alice@example.com' });
-    const refused = await completeMint(stack, body.request_id, tap(bob, body.public_key.challenge));
-    expect(refused.status).toBe(403);
-    expect(refused.body.error).toBe('credential_not_enrolled');
+    for (let i = 0; i < 6; i++) {
+      const refused = await completeMint(
+        stack,
+        body.request_id,
+        tap(bob, body.public_key.challenge),
+      );
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toBe('credential_not_enrolled');
+    }
+    // Foreign credentials do not lock the user out: Alice's own tap still completes it.
+    const own = await completeMint(stack, body.request_id, tap(alice, body.public_key.challenge));
+    expect(own.status).toBe(200);
   });
 
   it('accepts always-0 counters and denies a decreasing counter', async () => {

@@ -105,7 +105,6 @@ export class RenewalService {
     const body = EnrollmentCertificateBodySchema.parse(request.claims);
     await ctx.abuse.ensureNotLockedOut(body.sub);
     if (assertion.id !== body.credential_id) {
-      await ctx.abuse.failed(body.sub);
       throw new ForbiddenError(
         'credential_not_enrolled',
         'tap with the credential this renewal is for',

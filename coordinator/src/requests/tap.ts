@@ -65,7 +65,7 @@ export function webauthnEvidence(enrollment: Enrollment, assertion: AssertionBod
 /**
  * Verifies a tap by one of `user`'s enrolled, unrevoked credentials with an unexpired
  * certificate, over `challenge` (WebAuthn §7.2, UV required, origin and RP ID from config).
- * Every 403 counts toward `user`'s lock-out.
+ * Every 403 by one of the user's own credentials counts toward `user`'s lock-out.
  *
  * @example
  * ```ts
@@ -78,14 +78,16 @@ export async function verifyStoredTap(
   assertion: AssertionBody,
   challenge: Uint8Array,
 ): Promise<StoredTap> {
+  const enrollment = await ctx.store.enrollments.get(assertion.id);
+  if (enrollment === null || enrollment.userId !== user) {
+    // Not counted toward the user's lock-out: anyone can post a foreign credential, and
+    // must not be able to lock the user out with it.
+    throw new ForbiddenError(
+      'credential_not_enrolled',
+      `this credential is not enrolled for ${user}: tap with one of their passkeys, or enroll it (frostmint enroll)`,
+    );
+  }
   try {
-    const enrollment = await ctx.store.enrollments.get(assertion.id);
-    if (enrollment === null || enrollment.userId !== user) {
-      throw new ForbiddenError(
-        'credential_not_enrolled',
-        `this credential is not enrolled for ${user}: tap with one of their passkeys, or enroll it (frostmint enroll)`,
-      );
-    }
     if (enrollment.revokedAt !== null) {
       throw new ForbiddenError(
         'enrollment_revoked',

@@ -95,6 +95,7 @@ export async function startCoordinator(options: {
       audit,
       log,
       operator: authenticator,
+      metrics,
     });
   const app = buildCoordinatorApp({
     issuer: config.issuer,

@@ -42,6 +42,8 @@ describe('two-step WebAuthn mint through real processes (API level, software aut
     expect(verified.claims.amr).toEqual(['webauthn']);
     const status = await api(stack, 'GET', `/v1/mint/requests/${request_id}`);
     expect(status.body.status).toBe('minted');
+    const metrics = await (await fetch(`${stack.coordinatorUrl}/metrics`)).text();
+    expect(metrics).toContain('frostmint_mints_total{outcome="ok"} 1');
   });
 
   it('refuses a replayed assertion', async () => {

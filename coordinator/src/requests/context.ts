@@ -1,6 +1,7 @@
 import { type PolicyEngine, UnavailableError, type WebAuthnConfig } from '@frostmint/core';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { Metrics } from '../metrics.ts';
 import type { FixedQuorum } from '../signing/fixed-quorum.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import type { CoordinatorStore } from '../storage/index.ts';
@@ -24,6 +25,8 @@ export interface RequestContext {
   readonly audit: AuditLog;
   readonly abuse: AbuseGuard;
   readonly log: Logger;
+  /** `frostmint_mints_total{outcome}` and `frostmint_policy_denials_total{reason}`. */
+  readonly metrics?: Metrics;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
 }

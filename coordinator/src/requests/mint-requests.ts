@@ -201,6 +201,19 @@ export class MintRequestService {
   }
 
   async complete(id: string, assertion: AssertionBody): Promise<CompletedMint> {
+    try {
+      const done = await this.#complete(id, assertion);
+      if (done.status === 'minted') this.ctx.metrics?.mints.inc({ outcome: 'ok' });
+      return done;
+    } catch (err) {
+      this.ctx.metrics?.mints.inc({
+        outcome: err instanceof FrostmintError ? err.code : 'internal',
+      });
+      throw err;
+    }
+  }
+
+  async #complete(id: string, assertion: AssertionBody): Promise<CompletedMint> {
     const { ctx } = this;
     const request = await this.#pendingRequest(id);
     const user = request.requester;
@@ -356,6 +369,8 @@ export class MintRequestService {
         policy: this.ctx.policy.id,
         reasons: decision.reasons,
       });
+      for (const reason of decision.reasons)
+        this.ctx.metrics?.policyDenials.inc({ reason: reason.split(':')[0] });
       throw policyDenied(decision.reasons);
     }
     return { ttl, decision };

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { RequesterAuthenticator } from '../auth/types.ts';
 import type { CoordinatorConfig } from '../config.ts';
+import type { Metrics } from '../metrics.ts';
 import { FixedQuorum } from '../signing/fixed-quorum.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import type { CoordinatorStore } from '../storage/index.ts';
@@ -45,6 +46,7 @@ export function webauthnRoutes(parts: {
   audit: AuditLog;
   log: Logger;
   operator: RequesterAuthenticator;
+  metrics?: Metrics;
 }): WebAuthnLifecycle | undefined {
   const { config } = parts;
   if (!config.webauthn) return undefined;
@@ -65,6 +67,7 @@ export function webauthnRoutes(parts: {
     audit: parts.audit,
     abuse: new AbuseGuard(parts.store, config.abuse, now),
     log: parts.log,
+    ...(parts.metrics ? { metrics: parts.metrics } : {}),
     now,
   };
   const routes = {

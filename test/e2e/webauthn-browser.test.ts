@@ -37,7 +37,7 @@ async function tap(page: Page, url: string): Promise<string> {
   const status = page.locator('#status');
   await expect
     .poll(async () => (await status.textContent()) ?? '', { timeout: 30_000 })
-    .toMatch(/^(Approved|Enrolled|Refused|Failed|Tapped)/);
+    .toMatch(/^(Approved|Enrolled|Renewed|Refused|Failed|Tapped)/);
   return (await status.textContent())!;
 }
 
@@ -158,6 +158,14 @@ describe('engineers enroll and mint with a passkey tap in real headless Chromium
     const verified = await verifier.verify(token, { requiredScopes: ['deploy:canary'] });
     expect(verified.claims.sub).toBe('alice@example.com');
     expect(verified.claims.exp - verified.claims.iat).toBe(300);
+  });
+
+  it('renews the enrollment through `frostmint renew` and the tap page', async () => {
+    const cli = runCli(['renew', '--coordinator', coordinator, '--user', 'alice@example.com']);
+    expect(await tap(alice.page, await cli.url)).toMatch(/^Renewed/);
+    const { code, stdout } = await cli.done;
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'renewed', user: 'alice@example.com' });
   });
 
   it('refuses a replayed assertion, on its own request and on another', async () => {

@@ -52,6 +52,10 @@ export function pickSigners(ctx: Pick<RequestContext, 'pool' | 'threshold'>): nu
 }
 
 /** The page where the engineer taps, e.g. `https://frostmint.example/tap/mint/<id>`. */
-export function tapUrl(ctx: Pick<RequestContext, 'webauthn'>, kind: 'mint' | 'enroll', id: string) {
+export function tapUrl(
+  ctx: Pick<RequestContext, 'webauthn'>,
+  kind: 'mint' | 'enroll' | 'renew',
+  id: string,
+) {
   return new URL(`/tap/${kind}/${id}`, ctx.webauthn.origins[0]).href;
 }

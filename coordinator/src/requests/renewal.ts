@@ -12,7 +12,7 @@ import {
 } from '@frostmint/core';
 import { SigningPurpose } from '@frostmint/proto';
 import type { JsonObject, MintRequest } from '../storage/index.ts';
-import { pickSigners, type RequestContext } from './context.ts';
+import { pickSigners, type RequestContext, tapUrl } from './context.ts';
 import type { AssertionBody } from './schemas.ts';
 import { checkSignCount, consumeChallenge, verifyStoredTap, webauthnEvidence } from './tap.ts';
 
@@ -31,6 +31,65 @@ import { checkSignCount, consumeChallenge, verifyStoredTap, webauthnEvidence } f
  */
 export class RenewalService {
   constructor(private readonly ctx: RequestContext) {}
+
+  /**
+   * Starts a renewal for `user`: of the given credential, or else of the user's active
+   * credential whose certificate expires first.
+   */
+  async beginForUser(user: string, credentialId?: string) {
+    const nowMs = this.ctx.now();
+    const active = (await this.ctx.store.enrollments.listByUser(user))
+      .filter((e) => e.revokedAt === null && e.certificateExpiresAt.getTime() > nowMs)
+      .filter((e) => credentialId === undefined || e.credentialId === credentialId)
+      .sort((a, b) => a.certificateExpiresAt.getTime() - b.certificateExpiresAt.getTime());
+    const first = active[0];
+    if (first === undefined) {
+      throw new ForbiddenError(
+        'not_enrolled',
+        `${user} has no active enrollment to renew (none, expired or revoked): run \`frostmint enroll\``,
+      );
+    }
+    return this.begin(first.credentialId);
+  }
+
+  /** Where a renewal stands, with the request options while it waits for the tap. */
+  async status(id: string) {
+    const request = await this.ctx.store.mintRequests.get(id);
+    if (request === null || request.kind !== 'enrollment' || !('credential_id' in request.claims)) {
+      throw new FrostmintError('request_not_found', `no renewal request ${id}`, { status: 404 });
+    }
+    const body = EnrollmentCertificateBodySchema.parse(request.claims);
+    const expired = request.status === 'pending' && request.expiresAt.getTime() <= this.ctx.now();
+    const status = expired ? 'expired' : request.status === 'minted' ? 'renewed' : request.status;
+    const waiting = status === 'pending';
+    const enrollment = waiting ? await this.ctx.store.enrollments.get(body.credential_id) : null;
+    return {
+      request_id: id,
+      status,
+      status_reason: request.statusReason,
+      user: body.sub,
+      roles: body.roles,
+      credential_id: body.credential_id,
+      certificate_expires_at: body.exp,
+      ...(waiting && enrollment
+        ? {
+            public_key: {
+              challenge: mintChallenge(enrollmentSigningInput(body)).toString('base64url'),
+              rpId: this.ctx.webauthn.rpId,
+              allowCredentials: [
+                {
+                  id: body.credential_id,
+                  type: 'public-key' as const,
+                  transports: [...enrollment.transports],
+                },
+              ],
+              userVerification: 'required' as const,
+              timeout: this.ctx.webauthn.challengeTtlSeconds * 1000,
+            },
+          }
+        : {}),
+    };
+  }
 
   async begin(credentialId: string) {
     const { ctx } = this;
@@ -85,6 +144,9 @@ export class RenewalService {
     return {
       request_id: body.cert_id,
       status: 'pending' as const,
+      user: body.sub,
+      credential_id: credentialId,
+      tap_url: tapUrl(ctx, 'renew', body.cert_id),
       certificate_expires_at: body.exp,
       expires_at: Math.floor(expiresAt.getTime() / 1000),
       public_key: {

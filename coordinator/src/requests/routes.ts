@@ -8,6 +8,7 @@ import type { RenewalService } from './renewal.ts';
 import {
   AssertionBodySchema,
   BeginEnrollmentBodySchema,
+  BeginRenewalBodySchema,
   PrepareMintBodySchema,
   parseBody,
   RequestIdSchema,
@@ -66,6 +67,14 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
     void reply.status(201);
     return renewals.begin(credentialId);
   });
+  app.post('/v1/enrollments/renewals', async (request, reply) => {
+    const body = parseBody(BeginRenewalBodySchema, request.body);
+    void reply.status(201);
+    return renewals.beginForUser(body.user, body.credential_id);
+  });
+  app.get('/v1/enrollments/renewals/:id', async (request) =>
+    renewals.status(idParam(request.params)),
+  );
   app.post('/v1/enrollments/renewals/:id/assertion', async (request) =>
     renewals.complete(idParam(request.params), parseBody(AssertionBodySchema, request.body)),
   );
@@ -82,7 +91,7 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
   app.get('/tap/:kind/:id', async (request, reply) => {
     const { kind } = request.params as { kind: string };
     idParam(request.params);
-    return sendTapPage(reply, kind === 'enroll' ? 'enroll' : 'mint');
+    return sendTapPage(reply, kind === 'enroll' || kind === 'renew' ? kind : 'mint');
   });
   app.get('/tap.js', async (_request, reply) => sendTapScript(reply));
 }

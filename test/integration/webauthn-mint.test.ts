@@ -209,6 +209,34 @@ describe('two-step WebAuthn mint through real processes (API level, software aut
     expect(failed.stderr).toContain('frostmint enroll');
   });
 
+  it('fails clearly when a signer the request names is down; a new request uses the others', async () => {
+    const { body } = await prepareMint(stack, { user: 'bob@example.com' });
+    const [down] = body.claims.frostmint.signers;
+    await stack.signers.get(down!)!.kill();
+    try {
+      const failed = await completeMint(
+        stack,
+        body.request_id,
+        tap(bob, body.public_key.challenge),
+      );
+      expect(failed.status).toBe(503);
+      expect(failed.body.error).toBe('signer_unavailable');
+      expect(failed.body.message).toContain('start a new request');
+      const status = await api(stack, 'GET', `/v1/mint/requests/${body.request_id}`);
+      expect(status.body).toMatchObject({ status: 'denied', status_reason: 'signer_unavailable' });
+      const retry = (await prepareMint(stack, { user: 'bob@example.com' })).body;
+      expect(retry.claims.frostmint.signers).not.toContain(down);
+      const done = await completeMint(
+        stack,
+        retry.request_id,
+        tap(bob, retry.public_key.challenge),
+      );
+      expect(done.status).toBe(200);
+    } finally {
+      await stack.restartSigner(down!);
+    }
+  });
+
   it('keeps the dev bearer mint path working', async () => {
     const res = await api(
       stack,

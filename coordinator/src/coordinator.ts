@@ -7,6 +7,7 @@ import {
   loadGroup,
   OidcVerifier,
   readGroupConfig,
+  UnauthenticatedError,
 } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -125,7 +126,7 @@ export async function startCoordinator(options: {
     : undefined;
   if (!group) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
   const authenticator = options.authenticator ?? requesterAuthenticator(config, store, log);
-  const extraRoutes =
+  const webauthn =
     group &&
     groupConfig &&
     webauthnRoutes({
@@ -138,7 +139,9 @@ export async function startCoordinator(options: {
       policy: policy.live,
       audit,
       log,
-      operator: authenticator,
+      // Enrollments are started by an operator credential, never by a CI ID token.
+      operator: options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR,
+      metrics,
     });
   const app = buildCoordinatorApp({
     issuer: config.issuer,
@@ -149,7 +152,7 @@ export async function startCoordinator(options: {
     policy,
     attestations,
     ...(group ? { group } : {}),
-    ...(extraRoutes ? { extraRoutes } : {}),
+    ...(webauthn ? { extraRoutes: webauthn.register } : {}),
   });
   await pool.refresh();
   await attestations.start(config.healthIntervalMs);
@@ -164,11 +167,24 @@ export async function startCoordinator(options: {
       attestations.close();
       await app.close();
       policy.close();
+      if (webauthn) webauthn.close();
       pool.close();
       await store.close();
     },
   };
 }
+
+/** Refuses every enrollment operator request: no operator credential is configured. */
+const NO_OPERATOR: RequesterAuthenticator = {
+  kind: 'none',
+  authenticate: () =>
+    Promise.reject(
+      new UnauthenticatedError(
+        'operator_unconfigured',
+        'enrollments need an operator credential: set devBearerEnv and its environment variable',
+      ),
+    ),
+};
 
 function devAuthenticator(config: CoordinatorConfig): RequesterAuthenticator | undefined {
   const credential = config.devBearerEnv ? process.env[config.devBearerEnv] : undefined;

@@ -36,6 +36,7 @@ import { SignerPolicy } from './signer-policy.ts';
 import type { ShareVault } from './vault/index.ts';
 import { checkEnrollmentRequest } from './webauthn/enrollment-request.ts';
 import { ReplayWindow } from './webauthn/replay-window.ts';
+import { checkStillEnrolled } from './webauthn/still-enrolled.ts';
 
 interface LoadedGroup {
   readonly config: GroupConfig;
@@ -169,6 +170,13 @@ export class SignerDaemon {
     if (req.purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN) return this.dkg.signGroupConfig(req);
     const group = this.#requireGroup();
     const checked = await checkSignRequest(req, this.#signContext(group));
+    if (checked.certificate) {
+      checkStillEnrolled(
+        this.#policy.holder.current,
+        checked.certificate,
+        Math.floor(this.#now() / 1000),
+      );
+    }
     const requesterAttestation = await this.#attestation.verifyRequester(
       req.requesterAttestation,
       checked.claims,

@@ -1,5 +1,6 @@
 import {
   checkTokenForSigning,
+  type EnrollmentCertificate,
   ForbiddenError,
   type GuardianKey,
   InvalidRequestError,
@@ -30,6 +31,8 @@ export interface CheckedSignRequest {
   readonly replayKey?: string;
   /** Kids of the guardians whose approval of this request verified here. */
   readonly approvals: string[];
+  /** The enrollment certificate of a WebAuthn requester. */
+  readonly certificate?: EnrollmentCertificate;
 }
 
 export interface SignContext {

@@ -7,6 +7,7 @@ import { benchMint } from './mint-bench.ts';
 import { benchOidc } from './oidc-bench.ts';
 import { benchPolicy } from './policy-bench.ts';
 import { benchSdk } from './sdk-bench.ts';
+import { benchWebAuthn } from './webauthn-bench.ts';
 
 for (const run of [
   benchFrost,
@@ -16,6 +17,7 @@ for (const run of [
   benchOidc,
   benchMint,
   benchCiMint,
+  benchWebAuthn,
 ]) {
   for (const [name, value] of Object.entries(await run())) {
     console.log(`${name}: ${Number.isInteger(value) ? value : value.toFixed(3)}`);

@@ -313,6 +313,25 @@ describe('signers verify engineers’ taps themselves (rogue coordinator, hand-d
       return enroll({ ...wanted, roles: ['releaser'] }, wanted);
     }, 'registration_invalid');
     await expectEveryoneRefuses(() => enroll(request(['releaser'])), 'policy_denied');
+    // A renewal (tap with the previous certificate) may not add roles.
+    await expectEveryoneRefuses(() => {
+      const previous = JSON.parse(alice.certificate.toString('utf8')) as EnrollmentCertificateBody;
+      const now = Math.floor(Date.now() / 1000);
+      const body = {
+        ...previous,
+        cert_id: randomBytes(16).toString('base64url'),
+        roles: ['developer', 'releaser'],
+        iat: now,
+        exp: now + 3600,
+      };
+      delete (body as { signature?: string }).signature;
+      const message = enrollmentSigningInput(body);
+      return {
+        message,
+        evidence: webauthn(alice.auth.assert(mintChallenge(message)), alice.certificate),
+        purpose: SigningPurpose.SIGNING_PURPOSE_ENROLLMENT,
+      };
+    }, 'renewal_mismatch');
     await expectEveryoneRefuses(
       () => enroll(request(['developer'], 'mallory@example.com')),
       'policy_denied',

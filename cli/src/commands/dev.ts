@@ -66,6 +66,16 @@ export function devCommand(): Command {
         out(
           `    -H 'content-type: application/json' -d '{"scope":["deploy:canary"],"audience":"deploy-api"}'`,
         );
+        const tapOrigin = stack.layout.coordinator.webauthn?.origins[0];
+        if (tapOrigin) {
+          out('\npasskey tap (WebAuthn; users in policy/data.json "enrollment"):');
+          out(
+            `  FROSTMINT_OPERATOR_TOKEN=$FROSTMINT_DEV_BEARER frostmint enroll --coordinator ${tapOrigin} --user alice@example.com`,
+          );
+          out(
+            `  frostmint mint --coordinator ${tapOrigin} --user alice@example.com --scope deploy:canary --aud deploy-api`,
+          );
+        }
         out('press Ctrl-C to stop');
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);

@@ -1,6 +1,7 @@
 import { type PolicyEngine, UnavailableError, type WebAuthnConfig } from '@frostmint/core';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { Metrics } from '../metrics.ts';
 import type { FixedQuorum } from '../signing/fixed-quorum.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import type { CoordinatorStore } from '../storage/index.ts';
@@ -24,6 +25,8 @@ export interface RequestContext {
   readonly audit: AuditLog;
   readonly abuse: AbuseGuard;
   readonly log: Logger;
+  /** `frostmint_mints_total{outcome}` and `frostmint_policy_denials_total{reason}`. */
+  readonly metrics?: Metrics;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
 }
@@ -49,6 +52,10 @@ export function pickSigners(ctx: Pick<RequestContext, 'pool' | 'threshold'>): nu
 }
 
 /** The page where the engineer taps, e.g. `https://frostmint.example/tap/mint/<id>`. */
-export function tapUrl(ctx: Pick<RequestContext, 'webauthn'>, kind: 'mint' | 'enroll', id: string) {
+export function tapUrl(
+  ctx: Pick<RequestContext, 'webauthn'>,
+  kind: 'mint' | 'enroll' | 'renew',
+  id: string,
+) {
   return new URL(`/tap/${kind}/${id}`, ctx.webauthn.origins[0]).href;
 }

@@ -148,25 +148,34 @@ export class EnrollmentService {
     };
   }
 
-  /** The stored request and its creation options (for the tap page). */
-  async options(id: string) {
-    const pending = await this.#pending(id);
-    const request = EnrollmentRequestSchema.parse(pending.claims);
+  /**
+   * Where an enrollment stands (the CLI polls it), with the creation options while it waits
+   * for the registration (the tap page uses them).
+   */
+  async status(id: string) {
+    const stored = await this.ctx.store.mintRequests.get(id);
+    if (stored === null || stored.kind !== 'enrollment' || 'credential_id' in stored.claims) {
+      throw new FrostmintError('request_not_found', `no enrollment request ${id}`, { status: 404 });
+    }
+    const request = EnrollmentRequestSchema.parse(stored.claims);
+    const expired = stored.status === 'pending' && stored.expiresAt.getTime() <= this.ctx.now();
+    const status = expired ? 'expired' : stored.status === 'minted' ? 'enrolled' : stored.status;
+    const summary = {
+      request_id: id,
+      status,
+      status_reason: stored.statusReason,
+      user: request.sub,
+      roles: request.roles,
+      certificate_expires_at: request.exp,
+      expires_at: Math.floor(stored.expiresAt.getTime() / 1000),
+    };
+    if (status !== 'pending') return summary;
     const challenge = registrationChallenge(request).toString('base64url');
     const existing = (await this.ctx.store.enrollments.listByUser(request.sub)).filter(
       (e) => e.revokedAt === null,
     );
-    return {
-      request_id: id,
-      status: pending.status,
-      user: request.sub,
-      roles: request.roles,
-      public_key: this.creationOptions(
-        request,
-        challenge,
-        existing.map((e) => e.credentialId),
-      ),
-    };
+    const exclude = existing.map((e) => e.credentialId);
+    return { ...summary, public_key: this.creationOptions(request, challenge, exclude) };
   }
 
   async complete(id: string, registration: unknown): Promise<CompletedEnrollment> {
@@ -232,7 +241,13 @@ export class EnrollmentService {
       certificateExpiresAt: new Date(request.exp * 1000),
       createdAt: new Date(ctx.now()),
     });
-    await ctx.store.mintRequests.transition(id, 'pending', 'minted', new Date(ctx.now()));
+    await ctx.store.mintRequests.transition(
+      id,
+      'pending',
+      'minted',
+      new Date(ctx.now()),
+      `credential ${credential.credentialId}`,
+    );
     await ctx.audit.record({
       type: 'enrollment',
       cert_id: request.cert_id,
@@ -289,7 +304,7 @@ export class EnrollmentService {
 
   async #pending(id: string): Promise<MintRequest> {
     const request = await this.ctx.store.mintRequests.get(id);
-    if (request === null || request.kind !== 'enrollment') {
+    if (request === null || request.kind !== 'enrollment' || 'credential_id' in request.claims) {
       throw new FrostmintError('request_not_found', `no enrollment request ${id}`, { status: 404 });
     }
     if (request.status !== 'pending') {

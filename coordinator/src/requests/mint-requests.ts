@@ -5,7 +5,6 @@ import {
   decisionLogFields,
   ForbiddenError,
   FrostmintError,
-  hasCode,
   InvalidRequestError,
   mintChallenge,
   mintPolicyInput,
@@ -13,14 +12,13 @@ import {
   type PolicyInput,
   signingInput,
   type TokenClaims,
-  verifyCertifiedAssertion,
-  verifyEnrollmentCertificate,
 } from '@frostmint/core';
 import { type Evidence, SigningPurpose } from '@frostmint/proto';
 import { CompactEncrypt, importJWK } from 'jose';
 import type { Enrollment, JsonObject, MintRequest } from '../storage/index.ts';
 import { pickSigners, type RequestContext, tapUrl } from './context.ts';
 import type { AssertionBody, PrepareMintBody } from './schemas.ts';
+import { checkSignCount, consumeChallenge, verifyStoredTap, webauthnEvidence } from './tap.ts';
 
 /** What `POST /v1/mint/requests` answers: the exact token to approve and how to approve it. */
 export interface PreparedMint {
@@ -203,6 +201,19 @@ export class MintRequestService {
   }
 
   async complete(id: string, assertion: AssertionBody): Promise<CompletedMint> {
+    try {
+      const done = await this.#complete(id, assertion);
+      if (done.status === 'minted') this.ctx.metrics?.mints.inc({ outcome: 'ok' });
+      return done;
+    } catch (err) {
+      this.ctx.metrics?.mints.inc({
+        outcome: err instanceof FrostmintError ? err.code : 'internal',
+      });
+      throw err;
+    }
+  }
+
+  async #complete(id: string, assertion: AssertionBody): Promise<CompletedMint> {
     const { ctx } = this;
     const request = await this.#pendingRequest(id);
     const user = request.requester;
@@ -210,49 +221,10 @@ export class MintRequestService {
     const nowMs = ctx.now();
     const now = Math.floor(nowMs / 1000);
     const challenge = mintChallenge(request.signingInput);
-    const { enrollment, signCount, roles } = await this.#verifyTap(
-      request,
-      assertion,
-      challenge,
-      now,
-    );
-    // Single use: of two completions racing with the same challenge exactly one gets here.
-    await ctx.store.challenges
-      .consume(challenge.toString('base64url'), 'authentication')
-      .catch((err: unknown) => {
-        if (hasCode(err, 'store_challenge_expired'))
-          throw new ForbiddenError(
-            'challenge_expired',
-            'the challenge expired: prepare a new request',
-          );
-        if (hasCode(err, 'store_challenge_unknown'))
-          throw new ForbiddenError(
-            'challenge_used',
-            'this request was already completed or its challenge used (a replayed assertion); prepare a new request',
-          );
-        throw err;
-      });
-    const counter = await ctx.store.enrollments.recordAssertion(
-      enrollment.credentialId,
-      signCount,
-      new Date(nowMs),
-    );
-    if (counter !== 'accepted') {
-      const code = counter === 'revoked' ? 'enrollment_revoked' : 'sign_count_regressed';
-      ctx.log.warn(
-        { credentialId: enrollment.credentialId, user, signCount, code },
-        'assertion flagged',
-      );
-      await this.#deny(request, [code]);
-      await ctx.abuse.failed(user);
-      throw new ForbiddenError(
-        code,
-        code === 'sign_count_regressed'
-          ? 'the authenticator signature counter did not advance (WebAuthn L3 §6.1.1): it may be cloned. The credential is flagged; ask an administrator to check it and re-enroll.'
-          : 'this credential was revoked: enroll again (frostmint enroll)',
-      );
-    }
-    await ctx.abuse.succeeded(user);
+    const tap = await verifyStoredTap(ctx, user, assertion, challenge);
+    await consumeChallenge(ctx, challenge);
+    await checkSignCount(ctx, user, tap, (code) => this.#deny(request, [code]));
+    const roles = tap.cert.roles;
     const claims = request.claims as unknown as TokenClaims;
     const decision = this.#evaluate(
       engineer(user, roles),
@@ -268,19 +240,7 @@ export class MintRequestService {
       await this.#deny(request, decision.reasons);
       throw policyDenied(decision.reasons);
     }
-    const evidence: Evidence = {
-      kind: {
-        $case: 'webauthn',
-        value: {
-          enrollmentCertificate: Buffer.from(enrollment.certificate),
-          credentialId: assertion.id,
-          clientDataJson: Buffer.from(assertion.response.clientDataJSON, 'base64url'),
-          authenticatorData: Buffer.from(assertion.response.authenticatorData, 'base64url'),
-          signature: Buffer.from(assertion.response.signature, 'base64url'),
-          userHandle: Buffer.from(assertion.response.userHandle ?? '', 'base64url'),
-        },
-      },
-    };
+    const evidence = webauthnEvidence(tap.enrollment, assertion);
     if (request.requiredApprovals > 0) {
       // Guardian approvals (issue 7) complete the request from here; signers check them.
       await ctx.store.mintRequests.attachEvidence(
@@ -350,48 +310,6 @@ export class MintRequestService {
     return { ...done, token, token_type: 'Bearer', expires_in: expiresIn };
   }
 
-  /** Verifies the tap against the stored enrollment; failures count toward the lock-out. */
-  async #verifyTap(request: MintRequest, assertion: AssertionBody, challenge: Buffer, now: number) {
-    const { ctx } = this;
-    try {
-      const enrollment = await ctx.store.enrollments.get(assertion.id);
-      if (enrollment === null || enrollment.userId !== request.requester) {
-        throw new ForbiddenError(
-          'credential_not_enrolled',
-          `this credential is not enrolled for ${request.requester}: tap with one of their passkeys, or enroll it (frostmint enroll)`,
-        );
-      }
-      if (enrollment.revokedAt !== null) {
-        throw new ForbiddenError(
-          'enrollment_revoked',
-          'this credential was revoked: enroll again (frostmint enroll)',
-        );
-      }
-      const cert = verifyEnrollmentCertificate(enrollment.certificate, {
-        groupKey: ctx.groupKey,
-        kid: ctx.kid,
-        now,
-        clockSkewSeconds: ctx.clockSkewSeconds,
-      });
-      const { signCount } = await verifyCertifiedAssertion(
-        cert,
-        {
-          credentialId: assertion.id,
-          clientDataJson: Buffer.from(assertion.response.clientDataJSON, 'base64url'),
-          authenticatorData: Buffer.from(assertion.response.authenticatorData, 'base64url'),
-          signature: Buffer.from(assertion.response.signature, 'base64url'),
-          userHandle: Buffer.from(assertion.response.userHandle ?? '', 'base64url'),
-        },
-        { challenge, rpId: ctx.webauthn.rpId, origins: ctx.webauthn.origins },
-      );
-      return { enrollment, signCount, roles: cert.roles };
-    } catch (err) {
-      if (err instanceof FrostmintError && err.status === 403)
-        await ctx.abuse.failed(request.requester);
-      throw err;
-    }
-  }
-
   async #pendingRequest(id: string): Promise<MintRequest> {
     const request = await this.ctx.store.mintRequests.get(id);
     if (request === null || request.kind !== 'token') {
@@ -451,6 +369,8 @@ export class MintRequestService {
         policy: this.ctx.policy.id,
         reasons: decision.reasons,
       });
+      for (const reason of decision.reasons)
+        this.ctx.metrics?.policyDenials.inc({ reason: reason.split(':')[0] });
       throw policyDenied(decision.reasons);
     }
     return { ttl, decision };

@@ -10,17 +10,34 @@ const PAGE_HEADERS = {
   'cache-control': 'no-store',
 };
 
-const page = (kind: 'mint' | 'enroll') => `<!doctype html>
+/** Which ceremony a tap page runs. */
+export type TapKind = 'mint' | 'enroll' | 'renew';
+
+const TITLES: Record<TapKind, { title: string; heading: string; button: string }> = {
+  mint: { title: 'approve a token', heading: 'Approve this token', button: 'Approve with passkey' },
+  enroll: {
+    title: 'enroll a passkey',
+    heading: 'Enroll a passkey or security key',
+    button: 'Register passkey',
+  },
+  renew: {
+    title: 'renew an enrollment',
+    heading: 'Renew your enrollment',
+    button: 'Renew with passkey',
+  },
+};
+
+const page = (kind: TapKind) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>frostmint — ${kind === 'mint' ? 'approve a token' : 'enroll a passkey'}</title>
+<title>frostmint — ${TITLES[kind].title}</title>
 <style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}
 pre{background:#f4f4f4;padding:1rem;overflow:auto}button{font-size:1.1rem;padding:.6rem 1.2rem}
 #status{margin-top:1rem;font-weight:600}</style></head>
 <body data-kind="${kind}">
-<h1>${kind === 'mint' ? 'Approve this token' : 'Enroll a passkey or security key'}</h1>
+<h1>${TITLES[kind].heading}</h1>
 <p id="intro">Loading…</p>
 <pre id="details"></pre>
-<button id="tap" type="button" disabled>${kind === 'mint' ? 'Approve with passkey' : 'Register passkey'}</button>
+<button id="tap" type="button" disabled>${TITLES[kind].button}</button>
 <p id="status" role="status" aria-live="polite"></p>
 <script src="/tap.js"></script>
 </body></html>`;
@@ -36,7 +53,8 @@ const SCRIPT = `'use strict';
     enc: (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, ''),
   };
   const say = (text) => { $('status').textContent = text; };
-  const base = kind === 'mint' ? '/v1/mint/requests/' + id : '/v1/enrollments/requests/' + id;
+  const base = { mint: '/v1/mint/requests/', enroll: '/v1/enrollments/requests/', renew: '/v1/enrollments/renewals/' }[kind] + id;
+  const asserts = kind !== 'enroll';
   async function load() {
     const res = await fetch(base, { cache: 'no-store' });
     const body = await res.json();
@@ -47,8 +65,12 @@ const SCRIPT = `'use strict';
       $('details').textContent = JSON.stringify({ scope: c.scope, audience: c.aud, lifetime_seconds: c.exp - c.iat,
         justification: body.justification, signers: c.frostmint.signers, status: body.status }, null, 2);
       if (!body.public_key) { say('This request is ' + body.status + '.'); return; }
+    } else if (kind === 'renew') {
+      $('intro').textContent = 'Renew the passkey enrollment of ' + body.user + ' (roles: ' + body.roles.join(', ') + ').';
+      if (!body.public_key) { say('This renewal is ' + body.status + '.'); return; }
     } else {
       $('intro').textContent = 'Register a passkey for ' + body.user + ' with roles: ' + body.roles.join(', ') + '.';
+      if (!body.public_key) { say('This enrollment is ' + body.status + '.'); return; }
     }
     const button = $('tap');
     button.disabled = false;
@@ -58,7 +80,7 @@ const SCRIPT = `'use strict';
     $('tap').disabled = true;
     say('Waiting for your authenticator…');
     let payload, path;
-    if (kind === 'mint') {
+    if (asserts) {
       const cred = await navigator.credentials.get({ publicKey: { ...o, challenge: b64u.dec(o.challenge),
         allowCredentials: o.allowCredentials.map((c) => ({ ...c, id: b64u.dec(c.id) })) } });
       const r = cred.response;
@@ -82,6 +104,7 @@ const SCRIPT = `'use strict';
     if (!res.ok) { say('Refused: ' + body.message + ' (' + body.error + ')'); return; }
     say(kind === 'mint'
       ? (body.status === 'minted' ? 'Approved. You can close this tab and return to your terminal.' : 'Tapped: waiting for guardian approvals.')
+      : kind === 'renew' ? 'Renewed until ' + new Date(body.certificate_expires_at * 1000).toISOString() + '. You can close this tab.'
       : 'Enrolled ' + body.credential_id + '. You can close this tab.');
   }
   load().catch((e) => say('Failed: ' + e.message));
@@ -96,7 +119,7 @@ const SCRIPT = `'use strict';
  * app.get('/tap/:kind/:id', (req, reply) => sendTapPage(reply, 'mint'));
  * ```
  */
-export function sendTapPage(reply: FastifyReply, kind: 'mint' | 'enroll'): FastifyReply {
+export function sendTapPage(reply: FastifyReply, kind: TapKind): FastifyReply {
   return reply.headers(PAGE_HEADERS).send(page(kind));
 }
 

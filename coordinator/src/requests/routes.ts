@@ -4,9 +4,11 @@ import type { RequesterAuthenticator } from '../auth/types.ts';
 import type { EnrollmentService } from './enrollment.ts';
 import type { MintRequestService } from './mint-requests.ts';
 import { sendTapPage, sendTapScript } from './pages.ts';
+import type { RenewalService } from './renewal.ts';
 import {
   AssertionBodySchema,
   BeginEnrollmentBodySchema,
+  BeginRenewalBodySchema,
   PrepareMintBodySchema,
   parseBody,
   RequestIdSchema,
@@ -16,6 +18,7 @@ import {
 export interface RequestRoutes {
   readonly mints: MintRequestService;
   readonly enrollments: EnrollmentService;
+  readonly renewals: RenewalService;
   /** Who may start (and revoke) enrollments: the enrollment operator. */
   readonly operator: RequesterAuthenticator;
 }
@@ -31,7 +34,7 @@ const idParam = (params: unknown) => parseBody(RequestIdSchema, (params as { id?
  * ```
  */
 export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoutes): void {
-  const { mints, enrollments, operator } = routes;
+  const { mints, enrollments, renewals, operator } = routes;
 
   app.post('/v1/mint/requests', async (request, reply) => {
     const prepared = await mints.prepare(parseBody(PrepareMintBodySchema, request.body));
@@ -54,10 +57,26 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
     return enrollments.begin(body.user, body.roles);
   });
   app.get('/v1/enrollments/requests/:id', async (request) =>
-    enrollments.options(idParam(request.params)),
+    enrollments.status(idParam(request.params)),
   );
   app.post('/v1/enrollments/requests/:id/registration', async (request) =>
     enrollments.complete(idParam(request.params), request.body),
+  );
+  app.post('/v1/enrollments/:credentialId/renewals', async (request, reply) => {
+    const { credentialId } = request.params as { credentialId: string };
+    void reply.status(201);
+    return renewals.begin(credentialId);
+  });
+  app.post('/v1/enrollments/renewals', async (request, reply) => {
+    const body = parseBody(BeginRenewalBodySchema, request.body);
+    void reply.status(201);
+    return renewals.beginForUser(body.user, body.credential_id);
+  });
+  app.get('/v1/enrollments/renewals/:id', async (request) =>
+    renewals.status(idParam(request.params)),
+  );
+  app.post('/v1/enrollments/renewals/:id/assertion', async (request) =>
+    renewals.complete(idParam(request.params), parseBody(AssertionBodySchema, request.body)),
   );
   app.delete('/v1/enrollments/:credentialId', async (request) => {
     await operator.authenticate(request);
@@ -72,7 +91,7 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
   app.get('/tap/:kind/:id', async (request, reply) => {
     const { kind } = request.params as { kind: string };
     idParam(request.params);
-    return sendTapPage(reply, kind === 'enroll' ? 'enroll' : 'mint');
+    return sendTapPage(reply, kind === 'enroll' || kind === 'renew' ? kind : 'mint');
   });
   app.get('/tap.js', async (_request, reply) => sendTapScript(reply));
 }

@@ -59,6 +59,11 @@ export const BeginEnrollmentBodySchema = z
   })
   .strict();
 
+/** Body of `POST /v1/enrollments/renewals`. */
+export const BeginRenewalBodySchema = z
+  .object({ user: subject, credential_id: b64url.min(1).max(1366).optional() })
+  .strict();
+
 /** Request ids are 16 random bytes, base64url. */
 export const RequestIdSchema = b64url.length(22);
 

@@ -4,21 +4,35 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { RequesterAuthenticator } from '../auth/types.ts';
 import type { CoordinatorConfig } from '../config.ts';
+import type { Metrics } from '../metrics.ts';
 import { FixedQuorum } from '../signing/fixed-quorum.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import type { CoordinatorStore } from '../storage/index.ts';
 import { AbuseGuard } from './abuse.ts';
 import { EnrollmentService } from './enrollment.ts';
 import { MintRequestService } from './mint-requests.ts';
+import { RenewalService } from './renewal.ts';
 import { registerRequestRoutes } from './routes.ts';
 
+/** How often expired challenges, rate-limit windows and overdue requests are swept. */
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** The WebAuthn request lifecycle, wired: its routes and its periodic sweep. */
+export interface WebAuthnLifecycle {
+  readonly register: (app: FastifyInstance) => void;
+  /** Stops the sweep. */
+  close(): void;
+}
+
 /**
- * Builds the WebAuthn request lifecycle from the coordinator's parts and returns the route
- * registration for the HTTP app, or undefined when `webauthn` is not configured.
+ * Builds the WebAuthn request lifecycle from the coordinator's parts: the route
+ * registration for the HTTP app and a sweep (every minute) of expired challenges, replay
+ * entries, rate-limit windows and overdue requests. Undefined when `webauthn` is not
+ * configured.
  *
  * @example
  * ```ts
- * const extraRoutes = webauthnRoutes({ config, store, pool, frost, kid, policy, audit, log, operator });
+ * const webauthn = webauthnRoutes({ config, store, pool, frost, kid, policy, audit, log, operator });
  * ```
  */
 export function webauthnRoutes(parts: {
@@ -32,7 +46,8 @@ export function webauthnRoutes(parts: {
   audit: AuditLog;
   log: Logger;
   operator: RequesterAuthenticator;
-}): ((app: FastifyInstance) => void) | undefined {
+  metrics?: Metrics;
+}): WebAuthnLifecycle | undefined {
   const { config } = parts;
   if (!config.webauthn) return undefined;
   const now = Date.now;
@@ -52,12 +67,25 @@ export function webauthnRoutes(parts: {
     audit: parts.audit,
     abuse: new AbuseGuard(parts.store, config.abuse, now),
     log: parts.log,
+    ...(parts.metrics ? { metrics: parts.metrics } : {}),
     now,
   };
   const routes = {
     mints: new MintRequestService(ctx),
     enrollments: new EnrollmentService(ctx),
+    renewals: new RenewalService(ctx),
     operator: parts.operator,
   };
-  return (app) => registerRequestRoutes(app, routes);
+  const sweep = async () => {
+    await parts.store.sweepExpired();
+    await parts.store.mintRequests.expireOverdue();
+  };
+  const timer = setInterval(() => {
+    sweep().catch((err: unknown) => parts.log.warn({ err }, 'sweep of expired state failed'));
+  }, SWEEP_INTERVAL_MS);
+  timer.unref();
+  return {
+    register: (app) => registerRequestRoutes(app, routes),
+    close: () => clearInterval(timer),
+  };
 }

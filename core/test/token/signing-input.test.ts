@@ -72,6 +72,21 @@ describe('checkTokenForSigning', () => {
     );
   });
 
+  it('lets a prepared request wait for its tap (maxAgeSeconds), never accepting a future iat', () => {
+    const waited = { ...claims, iat: now - 200, nbf: now - 200, exp: now + 100 };
+    expect(() =>
+      checkTokenForSigning(header, waited, { ...rules, maxAgeSeconds: 300 }),
+    ).not.toThrow();
+    const stale = { ...claims, iat: now - 301, nbf: now - 301, exp: now + 10 };
+    expect(() => checkTokenForSigning(header, stale, { ...rules, maxAgeSeconds: 300 })).toThrow(
+      expect.objectContaining({ code: 'token_iat_skew' }),
+    );
+    const future = { ...claims, iat: now + 31, nbf: now + 31, exp: now + 900 };
+    expect(() => checkTokenForSigning(header, future, { ...rules, maxAgeSeconds: 300 })).toThrow(
+      expect.objectContaining({ code: 'token_iat_skew' }),
+    );
+  });
+
   it('never lets configuration raise the cap above 900 s', () => {
     const long = { ...claims, exp: now + 1800 };
     expect(() => checkTokenForSigning(header, long, { ...rules, maxTtlSeconds: 3600 })).toThrow(

@@ -1,4 +1,5 @@
 import {
+  type EnrollmentCertificate,
   ForbiddenError,
   mintChallenge,
   type PolicyInput,
@@ -23,26 +24,33 @@ export interface VerifiedEngineer {
   readonly requester: PolicyInput['requester'];
   /** The replay key of this evidence: the challenge, remembered until the token expires. */
   readonly replayKey: string;
+  readonly certificate: EnrollmentCertificate;
+}
+
+/** A tap verified against its enrollment certificate. */
+export interface VerifiedTap {
+  readonly cert: EnrollmentCertificate;
+  /** The challenge, remembered in the replay window once this signer signs. */
+  readonly replayKey: string;
 }
 
 /**
- * Checks an engineer's tap as if the coordinator were hostile: the enrollment certificate
- * is signed by this group's key and unexpired, names the token's subject and the asserting
- * credential; the assertion's challenge is SHA-256 of the exact message this signer is
- * asked to sign; origin and RP ID come from this signer's configuration; user verification
- * is required. Roles come from the certificate only.
+ * Verifies a tap as if the coordinator were hostile: the enrollment certificate is signed
+ * by this group's key, unexpired and names `subject` and the asserting credential; the
+ * assertion's challenge is SHA-256 of the exact message this signer is asked to sign;
+ * origin and RP ID come from this signer's configuration; user verification is required.
  *
  * @example
  * ```ts
- * const { requester, replayKey } = await checkWebAuthnEvidence(evidence, message, claims, trust);
+ * const { cert, replayKey } = await verifyTap(evidence, message, claims.sub, trust);
  * ```
  */
-export async function checkWebAuthnEvidence(
+export async function verifyTap(
   evidence: WebAuthnEvidence,
   message: Uint8Array,
-  claims: TokenClaims,
+  subject: string,
   trust: WebAuthnTrust,
-): Promise<VerifiedEngineer> {
+): Promise<VerifiedTap> {
   if (!trust.webauthn) {
     throw new ForbiddenError(
       'evidence_rejected',
@@ -50,14 +58,11 @@ export async function checkWebAuthnEvidence(
     );
   }
   const cert = verifyEnrollmentCertificate(evidence.enrollmentCertificate, trust);
-  if (cert.sub !== claims.sub) {
+  if (cert.sub !== subject) {
     throw new ForbiddenError(
       'evidence_rejected',
-      'the enrollment certificate names another subject than the token',
+      'the enrollment certificate names another subject than the request',
     );
-  }
-  if (claims.amr !== undefined && claims.amr.join(' ') !== 'webauthn') {
-    throw new ForbiddenError('evidence_rejected', 'a WebAuthn mint carries amr ["webauthn"]');
   }
   const challenge = mintChallenge(message);
   await verifyCertifiedAssertion(
@@ -71,8 +76,31 @@ export async function checkWebAuthnEvidence(
     },
     { challenge, rpId: trust.webauthn.rpId, origins: trust.webauthn.origins },
   );
+  return { cert, replayKey: `webauthn:${challenge.toString('base64url')}` };
+}
+
+/**
+ * Checks an engineer's tap for a token (see {@link verifyTap}); the token must carry
+ * `amr: ["webauthn"]`. Roles come from the certificate only.
+ *
+ * @example
+ * ```ts
+ * const { requester, replayKey } = await checkWebAuthnEvidence(evidence, message, claims, trust);
+ * ```
+ */
+export async function checkWebAuthnEvidence(
+  evidence: WebAuthnEvidence,
+  message: Uint8Array,
+  claims: TokenClaims,
+  trust: WebAuthnTrust,
+): Promise<VerifiedEngineer> {
+  if (claims.amr !== undefined && claims.amr.join(' ') !== 'webauthn') {
+    throw new ForbiddenError('evidence_rejected', 'a WebAuthn mint carries amr ["webauthn"]');
+  }
+  const { cert, replayKey } = await verifyTap(evidence, message, claims.sub, trust);
   return {
     requester: { kind: 'engineer', subject: cert.sub, roles: [...cert.roles], amr: ['webauthn'] },
-    replayKey: `webauthn:${challenge.toString('base64url')}`,
+    replayKey,
+    certificate: cert,
   };
 }

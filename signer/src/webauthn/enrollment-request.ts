@@ -10,6 +10,7 @@ import {
 import type { SignRequest } from '@frostmint/proto';
 import type { Logger } from 'pino';
 import { checkCommitments, type SignContext } from '../sign-request.ts';
+import { checkRenewal } from './renewal.ts';
 
 /** An ENROLLMENT round-two request that passed every check this signer makes. */
 export interface CheckedEnrollment {
@@ -29,7 +30,8 @@ export interface CheckedEnrollment {
  * to the certificate request and whose credential is exactly the certified one; the
  * enrollment policy (evaluated here, with this signer's clock) allows the roles.
  * Guardian approvals of enrollments are not carried yet, so a role whose enrollment policy
- * requires approvals is refused (`approvals_missing`).
+ * requires approvals is refused (`approvals_missing`). A renewal carries instead a tap with
+ * the certificate it renews (see checkRenewal).
  *
  * @example
  * ```ts
@@ -71,19 +73,28 @@ export async function checkEnrollmentRequest(
   const own = commitments.find((c) => c.id === id);
   if (!own) throw new ForbiddenError('commitment_missing', `commitment list omits signer ${id}`);
   const kind = req.evidence?.kind;
-  if (kind?.$case !== 'registration') {
+  if (kind?.$case === 'registration') {
+    let response: unknown;
+    try {
+      response = JSON.parse(Buffer.from(kind.value.responseJson).toString('utf8'));
+    } catch {
+      throw new InvalidRequestError('registration_invalid', 'the registration is not JSON');
+    }
+    await verifyEnrollmentRegistration(response, body, webauthn);
+  } else if (kind?.$case === 'webauthn') {
+    await checkRenewal(kind.value, body, req.message, {
+      webauthn,
+      groupKey: ctx.groupKey,
+      kid: ctx.kid,
+      now: ctx.now,
+      clockSkewSeconds,
+    });
+  } else {
     throw new ForbiddenError(
       'evidence_missing',
-      'an enrollment certificate needs the WebAuthn registration it was requested with',
+      'an enrollment certificate needs the WebAuthn registration it was requested with, or a tap with the certificate it renews',
     );
   }
-  let response: unknown;
-  try {
-    response = JSON.parse(Buffer.from(kind.value.responseJson).toString('utf8'));
-  } catch {
-    throw new InvalidRequestError('registration_invalid', 'the registration is not JSON');
-  }
-  await verifyEnrollmentRegistration(response, body, webauthn);
   const input = {
     now: ctx.now,
     requester: { kind: 'engineer' as const, subject: body.sub, amr: ['webauthn'] },
@@ -98,10 +109,13 @@ export async function checkEnrollmentRequest(
     },
     'enrollment policy decision',
   );
-  if (!decision.allow) {
+  // A renewal keeps roles whose guardian approvals were checked when they were first granted.
+  const renewal = kind.$case === 'webauthn';
+  const reasons = decision.reasons.filter((r) => !(renewal && r === 'approvals_missing'));
+  if (reasons.length > 0) {
     throw new ForbiddenError(
       'policy_denied',
-      `policy denies this enrollment: ${decision.reasons.join(', ')}`,
+      `policy denies this enrollment: ${reasons.join(', ')}`,
     );
   }
   return { message: req.message, body, commitments, own, replayKey: `enrollment:${body.cert_id}` };

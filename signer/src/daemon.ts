@@ -28,15 +28,17 @@ import type { SignerConfig } from './config.ts';
 import { DkgCoordinatorFacing } from './dkg.ts';
 import { type ApprovalChecker, approvalChecker } from './evidence/approvals.ts';
 import { type OidcEvidenceChecker, oidcEvidenceChecker } from './evidence/oidc.ts';
-
+import { ReplayWindow } from './evidence/replay-window.ts';
 import { NonceStore } from './nonce-store.ts';
 import { enforcePolicy } from './policy-gate.ts';
 import { checkSignRequest, type SignContext } from './sign-request.ts';
 import { SignerPolicy } from './signer-policy.ts';
 import type { ShareVault } from './vault/index.ts';
 import { checkEnrollmentRequest } from './webauthn/enrollment-request.ts';
-import { ReplayWindow } from './webauthn/replay-window.ts';
 import { checkStillEnrolled } from './webauthn/still-enrolled.ts';
+
+/** WebAuthn challenges and enrollment ids remembered at most (then it fails closed). */
+const WEBAUTHN_REPLAY_CAPACITY = 100_000;
 
 interface LoadedGroup {
   readonly config: GroupConfig;
@@ -89,7 +91,7 @@ export class SignerDaemon {
     this.#now = options.now ?? Date.now;
     this.#nonces = new NonceStore(options.config.nonceTtlSeconds * 1000, this.#now);
     this.#oidc = options.config.oidc && oidcEvidenceChecker(options.config.oidc, options.log);
-    this.#replay = new ReplayWindow(this.#now);
+    this.#replay = new ReplayWindow({ capacity: WEBAUTHN_REPLAY_CAPACITY });
     this.#approvals = approvalChecker();
     this.dkg = new DkgCoordinatorFacing({
       config: options.config,
@@ -190,13 +192,14 @@ export class SignerDaemon {
       },
     });
     const nonces = this.#takeNonces(checked.own);
-    this.#approvals.commit(req.approvals, checked.claims, Math.floor(this.#now() / 1000));
+    const now = Math.floor(this.#now() / 1000);
+    this.#approvals.commit(req.approvals, checked.claims, now);
     if (checked.replayKey) {
       // Remember the challenge for as long as the signing input could still be accepted.
       const { iat, exp } = checked.claims;
       const window =
         this.#config.clockSkewSeconds + (this.#config.webauthn?.challengeTtlSeconds ?? 0);
-      this.#replay.rememberOnce(checked.replayKey, (Math.max(exp, iat + window) + 1) * 1000);
+      this.#replay.rememberOnce(checked.replayKey, Math.max(exp, iat + window), now);
     }
     const share = await this.#withShare(group, (s) =>
       group.frost.signShare(s, nonces, checked.commitments, checked.message),
@@ -228,7 +231,7 @@ export class SignerDaemon {
       this.#log,
     );
     const nonces = this.#takeNonces(checked.own);
-    this.#replay.rememberOnce(checked.replayKey, (checked.body.exp + 1) * 1000);
+    this.#replay.rememberOnce(checked.replayKey, checked.body.exp, Math.floor(this.#now() / 1000));
     const share = await this.#withShare(group, (s) =>
       group.frost.signShare(s, nonces, checked.commitments, checked.message),
     );

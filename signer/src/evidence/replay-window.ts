@@ -7,7 +7,9 @@ interface Entry {
 
 /**
  * This signer's own memory of evidence it has signed for (OIDC ID tokens, approved mint
- * requests), kept until the evidence expires. With t-of-n signers and 2t > n every two
+ * requests, WebAuthn challenges, enrollment certificate ids), kept until the evidence
+ * expires. In memory: after a restart the token `iat` window bounds what could be replayed,
+ * and the other signer of any pair still remembers. With t-of-n signers and 2t > n every two
  * quorums share a signer, so evidence replayed through any other pair still meets one
  * signer that remembers it — no shared database needed.
  *
@@ -46,6 +48,25 @@ export class ReplayWindow {
       if (known.binding === binding) return;
       throw new ForbiddenError(replayed, 'this evidence was already used for another token');
     }
+    this.#add(key, binding, expiresAt, now);
+  }
+
+  /**
+   * Remembers `key` until `expiresAt` (unix seconds); throws `evidence_replayed` while it is
+   * remembered, whatever it was used for (a WebAuthn tap approves one signing, never two).
+   */
+  rememberOnce(key: string, expiresAt: number, now: number): void {
+    const known = this.#entries.get(key);
+    if (known && known.expiresAt >= now) {
+      throw new ForbiddenError(
+        'evidence_replayed',
+        'this signer already signed for this evidence (a replayed challenge or certificate request)',
+      );
+    }
+    this.#add(key, '', expiresAt, now);
+  }
+
+  #add(key: string, binding: string, expiresAt: number, now: number): void {
     if (this.#entries.size >= this.#capacity) this.#sweep(now);
     if (this.#entries.size >= this.#capacity) {
       throw new UnavailableError(

@@ -10,7 +10,7 @@ import {
   withTapOptions,
 } from './tap/common.ts';
 import { CliFailure, EXIT, EXIT_CODES_HELP } from './tap/exit-codes.ts';
-import { waitFor } from './tap/wait.ts';
+import { awaitTapOutcome } from './tap/wait.ts';
 
 interface EnrollOptions extends TapOptions {
   role?: string[];
@@ -72,22 +72,13 @@ async function enroll(options: EnrollOptions): Promise<void> {
   presentTapUrl(begun.tap_url, options);
   progress('Waiting for the registration…');
   const api = new CoordinatorClient(coordinator);
-  const final = await waitFor(
-    async () => {
-      const status = await api.request<Status>(
-        'GET',
-        `/v1/enrollments/requests/${begun.request_id}`,
-      );
-      return status.status === 'pending' ? undefined : status;
-    },
-    { timeoutMs: options.timeout * 1000, what: 'the registration' },
-  );
-  if (final.status !== 'enrolled') {
-    throw new CliFailure(
-      final.status === 'expired' ? EXIT.timeout : EXIT.refused,
-      `the enrollment was ${final.status}${final.status_reason ? `: ${final.status_reason}` : ''}: run frostmint enroll again`,
-    );
-  }
+  const final = await awaitTapOutcome<Status>(api, `/v1/enrollments/requests/${begun.request_id}`, {
+    timeoutSeconds: options.timeout,
+    what: 'the registration',
+    noun: 'enrollment',
+    expected: 'enrolled',
+    again: 'run frostmint enroll again',
+  });
   const until = new Date(final.certificate_expires_at * 1000).toISOString();
   progress(
     `Enrolled (${final.status_reason ?? 'credential certified'}); certificate valid until ${until}.`,

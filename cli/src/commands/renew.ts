@@ -8,8 +8,8 @@ import {
   type TapOptions,
   withTapOptions,
 } from './tap/common.ts';
-import { CliFailure, EXIT, EXIT_CODES_HELP } from './tap/exit-codes.ts';
-import { waitFor } from './tap/wait.ts';
+import { EXIT_CODES_HELP } from './tap/exit-codes.ts';
+import { awaitTapOutcome } from './tap/wait.ts';
 
 interface RenewOptions extends TapOptions {
   credential?: string;
@@ -55,22 +55,13 @@ async function renew(options: RenewOptions): Promise<void> {
   progress(`Renewing credential ${begun.credential_id} of ${user}`);
   presentTapUrl(begun.tap_url, options);
   progress('Waiting for your tap…');
-  const final = await waitFor(
-    async () => {
-      const status = await api.request<Status>(
-        'GET',
-        `/v1/enrollments/renewals/${begun.request_id}`,
-      );
-      return status.status === 'pending' ? undefined : status;
-    },
-    { timeoutMs: options.timeout * 1000, what: 'the tap' },
-  );
-  if (final.status !== 'renewed') {
-    throw new CliFailure(
-      final.status === 'expired' ? EXIT.timeout : EXIT.refused,
-      `the renewal was ${final.status}${final.status_reason ? `: ${final.status_reason}` : ''}: run frostmint renew again, or frostmint enroll`,
-    );
-  }
+  const final = await awaitTapOutcome<Status>(api, `/v1/enrollments/renewals/${begun.request_id}`, {
+    timeoutSeconds: options.timeout,
+    what: 'the tap',
+    noun: 'renewal',
+    expected: 'renewed',
+    again: 'run frostmint renew again, or frostmint enroll',
+  });
   const until = new Date(final.certificate_expires_at * 1000).toISOString();
   progress(`Renewed; certificate valid until ${until}.`);
   process.stdout.write(

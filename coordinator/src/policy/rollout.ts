@@ -145,7 +145,7 @@ export class PolicyRollout {
       const stale = await Promise.all(
         pool.ids().map(async (id) => {
           const info = await pool.call(id, 'info', {}).catch(() => undefined);
-          return info && info.ready && info.policyId !== this.current.id ? id : undefined;
+          return info?.ready && info.policyId !== this.current.id ? id : undefined;
         }),
       );
       const ids = stale.filter((id) => id !== undefined);

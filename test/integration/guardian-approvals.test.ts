@@ -270,6 +270,7 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
       guardianKid: a.guardian_kid,
       signature: Buffer.from(a.signature, 'base64url'),
       notAfter: a.not_after,
+      webauthn: undefined,
     });
     const ask = async (message: string, approvals: MintApproval[], idToken?: string) => {
       const evidence = {
@@ -292,6 +293,7 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
           dsaEncoding: 'ieee-p1363',
         }),
         notAfter: subject.notAfter,
+        webauthn: undefined,
       };
       const [first] = genuine.a.approvals;
       for (const answer of await ask(tokenFor(genuine.a), [wire(first!), forged])) {

@@ -160,7 +160,7 @@ export class PendingMints implements PendingMintSink {
     const row = await this.#pendingRow(id);
     const pending = decodePending(row);
     const wire = this.#wire(row, answer);
-    verifyMintApprovals(
+    await verifyMintApprovals(
       [wire],
       pending.header,
       pending.claims,

@@ -71,7 +71,13 @@ export function registerWebAuthnBind(program: Command, io: CliIo): void {
 export async function bindCredential(
   options: BindOptions,
   io: CliIo,
-): Promise<{ credentialId: string; guardianKid: string; notAfter: number; summary: string }> {
+): Promise<{
+  credentialId: string;
+  guardianKid: string;
+  notAfter: number;
+  binding: GuardianBinding;
+  summary: string;
+}> {
   const days = boundedInt(options.days, 1, 366, '--days');
   const waitSeconds = boundedInt(options.waitSeconds, 1, 3600, '--wait-seconds');
   const api = new ApprovalApi(new URL(options.coordinator).href);
@@ -111,6 +117,7 @@ export async function bindCredential(
       credentialId: body.credential_id,
       guardianKid,
       notAfter: body.not_after,
+      binding,
       summary: `Bound credential ${body.credential_id}: you can approve on the coordinator's approval page.`,
     };
   } finally {

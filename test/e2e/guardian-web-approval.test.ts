@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GuardedStack, startGuardedStack } from '../support/guarded-stack.ts';
 import { CI_AUDIENCE } from '../support/oidc-stack.ts';
 import { askToSign } from '../support/rogue-sign.ts';
+import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 
 /** Browser-side: an assertion over `challenge` by `credentialId` (all base64url / base64). */
 function assertIn(challenge: string, credentialId: string): string {
@@ -183,6 +184,121 @@ describe('guardian approves on the web page with WebAuthn (real Chromium, CDP vi
     });
     expect(answer.status).toBe(403);
     expect(await answer.json()).toMatchObject({ error: 'credential_not_bound' });
+  });
+
+  describe('the coordinator checks registrations, bindings and counters (software authenticator over HTTP)', () => {
+    const bindWithSoft = async (n: number, soft: SoftAuthenticator, extra: string[] = []) => {
+      const bind = guardianCli([
+        'webauthn',
+        'bind',
+        '--coordinator',
+        g.url,
+        '--json',
+        ...extra,
+        ...g.stack.guardianToken(n),
+      ]);
+      let id: string | undefined;
+      await expect
+        .poll(() => (id = /\/guardians\/register\/(\S+)/.exec(bind.stderr())?.[1]))
+        .toBeDefined();
+      const api = `${g.url}/v1/guardian-credentials/registrations/${id}`;
+      const view = (await (await fetch(api)).json()) as { public_key: { challenge: string } };
+      const registered = await post(
+        `${api}/registration`,
+        soft.register(view.public_key.challenge),
+      );
+      return { id: id!, api, registered, done: bind.done };
+    };
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const approveWith = async (soft: SoftAuthenticator, id: string, signCount: number) => {
+      const { request } = (await (await fetch(`${g.url}/v1/approvals/${id}`)).json()) as {
+        request: PendingView;
+      };
+      const assertion = soft.assert(mintApprovalDigest(request.approval_subject), { signCount });
+      return post(
+        `${g.url}/v1/mint/requests/${id}/webauthn-approvals`,
+        SoftAuthenticator.toJson(assertion),
+      );
+    };
+
+    it('binds only after the guardian confirms (no terminal, no --yes: exit 14, nothing bound)', async () => {
+      const soft = new SoftAuthenticator('localhost', g.origin);
+      const run = await bindWithSoft(3, soft);
+      expect(run.registered.status).toBe(200);
+      expect((await run.done).code).toBe(14);
+      expect(await (await fetch(run.api)).json()).toMatchObject({ status: 'registered' });
+      const { id } = await g.startProdMint();
+      expect(await approveWith(soft, id, 1)).toMatchObject({
+        status: 403,
+        body: { error: 'credential_not_bound' },
+      });
+    });
+
+    it('refuses a regressed signature counter, and a binding presented for another registration', async () => {
+      const soft = new SoftAuthenticator('localhost', g.origin);
+      const run = await bindWithSoft(3, soft, ['--yes']);
+      const bound = await run.done;
+      expect(bound.code, bound.stderr).toBe(0);
+      const first = await g.startProdMint();
+      expect(await approveWith(soft, first.id, 7)).toMatchObject({
+        status: 200,
+        body: { approvals: 1, required: 2, guardian_kid: g.kids[2] },
+      });
+      const second = await g.startProdMint();
+      expect(await approveWith(soft, second.id, 7)).toMatchObject({
+        status: 403,
+        body: { error: 'sign_count_regressed' },
+      });
+
+      const other = new SoftAuthenticator('localhost', g.origin);
+      const start = await post(`${g.url}/v1/guardian-credentials/registrations`, {
+        guardian_kid: g.kids[2],
+      });
+      const api = `${g.url}/v1/guardian-credentials/registrations/${start.body.registration_id}`;
+      const view = (await (await fetch(api)).json()) as { public_key: { challenge: string } };
+      expect(
+        (await post(`${api}/registration`, other.register(view.public_key.challenge))).status,
+      ).toBe(200);
+      const { binding: stolen } = JSON.parse(bound.stdout) as { binding: GuardianBinding };
+      expect(await post(`${api}/binding`, { binding: stolen })).toMatchObject({
+        status: 403,
+        body: { error: 'binding_mismatch' },
+      });
+    });
+
+    it('refuses registrations for unknown guardians, from foreign origins, and a challenge used twice', async () => {
+      expect(
+        await post(`${g.url}/v1/guardian-credentials/registrations`, {
+          guardian_kid: 'A'.repeat(43),
+        }),
+      ).toMatchObject({ status: 404, body: { error: 'guardian_unknown' } });
+      const start = await post(`${g.url}/v1/guardian-credentials/registrations`, {
+        guardian_kid: g.kids[1],
+      });
+      const api = `${g.url}/v1/guardian-credentials/registrations/${start.body.registration_id}`;
+      const view = (await (await fetch(api)).json()) as { public_key: { challenge: string } };
+      const phished = new SoftAuthenticator('localhost', 'http://localhost:1');
+      expect(
+        await post(`${api}/registration`, phished.register(view.public_key.challenge)),
+      ).toMatchObject({
+        status: 403,
+        body: { error: 'registration_invalid' },
+      });
+      const soft = new SoftAuthenticator('localhost', g.origin);
+      expect(
+        await post(`${api}/registration`, soft.register(view.public_key.challenge)),
+      ).toMatchObject({
+        status: 401,
+        body: { error: 'store_challenge_unknown' },
+      });
+    });
   });
 
   describe('every signer verifies web approvals itself (rogue coordinator, hand-driven gRPC)', () => {

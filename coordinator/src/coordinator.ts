@@ -12,6 +12,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { PendingMints } from './approvals/pending-mints.ts';
+import { webApprovalRoutes } from './approvals/web/wire.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { CredentialRouter } from './auth/by-credential.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
@@ -95,6 +96,7 @@ export async function startCoordinator(options: {
           audit,
           log,
           guardians,
+          ...(config.webauthn ? { rp: config.webauthn } : {}),
           mint: (requester, body, approved) => mints.mintApproved(requester, body, approved),
         });
         const mints: MintService = new MintService({
@@ -120,6 +122,7 @@ export async function startCoordinator(options: {
           threshold: groupConfig.threshold,
           mints,
           frost,
+          guardians,
           ...(guardians.length > 0 ? { pending } : {}),
         };
       })()
@@ -143,6 +146,8 @@ export async function startCoordinator(options: {
       operator: options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR,
       metrics,
     });
+  const webApprovals =
+    group && webApprovalRoutes({ ...group, webauthn: config.webauthn, store, audit, log });
   const app = buildCoordinatorApp({
     issuer: config.issuer,
     log,
@@ -152,7 +157,10 @@ export async function startCoordinator(options: {
     policy,
     attestations,
     ...(group ? { group } : {}),
-    ...(webauthn ? { extraRoutes: webauthn.register } : {}),
+    extraRoutes: (app) => {
+      webauthn?.register(app);
+      webApprovals?.(app);
+    },
   });
   await pool.refresh();
   await attestations.start(config.healthIntervalMs);

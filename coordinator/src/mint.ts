@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  type ApprovalRelyingParty,
   compactJws,
   decisionLogFields,
   ForbiddenError,
@@ -16,6 +17,7 @@ import {
 } from '@frostmint/core';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { approvalToProto } from './approvals/proto.ts';
 import type { PendingMint, PendingMintSink } from './approvals/types.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { Requester } from './auth/types.ts';
@@ -87,6 +89,8 @@ export interface ApprovedMint {
   readonly approvals: readonly MintApprovalWire[];
   /** The guardians of the group configuration, to verify `approvals` against. */
   readonly guardians: readonly GuardianKey[];
+  /** The coordinator's WebAuthn relying party, for WebAuthn approvals. */
+  readonly rp?: ApprovalRelyingParty | undefined;
 }
 
 /**
@@ -170,12 +174,13 @@ export class MintService {
     const iat = this.#now();
     const { jti, ttl } = approved;
     const probe = this.#claims(policy, requester, request, { jti, ttl, iat, signers: [1] });
-    const approvedBy = verifyMintApprovals(
+    const approvedBy = await verifyMintApprovals(
       approved.approvals,
       this.#header(),
       probe,
       approved.guardians,
       iat,
+      approved.rp,
     );
     const attested = await this.#attested(requester, request, iat);
     const { decision } = await this.#authorize(
@@ -261,7 +266,7 @@ export class MintService {
     const signed = await this.options.driver.sign({
       requestId: jti,
       evidence: requester.evidence,
-      approvals: t.approvals.map((a) => ({ ...a, signature: Buffer.from(a.signature) })),
+      approvals: t.approvals.map(approvalToProto),
       ...(attested?.requesterEvidence ? { requesterAttestation: attested.requesterEvidence } : {}),
       ...withEligible(this.options.attestation?.eligibility(t.decision)),
       messageFor: (signers) =>

@@ -68,9 +68,9 @@ Exit codes:
   9  the ceremony failed midway and was aborted at every signer; nothing was written
  10  the ceremony committed at some signers only; the message says which (replace-signer them)
  11  status: no signed group configuration, or a signer is not ready / holds another key
- 12  approve/deny: the coordinator refused the answer, or no such pending request
- 13  approve/deny, policy submit: the coordinator could not be reached
- 14  approve/deny: not confirmed; nothing was signed
+ 12  approve/deny/webauthn bind: the coordinator refused, no such request, or no tap in time
+ 13  approve/deny/webauthn bind, policy submit: the coordinator could not be reached
+ 14  approve/deny/webauthn bind: not confirmed; nothing was signed
  15  policy: the bundle is malformed or was refused (too few valid guardian approvals)
  16  policy submit: too few signers installed it; the old policy stays`;
 
@@ -113,6 +113,7 @@ const BY_CODE: Record<string, number> = {
   coordinator_unreachable: ExitCode.coordinatorUnavailable,
   coordinator_answer_invalid: ExitCode.coordinatorUnavailable,
   approval_unconfirmed: ExitCode.unconfirmed,
+  registration_timeout: ExitCode.approvalRefused,
   policy_bundle_invalid: ExitCode.policyRefused,
   policy_bundle_rejected: ExitCode.policyRefused,
   policy_approval_invalid: ExitCode.policyRefused,

@@ -5,6 +5,7 @@ import { registerEnroll } from './commands/enroll.ts';
 import { registerPolicy } from './commands/policy/index.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerTokenInit } from './commands/token-init.ts';
+import { registerWebAuthnBind } from './commands/webauthn-bind.ts';
 import { EXIT_CODES_HELP } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 
@@ -34,5 +35,6 @@ export function buildProgram(io: CliIo): Command {
   registerPolicy(program, io);
   registerStatus(program, io);
   registerAnswer(program, io);
+  registerWebAuthnBind(program, io);
   return program;
 }

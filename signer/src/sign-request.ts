@@ -93,7 +93,14 @@ export async function checkSignRequest(
   const own = commitments.find((c) => c.id === ctx.config.id);
   if (!own)
     throw new ForbiddenError('commitment_missing', `commitment list omits signer ${ctx.config.id}`);
-  const approvals = ctx.approvals.check(req.approvals, header, claims, ctx.guardians, ctx.now);
+  const approvals = await ctx.approvals.check(
+    req.approvals,
+    header,
+    claims,
+    ctx.guardians,
+    ctx.now,
+    ctx.config.webauthn,
+  );
   const kind = req.evidence?.kind;
   if (kind?.$case === 'webauthn') {
     const engineer = await checkWebAuthnEvidence(kind.value, req.message, claims, {

@@ -1,25 +1,19 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
-  loadPolicyFiles,
   type MintApprovalSubject,
   mintApprovalInput,
-  readGroupConfig,
   signingInput,
   type TokenClaims,
 } from '@frostmint/core';
 import type { MintApproval } from '@frostmint/proto';
 import { createVerifier } from '@frostmint/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalIssuer, startLocalIssuer } from '../../core/test/oidc/local-issuer.ts';
-import { type CeremonyStack, startCeremonyStack } from '../support/ceremony-stack.ts';
+import type { LocalIssuer } from '../../core/test/oidc/local-issuer.ts';
+import type { CeremonyStack } from '../support/ceremony-stack.ts';
+import { type GuardedStack, startGuardedStack } from '../support/guarded-stack.ts';
 import { mintCi, startMintCi } from '../support/mint-ci.ts';
-import { CI_AUDIENCE, mintWithIdToken, oidcLayout } from '../support/oidc-stack.ts';
+import { CI_AUDIENCE } from '../support/oidc-stack.ts';
 import { askToSign } from '../support/rogue-sign.ts';
-
-const PROD = { scope: ['deploy:prod'], audience: 'deploy-api', justification: 'release 1.4.2' };
 
 interface PendingView {
   id: string;
@@ -34,84 +28,27 @@ interface PendingView {
 }
 
 describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, frostmint-guardian approve, real processes)', () => {
+  let guarded: GuardedStack;
   let stack: CeremonyStack;
   let issuer: LocalIssuer;
   let url: string;
   let kids: string[];
   let policyId: string;
   let groupKid: string;
-  let work: string | undefined;
 
   beforeAll(async () => {
-    issuer = await startLocalIssuer();
-    work = await mkdtemp(join(tmpdir(), 'frostmint-approvals-'));
-    const layout = await oidcLayout(issuer, work);
-    stack = await startCeremonyStack(layout);
-    const config = stack.layout.coordinatorConfigPath;
-    const transcript = join(stack.dir, 'dkg.transcript.json');
-    const plan = await stack.cli(
-      'ceremony',
-      'plan',
-      '--kind',
-      'dkg',
-      '--coordinator-config',
-      config,
-      '--out',
-      transcript,
-      ...stack.guardianRecords.flatMap((r) => ['--guardian', r]),
-    );
-    expect(plan.code, plan.stderr).toBe(0);
-    const approvals: string[] = [];
-    for (const g of [1, 2]) {
-      const out = join(stack.dir, `dkg-approval-${g}.json`);
-      const res = await stack.cli(
-        'ceremony',
-        'approve',
-        '--transcript',
-        transcript,
-        '--out',
-        out,
-        ...stack.guardianToken(g),
-      );
-      expect(res.code, res.stderr).toBe(0);
-      approvals.push(out);
-    }
-    const dkg = await stack.cli(
-      'ceremony',
-      'dkg',
-      '--transcript',
-      transcript,
-      ...approvals.flatMap((a) => ['--approval', a]),
-      '--coordinator-config',
-      config,
-      '--json',
-    );
-    expect(dkg.code, dkg.stderr).toBe(0);
-    url = await stack.restartCoordinator();
-    kids = await Promise.all(
-      stack.guardianRecords.map(
-        async (r) => JSON.parse(await readFile(r, 'utf8')).approvalKey.kid as string,
-      ),
-    );
-    policyId = (await loadPolicyFiles(layout.policy)).id;
-    groupKid = (await readGroupConfig(stack.layout.coordinator.stateDir))!.kid;
+    guarded = await startGuardedStack();
+    ({ stack, issuer, url, kids, policyId, groupKid } = guarded);
   }, 300_000);
   afterAll(async () => {
-    await stack?.dispose();
-    await issuer?.close();
-    if (work) await rm(work, { recursive: true, force: true });
+    await guarded?.dispose();
   });
 
   const prodIdToken = () => issuer.issue({ aud: CI_AUDIENCE });
   const pendingList = async () =>
     ((await (await fetch(`${url}/v1/approvals/pending`)).json()) as { requests: PendingView[] })
       .requests;
-  const poll = async (id: string, secret: string) => {
-    const res = await fetch(`${url}/v1/mint/requests/${id}/token`, {
-      headers: { authorization: `Bearer ${secret}` },
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const poll = (id: string, secret: string) => guarded.poll(id, secret);
   const guardian = (n: number, verb: 'approve' | 'deny', request: string, ...extra: string[]) =>
     stack.cli(
       verb,
@@ -122,11 +59,7 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
       ...extra,
       ...stack.guardianToken(n),
     );
-  const start = async () => {
-    const created = await mintWithIdToken({ coordinatorUrl: url }, await prodIdToken(), PROD);
-    expect(created.status, JSON.stringify(created.body)).toBe(202);
-    return { id: created.body.request_id!, secret: created.body.request_secret! };
-  };
+  const start = () => guarded.startProdMint();
 
   it('waits for approvals, shows who approved and the time left, then mints with two guardians; the token names them', async () => {
     const { id, secret } = await start();
@@ -270,6 +203,7 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
       guardianKid: a.guardian_kid,
       signature: Buffer.from(a.signature, 'base64url'),
       notAfter: a.not_after,
+      webauthn: undefined,
     });
     const ask = async (message: string, approvals: MintApproval[], idToken?: string) => {
       const evidence = {
@@ -292,6 +226,7 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
           dsaEncoding: 'ieee-p1363',
         }),
         notAfter: subject.notAfter,
+        webauthn: undefined,
       };
       const [first] = genuine.a.approvals;
       for (const answer of await ask(tokenFor(genuine.a), [wire(first!), forged])) {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
+  type ApprovalRelyingParty,
   ForbiddenError,
   FrostmintError,
   type GuardianKey,
@@ -10,6 +11,7 @@ import {
   UnavailableError,
   verifyGuardianSignature,
   verifyMintApprovals,
+  type WebAuthnApprovalWire,
 } from '@frostmint/core';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -23,6 +25,7 @@ import {
   requestToken,
 } from './record.ts';
 import type { PendingMint, PendingMintInput, PendingMintSink } from './types.ts';
+import { decodeProof, encodeProof } from './web/proof.ts';
 
 /** How long a mint waits for its approvals (and an approval stays valid), in seconds. */
 export const PENDING_MINT_TTL_SECONDS = 900;
@@ -32,7 +35,10 @@ export const MAX_POLL_WAIT_SECONDS = 60;
 /** A guardian's signed answer as submitted over HTTP. */
 export interface GuardianAnswer {
   readonly guardianKid: string;
+  /** ES256 by the approval key; empty for a WebAuthn approval. */
   readonly signature: Uint8Array;
+  /** The proof of an approval made on the approval page. */
+  readonly webauthn?: WebAuthnApprovalWire;
 }
 
 /** A pending request as guardians see it. */
@@ -75,6 +81,8 @@ export interface PendingMintsOptions {
   readonly log: Logger;
   /** The guardians of the group configuration (empty: nothing can be approved). */
   readonly guardians: readonly GuardianKey[];
+  /** The coordinator's WebAuthn relying party: WebAuthn approvals are refused without it. */
+  readonly rp?: ApprovalRelyingParty;
   /** Resumes an approved mint (the mint service's `mintApproved`). */
   readonly mint: (
     requester: PendingRecord['requester'],
@@ -149,35 +157,47 @@ export class PendingMints implements PendingMintSink {
     return views;
   }
 
+  /** One pending, unexpired request as guardians review it (`request_not_pending` else). */
+  async pendingView(id: string): Promise<PendingView> {
+    return this.#view(await this.#pendingRow(id));
+  }
+
   /**
    * Records a guardian's approval after verifying it over this request (with `not_after`
-   * = the request's expiry). Returns the approvals so far.
+   * = the request's expiry) — by the approval key, or with WebAuthn against `rp`;
+   * `afterVerify` runs between verification and storage (the web approval's counter
+   * check). Returns the approvals so far.
    */
   async approve(
     id: string,
     answer: GuardianAnswer,
+    afterVerify?: () => Promise<void>,
   ): Promise<{ approvals: number; required: number }> {
     const row = await this.#pendingRow(id);
     const pending = decodePending(row);
     const wire = this.#wire(row, answer);
-    verifyMintApprovals(
+    await verifyMintApprovals(
       [wire],
       pending.header,
       pending.claims,
       this.options.guardians,
       this.#now(),
+      this.options.rp,
     );
+    await afterVerify?.();
     const count = await this.options.store.approvals.add({
       requestId: id,
       guardianId: answer.guardianKid,
       signature: answer.signature,
       createdAt: new Date(this.#now() * 1000),
+      ...(answer.webauthn ? { webauthn: encodeProof(answer.webauthn) } : {}),
     });
     await this.options.audit.record({
       type: 'approval',
       request: id,
       guardian: answer.guardianKid,
       decision: 'approve',
+      ...(answer.webauthn ? { method: 'webauthn' } : {}),
     });
     return { approvals: count, required: row.requiredApprovals };
   }
@@ -274,11 +294,15 @@ export class PendingMints implements PendingMintSink {
 
   async #finish(
     row: MintRequest,
-    approvals: { guardianId: string; signature: Uint8Array }[],
+    approvals: Awaited<ReturnType<CoordinatorStore['approvals']['listByRequest']>>,
   ): Promise<MintResponse> {
     const pending = decodePending(row);
     const wire: MintApprovalWire[] = approvals.map((a) =>
-      this.#wire(row, { guardianKid: a.guardianId, signature: a.signature }),
+      this.#wire(row, {
+        guardianKid: a.guardianId,
+        signature: a.signature,
+        ...(a.webauthn ? { webauthn: decodeProof(a.webauthn) } : {}),
+      }),
     );
     try {
       const minted = await this.options.mint(pending.requester, pending.body, {
@@ -286,6 +310,7 @@ export class PendingMints implements PendingMintSink {
         ttl: pending.ttl,
         approvals: wire,
         guardians: this.options.guardians,
+        rp: this.options.rp,
       });
       await this.options.store.mintRequests.transition(
         row.id,
@@ -360,6 +385,7 @@ export class PendingMints implements PendingMintSink {
       guardianKid: answer.guardianKid,
       signature: answer.signature,
       notAfter: expirySeconds(row),
+      ...(answer.webauthn ? { webauthn: answer.webauthn } : {}),
     };
   }
 

@@ -38,6 +38,15 @@ export type AuditEntry =
       /** The guardian's approval key kid. */
       readonly guardian: string;
       readonly decision: 'approve' | 'deny';
+      /** Present when the guardian approved on the web page (WebAuthn). */
+      readonly method?: 'webauthn';
+    }
+  | {
+      /** A guardian bound a WebAuthn credential with their approval key. */
+      readonly type: 'guardian_credential_bound';
+      readonly guardian: string;
+      readonly credential: string;
+      readonly not_after: number;
     };
 
 /**

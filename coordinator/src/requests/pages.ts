@@ -120,7 +120,20 @@ const SCRIPT = `'use strict';
  * ```
  */
 export function sendTapPage(reply: FastifyReply, kind: TapKind): FastifyReply {
-  return reply.headers(PAGE_HEADERS).send(page(kind));
+  return sendPage(reply, page(kind));
+}
+
+/**
+ * Serves an HTML page with the tap pages' security headers (strict CSP: only same-origin
+ * scripts, no framing, no referrer, no caching).
+ *
+ * @example
+ * ```ts
+ * app.get('/approvals/:id', (req, reply) => sendPage(reply, html));
+ * ```
+ */
+export function sendPage(reply: FastifyReply, html: string): FastifyReply {
+  return reply.headers(PAGE_HEADERS).send(html);
 }
 
 /**

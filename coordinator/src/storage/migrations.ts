@@ -138,8 +138,33 @@ CREATE TABLE mint_results (
 );
 `;
 
+/**
+ * Guardians' WebAuthn credentials (docs/approvals.md "Web approvals"): registered on the
+ * coordinator's page, then bound to the guardian by a binding document their approval key
+ * signed; and the WebAuthn proof of an approval made on the approval page (NULL for an
+ * approval signed by the approval key).
+ */
+const guardianCredentials = `
+CREATE TABLE guardian_credentials (
+  credential_id    text PRIMARY KEY,
+  guardian_kid     text NOT NULL,
+  public_key       text NOT NULL,
+  registration_id  text NOT NULL UNIQUE,
+  sign_count       bigint NOT NULL CHECK (sign_count >= 0),
+  binding          jsonb,
+  not_after        timestamptz,
+  created_at       timestamptz NOT NULL,
+  bound_at         timestamptz,
+  CHECK ((binding IS NULL) = (not_after IS NULL) AND (binding IS NULL) = (bound_at IS NULL))
+);
+CREATE INDEX guardian_credentials_bound ON guardian_credentials (not_after)
+  WHERE binding IS NOT NULL;
+ALTER TABLE approvals ADD COLUMN webauthn jsonb;
+`;
+
 /** Every migration, in order. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial_schema', sql: initialSchema },
   { version: 2, name: 'mint_results', sql: mintResults },
+  { version: 3, name: 'guardian_credentials', sql: guardianCredentials },
 ];

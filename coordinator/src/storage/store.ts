@@ -236,8 +236,11 @@ export interface MintRequestStore {
 export interface Approval {
   readonly requestId: string;
   readonly guardianId: string;
+  /** ES256 by the approval key; empty for a WebAuthn approval. */
   readonly signature: Uint8Array;
   readonly createdAt: Date;
+  /** The WebAuthn proof (binding, assertion) of an approval made on the approval page. */
+  readonly webauthn?: JsonObject;
 }
 
 /** Guardian approvals: one per guardian per request, enforced by a unique constraint. */
@@ -263,6 +266,85 @@ export interface ApprovalStore {
    * ```
    */
   listByRequest(requestId: string): Promise<Approval[]>;
+}
+
+/** A guardian's WebAuthn credential, registered and (once the guardian signed it) bound. */
+export interface GuardianCredential {
+  /** base64url */
+  readonly credentialId: string;
+  /** The guardian's approval key id (group configuration `guardians.keys`). */
+  readonly guardianKid: string;
+  /** COSE_Key, base64url. */
+  readonly publicKey: string;
+  /** The registration ceremony it came from (what the guardian's CLI polls). */
+  readonly registrationId: string;
+  readonly signCount: number;
+  /** The signed binding document; null until the guardian bound the credential. */
+  readonly binding: JsonObject | null;
+  readonly notAfter: Date | null;
+  readonly createdAt: Date;
+  readonly boundAt: Date | null;
+}
+
+/** Guardians' WebAuthn credentials for the approval page. */
+export interface GuardianCredentialStore {
+  /**
+   * Stores a freshly registered, unbound credential; `store_conflict` when the credential
+   * id or the registration id is taken.
+   *
+   * @example
+   * ```ts
+   * await store.guardianCredentials.register({ credentialId, guardianKid, publicKey, registrationId, signCount: 0, createdAt: now });
+   * ```
+   */
+  register(credential: Omit<GuardianCredential, 'binding' | 'notAfter' | 'boundAt'>): Promise<void>;
+  /**
+   * The credential a registration created, or null.
+   *
+   * @example
+   * ```ts
+   * const registered = await store.guardianCredentials.getByRegistration(id);
+   * ```
+   */
+  getByRegistration(registrationId: string): Promise<GuardianCredential | null>;
+  /**
+   * A credential by id, or null.
+   *
+   * @example
+   * ```ts
+   * const credential = await store.guardianCredentials.get(assertion.id);
+   * ```
+   */
+  get(credentialId: string): Promise<GuardianCredential | null>;
+  /**
+   * Attaches the signed binding (verified by the caller) to an unbound credential:
+   * `store_not_found` for an unknown credential, `store_conflict` when already bound.
+   *
+   * @example
+   * ```ts
+   * await store.guardianCredentials.bind(credentialId, binding, new Date(binding.not_after * 1000), now);
+   * ```
+   */
+  bind(credentialId: string, binding: JsonObject, notAfter: Date, at: Date): Promise<void>;
+  /**
+   * Bound credentials whose binding has not lapsed at `now`, oldest first.
+   *
+   * @example
+   * ```ts
+   * const allowCredentials = (await store.guardianCredentials.listBound(now)).map((c) => ({ id: c.credentialId, type: 'public-key' }));
+   * ```
+   */
+  listBound(now: Date): Promise<GuardianCredential[]>;
+  /**
+   * Advances the signature counter (WebAuthn L3 §6.1.1): `accepted` when it increased or
+   * both are 0, `regressed` otherwise; `store_not_found` for an unknown credential.
+   *
+   * @example
+   * ```ts
+   * if ((await store.guardianCredentials.recordAssertion(id, signCount)) !== 'accepted') throw cloned();
+   * ```
+   */
+  recordAssertion(credentialId: string, signCount: number): Promise<'accepted' | 'regressed'>;
 }
 
 /** What a WebAuthn challenge was issued for; a challenge is only consumed for its purpose. */
@@ -537,6 +619,7 @@ export interface CoordinatorStore {
   readonly mintRequests: MintRequestStore;
   readonly mintResults: MintResultStore;
   readonly approvals: ApprovalStore;
+  readonly guardianCredentials: GuardianCredentialStore;
   readonly challenges: ChallengeStore;
   readonly replay: ReplayStore;
   readonly rateLimits: RateLimitStore;

@@ -3,6 +3,7 @@ import { approvalTests } from './conformance/approvals.ts';
 import { auditTests } from './conformance/audit.ts';
 import { enrollmentTests } from './conformance/enrollments.ts';
 import { ephemeralTests } from './conformance/ephemeral.ts';
+import { guardianCredentialTests } from './conformance/guardian-credentials.ts';
 import {
   expectStoreError,
   newEnrollment,
@@ -50,6 +51,7 @@ export function coordinatorStoreConformance(
     mintRequestTests(t);
     mintResultTests(t);
     approvalTests(t);
+    guardianCredentialTests(t);
     ephemeralTests(t);
     auditTests(t);
 

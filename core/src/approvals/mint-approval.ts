@@ -3,6 +3,11 @@ import { domainSeparated } from '../canonical-json.ts';
 import { type GuardianKey, verifyGuardianSignature } from '../ceremony/guardian-key.ts';
 import { ForbiddenError } from '../errors.ts';
 import type { TokenClaims, TokenHeader } from '../token/claims.ts';
+import {
+  type ApprovalRelyingParty,
+  verifyWebAuthnApproval,
+  type WebAuthnApprovalWire,
+} from './webauthn-approval.ts';
 
 /** Domain of every mint approval signature; a ceremony or policy approval never verifies here. */
 export const MINT_APPROVAL_DOMAIN = 'frostmint/mint-approval/v1\0';
@@ -34,6 +39,8 @@ export interface MintApprovalWire {
   readonly guardianKid: string;
   readonly signature: Uint8Array;
   readonly notAfter: number;
+  /** A WebAuthn approval (then `signature` is empty): see `verifyWebAuthnApproval`. */
+  readonly webauthn?: WebAuthnApprovalWire | undefined;
 }
 
 /**
@@ -83,22 +90,26 @@ export function mintApprovalInput(subject: MintApprovalSubject, deny = false): B
 /**
  * Verifies the approvals of one token the way every signer (and the coordinator) must:
  * each names a guardian of `guardians` and verifies over this token's subject with its own
- * `notAfter`, which must not have passed (nor lie more than 24 h ahead). Returns the kids
- * of the approving guardians, each once however often it appears, sorted — the policy
- * input `approvals`. Throws `approval_invalid` or `approval_expired`.
+ * `notAfter`, which must not have passed (nor lie more than 24 h ahead) — an ES256
+ * signature by the guardian's approval key, or a WebAuthn approval (`webauthn`) whose
+ * challenge is the same digest, checked against the verifier's own relying party `rp`.
+ * Returns the kids of the approving guardians, each once however often (and however) it
+ * appears, sorted — the policy input `approvals`. Throws `approval_invalid`,
+ * `approval_expired`, `binding_invalid` or `binding_expired`.
  *
  * @example
  * ```ts
- * const approvedBy = verifyMintApprovals(req.approvals, header, claims, group.guardians.keys, now);
+ * const approvedBy = await verifyMintApprovals(req.approvals, header, claims, group.guardians.keys, now, config.webauthn);
  * ```
  */
-export function verifyMintApprovals(
+export async function verifyMintApprovals(
   approvals: readonly MintApprovalWire[],
   header: TokenHeader,
   claims: TokenClaims,
   guardians: readonly GuardianKey[],
   now: number,
-): string[] {
+  rp?: ApprovalRelyingParty,
+): Promise<string[]> {
   const approvedBy = new Set<string>();
   for (const approval of approvals) {
     const guardian = guardians.find((g) => g.approvalKey.kid === approval.guardianKid);
@@ -118,7 +129,23 @@ export function verifyMintApprovals(
       throw new ForbiddenError('approval_invalid', 'an approval may last at most 24 hours');
     }
     const subject = mintApprovalSubject(header, claims, approval.notAfter);
-    if (!verifyGuardianSignature(guardian, mintApprovalInput(subject), approval.signature)) {
+    if (approval.webauthn) {
+      if (approval.signature.length > 0) {
+        throw new ForbiddenError(
+          'approval_invalid',
+          'an approval is either signed by the approval key or made with WebAuthn, not both',
+        );
+      }
+      const digest = mintApprovalDigest(subject);
+      await verifyWebAuthnApproval(
+        approval.webauthn,
+        guardian.approvalKey.kid,
+        digest,
+        guardians,
+        rp,
+        now,
+      );
+    } else if (!verifyGuardianSignature(guardian, mintApprovalInput(subject), approval.signature)) {
       throw new ForbiddenError(
         'approval_invalid',
         `the approval by guardian "${guardian.name}" does not verify over this request ` +

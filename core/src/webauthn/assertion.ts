@@ -46,8 +46,8 @@ export function mintChallenge(signingInput: Uint8Array | string): Buffer {
 }
 
 /**
- * Verifies an assertion against the credential an enrollment certificate names (WebAuthn
- * §7.2): credential id, type `webauthn.get`, challenge, origin, RP ID hash, user present
+ * Verifies an assertion against the credential an enrollment certificate (or a guardian's
+ * credential binding) names (WebAuthn §7.2): credential id, type `webauthn.get`, challenge, origin, RP ID hash, user present
  * and user verified flags, and the signature with the certified COSE key. The signature
  * counter is returned, not judged: the coordinator checks it against its stored counter
  * (WebAuthn L3 §6.1.1) and signers, which keep no counters, ignore it. Throws
@@ -60,7 +60,7 @@ export function mintChallenge(signingInput: Uint8Array | string): Buffer {
  * ```
  */
 export async function verifyCertifiedAssertion(
-  cert: EnrollmentCertificate,
+  cert: Pick<EnrollmentCertificate, 'credential_id' | 'public_key'>,
   raw: RawAssertion,
   expect: AssertionExpectations,
 ): Promise<VerifiedAssertion> {
@@ -69,7 +69,7 @@ export async function verifyCertifiedAssertion(
       cause,
     });
   if (raw.credentialId !== cert.credential_id) {
-    throw invalid('it was made by a credential the enrollment certificate does not name');
+    throw invalid('it was made by a credential the certificate or binding does not name');
   }
   const response: AuthenticationResponseJSON = {
     id: raw.credentialId,

@@ -61,6 +61,34 @@ export async function verifyEnrollmentRegistration(
     Partial<Pick<EnrollmentCertificateBody, 'credential_id' | 'public_key'>>,
   expect: { rpId: string; origins: readonly string[] },
 ): Promise<RegisteredCredential> {
+  const challenge = registrationChallenge(enrollmentRequestOf(body as EnrollmentCertificateBody));
+  const registered = await verifyRegistration(responseJson, challenge, expect);
+  const invalid = (why: string) =>
+    new ForbiddenError('registration_invalid', `the WebAuthn registration is not valid: ${why}`);
+  if (
+    (body.credential_id !== undefined && body.credential_id !== registered.credentialId) ||
+    (body.public_key !== undefined && body.public_key !== registered.publicKey)
+  ) {
+    throw invalid('the certificate names another credential than the one registered');
+  }
+  return registered;
+}
+
+/**
+ * Verifies a WebAuthn registration (WebAuthn §7.1) over the exact `challenge`, from one of
+ * the verifier's origins and for its RP ID, with user verification; `none` attestation
+ * (no authenticator trust). Throws `registration_invalid`.
+ *
+ * @example
+ * ```ts
+ * const credential = await verifyRegistration(json, challenge, { rpId, origins });
+ * ```
+ */
+export async function verifyRegistration(
+  responseJson: unknown,
+  challenge: Uint8Array,
+  expect: { rpId: string; origins: readonly string[] },
+): Promise<RegisteredCredential> {
   const parsed = RegistrationResponseSchema.safeParse(responseJson);
   if (!parsed.success) {
     throw new InvalidRequestError('registration_invalid', 'the registration response is malformed');
@@ -69,12 +97,11 @@ export async function verifyEnrollmentRegistration(
     new ForbiddenError('registration_invalid', `the WebAuthn registration is not valid: ${why}`, {
       cause,
     });
-  const challenge = registrationChallenge(enrollmentRequestOf(body as EnrollmentCertificateBody));
   let result: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
     result = await verifyRegistrationResponse({
       response: parsed.data as RegistrationResponseJSON,
-      expectedChallenge: challenge.toString('base64url'),
+      expectedChallenge: Buffer.from(challenge).toString('base64url'),
       expectedOrigin: [...expect.origins],
       expectedRPID: expect.rpId,
       requireUserVerification: true,
@@ -84,17 +111,10 @@ export async function verifyEnrollmentRegistration(
   }
   if (!result.verified) throw invalid('attestation did not verify');
   const { credential } = result.registrationInfo;
-  const registered: RegisteredCredential = {
+  return {
     credentialId: credential.id,
     publicKey: Buffer.from(credential.publicKey).toString('base64url'),
     signCount: credential.counter,
     transports: [...(parsed.data.response.transports ?? [])],
   };
-  if (
-    (body.credential_id !== undefined && body.credential_id !== registered.credentialId) ||
-    (body.public_key !== undefined && body.public_key !== registered.publicKey)
-  ) {
-    throw invalid('the certificate names another credential than the one registered');
-  }
-  return registered;
 }

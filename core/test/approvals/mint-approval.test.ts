@@ -39,7 +39,7 @@ describe('mint approvals (ES256 by guardian approval keys over the domain-separa
   ];
   const guardians = [alice.key, bob.key];
 
-  it('returns each approving guardian once, and survives another signer set, signing time and approver list', () => {
+  it('returns each approving guardian once, and survives another signer set, signing time and approver list', async () => {
     const approved = claims();
     const signed = { ...approved, iat: now + 120, nbf: now + 120, exp: now + 720 };
     const later = {
@@ -47,9 +47,9 @@ describe('mint approvals (ES256 by guardian approval keys over the domain-separa
       frostmint: { signers: [2, 3], policy: 'sha256:abc', approvals: ['x'] },
     };
     const approvals = [approve(alice, approved), approve(bob, approved), approve(alice, approved)];
-    expect(verifyMintApprovals(approvals, header, later, guardians, now + 120)).toEqual(
-      [alice.key.approvalKey.kid, bob.key.approvalKey.kid].sort(),
-    );
+    await expect(
+      verifyMintApprovals(approvals, header, later, guardians, now + 120),
+    ).resolves.toEqual([alice.key.approvalKey.kid, bob.key.approvalKey.kid].sort());
   });
 
   const refusals: [string, () => [MintApprovalWire[], TokenClaims], string][] = [
@@ -108,9 +108,9 @@ describe('mint approvals (ES256 by guardian approval keys over the domain-separa
     ],
   ];
   for (const [what, make, code] of refusals) {
-    it(`refuses ${what}`, () => {
+    it(`refuses ${what}`, async () => {
       const [approvals, c] = make();
-      expect(() => verifyMintApprovals(approvals, header, c, guardians, now)).toThrow(
+      await expect(verifyMintApprovals(approvals, header, c, guardians, now)).rejects.toThrow(
         expect.objectContaining({ code }),
       );
     });

@@ -1,4 +1,9 @@
-import { FrostmintError, TokenClaimsSchema, TokenHeaderSchema } from '@frostmint/core';
+import {
+  FrostmintError,
+  type GuardianBinding,
+  TokenClaimsSchema,
+  TokenHeaderSchema,
+} from '@frostmint/core';
 import { z } from 'zod';
 
 const b64u = z.string().regex(/^[A-Za-z0-9_-]+$/);
@@ -74,6 +79,25 @@ export class ApprovalApi {
     });
   }
 
+  /** Opens a WebAuthn credential registration for this guardian (the page URL to open). */
+  async startRegistration(guardianKid: string): Promise<Registration> {
+    const body = await this.#call('POST', '/v1/guardian-credentials/registrations', {
+      guardian_kid: guardianKid,
+    });
+    return checked(RegistrationSchema, body, 'registration');
+  }
+
+  /** Where a registration stands (the registered credential, once the guardian tapped). */
+  async registration(id: string): Promise<RegistrationStatus> {
+    const body = await this.#call('GET', `/v1/guardian-credentials/registrations/${id}`);
+    return checked(RegistrationStatusSchema, body, 'registration status');
+  }
+
+  /** Submits the binding the approval key signed. */
+  async bind(id: string, binding: GuardianBinding): Promise<unknown> {
+    return this.#call('POST', `/v1/guardian-credentials/registrations/${id}/binding`, { binding });
+  }
+
   async #call(method: string, path: string, body?: unknown): Promise<unknown> {
     const url = new URL(path, this.#base);
     let response: Response;
@@ -109,4 +133,30 @@ export class ApprovalApi {
     }
     return json;
   }
+}
+
+const RegistrationSchema = z.object({
+  registration_id: z.string().regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/),
+  url: z.string().url(),
+  expires_at: z.number().int(),
+});
+export type Registration = z.infer<typeof RegistrationSchema>;
+
+const RegistrationStatusSchema = z.object({
+  status: z.enum(['pending', 'registered', 'bound']),
+  guardian_kid: b64u,
+  rp_id: z.string().min(1).max(253),
+  credential: z.object({ credential_id: b64u.max(1366), public_key: b64u.max(2048) }).optional(),
+});
+export type RegistrationStatus = z.infer<typeof RegistrationStatusSchema>;
+
+function checked<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw new FrostmintError(
+      'coordinator_answer_invalid',
+      `the coordinator's ${what} is malformed: ${parsed.error.issues[0]?.message}`,
+    );
+  }
+  return parsed.data;
 }

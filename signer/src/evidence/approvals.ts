@@ -1,4 +1,5 @@
 import {
+  type ApprovalRelyingParty,
   ForbiddenError,
   type GuardianKey,
   type TokenClaims,
@@ -11,7 +12,8 @@ import { ReplayWindow } from './replay-window.ts';
 
 /**
  * Guardian approvals as a signer checks them: verified against the guardians of this
- * signer's own group configuration over this exact request (see `verifyMintApprovals`),
+ * signer's own group configuration over this exact request (see `verifyMintApprovals`;
+ * WebAuthn approvals against this signer's own `webauthn` RP configuration),
  * each guardian counted once, the token's `frostmint.approvals` (when present) naming
  * exactly the verified guardians, and — once the signer actually signs (`commit`) — the
  * approved request (`jti`) used for one token only: remembered until the approvals lapse, so
@@ -19,7 +21,7 @@ import { ReplayWindow } from './replay-window.ts';
  *
  * @example
  * ```ts
- * const approvedBy = checker.check(req.approvals, header, claims, group.guardians.keys, now);
+ * const approvedBy = await checker.check(req.approvals, header, claims, group.guardians.keys, now, config.webauthn);
  * // … policy allows …
  * checker.commit(req.approvals, claims, now);
  * ```
@@ -27,19 +29,20 @@ import { ReplayWindow } from './replay-window.ts';
 export class ApprovalChecker {
   constructor(private readonly window: ReplayWindow) {}
 
-  check(
+  async check(
     approvals: readonly MintApproval[],
     header: TokenHeader,
     claims: TokenClaims,
     guardians: readonly GuardianKey[],
     now: number,
-  ): string[] {
+    rp?: ApprovalRelyingParty,
+  ): Promise<string[]> {
     const named = [...(claims.frostmint.approvals ?? [])].sort();
     if (approvals.length === 0) {
       if (named.length > 0) throw mismatch();
       return [];
     }
-    const approvedBy = verifyMintApprovals(approvals, header, claims, guardians, now);
+    const approvedBy = await verifyMintApprovals(approvals, header, claims, guardians, now, rp);
     if (claims.frostmint.approvals !== undefined && named.join(' ') !== approvedBy.join(' ')) {
       throw mismatch();
     }

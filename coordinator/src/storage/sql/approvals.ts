@@ -1,14 +1,15 @@
 import { isUniqueViolation, StoreError } from '../errors.ts';
-import type { Approval, ApprovalStore } from '../store.ts';
+import type { Approval, ApprovalStore, JsonObject } from '../store.ts';
 import type { StoreContext } from './context.ts';
 import { assertOpenForApproval, notFound, selectRequest } from './mint-requests.ts';
-import { assertDate, toBytes, toDate, toInt } from './values.ts';
+import { assertDate, jsonParam, toBytes, toDate, toInt } from './values.ts';
 
 interface ApprovalRow {
   request_id: string;
   guardian_id: string;
   signature: unknown;
   created_at: unknown;
+  webauthn: JsonObject | null;
 }
 
 /** {@link ApprovalStore} in SQL (table `approvals`, one row per request and guardian). */
@@ -24,9 +25,15 @@ export class SqlApprovalStore implements ApprovalStore {
         if (row === undefined) throw notFound();
         assertOpenForApproval(row, approval.createdAt);
         await tx.query(
-          `INSERT INTO approvals (request_id, guardian_id, signature, created_at)
-           VALUES ($1, $2, $3, $4)`,
-          [approval.requestId, approval.guardianId, approval.signature, approval.createdAt],
+          `INSERT INTO approvals (request_id, guardian_id, signature, created_at, webauthn)
+           VALUES ($1, $2, $3, $4, $5::text::jsonb)`,
+          [
+            approval.requestId,
+            approval.guardianId,
+            approval.signature,
+            approval.createdAt,
+            approval.webauthn === undefined ? null : jsonParam(approval.webauthn),
+          ],
         );
         const { rows } = await tx.query<{ n: unknown }>(
           'SELECT count(*) AS n FROM approvals WHERE request_id = $1',
@@ -47,7 +54,7 @@ export class SqlApprovalStore implements ApprovalStore {
 
   async listByRequest(requestId: string): Promise<Approval[]> {
     const { rows } = await this.ctx.db.query<ApprovalRow>(
-      `SELECT request_id, guardian_id, signature, created_at FROM approvals
+      `SELECT request_id, guardian_id, signature, created_at, webauthn FROM approvals
         WHERE request_id = $1 ORDER BY created_at, guardian_id`,
       [requestId],
     );
@@ -56,6 +63,7 @@ export class SqlApprovalStore implements ApprovalStore {
       guardianId: row.guardian_id,
       signature: toBytes(row.signature),
       createdAt: toDate(row.created_at),
+      ...(row.webauthn === null ? {} : { webauthn: row.webauthn }),
     }));
   }
 }

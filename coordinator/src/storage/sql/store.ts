@@ -5,6 +5,7 @@ import { SqlAuditStore } from './audit-log.ts';
 import { SqlChallengeStore } from './challenges.ts';
 import type { StoreContext } from './context.ts';
 import { SqlEnrollmentStore } from './enrollments.ts';
+import { SqlGuardianCredentialStore } from './guardian-credentials.ts';
 import { SqlMintRequestStore } from './mint-requests.ts';
 import { SqlMintResultStore } from './mint-results.ts';
 import { SqlRateLimitStore } from './rate-limits.ts';
@@ -28,6 +29,7 @@ export class SqlCoordinatorStore implements CoordinatorStore {
   readonly mintRequests: SqlMintRequestStore;
   readonly mintResults: SqlMintResultStore;
   readonly approvals: SqlApprovalStore;
+  readonly guardianCredentials: SqlGuardianCredentialStore;
   readonly challenges: SqlChallengeStore;
   readonly replay: SqlReplayStore;
   readonly rateLimits: SqlRateLimitStore;
@@ -40,6 +42,7 @@ export class SqlCoordinatorStore implements CoordinatorStore {
     this.mintRequests = new SqlMintRequestStore(this.#ctx);
     this.mintResults = new SqlMintResultStore(this.#ctx);
     this.approvals = new SqlApprovalStore(this.#ctx);
+    this.guardianCredentials = new SqlGuardianCredentialStore(this.#ctx);
     this.challenges = new SqlChallengeStore(this.#ctx);
     this.replay = new SqlReplayStore(this.#ctx);
     this.rateLimits = new SqlRateLimitStore(this.#ctx);

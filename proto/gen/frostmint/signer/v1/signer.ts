@@ -187,6 +187,29 @@ export interface MintApproval {
   signature: Buffer;
   /** Unix seconds: the approval is void afterwards (the pending request's expiry). */
   notAfter: number;
+  /**
+   * Present when the guardian approved with WebAuthn on the coordinator's approval page
+   * instead of the approval key: `signature` is then empty and the proof stands for it.
+   */
+  webauthn: WebAuthnApproval | undefined;
+}
+
+/**
+ * A guardian's WebAuthn approval (docs/approvals.md "Web approvals"): an assertion whose
+ * challenge is the approval digest (SHA-256 of the domain-separated subject with
+ * `not_after`), by a credential the guardian bound to their identity with a binding signed
+ * by their approval key. Every signer verifies the binding against the guardian keys of its
+ * own group configuration and the assertion against its own WebAuthn RP configuration.
+ */
+export interface WebAuthnApproval {
+  /** The signed binding document, canonical JSON (core/src/approvals/guardian-binding.ts). */
+  binding: Buffer;
+  authenticatorData: Buffer;
+  clientDataJson: Buffer;
+  /** The assertion signature (WebAuthn §6.3.3) by the bound credential. */
+  signature: Buffer;
+  /** Empty when the authenticator returned none. */
+  userHandle: Buffer;
 }
 
 export interface SignRequest {
@@ -1455,7 +1478,7 @@ export const OidcEvidence: MessageFns<OidcEvidence> = {
 };
 
 function createBaseMintApproval(): MintApproval {
-  return { guardianKid: "", signature: Buffer.alloc(0), notAfter: 0 };
+  return { guardianKid: "", signature: Buffer.alloc(0), notAfter: 0, webauthn: undefined };
 }
 
 export const MintApproval: MessageFns<MintApproval> = {
@@ -1468,6 +1491,9 @@ export const MintApproval: MessageFns<MintApproval> = {
     }
     if (message.notAfter !== 0) {
       writer.uint32(24).uint64(message.notAfter);
+    }
+    if (message.webauthn !== undefined) {
+      WebAuthnApproval.encode(message.webauthn, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1509,6 +1535,14 @@ export const MintApproval: MessageFns<MintApproval> = {
             message.notAfter = longToNumber(reader.uint64());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.webauthn = WebAuthnApproval.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1534,6 +1568,7 @@ export const MintApproval: MessageFns<MintApproval> = {
         : isSet(object.not_after)
         ? globalThis.Number(object.not_after)
         : 0,
+      webauthn: isSet(object.webauthn) ? WebAuthnApproval.fromJSON(object.webauthn) : undefined,
     };
   },
 
@@ -1548,6 +1583,9 @@ export const MintApproval: MessageFns<MintApproval> = {
     if (message.notAfter !== 0) {
       obj.notAfter = Math.round(message.notAfter);
     }
+    if (message.webauthn !== undefined) {
+      obj.webauthn = WebAuthnApproval.toJSON(message.webauthn);
+    }
     return obj;
   },
 
@@ -1559,6 +1597,160 @@ export const MintApproval: MessageFns<MintApproval> = {
     message.guardianKid = object.guardianKid ?? "";
     message.signature = object.signature ?? Buffer.alloc(0);
     message.notAfter = object.notAfter ?? 0;
+    message.webauthn = (object.webauthn !== undefined && object.webauthn !== null)
+      ? WebAuthnApproval.fromPartial(object.webauthn)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWebAuthnApproval(): WebAuthnApproval {
+  return {
+    binding: Buffer.alloc(0),
+    authenticatorData: Buffer.alloc(0),
+    clientDataJson: Buffer.alloc(0),
+    signature: Buffer.alloc(0),
+    userHandle: Buffer.alloc(0),
+  };
+}
+
+export const WebAuthnApproval: MessageFns<WebAuthnApproval> = {
+  encode(message: WebAuthnApproval, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.binding.length !== 0) {
+      writer.uint32(10).bytes(message.binding);
+    }
+    if (message.authenticatorData.length !== 0) {
+      writer.uint32(18).bytes(message.authenticatorData);
+    }
+    if (message.clientDataJson.length !== 0) {
+      writer.uint32(26).bytes(message.clientDataJson);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(34).bytes(message.signature);
+    }
+    if (message.userHandle.length !== 0) {
+      writer.uint32(42).bytes(message.userHandle);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WebAuthnApproval {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWebAuthnApproval();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.binding = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.authenticatorData = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.clientDataJson = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.signature = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.userHandle = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WebAuthnApproval {
+    return {
+      binding: isSet(object.binding) ? Buffer.from(bytesFromBase64(object.binding)) : Buffer.alloc(0),
+      authenticatorData: isSet(object.authenticatorData)
+        ? Buffer.from(bytesFromBase64(object.authenticatorData))
+        : isSet(object.authenticator_data)
+        ? Buffer.from(bytesFromBase64(object.authenticator_data))
+        : Buffer.alloc(0),
+      clientDataJson: isSet(object.clientDataJson)
+        ? Buffer.from(bytesFromBase64(object.clientDataJson))
+        : isSet(object.client_data_json)
+        ? Buffer.from(bytesFromBase64(object.client_data_json))
+        : Buffer.alloc(0),
+      signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
+      userHandle: isSet(object.userHandle)
+        ? Buffer.from(bytesFromBase64(object.userHandle))
+        : isSet(object.user_handle)
+        ? Buffer.from(bytesFromBase64(object.user_handle))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: WebAuthnApproval): unknown {
+    const obj: any = {};
+    if (message.binding.length !== 0) {
+      obj.binding = base64FromBytes(message.binding);
+    }
+    if (message.authenticatorData.length !== 0) {
+      obj.authenticatorData = base64FromBytes(message.authenticatorData);
+    }
+    if (message.clientDataJson.length !== 0) {
+      obj.clientDataJson = base64FromBytes(message.clientDataJson);
+    }
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
+    if (message.userHandle.length !== 0) {
+      obj.userHandle = base64FromBytes(message.userHandle);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WebAuthnApproval>): WebAuthnApproval {
+    return WebAuthnApproval.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WebAuthnApproval>): WebAuthnApproval {
+    const message = createBaseWebAuthnApproval();
+    message.binding = object.binding ?? Buffer.alloc(0);
+    message.authenticatorData = object.authenticatorData ?? Buffer.alloc(0);
+    message.clientDataJson = object.clientDataJson ?? Buffer.alloc(0);
+    message.signature = object.signature ?? Buffer.alloc(0);
+    message.userHandle = object.userHandle ?? Buffer.alloc(0);
     return message;
   },
 };

@@ -1,0 +1,124 @@
+import type { FastifyReply } from 'fastify';
+import { sendPage } from '../../requests/pages.ts';
+
+/** Which guardian page: register a credential, or approve a pending mint. */
+export type GuardianPageKind = 'register' | 'approve';
+
+const TEXT: Record<GuardianPageKind, { title: string; button: string }> = {
+  register: { title: 'Register a guardian security key', button: 'Register security key' },
+  approve: { title: 'Approve a pending mint', button: 'Approve with security key' },
+};
+
+const html = (kind: GuardianPageKind) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>frostmint — ${TEXT[kind].title}</title>
+<style>body{font:16px system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem}
+pre{background:#f4f4f4;padding:1rem;overflow:auto}button{font-size:1.1rem;padding:.6rem 1.2rem}
+#status{margin-top:1rem;font-weight:600}</style></head>
+<body data-kind="${kind}">
+<h1>${TEXT[kind].title}</h1>
+<p id="intro">Loading…</p>
+<pre id="details"></pre>
+<button id="tap" type="button" disabled>${TEXT[kind].button}</button>
+<p id="status" role="status" aria-live="polite"></p>
+<script src="/guardian.js"></script>
+</body></html>`;
+
+/**
+ * Browser side. Everything the coordinator sends is shown with textContent (never parsed as
+ * HTML). Approve: shows the request (requester, scopes, audience, lifetime, justification,
+ * policy reasons, approvals so far), runs navigator.credentials.get with the approval
+ * digest as challenge, posts the assertion. Register: navigator.credentials.create, posts
+ * the attestation, shows the credential id the guardian's CLI must show too.
+ */
+const SCRIPT = `'use strict';
+(() => {
+  const kind = document.body.dataset.kind;
+  const id = location.pathname.split('/').pop();
+  const $ = (s) => document.getElementById(s);
+  const dec = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)).buffer;
+  const enc = (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+  const say = (text) => { $('status').textContent = text; };
+  const api = kind === 'approve' ? '/v1/approvals/' + id : '/v1/guardian-credentials/registrations/' + encodeURIComponent(id);
+  const post = async (path, payload) => {
+    const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    const body = await res.json();
+    if (!res.ok) throw new Error(body.message + ' (' + body.error + ')');
+    return body;
+  };
+  async function approve(o) {
+    const cred = await navigator.credentials.get({ publicKey: { ...o, challenge: dec(o.challenge),
+      allowCredentials: o.allowCredentials.map((c) => ({ ...c, id: dec(c.id) })) } });
+    const r = cred.response;
+    const body = await post('/v1/mint/requests/' + id + '/webauthn-approvals', { id: cred.id, rawId: enc(cred.rawId),
+      type: cred.type, clientExtensionResults: {}, response: { clientDataJSON: enc(r.clientDataJSON),
+      authenticatorData: enc(r.authenticatorData), signature: enc(r.signature),
+      ...(r.userHandle ? { userHandle: enc(r.userHandle) } : {}) } });
+    return 'Approved (' + body.approvals + ' of ' + body.required + ' approvals). You can close this tab.';
+  }
+  async function register(o) {
+    const cred = await navigator.credentials.create({ publicKey: { ...o, challenge: dec(o.challenge),
+      user: { ...o.user, id: dec(o.user.id) }, excludeCredentials: [] } });
+    const r = cred.response;
+    const body = await post(api + '/registration', { id: cred.id, rawId: enc(cred.rawId), type: cred.type,
+      clientExtensionResults: {}, response: { clientDataJSON: enc(r.clientDataJSON),
+      attestationObject: enc(r.attestationObject), transports: r.getTransports ? r.getTransports() : [] } });
+    return 'Registered credential ' + body.credential_id + '. Check that your terminal shows the same id, then sign the binding there.';
+  }
+  async function load() {
+    const res = await fetch(api, { cache: 'no-store' });
+    const body = await res.json();
+    if (!res.ok) { $('intro').textContent = body.message || 'Not found.'; return; }
+    let options;
+    if (kind === 'approve') {
+      const q = body.request;
+      $('intro').textContent = 'Approve this mint for ' + q.requester + ' only if you expect it. Your tap signs exactly this request.';
+      $('details').textContent = JSON.stringify({ requester: q.requester, kind: q.requester_kind, scope: q.scope,
+        audience: q.audience, ttl_seconds: q.ttl, justification: q.justification, policy_reasons: q.reasons,
+        approvals: q.approvals.map((a) => a.guardian || a.guardian_kid).join(', ') + ' (' + q.approvals.length + ' of ' + q.required_approvals + ')',
+        expires_at: new Date(q.expires_at * 1000).toISOString(), ci_claims: q.oidc }, null, 2);
+      options = body.public_key;
+      if (options.allowCredentials.length === 0) { say('No guardian has bound a security key yet.'); return; }
+    } else {
+      $('intro').textContent = 'Register a security key or passkey for guardian ' + body.guardian + '.';
+      if (body.status !== 'pending') { say('Registered credential ' + body.credential.credential_id + ' (' + body.status + ').'); return; }
+      options = body.public_key;
+    }
+    const button = $('tap');
+    button.disabled = false;
+    button.onclick = () => {
+      button.disabled = true;
+      say('Waiting for your authenticator…');
+      (kind === 'approve' ? approve(options) : register(options)).then(say, (e) => say('Refused: ' + (e && e.message ? e.message : e)));
+    };
+  }
+  load().catch((e) => say('Failed: ' + e.message));
+})();
+`;
+
+/**
+ * Serves a guardian page (strict CSP, like the tap pages); the ceremony runs in
+ * `/guardian.js`.
+ *
+ * @example
+ * ```ts
+ * app.get('/approvals/:id', (_req, reply) => sendGuardianPage(reply, 'approve'));
+ * ```
+ */
+export function sendGuardianPage(reply: FastifyReply, kind: GuardianPageKind): FastifyReply {
+  return sendPage(reply, html(kind));
+}
+
+/**
+ * Serves the guardian pages' script.
+ *
+ * @example
+ * ```ts
+ * app.get('/guardian.js', (_req, reply) => sendGuardianScript(reply));
+ * ```
+ */
+export function sendGuardianScript(reply: FastifyReply): FastifyReply {
+  return reply
+    .headers({ 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' })
+    .send(SCRIPT);
+}

@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AssertionBodySchema } from '../../requests/schemas.ts';
+import { parse } from '../routes.ts';
+import type { GuardianCredentials } from './credentials.ts';
+import { sendGuardianPage, sendGuardianScript } from './pages.ts';
+import type { WebApprovals } from './web-approvals.ts';
+
+const b64u43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+const RequestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+const RegistrationIdSchema = z.string().regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
+const StartSchema = z.object({ guardian_kid: b64u43 }).strict();
+const BindSchema = z.object({ binding: z.record(z.string(), z.unknown()) }).strict();
+
+/**
+ * Guardian web approvals (docs/approvals.md "Web approvals"):
+ *
+ * - `POST /v1/guardian-credentials/registrations` `{guardian_kid}` → `{registration_id, url,
+ *   expires_at}`; the guardian opens `url` (`/guardians/register/{id}`) and taps;
+ * - `GET /v1/guardian-credentials/registrations/{id}` — status, creation options, the
+ *   registered credential; `POST …/{id}/registration` (the page) and `POST …/{id}/binding`
+ *   `{binding}` (the guardian's CLI, signed by the approval key);
+ * - `GET /approvals/{id}` — the approval page; `GET /v1/approvals/{id}` — the request and
+ *   the assertion options (challenge = the approval digest); `POST
+ *   /v1/mint/requests/{id}/webauthn-approvals` — the page's assertion.
+ *
+ * @example
+ * ```ts
+ * registerWebApprovalRoutes(app, { credentials, approvals, origin });
+ * ```
+ */
+export function registerWebApprovalRoutes(
+  app: FastifyInstance,
+  parts: { credentials: GuardianCredentials; approvals: WebApprovals; origin: string },
+): void {
+  const { credentials, approvals } = parts;
+  const registrationId = (params: unknown) =>
+    parse(RegistrationIdSchema, (params as { id?: string }).id, 'id');
+  const requestId = (params: unknown) =>
+    parse(RequestIdSchema, (params as { id?: string }).id, 'id');
+
+  app.post('/v1/guardian-credentials/registrations', async (request, reply) => {
+    const { guardian_kid } = parse(StartSchema, request.body, 'body');
+    const started = await credentials.start(guardian_kid);
+    void reply.status(201);
+    return { ...started, url: `${parts.origin}/guardians/register/${started.registration_id}` };
+  });
+  app.get('/v1/guardian-credentials/registrations/:id', async (request) =>
+    credentials.view(registrationId(request.params)),
+  );
+  app.post('/v1/guardian-credentials/registrations/:id/registration', async (request) =>
+    credentials.register(registrationId(request.params), request.body),
+  );
+  app.post('/v1/guardian-credentials/registrations/:id/binding', async (request) => {
+    const { binding } = parse(BindSchema, request.body, 'body');
+    return credentials.bind(registrationId(request.params), binding);
+  });
+  app.get('/guardians/register/:id', async (request, reply) => {
+    registrationId(request.params);
+    return sendGuardianPage(reply, 'register');
+  });
+
+  app.get('/approvals/:id', async (request, reply) => {
+    requestId(request.params);
+    return sendGuardianPage(reply, 'approve');
+  });
+  app.get('/v1/approvals/:id', async (request) => approvals.prepare(requestId(request.params)));
+  app.post('/v1/mint/requests/:id/webauthn-approvals', async (request) =>
+    approvals.approve(requestId(request.params), parse(AssertionBodySchema, request.body, 'body')),
+  );
+  app.get('/guardian.js', async (_request, reply) => sendGuardianScript(reply));
+}

@@ -96,6 +96,7 @@ export async function startCoordinator(options: {
           log,
           guardians,
           mint: (requester, body, approved) => mints.mintApproved(requester, body, approved),
+          windowSeconds: config.approvalWindowSeconds,
         });
         const mints: MintService = new MintService({
           issuer: config.issuer,
@@ -142,6 +143,7 @@ export async function startCoordinator(options: {
       // Enrollments are started by an operator credential, never by a CI ID token.
       operator: options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR,
       metrics,
+      ...(group.pending ? { approvals: group.pending } : {}),
     });
   const app = buildCoordinatorApp({
     issuer: config.issuer,

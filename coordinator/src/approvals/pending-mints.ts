@@ -24,8 +24,11 @@ import {
 } from './record.ts';
 import type { PendingMint, PendingMintInput, PendingMintSink } from './types.ts';
 
-/** How long a mint waits for its approvals (and an approval stays valid), in seconds. */
-export const PENDING_MINT_TTL_SECONDS = 900;
+/**
+ * How long a mint waits for its approvals (and an approval stays valid), in seconds, unless
+ * configured (`approvalWindowSeconds`).
+ */
+export const DEFAULT_APPROVAL_WINDOW_SECONDS = 1800;
 /** Longest `?wait=` a poll may hold the connection, in seconds. */
 export const MAX_POLL_WAIT_SECONDS = 60;
 
@@ -82,6 +85,16 @@ export interface PendingMintsOptions {
     approved: ApprovedMint,
   ) => Promise<MintResponse>;
   readonly now?: () => number;
+  /** How long a request waits for approvals (default {@link DEFAULT_APPROVAL_WINDOW_SECONDS}). */
+  readonly windowSeconds?: number;
+}
+
+/** The approvals of a request, verified over its token (see `verifiedApprovals`). */
+export interface VerifiedApprovals {
+  /** As the signers receive them. */
+  readonly approvals: MintApprovalWire[];
+  /** Kids of the approving guardians, sorted, each once: the token's `frostmint.approvals`. */
+  readonly approvedBy: string[];
 }
 
 /**
@@ -99,7 +112,48 @@ export interface PendingMintsOptions {
  * ```
  */
 export class PendingMints implements PendingMintSink {
+  readonly #listeners: ((id: string) => Promise<unknown>)[] = [];
+
   constructor(private readonly options: PendingMintsOptions) {}
+
+  /** How long a request waits for its approvals, in seconds. */
+  get windowSeconds(): number {
+    return this.options.windowSeconds ?? DEFAULT_APPROVAL_WINDOW_SECONDS;
+  }
+
+  /**
+   * Calls `listener` with the id of a request of another flow (the WebAuthn two-step mint)
+   * once an approval brought it to its required count. A failing listener is logged: the
+   * approval stands, and the flow can pick the request up again when it is next read.
+   */
+  onEnoughApprovals(listener: (id: string) => Promise<unknown>): void {
+    this.#listeners.push(listener);
+  }
+
+  /**
+   * Every stored approval of `row`, verified over its token (they were verified when
+   * submitted; this is the coordinator's check before it hands them to the signers).
+   * Throws `approval_invalid` / `approval_expired`.
+   */
+  async verifiedApprovals(row: MintRequest): Promise<VerifiedApprovals> {
+    const { header, claims } = requestToken(row);
+    const approvals = (await this.options.store.approvals.listByRequest(row.id)).map((a) =>
+      this.#wire(row, { guardianKid: a.guardianId, signature: a.signature }),
+    );
+    const approvedBy = verifyMintApprovals(
+      approvals,
+      header,
+      claims,
+      this.options.guardians,
+      this.#now(),
+    );
+    return { approvals, approvedBy };
+  }
+
+  /** Who approved request `id` so far (guardian names, or kids of unknown keys), in order. */
+  async approvers(id: string): Promise<string[]> {
+    return this.#names(await this.options.store.approvals.listByRequest(id));
+  }
 
   async create(input: PendingMintInput): Promise<PendingMint> {
     const now = this.#now();
@@ -107,7 +161,7 @@ export class PendingMints implements PendingMintSink {
     const secret = randomBytes(32).toString('base64url');
     // A request cannot outlive its evidence: signers refuse an expired ID token.
     const expiresAt = Math.min(
-      now + PENDING_MINT_TTL_SECONDS,
+      now + this.windowSeconds,
       input.requester.evidenceExpiresAt ?? Number.POSITIVE_INFINITY,
     );
     const ttl = input.claims.exp - input.claims.iat;
@@ -158,15 +212,9 @@ export class PendingMints implements PendingMintSink {
     answer: GuardianAnswer,
   ): Promise<{ approvals: number; required: number }> {
     const row = await this.#pendingRow(id);
-    const pending = decodePending(row);
+    const { header, claims } = requestToken(row);
     const wire = this.#wire(row, answer);
-    verifyMintApprovals(
-      [wire],
-      pending.header,
-      pending.claims,
-      this.options.guardians,
-      this.#now(),
-    );
+    verifyMintApprovals([wire], header, claims, this.options.guardians, this.#now());
     const count = await this.options.store.approvals.add({
       requestId: id,
       guardianId: answer.guardianKid,
@@ -179,6 +227,13 @@ export class PendingMints implements PendingMintSink {
       guardian: answer.guardianKid,
       decision: 'approve',
     });
+    if (count >= row.requiredApprovals && maybePending(row) === undefined) {
+      for (const listener of this.#listeners) {
+        await listener(id).catch((err: unknown) =>
+          this.options.log.warn({ err, requestId: id }, 'could not advance the approved request'),
+        );
+      }
+    }
     return { approvals: count, required: row.requiredApprovals };
   }
 
@@ -263,7 +318,7 @@ export class PendingMints implements PendingMintSink {
         return {
           request_id: id,
           status: row.status === 'approved' ? 'approved' : 'pending',
-          approved_by: approvals.map((a) => this.#guardianName(a.guardianId) ?? a.guardianId),
+          approved_by: this.#names(approvals),
           required_approvals: row.requiredApprovals,
           expires_in: Math.max(0, expiresIn),
         };
@@ -361,6 +416,10 @@ export class PendingMints implements PendingMintSink {
       signature: answer.signature,
       notAfter: expirySeconds(row),
     };
+  }
+
+  #names(approvals: readonly { guardianId: string }[]): string[] {
+    return approvals.map((a) => this.#guardianName(a.guardianId) ?? a.guardianId);
   }
 
   #guardianName(kid: string): string | null {

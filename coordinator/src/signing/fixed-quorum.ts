@@ -2,6 +2,7 @@ import {
   checkCommitment,
   type FrostGroup,
   FrostmintError,
+  type MintApprovalWire,
   type SigningCommitment,
   UnavailableError,
 } from '@frostmint/core';
@@ -17,6 +18,8 @@ export interface FixedSigning {
   readonly message: Uint8Array;
   readonly evidence: Evidence;
   readonly purpose: SigningPurpose;
+  /** Guardian approvals of the request; every signer verifies them against the token. */
+  readonly approvals?: readonly MintApprovalWire[];
 }
 
 /**
@@ -67,7 +70,11 @@ export class FixedQuorum {
           commitments: wire,
           evidence: s.evidence,
           purpose: s.purpose,
-          approvals: [],
+          approvals: (s.approvals ?? []).map((a) => ({
+            guardianKid: a.guardianKid,
+            signature: Buffer.from(a.signature),
+            notAfter: a.notAfter,
+          })),
           requesterAttestation: undefined,
         }),
       ),

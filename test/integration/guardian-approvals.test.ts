@@ -1,12 +1,11 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   loadPolicyFiles,
   type MintApprovalSubject,
   mintApprovalInput,
-  readGroupConfig,
   signingInput,
   type TokenClaims,
 } from '@frostmint/core';
@@ -14,7 +13,8 @@ import type { MintApproval } from '@frostmint/proto';
 import { createVerifier } from '@frostmint/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalIssuer, startLocalIssuer } from '../../core/test/oidc/local-issuer.ts';
-import { type CeremonyStack, startCeremonyStack } from '../support/ceremony-stack.ts';
+import type { CeremonyStack } from '../support/ceremony-stack.ts';
+import { startGuardedStack } from '../support/guarded-stack.ts';
 import { mintCi, startMintCi } from '../support/mint-ci.ts';
 import { CI_AUDIENCE, mintWithIdToken, oidcLayout } from '../support/oidc-stack.ts';
 import { askToSign } from '../support/rogue-sign.ts';
@@ -46,55 +46,8 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
     issuer = await startLocalIssuer();
     work = await mkdtemp(join(tmpdir(), 'frostmint-approvals-'));
     const layout = await oidcLayout(issuer, work);
-    stack = await startCeremonyStack(layout);
-    const config = stack.layout.coordinatorConfigPath;
-    const transcript = join(stack.dir, 'dkg.transcript.json');
-    const plan = await stack.cli(
-      'ceremony',
-      'plan',
-      '--kind',
-      'dkg',
-      '--coordinator-config',
-      config,
-      '--out',
-      transcript,
-      ...stack.guardianRecords.flatMap((r) => ['--guardian', r]),
-    );
-    expect(plan.code, plan.stderr).toBe(0);
-    const approvals: string[] = [];
-    for (const g of [1, 2]) {
-      const out = join(stack.dir, `dkg-approval-${g}.json`);
-      const res = await stack.cli(
-        'ceremony',
-        'approve',
-        '--transcript',
-        transcript,
-        '--out',
-        out,
-        ...stack.guardianToken(g),
-      );
-      expect(res.code, res.stderr).toBe(0);
-      approvals.push(out);
-    }
-    const dkg = await stack.cli(
-      'ceremony',
-      'dkg',
-      '--transcript',
-      transcript,
-      ...approvals.flatMap((a) => ['--approval', a]),
-      '--coordinator-config',
-      config,
-      '--json',
-    );
-    expect(dkg.code, dkg.stderr).toBe(0);
-    url = await stack.restartCoordinator();
-    kids = await Promise.all(
-      stack.guardianRecords.map(
-        async (r) => JSON.parse(await readFile(r, 'utf8')).approvalKey.kid as string,
-      ),
-    );
+    ({ stack, url, kids, groupKid } = await startGuardedStack(layout));
     policyId = (await loadPolicyFiles(layout.policy)).id;
-    groupKid = (await readGroupConfig(stack.layout.coordinator.stateDir))!.kid;
   }, 300_000);
   afterAll(async () => {
     await stack?.dispose();

@@ -56,7 +56,7 @@ export async function enrollSoft(stack: WebAuthnStack, user: string, roles = ['d
 export interface Prepared {
   request_id: string;
   signing_input: string;
-  claims: { sub: string; frostmint: { signers: number[] }; exp: number; iat: number };
+  claims: { sub: string; jti: string; frostmint: { signers: number[] }; exp: number; iat: number };
   public_key: { challenge: string };
 }
 

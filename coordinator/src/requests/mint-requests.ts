@@ -205,7 +205,14 @@ export class MintRequestService {
     if (stored === null || stored.kind !== 'token') {
       throw new FrostmintError('request_not_found', `no mint request ${id}`, { status: 404 });
     }
-    const request = ctx.approvals ? await awaitTap(ctx, ctx.approvals, stored) : stored;
+    // A failure to fix the final token (e.g. no healthy quorum right now) must not fail the
+    // status read: the request stays as stored, and the next read tries again.
+    const request = ctx.approvals
+      ? await awaitTap(ctx, ctx.approvals, stored).catch((err: unknown) => {
+          ctx.log.warn({ err, requestId: id }, 'could not fix the approved token yet');
+          return stored;
+        })
+      : stored;
     const nowMs = ctx.now();
     const open = request.status === 'pending' || request.status === 'approved';
     const expired = open && request.expiresAt.getTime() <= nowMs;

@@ -19,6 +19,7 @@ import {
 } from '../support/webauthn-flow.ts';
 
 const CAROL = 'carol@example.com';
+const TAP_WINDOW_SECONDS = 30; // the smallest challengeTtlSeconds a coordinator accepts
 const PROD = {
   user: CAROL,
   scope: ['deploy:prod'],
@@ -56,7 +57,11 @@ describe("an engineer's deploy:prod mint waits for two guardian approvals, then 
     data.config.enrollment.approvals = {};
     const policy = { wasm: DEMO_POLICY.wasm, data: join(work, 'policy-data.json') };
     await writeFile(policy.data, JSON.stringify(data));
-    guarded = await startGuardedStack({ policy });
+    // The coordinator's tap window is short (signers keep 300 s), to see it lapse and renew.
+    guarded = await startGuardedStack({ policy }, (config) => ({
+      ...config,
+      webauthn: { ...config.webauthn!, challengeTtlSeconds: TAP_WINDOW_SECONDS },
+    }));
     web = { coordinatorUrl: guarded.url, layout: guarded.stack.layout };
     carol = await enrollSoft(web, CAROL, ['developer', 'releaser']);
   }, 300_000);
@@ -169,6 +174,32 @@ describe("an engineer's deploy:prod mint waits for two guardian approvals, then 
     expect(claims.amr).toEqual(['webauthn']);
     expect(claims.frostmint).toMatchObject({ approvals: approvers });
     expect((await status(id)).status).toBe('minted');
+  });
+
+  it('fixes the final token again when the tap window lapsed unused; the stale tap is refused, a fresh one mints', async () => {
+    const { request_id: id } = await prepare();
+    for (const g of [2, 3]) expect((await guardian(g, 'approve', id, '--yes')).code).toBe(0);
+    const first = await status(id);
+    expect(first).toMatchObject({ status: 'approved', status_reason: 'awaiting_tap' });
+    const stale = tap(first.public_key!.challenge);
+    await new Promise((r) => setTimeout(r, (TAP_WINDOW_SECONDS + 1) * 1000));
+    const renewed = await status(id);
+    expect(renewed).toMatchObject({ status: 'approved', status_reason: 'awaiting_tap' });
+    expect(renewed.claims.iat).toBeGreaterThan(first.claims.iat);
+    expect(renewed.claims.jti).toBe(first.claims.jti);
+    expect(renewed.public_key!.challenge).not.toBe(first.public_key!.challenge);
+    const refused = await completeMint(web, id, stale);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe('assertion_invalid');
+    const done = await completeMint(web, id, tap(renewed.public_key!.challenge));
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    const check = verifier();
+    const { claims } = await check.verify(done.body.token!, { requiredScopes: ['deploy:prod'] });
+    check.close();
+    expect(claims.iat).toBe(renewed.claims.iat);
+    expect(claims.frostmint).toMatchObject({
+      approvals: [guarded.kids[1]!, guarded.kids[2]!].sort(),
+    });
   });
 
   it('does not mint with one approval, and a guardian’s denial ends the request', async () => {

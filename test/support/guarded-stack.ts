@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DevLayoutOptions } from '@frostmint/cli';
+import type { CoordinatorConfig } from '@frostmint/coordinator';
 import { readGroupConfig } from '@frostmint/core';
 import { type CeremonyStack, startCeremonyStack } from './ceremony-stack.ts';
 
@@ -17,7 +18,8 @@ export interface GuardedStack {
 
 /**
  * Starts the ceremony stack (SoftHSM2 guardian and signer tokens, real processes), runs the
- * DKG approved by guardians 1 and 2 through `frostmint-guardian`, and starts the coordinator.
+ * DKG approved by guardians 1 and 2 through `frostmint-guardian`, and starts the coordinator
+ * (with its configuration changed by `coordinator`, when given).
  *
  * @example
  * ```ts
@@ -26,6 +28,7 @@ export interface GuardedStack {
  */
 export async function startGuardedStack(
   layout: Omit<DevLayoutOptions, 'port'> = {},
+  coordinator?: (config: CoordinatorConfig) => CoordinatorConfig,
 ): Promise<GuardedStack> {
   const stack = await startCeremonyStack(layout);
   try {
@@ -72,6 +75,11 @@ export async function startGuardedStack(
         '--json',
       ),
     );
+    if (coordinator) {
+      const path = stack.layout.coordinatorConfigPath;
+      const current = JSON.parse(await readFile(path, 'utf8')) as CoordinatorConfig;
+      await writeFile(path, JSON.stringify(coordinator(current), null, 2));
+    }
     const url = await stack.restartCoordinator();
     const kids = await Promise.all(
       stack.guardianRecords.map(

@@ -6,7 +6,7 @@ import { mintChallenge, signingInput, type TokenClaims } from '@frostmint/core';
 import type { Evidence } from '@frostmint/proto';
 import { createVerifier } from '@frostmint/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli-process.ts';
+import { type CliRun, runCli } from '../support/cli-process.ts';
 import { type GuardedStack, startGuardedStack } from '../support/guarded-stack.ts';
 import { askToSign } from '../support/rogue-sign.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
@@ -99,6 +99,15 @@ describe("an engineer's deploy:prod mint waits for two guardian approvals, then 
     expect(prepared.status, JSON.stringify(prepared.body)).toBe(201);
     return prepared.body as typeof prepared.body & { status_reason: string | null };
   };
+  /** The id of the request `run` made, once it appears in the pending list (not in `before`). */
+  const newRequest = async (before: Set<string>, run: CliRun): Promise<string> => {
+    for (;;) {
+      if (run.child.exitCode !== null) throw new Error(`the CLI exited: ${run.stderr()}`);
+      const found = (await pendingList()).find((r) => !before.has(r.id) && r.requester === CAROL);
+      if (found) return found.id;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
   const verifier = () =>
     createVerifier({
       issuer: guarded.url,
@@ -155,8 +164,8 @@ describe("an engineer's deploy:prod mint waits for two guardian approvals, then 
     expect(ready).toMatchObject({
       status: 'approved',
       status_reason: 'awaiting_tap',
-      approved_by: ['Guardian 1', 'Guardian 2'],
     });
+    expect([...ready.approved_by!].sort()).toEqual(['Guardian 1', 'Guardian 2']);
     const approvers = [guarded.kids[0]!, guarded.kids[1]!].sort();
     expect(ready.claims.jti).toBe(prepared.claims.jti);
     expect(ready.claims.iat).toBeGreaterThanOrEqual(prepared.claims.iat);
@@ -244,11 +253,7 @@ describe("an engineer's deploy:prod mint waits for two guardian approvals, then 
       '--format',
       'json',
     ]);
-    let id: string | undefined;
-    while (!id) {
-      await new Promise((r) => setTimeout(r, 200));
-      id = (await pendingList()).find((r) => !before.has(r.id) && r.requester === CAROL)?.id;
-    }
+    const id = await newRequest(before, run);
     expect((await guardian(1, 'approve', id, '--yes')).code).toBe(0);
     while (
       !/awaiting guardian approvals: 1 of 2 \(Guardian 1\) — \d+ min left/.test(run.stderr())
@@ -272,6 +277,31 @@ describe("an engineer's deploy:prod mint waits for two guardian approvals, then 
       approvals: [guarded.kids[0]!, guarded.kids[2]!].sort(),
     });
     expect(printed.expires_at).toBe(claims.exp);
+  });
+
+  it("`frostmint mint` without --ttl waits at the policy's maximum lifetime, and exits 3 when a guardian denies the request", async () => {
+    const before = new Set((await pendingList()).map((r) => r.id));
+    const run = runCli([
+      'mint',
+      '--coordinator',
+      guarded.url,
+      '--user',
+      CAROL,
+      '--scope',
+      'deploy:prod',
+      '--aud',
+      'deploy-api',
+      '--no-browser',
+    ]);
+    const id = await newRequest(before, run);
+    // No --ttl: the default lifetime is lowered to deploy:prod's 600 s, and the request waits.
+    expect((await pendingList()).find((r) => r.id === id)).toMatchObject({ ttl: 600 });
+    expect((await guardian(2, 'deny', id, '--yes')).code).toBe(0);
+    const out = await run.done;
+    expect(out.code).toBe(3);
+    expect(out.stderr).toMatch(/the request was denied: denied by guardian "Guardian 2"/);
+    expect(out.stderr).not.toMatch(/\/tap\//);
+    expect(out.stdout).toBe('');
   });
 
   it('every signer refuses a token naming approvals that a rogue coordinator sends with the tap but without the approvals', async () => {

@@ -150,7 +150,7 @@ export class PendingMints implements PendingMintSink {
     return { approvals, approvedBy };
   }
 
-  /** Who approved request `id` so far (guardian names, or kids of unknown keys), in order. */
+  /** Who approved request `id` so far (guardian names, or kids of unknown keys), oldest first. */
   async approvers(id: string): Promise<string[]> {
     return this.#names(await this.options.store.approvals.listByRequest(id));
   }

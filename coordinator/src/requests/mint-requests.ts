@@ -418,11 +418,9 @@ export class MintRequestService {
     };
     let ttl = Math.min(body.ttl ?? this.ctx.defaultTtlSeconds, this.ctx.maxTtlSeconds);
     let decision = this.#evaluate(requester, { ...request, ttl }, now);
-    if (
-      body.ttl === undefined &&
-      decision.reasons.length === 1 &&
-      decision.reasons[0] === 'ttl_exceeds_max'
-    ) {
+    // Without a requested TTL the default is lowered to the policy's maximum, so the other
+    // reasons (if any, e.g. missing approvals) are what the requester sees.
+    if (body.ttl === undefined && decision.reasons.includes('ttl_exceeds_max')) {
       ttl = decision.max_ttl;
       decision = this.#evaluate(requester, { ...request, ttl }, now);
     }

@@ -1,5 +1,5 @@
 import { mintChallenge, signingInput, type TokenClaims } from '@frostmint/core';
-import { requestToken } from '../approvals/record.ts';
+import { maybePending, requestToken } from '../approvals/record.ts';
 import type { JsonObject, MintRequest } from '../storage/index.ts';
 import { type ApprovalStage, pickSigners, type RequestContext } from './context.ts';
 
@@ -42,12 +42,14 @@ export async function awaitTap(
   row: MintRequest,
 ): Promise<MintRequest> {
   const nowMs = ctx.now();
-  const open = row.kind === 'token' && row.requiredApprovals > 0 && row.expiresAt.getTime() > nowMs;
+  // Only two-step requests: a one-step (CI) request is finished by its requester's poll.
+  const twoStep = row.kind === 'token' && maybePending(row) === undefined;
+  if (!twoStep || row.requiredApprovals === 0 || row.expiresAt.getTime() <= nowMs) return row;
   const due =
     (row.status === 'pending' &&
       (await ctx.store.approvals.listByRequest(row.id)).length >= row.requiredApprovals) ||
     (row.status === 'approved' && tapDeadline(ctx, row) <= nowMs);
-  if (!open || !due) return row;
+  if (!due) return row;
   const { approvedBy } = await stage.verifiedApprovals(row);
   if (approvedBy.length < row.requiredApprovals) return row;
   const { header, claims: prepared } = requestToken(row);

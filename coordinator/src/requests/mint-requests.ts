@@ -16,6 +16,7 @@ import {
 } from '@frostmint/core';
 import { type Evidence, SigningPurpose } from '@frostmint/proto';
 import { CompactEncrypt, importJWK } from 'jose';
+import { maybePending } from '../approvals/record.ts';
 import type { Enrollment, JsonObject, MintRequest } from '../storage/index.ts';
 import { awaitTap, tapDeadline } from './approved-tap.ts';
 import { pickSigners, type RequestContext, tapUrl } from './context.ts';
@@ -368,10 +369,10 @@ export class MintRequestService {
     return { ...done, token, token_type: 'Bearer', expires_in: expiresIn };
   }
 
-  /** A request that takes a tap: pending, or approved by its guardians; unexpired. */
+  /** A two-step request that takes a tap: pending, or approved by its guardians; unexpired. */
   async #openRequest(id: string): Promise<MintRequest> {
     const request = await this.ctx.store.mintRequests.get(id);
-    if (request === null || request.kind !== 'token') {
+    if (request === null || request.kind !== 'token' || maybePending(request) !== undefined) {
       throw new FrostmintError('request_not_found', `no mint request ${id}`, { status: 404 });
     }
     if (request.status === 'pending' && request.requiredApprovals > 0) {

@@ -104,7 +104,9 @@ export interface VerifiedApprovals {
  * group's guardian keys before it is stored; a guardian counts once), and finished by the
  * requester's poll once enough guardians approved. Exactly one poll mints (compare-and-set
  * pending → approved → minted); a failed mint ends the request (denied), never retried
- * with the same approvals.
+ * with the same approvals. Engineers' two-step WebAuthn requests share the same pending
+ * list, approvals and denials; once their count is reached they go on to the tap instead of
+ * a poll (`onEnoughApprovals`, `coordinator/src/requests/approved-tap.ts`).
  *
  * @example
  * ```ts

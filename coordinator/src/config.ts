@@ -56,6 +56,12 @@ export const CoordinatorConfigSchema = z
     abuse: AbuseConfigSchema.default(AbuseConfigSchema.parse({})),
     /** Allowed distance between a certificate's `iat` and this clock, seconds. */
     clockSkewSeconds: z.number().int().min(0).max(300).default(30),
+    /**
+     * How long a mint waits for guardian approvals (and the approvals stay valid), seconds;
+     * a two-step mint's tap must come within this window too. At most 24 h (signers refuse
+     * longer-lived approvals).
+     */
+    approvalWindowSeconds: z.number().int().min(60).max(86_400).default(1800),
   })
   .strict();
 

@@ -98,6 +98,7 @@ export async function startCoordinator(options: {
           guardians,
           ...(config.webauthn ? { rp: config.webauthn } : {}),
           mint: (requester, body, approved) => mints.mintApproved(requester, body, approved),
+          windowSeconds: config.approvalWindowSeconds,
         });
         const mints: MintService = new MintService({
           issuer: config.issuer,
@@ -145,6 +146,7 @@ export async function startCoordinator(options: {
       // Enrollments are started by an operator credential, never by a CI ID token.
       operator: options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR,
       metrics,
+      ...(group.pending ? { approvals: group.pending } : {}),
     });
   const webApprovals =
     group && webApprovalRoutes({ ...group, webauthn: config.webauthn, store, audit, log });

@@ -96,6 +96,11 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
 
     const second = await guardian(2, 'approve', id, '--yes', '--json');
     expect(second.code, second.stderr).toBe(0);
+    // Reading it as a two-step request (anyone can) leaves it to its requester's poll.
+    const read = (await (await fetch(`${url}/v1/mint/requests/${id}`)).json()) as {
+      status: string;
+    };
+    expect(read.status).toBe('pending');
     const minted = await poll(id, secret);
     expect(minted.status, JSON.stringify(minted.body)).toBe(200);
     const verifier = createVerifier({

@@ -8,6 +8,8 @@ export interface CliRun {
   readonly child: ChildProcess;
   /** Resolves with the first tap URL the CLI prints on stderr. */
   readonly url: Promise<string>;
+  /** What the CLI printed on stderr so far (its progress). */
+  stderr(): string;
   /** Resolves when the process exits. */
   readonly done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
@@ -39,5 +41,5 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRun
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.on('exit', (code) => resolve({ code, stdout, stderr })),
   );
-  return { child, url, done };
+  return { child, url, done, stderr: () => stderr };
 }

@@ -1,6 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DevLayoutOptions } from '@frostmint/cli';
+import type { CoordinatorConfig } from '@frostmint/coordinator';
 import { loadPolicyFiles, readGroupConfig } from '@frostmint/core';
 import { type LocalIssuer, startLocalIssuer } from '../../core/test/oidc/local-issuer.ts';
 import { type CeremonyStack, startCeremonyStack } from './ceremony-stack.ts';
@@ -35,12 +37,19 @@ export interface GuardedStack {
  * const { id, secret } = await guarded.startProdMint();
  * ```
  */
-export async function startGuardedStack(): Promise<GuardedStack> {
+export async function startGuardedStack(
+  options: {
+    /** Overrides of the stack layout (e.g. another policy). */
+    layout?: Omit<DevLayoutOptions, 'port'>;
+    /** Changes the coordinator configuration before it starts. */
+    coordinator?: (config: CoordinatorConfig) => CoordinatorConfig;
+  } = {},
+): Promise<GuardedStack> {
   const issuer = await startLocalIssuer();
   const work = await mkdtemp(join(tmpdir(), 'frostmint-guarded-'));
   let stack: CeremonyStack | undefined;
   try {
-    const layout = await oidcLayout(issuer, work);
+    const layout = { ...(await oidcLayout(issuer, work)), ...options.layout };
     stack = await startCeremonyStack(layout);
     const s = stack;
     const config = s.layout.coordinatorConfigPath;
@@ -90,6 +99,10 @@ export async function startGuardedStack(): Promise<GuardedStack> {
         '--json',
       ),
     );
+    if (options.coordinator) {
+      const current = JSON.parse(await readFile(config, 'utf8')) as CoordinatorConfig;
+      await writeFile(config, JSON.stringify(options.coordinator(current), null, 2));
+    }
     const url = await s.restartCoordinator();
     const kids = await Promise.all(
       s.guardianRecords.map(

@@ -6,9 +6,12 @@ export interface Answer<T = Record<string, unknown>> {
   body: T & { error?: string; message?: string };
 }
 
+/** What these helpers need of a stack: its coordinator and its layout. */
+export type WebAuthnStack = Pick<DevStack, 'coordinatorUrl' | 'layout'>;
+
 /** JSON over HTTP to the stack's coordinator. */
 export async function api<T = Record<string, unknown>>(
-  stack: DevStack,
+  stack: WebAuthnStack,
   method: string,
   path: string,
   body?: unknown,
@@ -23,13 +26,13 @@ export async function api<T = Record<string, unknown>>(
 }
 
 /** The stack's relying party (origin and RP ID of its tap pages). */
-export function relyingParty(stack: DevStack) {
+export function relyingParty(stack: WebAuthnStack) {
   const { webauthn } = stack.layout.coordinator;
   return { rpId: webauthn!.rpId, origin: webauthn!.origins[0]! };
 }
 
 /** Enrolls a fresh software credential for `user` through the HTTP API. */
-export async function enrollSoft(stack: DevStack, user: string, roles = ['developer']) {
+export async function enrollSoft(stack: WebAuthnStack, user: string, roles = ['developer']) {
   const { rpId, origin } = relyingParty(stack);
   const auth = new SoftAuthenticator(rpId, origin);
   const begun = await api<{ request_id: string; public_key: { challenge: string } }>(
@@ -53,12 +56,12 @@ export async function enrollSoft(stack: DevStack, user: string, roles = ['develo
 export interface Prepared {
   request_id: string;
   signing_input: string;
-  claims: { sub: string; frostmint: { signers: number[] }; exp: number; iat: number };
+  claims: { sub: string; jti: string; frostmint: { signers: number[] }; exp: number; iat: number };
   public_key: { challenge: string };
 }
 
 /** `POST /v1/mint/requests`. */
-export function prepareMint(stack: DevStack, body: Record<string, unknown>) {
+export function prepareMint(stack: WebAuthnStack, body: Record<string, unknown>) {
   return api<Prepared>(stack, 'POST', '/v1/mint/requests', {
     scope: ['deploy:canary'],
     audience: 'deploy-api',
@@ -67,7 +70,7 @@ export function prepareMint(stack: DevStack, body: Record<string, unknown>) {
 }
 
 /** `POST /v1/mint/requests/{id}/assertion`. */
-export function completeMint(stack: DevStack, id: string, assertion: unknown) {
+export function completeMint(stack: WebAuthnStack, id: string, assertion: unknown) {
   return api<{ token?: string; status: string }>(
     stack,
     'POST',

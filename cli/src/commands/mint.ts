@@ -24,29 +24,38 @@ interface MintOptions extends TapOptions {
 
 interface Prepared {
   request_id: string;
+  status_reason: 'awaiting_approvals' | null;
   tap_url: string;
   expires_at: number;
   required_approvals: number;
-  claims: {
-    sub: string;
-    scope: string;
-    aud: string;
-    iat: number;
-    exp: number;
-    frostmint: { signers: number[] };
-  };
+  claims: Claims;
+}
+
+interface Claims {
+  sub: string;
+  scope: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  frostmint: { signers: number[] };
 }
 
 interface Status {
   status: 'pending' | 'approved' | 'minted' | 'denied' | 'expired';
   status_reason: string | null;
+  claims: Claims;
+  required_approvals: number;
+  approved_by?: string[];
+  expires_in?: number;
   sealed_token?: string;
 }
 
 /**
- * `frostmint mint`: prepares a mint request, opens the tap page (or prints its URL),
- * waits for the engineer's tap, and prints the token. The token never crosses the browser:
- * the coordinator seals it (JWE, ECDH-ES X25519 + A256GCM) to a key this process made.
+ * `frostmint mint`: prepares a mint request; when policy needs guardian approvals, waits for
+ * them showing who approved so far and the time left; then opens the tap page (or prints
+ * its URL), waits for the engineer's tap, and prints the token. The token never crosses the
+ * browser: the coordinator seals it (JWE, ECDH-ES X25519 + A256GCM) to a key this process
+ * made.
  *
  * @example
  * ```sh
@@ -56,7 +65,10 @@ interface Status {
  */
 export function mintCommand(): Command {
   return withTapOptions(new Command('mint'))
-    .description('Mint a short-lived token: approve it with a passkey tap in the browser')
+    .description(
+      'Mint a short-lived token: approve it with a passkey tap in the browser (after guardian ' +
+        'approvals when policy requires them, e.g. deploy:prod)',
+    )
     .option('--scope <scope>', 'a scope to request (repeatable; at least one)', collect)
     .requiredOption('--aud <audience>', 'the audience (service) the token is for')
     .option('--ttl <seconds>', 'lifetime in seconds (default and cap: policy, ≤ 900)', positiveInt)
@@ -86,44 +98,71 @@ async function mint(options: MintOptions): Promise<void> {
     result_key: { kty, crv, x },
   });
   const { claims } = prepared;
+  const statusOf = () => api.request<Status>('GET', `/v1/mint/requests/${prepared.request_id}`);
   progress(
     `Request ${prepared.request_id}: ${claims.scope} for ${claims.aud}, ${claims.exp - claims.iat} s, as ${claims.sub}`,
   );
+  if (prepared.status_reason === 'awaiting_approvals') {
+    const approved = await awaitGuardians(prepared, statusOf);
+    if (approved.status !== 'approved') fail(approved);
+  }
   presentTapUrl(prepared.tap_url, options);
   progress('Waiting for your tap…');
-  let announced = '';
   const final = await waitFor(
     async () => {
-      const status = await api.request<Status>('GET', `/v1/mint/requests/${prepared.request_id}`);
-      const line = status.status_reason
-        ? `${status.status} (${status.status_reason})`
-        : status.status;
-      if (line !== announced && status.status !== 'pending') progress(`Request is ${line}`);
-      else if (line !== announced && status.status_reason === 'awaiting_approvals')
-        progress(`Tapped. Waiting for ${prepared.required_approvals} guardian approval(s)…`);
-      announced = line;
+      const status = await statusOf();
       return ['pending', 'approved'].includes(status.status) ? undefined : status;
     },
     { timeoutMs: options.timeout * 1000, what: 'the tap' },
   );
+  if (final.status !== 'minted' || !final.sealed_token) fail(final);
+  const { plaintext } = await compactDecrypt(final.sealed_token, privateKey);
+  const token = new TextDecoder().decode(plaintext);
+  process.stdout.write(render(token, final.claims, options.format));
+}
+
+/**
+ * Waits (until the request expires) for the guardian approvals a request needs, printing
+ * "awaiting guardian approvals: 1 of 2 (alice) — 27 min left" whenever that changes.
+ * Returns the status once the request is no longer waiting for them.
+ */
+async function awaitGuardians(prepared: Prepared, statusOf: () => Promise<Status>) {
+  progress(
+    `This mint needs ${prepared.required_approvals} guardian approval(s). Guardians approve with:\n` +
+      `  frostmint-guardian approve --coordinator <url> --request ${prepared.request_id}`,
+  );
+  let announced = '';
+  const waitMs = Math.max(1, prepared.expires_at * 1000 - Date.now()) + 5_000;
+  return waitFor(
+    async () => {
+      const status = await statusOf();
+      if (status.status !== 'pending') return status;
+      const by = status.approved_by ?? [];
+      const minutes = Math.ceil((status.expires_in ?? 0) / 60);
+      const line = `awaiting guardian approvals: ${by.length} of ${status.required_approvals}${by.length ? ` (${by.join(', ')})` : ''} — ${minutes} min left`;
+      if (line !== announced) progress(line);
+      announced = line;
+      return undefined;
+    },
+    { timeoutMs: waitMs, what: 'guardian approvals' },
+  );
+}
+
+/** Ends the command for a request that did not mint: expired (exit 5) or refused (exit 3). */
+function fail(final: Status): never {
   if (final.status === 'expired') {
     throw new CliFailure(
       EXIT.timeout,
       'the request expired before it was approved: run frostmint mint again',
     );
   }
-  if (final.status !== 'minted' || !final.sealed_token) {
-    throw new CliFailure(
-      EXIT.refused,
-      `the request was ${final.status}${final.status_reason ? `: ${final.status_reason}` : ''}. Check the scopes your roles allow, or ask your administrator.`,
-    );
-  }
-  const { plaintext } = await compactDecrypt(final.sealed_token, privateKey);
-  const token = new TextDecoder().decode(plaintext);
-  process.stdout.write(render(token, claims, options.format));
+  throw new CliFailure(
+    EXIT.refused,
+    `the request was ${final.status}${final.status_reason ? `: ${final.status_reason}` : ''}. Check the scopes your roles allow, or ask your administrator.`,
+  );
 }
 
-function render(token: string, claims: Prepared['claims'], format: MintOptions['format']): string {
+function render(token: string, claims: Claims, format: MintOptions['format']): string {
   if (format === 'json') {
     return `${JSON.stringify({ token, token_type: 'Bearer', expires_at: claims.exp, scope: claims.scope, aud: claims.aud })}\n`;
   }

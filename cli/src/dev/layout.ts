@@ -119,6 +119,7 @@ export async function prepareDevLayout(
       lockoutSeconds: 900,
     },
     clockSkewSeconds: 30,
+    approvalWindowSeconds: 1800,
   };
   const coordinatorConfigPath = join(stateDir, 'coordinator.json');
   const signerConfigPaths = signers.map((s) => join(stateDir, `signer-${s.id}.json`));

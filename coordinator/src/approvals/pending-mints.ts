@@ -27,8 +27,12 @@ import {
 import type { PendingMint, PendingMintInput, PendingMintSink } from './types.ts';
 import { decodeProof, encodeProof } from './web/proof.ts';
 
-/** How long a mint waits for its approvals (and an approval stays valid), in seconds. */
-export const PENDING_MINT_TTL_SECONDS = 900;
+type StoredApprovals = Awaited<ReturnType<CoordinatorStore['approvals']['listByRequest']>>;
+/**
+ * How long a mint waits for its approvals (and an approval stays valid), in seconds, unless
+ * configured (`approvalWindowSeconds`).
+ */
+export const DEFAULT_APPROVAL_WINDOW_SECONDS = 1800;
 /** Longest `?wait=` a poll may hold the connection, in seconds. */
 export const MAX_POLL_WAIT_SECONDS = 60;
 
@@ -90,6 +94,16 @@ export interface PendingMintsOptions {
     approved: ApprovedMint,
   ) => Promise<MintResponse>;
   readonly now?: () => number;
+  /** How long a request waits for approvals (default {@link DEFAULT_APPROVAL_WINDOW_SECONDS}). */
+  readonly windowSeconds?: number;
+}
+
+/** The approvals of a request, verified over its token (see `verifiedApprovals`). */
+export interface VerifiedApprovals {
+  /** As the signers receive them. */
+  readonly approvals: MintApprovalWire[];
+  /** Kids of the approving guardians, sorted, each once: the token's `frostmint.approvals`. */
+  readonly approvedBy: string[];
 }
 
 /**
@@ -99,7 +113,9 @@ export interface PendingMintsOptions {
  * group's guardian keys before it is stored; a guardian counts once), and finished by the
  * requester's poll once enough guardians approved. Exactly one poll mints (compare-and-set
  * pending → approved → minted); a failed mint ends the request (denied), never retried
- * with the same approvals.
+ * with the same approvals. Engineers' two-step WebAuthn requests share the same pending
+ * list, approvals and denials; once their count is reached they go on to the tap instead of
+ * a poll (`onEnoughApprovals`, `coordinator/src/requests/approved-tap.ts`).
  *
  * @example
  * ```ts
@@ -107,7 +123,47 @@ export interface PendingMintsOptions {
  * ```
  */
 export class PendingMints implements PendingMintSink {
+  readonly #listeners: ((id: string) => Promise<unknown>)[] = [];
+
   constructor(private readonly options: PendingMintsOptions) {}
+
+  /** How long a request waits for its approvals, in seconds. */
+  get windowSeconds(): number {
+    return this.options.windowSeconds ?? DEFAULT_APPROVAL_WINDOW_SECONDS;
+  }
+
+  /**
+   * Calls `listener` with the id of a request of another flow (the WebAuthn two-step mint)
+   * once an approval brought it to its required count. A failing listener is logged: the
+   * approval stands, and the flow can pick the request up again when it is next read.
+   */
+  onEnoughApprovals(listener: (id: string) => Promise<unknown>): void {
+    this.#listeners.push(listener);
+  }
+
+  /**
+   * Every stored approval of `row`, verified over its token (they were verified when
+   * submitted; this is the coordinator's check before it hands them to the signers).
+   * Throws `approval_invalid` / `approval_expired`.
+   */
+  async verifiedApprovals(row: MintRequest): Promise<VerifiedApprovals> {
+    const { header, claims } = requestToken(row);
+    const approvals = this.#wires(row, await this.options.store.approvals.listByRequest(row.id));
+    const approvedBy = await verifyMintApprovals(
+      approvals,
+      header,
+      claims,
+      this.options.guardians,
+      this.#now(),
+      this.options.rp,
+    );
+    return { approvals, approvedBy };
+  }
+
+  /** Who approved request `id` so far (guardian names, or kids of unknown keys), oldest first. */
+  async approvers(id: string): Promise<string[]> {
+    return this.#names(await this.options.store.approvals.listByRequest(id));
+  }
 
   async create(input: PendingMintInput): Promise<PendingMint> {
     const now = this.#now();
@@ -115,7 +171,7 @@ export class PendingMints implements PendingMintSink {
     const secret = randomBytes(32).toString('base64url');
     // A request cannot outlive its evidence: signers refuse an expired ID token.
     const expiresAt = Math.min(
-      now + PENDING_MINT_TTL_SECONDS,
+      now + this.windowSeconds,
       input.requester.evidenceExpiresAt ?? Number.POSITIVE_INFINITY,
     );
     const ttl = input.claims.exp - input.claims.iat;
@@ -174,12 +230,12 @@ export class PendingMints implements PendingMintSink {
     afterVerify?: () => Promise<void>,
   ): Promise<{ approvals: number; required: number }> {
     const row = await this.#pendingRow(id);
-    const pending = decodePending(row);
+    const { header, claims } = requestToken(row);
     const wire = this.#wire(row, answer);
     await verifyMintApprovals(
       [wire],
-      pending.header,
-      pending.claims,
+      header,
+      claims,
       this.options.guardians,
       this.#now(),
       this.options.rp,
@@ -199,6 +255,13 @@ export class PendingMints implements PendingMintSink {
       decision: 'approve',
       ...(answer.webauthn ? { method: 'webauthn' } : {}),
     });
+    if (count >= row.requiredApprovals && maybePending(row) === undefined) {
+      for (const listener of this.#listeners) {
+        await listener(id).catch((err: unknown) =>
+          this.options.log.warn({ err, requestId: id }, 'could not advance the approved request'),
+        );
+      }
+    }
     return { approvals: count, required: row.requiredApprovals };
   }
 
@@ -283,7 +346,7 @@ export class PendingMints implements PendingMintSink {
         return {
           request_id: id,
           status: row.status === 'approved' ? 'approved' : 'pending',
-          approved_by: approvals.map((a) => this.#guardianName(a.guardianId) ?? a.guardianId),
+          approved_by: this.#names(approvals),
           required_approvals: row.requiredApprovals,
           expires_in: Math.max(0, expiresIn),
         };
@@ -292,18 +355,20 @@ export class PendingMints implements PendingMintSink {
     }
   }
 
-  async #finish(
-    row: MintRequest,
-    approvals: Awaited<ReturnType<CoordinatorStore['approvals']['listByRequest']>>,
-  ): Promise<MintResponse> {
-    const pending = decodePending(row);
-    const wire: MintApprovalWire[] = approvals.map((a) =>
+  /** Stored approvals as the wire form they were verified in (with any WebAuthn proof). */
+  #wires(row: MintRequest, approvals: StoredApprovals): MintApprovalWire[] {
+    return approvals.map((a) =>
       this.#wire(row, {
         guardianKid: a.guardianId,
         signature: a.signature,
         ...(a.webauthn ? { webauthn: decodeProof(a.webauthn) } : {}),
       }),
     );
+  }
+
+  async #finish(row: MintRequest, approvals: StoredApprovals): Promise<MintResponse> {
+    const pending = decodePending(row);
+    const wire = this.#wires(row, approvals);
     try {
       const minted = await this.options.mint(pending.requester, pending.body, {
         jti: pending.claims.jti,
@@ -387,6 +452,10 @@ export class PendingMints implements PendingMintSink {
       notAfter: expirySeconds(row),
       ...(answer.webauthn ? { webauthn: answer.webauthn } : {}),
     };
+  }
+
+  #names(approvals: readonly { guardianId: string }[]): string[] {
+    return approvals.map((a) => this.#guardianName(a.guardianId) ?? a.guardianId);
   }
 
   #guardianName(kid: string): string | null {

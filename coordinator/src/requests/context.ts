@@ -1,5 +1,6 @@
 import { type PolicyEngine, UnavailableError, type WebAuthnConfig } from '@frostmint/core';
 import type { Logger } from 'pino';
+import type { PendingMints } from '../approvals/pending-mints.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { FixedQuorum } from '../signing/fixed-quorum.ts';
@@ -29,7 +30,15 @@ export interface RequestContext {
   readonly metrics?: Metrics;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
+  /**
+   * Guardian approvals (the same lifecycle as one-step mints); absent when the group has no
+   * guardians, and then mints needing approvals are denied outright.
+   */
+  readonly approvals?: ApprovalStage;
 }
+
+/** What the two-step mint uses of the guardian-approval lifecycle (`PendingMints`). */
+export type ApprovalStage = Pick<PendingMints, 'verifiedApprovals' | 'approvers' | 'windowSeconds'>;
 
 /**
  * The signer set of a new request: the first `threshold` healthy signers, ascending. A

@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   FrostmintError,
   InvalidRequestError,
+  type MintApprovalWire,
   mintChallenge,
   mintPolicyInput,
   type PolicyDecision,
@@ -15,22 +16,30 @@ import {
 } from '@frostmint/core';
 import { type Evidence, SigningPurpose } from '@frostmint/proto';
 import { CompactEncrypt, importJWK } from 'jose';
+import { maybePending } from '../approvals/record.ts';
 import type { Enrollment, JsonObject, MintRequest } from '../storage/index.ts';
+import { awaitTap, tapDeadline } from './approved-tap.ts';
 import { pickSigners, type RequestContext, tapUrl } from './context.ts';
 import type { AssertionBody, PrepareMintBody } from './schemas.ts';
 import { checkSignCount, consumeChallenge, verifyStoredTap, webauthnEvidence } from './tap.ts';
 
-/** What `POST /v1/mint/requests` answers: the exact token to approve and how to approve it. */
+/**
+ * What `POST /v1/mint/requests` answers: the exact token to approve and how to approve it —
+ * or, when guardians must approve first (`status_reason: "awaiting_approvals"`), the request
+ * as guardians see it, without `public_key`: its final times, signers and challenge are
+ * fixed once the approvals are in (`GET /v1/mint/requests/{id}` then carries `public_key`).
+ */
 export interface PreparedMint {
   request_id: string;
   status: 'pending';
+  status_reason: 'awaiting_approvals' | null;
   claims: TokenClaims;
   signing_input: string;
   required_approvals: number;
   expires_at: number;
   tap_url: string;
-  /** `PublicKeyCredentialRequestOptionsJSON` (WebAuthn L3 §5.5). */
-  public_key: {
+  /** `PublicKeyCredentialRequestOptionsJSON` (WebAuthn L3 §5.5); absent while awaiting approvals. */
+  public_key?: {
     challenge: string;
     rpId: string;
     allowCredentials: { id: string; type: 'public-key'; transports: string[] }[];
@@ -39,19 +48,19 @@ export interface PreparedMint {
   };
 }
 
+type PublicKeyOptions = NonNullable<PreparedMint['public_key']>;
+
 /** What completing a request answers. */
-export type CompletedMint =
-  | {
-      status: 'minted';
-      request_id: string;
-      jti: string;
-      expires_at: number;
-      /** Present unless the token was sealed to the requester's result key. */
-      token?: string;
-      token_type?: 'Bearer';
-      expires_in?: number;
-    }
-  | { status: 'pending'; request_id: string; status_reason: 'awaiting_approvals' };
+export interface CompletedMint {
+  status: 'minted';
+  request_id: string;
+  jti: string;
+  expires_at: number;
+  /** Present unless the token was sealed to the requester's result key. */
+  token?: string;
+  token_type?: 'Bearer';
+  expires_in?: number;
+}
 
 /**
  * The two-step WebAuthn mint (DESIGN.md "Mint flow"): `prepare` fixes the claims, the
@@ -59,7 +68,10 @@ export type CompletedMint =
  * (WebAuthn §7.2 with user verification, origin and RP ID from config, single-use expiring
  * challenge, L3 signature counter), re-evaluates policy with the roles of the certificate
  * that tapped, and has exactly the named signers sign — each of which verifies the
- * assertion again itself.
+ * assertion again itself. A request whose policy decision needs guardian approvals waits
+ * for them first (the approval lifecycle of `coordinator/src/approvals`); once they are in,
+ * its final token is fixed and the tap approves that (see `awaitTap`), and the signers
+ * receive the approvals with the assertion.
  *
  * @example
  * ```ts
@@ -88,6 +100,7 @@ export class MintRequestService {
     const roles = [...new Set(enrollments.flatMap((e) => e.roles))].sort();
     const requester = engineer(body.user, roles);
     const { ttl, decision } = await this.#authorize(requester, body, iat);
+    const awaitsApprovals = decision.required_approvals > 0;
     const signers = pickSigners(ctx);
     const claims: TokenClaims = {
       iss: ctx.issuer,
@@ -106,7 +119,10 @@ export class MintRequestService {
     const id = randomBytes(16).toString('base64url');
     const challenge = mintChallenge(input).toString('base64url');
     const createdAt = new Date(nowMs);
-    const expiresAt = new Date(nowMs + ctx.webauthn.challengeTtlSeconds * 1000);
+    const window = awaitsApprovals
+      ? (ctx.approvals?.windowSeconds ?? 0)
+      : ctx.webauthn.challengeTtlSeconds;
+    const expiresAt = new Date(nowMs + window * 1000);
     await ctx.store.mintRequests.create({
       id,
       requester: body.user,
@@ -119,34 +135,54 @@ export class MintRequestService {
       createdAt,
       expiresAt,
     });
-    await ctx.store.challenges.create({
-      challenge,
-      purpose: 'authentication',
-      userId: body.user,
-      requestId: id,
-      createdAt,
-      expiresAt,
-    });
+    if (!awaitsApprovals) {
+      await ctx.store.challenges.create({
+        challenge,
+        purpose: 'authentication',
+        userId: body.user,
+        requestId: id,
+        createdAt,
+        expiresAt,
+      });
+    }
     if (body.result_key) {
       await ctx.store.mintResults.create({ requestId: id, resultKey: body.result_key, createdAt });
+    }
+    if (awaitsApprovals) {
+      ctx.log.info(
+        { requestId: id, sub: body.user, required: decision.required_approvals },
+        'mint request waits for guardian approvals',
+      );
     }
     return {
       request_id: id,
       status: 'pending',
+      status_reason: awaitsApprovals ? 'awaiting_approvals' : null,
       claims,
       signing_input: input,
       required_approvals: decision.required_approvals,
       expires_at: Math.floor(expiresAt.getTime() / 1000),
       tap_url: tapUrl(ctx, 'mint', id),
-      public_key: this.requestOptions(challenge, enrollments),
+      ...(awaitsApprovals ? {} : { public_key: this.requestOptions(challenge, enrollments) }),
     };
   }
 
+  /**
+   * Advances request `id` once its approvals are in (called when a guardian's approval
+   * completes the count; `status` does the same on every read).
+   *
+   * @example
+   * ```ts
+   * pendingMints.onEnoughApprovals((id) => mints.approvalsComplete(id));
+   * ```
+   */
+  async approvalsComplete(id: string): Promise<void> {
+    const row = await this.ctx.store.mintRequests.get(id);
+    if (row !== null && this.ctx.approvals) await awaitTap(this.ctx, this.ctx.approvals, row);
+  }
+
   /** `PublicKeyCredentialRequestOptionsJSON` for a request's challenge. */
-  requestOptions(
-    challenge: string,
-    enrollments: readonly Enrollment[],
-  ): PreparedMint['public_key'] {
+  requestOptions(challenge: string, enrollments: readonly Enrollment[]): PublicKeyOptions {
     return {
       challenge,
       rpId: this.ctx.webauthn.rpId,
@@ -165,12 +201,29 @@ export class MintRequestService {
    * request options while it waits for the tap, and the sealed token once minted.
    */
   async status(id: string) {
-    const request = await this.ctx.store.mintRequests.get(id);
-    if (request === null || request.kind !== 'token') {
+    const { ctx } = this;
+    const stored = await ctx.store.mintRequests.get(id);
+    if (stored === null || stored.kind !== 'token') {
       throw new FrostmintError('request_not_found', `no mint request ${id}`, { status: 404 });
     }
-    const expired = request.status === 'pending' && request.expiresAt.getTime() <= this.ctx.now();
-    const waitingForTap = request.status === 'pending' && !expired && request.evidence === null;
+    // A failure to fix the final token (e.g. no healthy quorum right now) must not fail the
+    // status read: the request stays as stored, and the next read tries again.
+    const request = ctx.approvals
+      ? await awaitTap(ctx, ctx.approvals, stored).catch((err: unknown) => {
+          ctx.log.warn({ err, requestId: id }, 'could not fix the approved token yet');
+          return stored;
+        })
+      : stored;
+    const nowMs = ctx.now();
+    const open = request.status === 'pending' || request.status === 'approved';
+    const expired = open && request.expiresAt.getTime() <= nowMs;
+    const needsApprovals = request.requiredApprovals > 0;
+    const awaitingApprovals = request.status === 'pending' && needsApprovals && !expired;
+    const waitingForTap =
+      open &&
+      !expired &&
+      !awaitingApprovals &&
+      (!needsApprovals || tapDeadline(ctx, request) > nowMs);
     const enrollments = waitingForTap
       ? (await this.ctx.store.enrollments.listByUser(request.requester)).filter(
           (e) => e.revokedAt === null,
@@ -182,12 +235,20 @@ export class MintRequestService {
       status: expired ? ('expired' as const) : request.status,
       status_reason:
         request.statusReason ??
-        (request.status === 'pending' && !waitingForTap && !expired ? 'awaiting_approvals' : null),
+        (awaitingApprovals
+          ? 'awaiting_approvals'
+          : waitingForTap && needsApprovals
+            ? 'awaiting_tap'
+            : null),
       user: request.requester,
       claims: request.claims,
       justification: request.justification,
       required_approvals: request.requiredApprovals,
+      ...(needsApprovals && ctx.approvals
+        ? { approved_by: await ctx.approvals.approvers(id) }
+        : {}),
       expires_at: Math.floor(request.expiresAt.getTime() / 1000),
+      expires_in: Math.max(0, Math.floor((request.expiresAt.getTime() - nowMs) / 1000)),
       ...(waitingForTap
         ? {
             public_key: this.requestOptions(
@@ -215,7 +276,7 @@ export class MintRequestService {
 
   async #complete(id: string, assertion: AssertionBody): Promise<CompletedMint> {
     const { ctx } = this;
-    const request = await this.#pendingRequest(id);
+    const request = await this.#openRequest(id);
     const user = request.requester;
     await ctx.abuse.ensureNotLockedOut(user);
     const nowMs = ctx.now();
@@ -226,6 +287,10 @@ export class MintRequestService {
     await checkSignCount(ctx, user, tap, (code) => this.#deny(request, [code]));
     const roles = tap.cert.roles;
     const claims = request.claims as unknown as TokenClaims;
+    const verified =
+      request.requiredApprovals > 0 && ctx.approvals
+        ? await ctx.approvals.verifiedApprovals(request)
+        : { approvals: [], approvedBy: [] };
     const decision = this.#evaluate(
       engineer(user, roles),
       {
@@ -235,28 +300,21 @@ export class MintRequestService {
         ...(request.justification === null ? {} : { justification: request.justification }),
       },
       now,
+      verified.approvedBy,
     );
-    if (!decision.allow && !onlyAwaitingApprovals(decision)) {
+    if (!decision.allow) {
       await this.#deny(request, decision.reasons);
       throw policyDenied(decision.reasons);
     }
     const evidence = webauthnEvidence(tap.enrollment, assertion);
-    if (request.requiredApprovals > 0) {
-      // Guardian approvals (issue 7) complete the request from here; signers check them.
-      await ctx.store.mintRequests.attachEvidence(
-        id,
-        { webauthn: assertion as unknown as JsonObject },
-        new Date(nowMs),
-      );
-      return { status: 'pending', request_id: id, status_reason: 'awaiting_approvals' };
-    }
-    return this.#sign(request, claims, evidence);
+    return this.#sign(request, claims, evidence, verified.approvals);
   }
 
   async #sign(
     request: MintRequest,
     claims: TokenClaims,
     evidence: Evidence,
+    approvals: readonly MintApprovalWire[],
   ): Promise<CompletedMint> {
     const { ctx } = this;
     let signature: Uint8Array;
@@ -267,6 +325,7 @@ export class MintRequestService {
         message: Buffer.from(request.signingInput, 'latin1'),
         evidence,
         purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
+        approvals,
       });
     } catch (err) {
       await this.#deny(request, [err instanceof FrostmintError ? err.code : 'internal']);
@@ -274,7 +333,7 @@ export class MintRequestService {
     }
     const minted = await ctx.store.mintRequests.transition(
       request.id,
-      'pending',
+      request.status,
       'minted',
       new Date(ctx.now()),
     );
@@ -310,12 +369,20 @@ export class MintRequestService {
     return { ...done, token, token_type: 'Bearer', expires_in: expiresIn };
   }
 
-  async #pendingRequest(id: string): Promise<MintRequest> {
+  /** A two-step request that takes a tap: pending, or approved by its guardians; unexpired. */
+  async #openRequest(id: string): Promise<MintRequest> {
     const request = await this.ctx.store.mintRequests.get(id);
-    if (request === null || request.kind !== 'token') {
+    if (request === null || request.kind !== 'token' || maybePending(request) !== undefined) {
       throw new FrostmintError('request_not_found', `no mint request ${id}`, { status: 404 });
     }
-    if (request.status !== 'pending') {
+    if (request.status === 'pending' && request.requiredApprovals > 0) {
+      const approvers = (await this.ctx.approvals?.approvers(id)) ?? [];
+      throw new ConflictError(
+        'awaiting_approvals',
+        `guardians have not approved this request yet (${approvers.length} of ${request.requiredApprovals}): tap once they have`,
+      );
+    }
+    if (request.status !== 'pending' && request.status !== 'approved') {
       throw new ConflictError(
         'request_not_pending',
         `this request is ${request.status}${request.statusReason ? ` (${request.statusReason})` : ''}; prepare a new one`,
@@ -352,15 +419,13 @@ export class MintRequestService {
     };
     let ttl = Math.min(body.ttl ?? this.ctx.defaultTtlSeconds, this.ctx.maxTtlSeconds);
     let decision = this.#evaluate(requester, { ...request, ttl }, now);
-    if (
-      body.ttl === undefined &&
-      decision.reasons.length === 1 &&
-      decision.reasons[0] === 'ttl_exceeds_max'
-    ) {
+    // Without a requested TTL the default is lowered to the policy's maximum, so the other
+    // reasons (if any, e.g. missing approvals) are what the requester sees.
+    if (body.ttl === undefined && decision.reasons.includes('ttl_exceeds_max')) {
       ttl = decision.max_ttl;
       decision = this.#evaluate(requester, { ...request, ttl }, now);
     }
-    if (!decision.allow && !onlyAwaitingApprovals(decision)) {
+    if (!decision.allow && !(this.ctx.approvals && onlyAwaitingApprovals(decision))) {
       await this.ctx.audit.record({
         type: 'denial',
         sub: requester.subject,
@@ -380,8 +445,9 @@ export class MintRequestService {
     requester: PolicyInput['requester'],
     request: { scopes: string[]; audience: string; ttl: number; justification?: string },
     now: number,
+    approvals: readonly string[] = [],
   ): PolicyDecision {
-    const input = mintPolicyInput({ requester, ...request, approvals: [], now });
+    const input = mintPolicyInput({ requester, ...request, approvals: [...approvals], now });
     const decision = this.ctx.policy.evaluate(input);
     this.ctx.log.info(
       { decision: decisionLogFields(this.ctx.policy.id, input, decision) },
@@ -392,7 +458,13 @@ export class MintRequestService {
 
   async #deny(request: MintRequest, reasons: string[]): Promise<void> {
     await this.ctx.store.mintRequests
-      .transition(request.id, 'pending', 'denied', new Date(this.ctx.now()), reasons.join(', '))
+      .transition(
+        request.id,
+        request.status,
+        'denied',
+        new Date(this.ctx.now()),
+        reasons.join(', '),
+      )
       .catch((err: unknown) =>
         this.ctx.log.warn({ err, id: request.id }, 'could not mark request denied'),
       );
@@ -412,7 +484,7 @@ function engineer(subject: string, roles: readonly string[]): PolicyInput['reque
   return { kind: 'engineer', subject, roles: [...roles], amr: ['webauthn'] };
 }
 
-/** A request that policy allows once guardians approve it waits for them (issue 7). */
+/** A request that policy allows once guardians approve it waits for them. */
 function onlyAwaitingApprovals(decision: PolicyDecision): boolean {
   return decision.reasons.length === 1 && decision.reasons[0] === 'approvals_missing';
 }

@@ -64,6 +64,12 @@ const SCRIPT = `'use strict';
       $('intro').textContent = 'Approve this exact token for ' + c.sub + ' only if you asked for it.';
       $('details').textContent = JSON.stringify({ scope: c.scope, audience: c.aud, lifetime_seconds: c.exp - c.iat,
         justification: body.justification, signers: c.frostmint.signers, status: body.status }, null, 2);
+      if (body.status_reason === 'awaiting_approvals') {
+        say('Waiting for guardian approvals: ' + body.approved_by.length + ' of ' + body.required_approvals +
+          '. This page asks for your tap once they are in.');
+        setTimeout(() => load().catch((e) => say('Failed: ' + e.message)), 2000);
+        return;
+      }
       if (!body.public_key) { say('This request is ' + body.status + '.'); return; }
     } else if (kind === 'renew') {
       $('intro').textContent = 'Renew the passkey enrollment of ' + body.user + ' (roles: ' + body.roles.join(', ') + ').';
@@ -103,7 +109,7 @@ const SCRIPT = `'use strict';
     const body = await res.json();
     if (!res.ok) { say('Refused: ' + body.message + ' (' + body.error + ')'); return; }
     say(kind === 'mint'
-      ? (body.status === 'minted' ? 'Approved. You can close this tab and return to your terminal.' : 'Tapped: waiting for guardian approvals.')
+      ? 'Approved. You can close this tab and return to your terminal.'
       : kind === 'renew' ? 'Renewed until ' + new Date(body.certificate_expires_at * 1000).toISOString() + '. You can close this tab.'
       : 'Enrolled ' + body.credential_id + '. You can close this tab.');
   }

@@ -1,6 +1,7 @@
 import type { FrostGroup, PolicyEngine } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { PendingMints } from '../approvals/pending-mints.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { RequesterAuthenticator } from '../auth/types.ts';
 import type { CoordinatorConfig } from '../config.ts';
@@ -47,6 +48,8 @@ export function webauthnRoutes(parts: {
   log: Logger;
   operator: RequesterAuthenticator;
   metrics?: Metrics;
+  /** Guardian approvals; without them mints needing approvals are denied. */
+  approvals?: PendingMints;
 }): WebAuthnLifecycle | undefined {
   const { config } = parts;
   if (!config.webauthn) return undefined;
@@ -68,6 +71,7 @@ export function webauthnRoutes(parts: {
     abuse: new AbuseGuard(parts.store, config.abuse, now),
     log: parts.log,
     ...(parts.metrics ? { metrics: parts.metrics } : {}),
+    ...(parts.approvals ? { approvals: parts.approvals } : {}),
     now,
   };
   const routes = {
@@ -76,6 +80,7 @@ export function webauthnRoutes(parts: {
     renewals: new RenewalService(ctx),
     operator: parts.operator,
   };
+  parts.approvals?.onEnoughApprovals((id) => routes.mints.approvalsComplete(id));
   const sweep = async () => {
     await parts.store.sweepExpired();
     await parts.store.mintRequests.expireOverdue();

@@ -2,11 +2,13 @@ import {
   checkCommitment,
   type FrostGroup,
   FrostmintError,
+  type MintApprovalWire,
   type SigningCommitment,
   UnavailableError,
 } from '@frostmint/core';
 import type { Evidence, SigningPurpose } from '@frostmint/proto';
 import type { Logger } from 'pino';
+import { approvalToProto } from '../approvals/proto.ts';
 import type { SignerPool } from './signer-pool.ts';
 
 /** One signature over a message that was fixed (with its signer set) before signing. */
@@ -17,6 +19,8 @@ export interface FixedSigning {
   readonly message: Uint8Array;
   readonly evidence: Evidence;
   readonly purpose: SigningPurpose;
+  /** Guardian approvals of the request; every signer verifies them against the token. */
+  readonly approvals?: readonly MintApprovalWire[];
 }
 
 /**
@@ -67,7 +71,7 @@ export class FixedQuorum {
           commitments: wire,
           evidence: s.evidence,
           purpose: s.purpose,
-          approvals: [],
+          approvals: (s.approvals ?? []).map(approvalToProto),
           requesterAttestation: undefined,
         }),
       ),

@@ -213,6 +213,27 @@ export interface MintRequestStore {
    */
   attachEvidence(id: string, evidence: JsonObject, at: Date): Promise<MintRequest>;
   /**
+   * Fixes the final token of a request whose approvals are in and marks it `approved`:
+   * from `pending` or `approved`, compare-and-set on its current signing input (of two
+   * coordinators fixing it, one wins; the other gets null), under the guards of a
+   * transition to `approved` (required approvals, unexpired). The approval-then-tap mint
+   * fixes the times and signer set only once guardians approved, and again when the tap
+   * window lapsed (`store_invalid_transition` from any other status).
+   *
+   * @example
+   * ```ts
+   * const fixed = await store.mintRequests.fixApprovedToken(id, row.signingInput,
+   *   { signingInput, claims }, now);
+   * if (fixed === null) return store.mintRequests.get(id); // another coordinator fixed it
+   * ```
+   */
+  fixApprovedToken(
+    id: string,
+    currentSigningInput: string,
+    token: { readonly signingInput: string; readonly claims: JsonObject },
+    at: Date,
+  ): Promise<MintRequest | null>;
+  /**
    * Pending, unexpired requests that need guardian approvals, oldest first (at most 500).
    *
    * @example

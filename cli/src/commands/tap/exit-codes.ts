@@ -28,7 +28,7 @@ Exit codes:
   0  success
   1  unexpected error
   2  invalid arguments or malformed request
-  3  refused (policy, tap verification, replay, revoked credential)
+  3  refused (policy, a guardian's denial, tap verification, replay, revoked credential)
   4  not enrolled: run \`frostmint enroll\`
   5  timed out waiting for the tap, or the request expired
   6  coordinator or signer quorum unavailable

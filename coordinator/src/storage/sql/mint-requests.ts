@@ -135,6 +135,34 @@ export class SqlMintRequestStore implements MintRequestStore {
     });
   }
 
+  async fixApprovedToken(
+    id: string,
+    currentSigningInput: string,
+    token: { readonly signingInput: string; readonly claims: JsonObject },
+    at: Date,
+  ): Promise<MintRequest | null> {
+    assertDate(at, 'at');
+    return this.ctx.db.transaction(async (tx) => {
+      const row = await selectRequest(tx, id, 'FOR UPDATE');
+      if (row === undefined) throw notFound();
+      if (row.status !== 'pending' && row.status !== 'approved') {
+        throw new StoreError(
+          'store_invalid_transition',
+          `a ${row.status} request cannot take a final token`,
+        );
+      }
+      if (row.signing_input !== currentSigningInput) return null;
+      await assertGuards(tx, row, 'approved', at);
+      const { rows } = await tx.query<MintRequestRow>(
+        `UPDATE mint_requests SET status = 'approved', signing_input = $2,
+                claims = $3::text::jsonb, updated_at = $4
+          WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, token.signingInput, jsonParam(token.claims), at],
+      );
+      return fromRow(rows[0]!);
+    });
+  }
+
   async listPending(limit = 100): Promise<MintRequest[]> {
     assertInt(limit, 'limit', 1);
     const { rows } = await this.ctx.db.query<MintRequestRow>(

@@ -61,6 +61,54 @@ export function mintRequestTests(t: StoreUnderTest): void {
       );
     });
 
+    it('fixes the final token of an approved request by compare-and-set on its signing input', async () => {
+      const r = await t.store.mintRequests.create(
+        newMintRequest(t.clock, { requiredApprovals: 1 }),
+      );
+      const final = { signingInput: 'eyJhIjoxfQ.eyJpYXQiOjF9', claims: { iat: 1, sub: 'a' } };
+      await expectStoreError(
+        t.store.mintRequests.fixApprovedToken(r.id, r.signingInput, final, t.clock.date()),
+        'store_approvals_insufficient',
+      );
+      await t.store.approvals.add({
+        requestId: r.id,
+        guardianId: 'guardian-1',
+        signature: bytes(64),
+        createdAt: t.clock.date(),
+      });
+      const { ok, failed } = await settle(
+        Array.from({ length: 4 }, () =>
+          t.store.mintRequests.fixApprovedToken(r.id, r.signingInput, final, t.clock.date(7)),
+        ),
+      );
+      expect(failed).toEqual([]);
+      const winners = ok.filter((x) => x !== null);
+      expect(winners).toHaveLength(1);
+      expect(winners[0]).toMatchObject({
+        status: 'approved',
+        signingInput: final.signingInput,
+        claims: final.claims,
+        updatedAt: t.clock.date(7),
+      });
+      const again = { signingInput: 'eyJhIjoxfQ.eyJpYXQiOjJ9', claims: { iat: 2, sub: 'a' } };
+      const refixed = await t.store.mintRequests.fixApprovedToken(
+        r.id,
+        final.signingInput,
+        again,
+        t.clock.date(),
+      );
+      expect(refixed).toMatchObject({ status: 'approved', signingInput: again.signingInput });
+      await t.store.mintRequests.transition(r.id, 'approved', 'minted', t.clock.date());
+      await expectStoreError(
+        t.store.mintRequests.fixApprovedToken(r.id, again.signingInput, final, t.clock.date()),
+        'store_invalid_transition',
+      );
+      await expectStoreError(
+        t.store.mintRequests.fixApprovedToken('unknown', 'x', final, t.clock.date()),
+        'store_not_found',
+      );
+    });
+
     it('lets exactly one of concurrent mint transitions win', async () => {
       const r = await t.store.mintRequests.create(newMintRequest(t.clock));
       const { ok, failed } = await settle(

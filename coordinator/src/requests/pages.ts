@@ -27,20 +27,41 @@ const TITLES: Record<TapKind, { title: string; heading: string; button: string }
   },
 };
 
-const page = (kind: TapKind) => `<!doctype html>
+const page = (kind: TapKind) =>
+  pageShell({ kind, ...TITLES[kind], script: '/tap.js', width: '40rem' });
+
+/**
+ * The HTML of a tap page: a title, the request details (filled in by `script` with
+ * textContent), one button, a status line. Shared by the engineers' and guardians' pages.
+ *
+ * @example
+ * ```ts
+ * const html = pageShell({ kind: 'approve', title, heading, button, script: '/guardian.js' });
+ * ```
+ */
+export function pageShell(p: {
+  kind: string;
+  title: string;
+  heading: string;
+  button: string;
+  script: string;
+  width?: string;
+}): string {
+  return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>frostmint — ${TITLES[kind].title}</title>
-<style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}
+<title>frostmint — ${p.title}</title>
+<style>body{font:16px system-ui,sans-serif;max-width:${p.width ?? '44rem'};margin:3rem auto;padding:0 1rem}
 pre{background:#f4f4f4;padding:1rem;overflow:auto}button{font-size:1.1rem;padding:.6rem 1.2rem}
 #status{margin-top:1rem;font-weight:600}</style></head>
-<body data-kind="${kind}">
-<h1>${TITLES[kind].heading}</h1>
+<body data-kind="${p.kind}">
+<h1>${p.heading}</h1>
 <p id="intro">Loading…</p>
 <pre id="details"></pre>
-<button id="tap" type="button" disabled>${TITLES[kind].button}</button>
+<button id="tap" type="button" disabled>${p.button}</button>
 <p id="status" role="status" aria-live="polite"></p>
-<script src="/tap.js"></script>
+<script src="${p.script}"></script>
 </body></html>`;
+}
 
 /** Browser side: WebAuthn L3 JSON ↔ ArrayBuffer, the ceremony, and the POST back. */
 const SCRIPT = `'use strict';

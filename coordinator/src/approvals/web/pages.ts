@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { sendPage } from '../../requests/pages.ts';
+import { pageShell, sendPage } from '../../requests/pages.ts';
 
 /** Which guardian page: register a credential, or approve a pending mint. */
 export type GuardianPageKind = 'register' | 'approve';
@@ -9,20 +9,14 @@ const TEXT: Record<GuardianPageKind, { title: string; button: string }> = {
   approve: { title: 'Approve a pending mint', button: 'Approve with security key' },
 };
 
-const html = (kind: GuardianPageKind) => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>frostmint — ${TEXT[kind].title}</title>
-<style>body{font:16px system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem}
-pre{background:#f4f4f4;padding:1rem;overflow:auto}button{font-size:1.1rem;padding:.6rem 1.2rem}
-#status{margin-top:1rem;font-weight:600}</style></head>
-<body data-kind="${kind}">
-<h1>${TEXT[kind].title}</h1>
-<p id="intro">Loading…</p>
-<pre id="details"></pre>
-<button id="tap" type="button" disabled>${TEXT[kind].button}</button>
-<p id="status" role="status" aria-live="polite"></p>
-<script src="/guardian.js"></script>
-</body></html>`;
+const html = (kind: GuardianPageKind) =>
+  pageShell({
+    kind,
+    title: TEXT[kind].title,
+    heading: TEXT[kind].title,
+    button: TEXT[kind].button,
+    script: '/guardian.js',
+  });
 
 /**
  * Browser side. Everything the coordinator sends is shown with textContent (never parsed as

@@ -383,10 +383,17 @@ export class EnrollmentService {
       request.status === 'approved'
         ? enrollmentTapDeadline(this.ctx, request)
         : request.expiresAt.getTime();
-    if (deadline <= this.ctx.now()) {
+    if (request.expiresAt.getTime() <= this.ctx.now()) {
       throw new ForbiddenError(
         'request_expired',
         'this enrollment expired: start again (frostmint enroll)',
+      );
+    }
+    if (deadline <= this.ctx.now()) {
+      // The approvals still hold: the next status read fixes a fresh request to tap.
+      throw new ForbiddenError(
+        'tap_window_lapsed',
+        'the time to tap for this approved enrollment passed: reload the tap page for a fresh one',
       );
     }
     return request;

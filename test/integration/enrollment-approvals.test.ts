@@ -15,6 +15,7 @@ import { api, relyingParty, type WebAuthnStack } from '../support/webauthn-flow.
 
 const CAROL = 'carol@example.com';
 const ROLES = ['developer', 'releaser'];
+const TAP_WINDOW_SECONDS = 30; // the smallest challengeTtlSeconds a coordinator accepts
 
 interface Begun {
   request_id: string;
@@ -55,7 +56,13 @@ describe('a releaser enrollment waits for two guardian approvals under the shipp
   let web: WebAuthnStack;
 
   beforeAll(async () => {
-    guarded = await startGuardedStack();
+    // The coordinator's tap window is short (signers keep 300 s), to see it lapse and renew.
+    guarded = await startGuardedStack({
+      coordinator: (config) => ({
+        ...config,
+        webauthn: { ...config.webauthn!, challengeTtlSeconds: TAP_WINDOW_SECONDS },
+      }),
+    });
     web = { coordinatorUrl: guarded.url, layout: guarded.stack.layout };
   }, 300_000);
   afterAll(async () => {
@@ -150,6 +157,25 @@ describe('a releaser enrollment waits for two guardian approvals under the shipp
     expect((await status(id)).status).toBe('enrolled');
   });
 
+  it('fixes the request again when the tap window lapsed unused: the stale registration is refused, a fresh one is certified', async () => {
+    const { request_id: id } = await begin();
+    for (const g of [2, 3]) expect((await guardian(g, 'approve', id)).code).toBe(0);
+    const stale = await status(id);
+    expect(stale).toMatchObject({ status: 'approved', status_reason: 'awaiting_tap' });
+    await new Promise((r) => setTimeout(r, (TAP_WINDOW_SECONDS + 1) * 1000));
+    const auth = passkey();
+    const late = await register(id, auth.register(stale.public_key!.challenge));
+    expect(late.status).toBe(403);
+    expect(late.body.error).toBe('tap_window_lapsed');
+    const fresh = await status(id);
+    expect(fresh).toMatchObject({ status: 'approved', status_reason: 'awaiting_tap' });
+    expect(fresh.public_key!.challenge).not.toBe(stale.public_key!.challenge);
+    expect(fresh.certificate_expires_at).toBeGreaterThan(stale.certificate_expires_at);
+    const done = await register(id, auth.register(fresh.public_key!.challenge));
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(JSON.parse(done.body.certificate!)).toMatchObject({ cert_id: id, roles: ROLES });
+  }, 90_000);
+
   it('certifies nothing with one approval, and a guardian’s denial ends the enrollment', async () => {
     const { request_id: id } = await begin();
     expect((await guardian(3, 'approve', id)).code).toBe(0);
@@ -171,6 +197,13 @@ describe('a releaser enrollment waits for two guardian approvals under the shipp
       status_reason: expect.stringMatching(/denied by guardian "Guardian 2"/),
     });
     expect((await guardian(1, 'approve', id)).code).toBe(12);
+  });
+
+  it('keeps enrollments off the web approval page (guardians approve them with frostmint-guardian)', async () => {
+    const { request_id: id } = await begin();
+    const page = await api(web, 'GET', `/v1/approvals/${id}`);
+    expect(page.status).toBe(409);
+    expect(page.body.error).toBe('web_approval_unsupported');
   });
 
   it('`frostmint enroll` shows the guardian approvals awaited, then asks for the tap', async () => {

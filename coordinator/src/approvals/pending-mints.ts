@@ -138,7 +138,10 @@ export interface VerifiedApprovals {
  * pending → approved → minted); a failed mint ends the request (denied), never retried
  * with the same approvals. Engineers' two-step WebAuthn requests share the same pending
  * list, approvals and denials; once their count is reached they go on to the tap instead of
- * a poll (`onEnoughApprovals`, `coordinator/src/requests/approved-tap.ts`).
+ * a poll (`onEnoughApprovals`, `coordinator/src/requests/approved-tap.ts`). Enrollments
+ * whose policy requires approvals share them too (kind `enrollment`, subject and domain from
+ * `./subject.ts`), then go on to the registration tap
+ * (`coordinator/src/requests/enrollment-approvals.ts`).
  *
  * @example
  * ```ts

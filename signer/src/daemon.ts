@@ -231,12 +231,21 @@ export class SignerDaemon {
       this.#log,
     );
     const nonces = this.#takeNonces(checked.own);
-    this.#replay.rememberOnce(checked.replayKey, checked.body.exp, Math.floor(this.#now() / 1000));
+    this.#replay.rememberOnce(
+      checked.replayKey,
+      checked.rememberUntil,
+      Math.floor(this.#now() / 1000),
+    );
     const share = await this.#withShare(group, (s) =>
       group.frost.signShare(s, nonces, checked.commitments, checked.message),
     );
     this.#log.info(
-      { requestId: req.requestId, certId: checked.body.cert_id, sub: checked.body.sub },
+      {
+        requestId: req.requestId,
+        certId: checked.body.cert_id,
+        sub: checked.body.sub,
+        approvals: checked.approvals,
+      },
       'enrollment certificate share issued',
     );
     return { signerId: this.#config.id, signatureShare: Buffer.from(share) };

@@ -52,8 +52,8 @@ describe("an engineer's deploy:prod mint waits for two guardian approvals, then 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'frostmint-webauthn-approvals-'));
     const data = JSON.parse(await readFile(DEMO_POLICY.data, 'utf8'));
-    // Enrollment approvals do not reach the signers yet (docs/webauthn.md), so the shipped
-    // policy refuses to enroll a releaser; this copy lets carol enroll as one.
+    // This file is about mint approvals: the copy lets carol enroll as a releaser without the
+    // guardian approvals the shipped policy requires (see enrollment-approvals.test.ts).
     data.config.enrollment.approvals = {};
     const policy = { wasm: DEMO_POLICY.wasm, data: join(work, 'policy-data.json') };
     await writeFile(policy.data, JSON.stringify(data));

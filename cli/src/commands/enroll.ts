@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { awaitGuardians } from './tap/await-guardians.ts';
 import { CoordinatorClient } from './tap/client.ts';
 import {
   collect,
@@ -19,22 +20,29 @@ interface EnrollOptions extends TapOptions {
 
 interface Begun {
   request_id: string;
+  status_reason: 'awaiting_approvals' | null;
   tap_url: string;
   roles: string[];
+  required_approvals: number;
+  expires_at: number;
   certificate_expires_at: number;
 }
 
 interface Status {
-  status: 'pending' | 'enrolled' | 'denied' | 'expired';
+  status: 'pending' | 'approved' | 'enrolled' | 'denied' | 'expired';
   status_reason: string | null;
+  required_approvals: number;
+  approved_by?: string[];
+  expires_at: number;
   certificate_expires_at: number;
 }
 
 /**
  * `frostmint enroll` (alias `login`): registers a passkey or security key for the user and
  * has the signer quorum certify it. Starting an enrollment takes the enrollment operator's
- * credential (read from an environment variable, never an argument); the engineer then taps
- * on the page that opens.
+ * credential (read from an environment variable, never an argument); when policy requires
+ * guardian approvals for a role (e.g. releaser) it first shows "awaiting guardian approvals:
+ * n of m" until they are in; the engineer then taps on the page that opens.
  *
  * @example
  * ```sh
@@ -69,10 +77,23 @@ async function enroll(options: EnrollOptions): Promise<void> {
   const operator = new CoordinatorClient(coordinator, { authorization: `Bearer ${credential}` });
   const begun = await operator.request<Begun>('POST', '/v1/enrollments', { user, roles });
   progress(`Enrolling a passkey for ${user} with roles ${begun.roles.join(', ')}`);
+  const api = new CoordinatorClient(coordinator);
+  const path = `/v1/enrollments/requests/${begun.request_id}`;
+  if (begun.status_reason === 'awaiting_approvals') {
+    const approved = await awaitGuardians(begun, 'enrollment', () =>
+      api.request<Status>('GET', path),
+    );
+    if (approved.status !== 'approved') {
+      const reason = approved.status_reason ? `: ${approved.status_reason}` : '';
+      throw new CliFailure(
+        approved.status === 'expired' ? EXIT.timeout : EXIT.refused,
+        `the enrollment was ${approved.status}${reason}: run frostmint enroll again`,
+      );
+    }
+  }
   presentTapUrl(begun.tap_url, options);
   progress('Waiting for the registration…');
-  const api = new CoordinatorClient(coordinator);
-  const final = await awaitTapOutcome<Status>(api, `/v1/enrollments/requests/${begun.request_id}`, {
+  const final = await awaitTapOutcome<Status>(api, path, {
     timeoutSeconds: options.timeout,
     what: 'the registration',
     noun: 'enrollment',

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { compactDecrypt, exportJWK, generateKeyPair } from 'jose';
+import { awaitGuardians } from './tap/await-guardians.ts';
 import { CoordinatorClient } from './tap/client.ts';
 import {
   collect,
@@ -103,7 +104,7 @@ async function mint(options: MintOptions): Promise<void> {
     `Request ${prepared.request_id}: ${claims.scope} for ${claims.aud}, ${claims.exp - claims.iat} s, as ${claims.sub}`,
   );
   if (prepared.status_reason === 'awaiting_approvals') {
-    const approved = await awaitGuardians(prepared, statusOf);
+    const approved = await awaitGuardians(prepared, 'mint', statusOf);
     if (approved.status !== 'approved') fail(approved);
   }
   presentTapUrl(prepared.tap_url, options);
@@ -119,33 +120,6 @@ async function mint(options: MintOptions): Promise<void> {
   const { plaintext } = await compactDecrypt(final.sealed_token, privateKey);
   const token = new TextDecoder().decode(plaintext);
   process.stdout.write(render(token, final.claims, options.format));
-}
-
-/**
- * Waits (until the request expires) for the guardian approvals a request needs, printing
- * "awaiting guardian approvals: 1 of 2 (alice) — 27 min left" whenever that changes.
- * Returns the status once the request is no longer waiting for them.
- */
-async function awaitGuardians(prepared: Prepared, statusOf: () => Promise<Status>) {
-  progress(
-    `This mint needs ${prepared.required_approvals} guardian approval(s). Guardians approve with:\n` +
-      `  frostmint-guardian approve --coordinator <url> --request ${prepared.request_id}`,
-  );
-  let announced = '';
-  const waitMs = Math.max(1, prepared.expires_at * 1000 - Date.now()) + 5_000;
-  return waitFor(
-    async () => {
-      const status = await statusOf();
-      if (status.status !== 'pending') return status;
-      const by = status.approved_by ?? [];
-      const minutes = Math.ceil((status.expires_in ?? 0) / 60);
-      const line = `awaiting guardian approvals: ${by.length} of ${status.required_approvals}${by.length ? ` (${by.join(', ')})` : ''} — ${minutes} min left`;
-      if (line !== announced) progress(line);
-      announced = line;
-      return undefined;
-    },
-    { timeoutMs: waitMs, what: 'guardian approvals' },
-  );
 }
 
 /** Ends the command for a request that did not mint: expired (exit 5) or refused (exit 3). */

@@ -1,16 +1,17 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   type ApprovalRelyingParty,
+  type EnrollmentApprovalSubject,
   ForbiddenError,
   FrostmintError,
   type GuardianKey,
+  guardianApprovalInput,
   type MintApprovalWire,
-  mintApprovalInput,
   mintApprovalSubject,
   signingInput,
   UnavailableError,
+  verifyGuardianApprovals,
   verifyGuardianSignature,
-  verifyMintApprovals,
   type WebAuthnApprovalWire,
 } from '@frostmint/core';
 import type { Logger } from 'pino';
@@ -24,6 +25,7 @@ import {
   type PendingRecord,
   requestToken,
 } from './record.ts';
+import { approvable, enrollmentOf, requestSubject } from './subject.ts';
 import type { PendingMint, PendingMintInput, PendingMintSink } from './types.ts';
 import { decodeProof, encodeProof } from './web/proof.ts';
 
@@ -45,9 +47,10 @@ export interface GuardianAnswer {
   readonly webauthn?: WebAuthnApprovalWire;
 }
 
-/** A pending request as guardians see it. */
+/** A pending mint request as guardians see it. */
 export interface PendingView {
   readonly id: string;
+  readonly kind: 'mint';
   readonly requester: string;
   readonly requester_kind: string;
   readonly scope: string[];
@@ -68,6 +71,26 @@ export interface PendingView {
   readonly approval_subject: ReturnType<typeof mintApprovalSubject>;
   /** The requester's verified CI claims, when it is a CI job. */
   readonly oidc?: Record<string, string | number | boolean>;
+}
+
+/** A pending enrollment (one whose policy requires guardian approvals) as guardians see it. */
+export interface PendingEnrollmentView {
+  readonly id: string;
+  readonly kind: 'enrollment';
+  readonly requester: string;
+  readonly requester_kind: 'engineer';
+  /** The engineer to enroll. */
+  readonly user: string;
+  readonly roles: string[];
+  /** Certificate lifetime, seconds. */
+  readonly lifetime: number;
+  readonly reasons: string[];
+  readonly required_approvals: number;
+  readonly approvals: PendingView['approvals'];
+  readonly created_at: number;
+  readonly expires_at: number;
+  /** Exactly what an approval signs (with `notAfter` = `expires_at`). */
+  readonly approval_subject: EnrollmentApprovalSubject;
 }
 
 /** Where a poll stands (HTTP 202) while the request waits. */
@@ -115,7 +138,10 @@ export interface VerifiedApprovals {
  * pending → approved → minted); a failed mint ends the request (denied), never retried
  * with the same approvals. Engineers' two-step WebAuthn requests share the same pending
  * list, approvals and denials; once their count is reached they go on to the tap instead of
- * a poll (`onEnoughApprovals`, `coordinator/src/requests/approved-tap.ts`).
+ * a poll (`onEnoughApprovals`, `coordinator/src/requests/approved-tap.ts`). Enrollments
+ * whose policy requires approvals share them too (kind `enrollment`, subject and domain from
+ * `./subject.ts`), then go on to the registration tap
+ * (`coordinator/src/requests/enrollment-approvals.ts`).
  *
  * @example
  * ```ts
@@ -147,16 +173,8 @@ export class PendingMints implements PendingMintSink {
    * Throws `approval_invalid` / `approval_expired`.
    */
   async verifiedApprovals(row: MintRequest): Promise<VerifiedApprovals> {
-    const { header, claims } = requestToken(row);
     const approvals = this.#wires(row, await this.options.store.approvals.listByRequest(row.id));
-    const approvedBy = await verifyMintApprovals(
-      approvals,
-      header,
-      claims,
-      this.options.guardians,
-      this.#now(),
-      this.options.rp,
-    );
+    const approvedBy = await this.#verify(row, approvals);
     return { approvals, approvedBy };
   }
 
@@ -202,19 +220,22 @@ export class PendingMints implements PendingMintSink {
     };
   }
 
-  /** Pending, unexpired token requests, oldest first, as guardians review them. */
-  async listPending(): Promise<PendingView[]> {
+  /**
+   * Pending, unexpired token requests and enrollments waiting for approvals, oldest first,
+   * as guardians review them.
+   */
+  async listPending(): Promise<(PendingView | PendingEnrollmentView)[]> {
     const rows = await this.options.store.mintRequests.listPending(100);
-    const views: PendingView[] = [];
+    const views: (PendingView | PendingEnrollmentView)[] = [];
     for (const row of rows) {
-      if (row.kind !== 'token') continue;
+      if (!approvable(row) || (row.kind !== 'token' && row.status !== 'pending')) continue;
       views.push(await this.#view(row));
     }
     return views;
   }
 
   /** One pending, unexpired request as guardians review it (`request_not_pending` else). */
-  async pendingView(id: string): Promise<PendingView> {
+  async pendingView(id: string): Promise<PendingView | PendingEnrollmentView> {
     return this.#view(await this.#pendingRow(id));
   }
 
@@ -230,16 +251,7 @@ export class PendingMints implements PendingMintSink {
     afterVerify?: () => Promise<void>,
   ): Promise<{ approvals: number; required: number }> {
     const row = await this.#pendingRow(id);
-    const { header, claims } = requestToken(row);
-    const wire = this.#wire(row, answer);
-    await verifyMintApprovals(
-      [wire],
-      header,
-      claims,
-      this.options.guardians,
-      this.#now(),
-      this.options.rp,
-    );
+    await this.#verify(row, [this.#wire(row, answer)]);
     await afterVerify?.();
     const count = await this.options.store.approvals.add({
       requestId: id,
@@ -268,13 +280,10 @@ export class PendingMints implements PendingMintSink {
   /** A guardian's refusal (signed with the denial domain): the request ends, denied. */
   async deny(id: string, answer: GuardianAnswer): Promise<void> {
     const row = await this.#pendingRow(id);
-    const { header, claims } = requestToken(row);
     const guardian = this.options.guardians.find((g) => g.approvalKey.kid === answer.guardianKid);
-    const subject = mintApprovalSubject(header, claims, expirySeconds(row));
-    if (
-      !guardian ||
-      !verifyGuardianSignature(guardian, mintApprovalInput(subject, true), answer.signature)
-    ) {
+    const { kind, subjectAt } = requestSubject(row, this.options.rp);
+    const denial = guardianApprovalInput(kind, subjectAt(expirySeconds(row)), true);
+    if (!guardian || !verifyGuardianSignature(guardian, denial, answer.signature)) {
       throw new ForbiddenError(
         'denial_invalid',
         'the denial is not signed by a guardian of this group for this request',
@@ -400,9 +409,22 @@ export class PendingMints implements PendingMintSink {
     }
   }
 
+  /** The approvals of `row` verified over its subject (mint or enrollment). */
+  #verify(row: MintRequest, approvals: readonly MintApprovalWire[]): Promise<string[]> {
+    const { kind, subjectAt } = requestSubject(row, this.options.rp);
+    return verifyGuardianApprovals(
+      approvals,
+      kind,
+      subjectAt,
+      this.options.guardians,
+      this.#now(),
+      this.options.rp,
+    );
+  }
+
   async #pendingRow(id: string): Promise<MintRequest> {
     const row = await this.options.store.mintRequests.get(id);
-    if (row?.kind !== 'token') throw unknownRequest();
+    if (!row || !approvable(row)) throw unknownRequest();
     if (row.status !== 'pending' || expirySeconds(row) < this.#now()) {
       throw new FrostmintError('request_not_pending', `the request is ${row.status}, not pending`, {
         status: 409,
@@ -417,29 +439,47 @@ export class PendingMints implements PendingMintSink {
     return row;
   }
 
-  async #view(row: MintRequest): Promise<PendingView> {
-    const { header, claims } = requestToken(row);
-    const pending = maybePending(row);
+  async #view(row: MintRequest): Promise<PendingView | PendingEnrollmentView> {
     const approvals = await this.options.store.approvals.listByRequest(row.id);
-    const oidc = pending?.requester.policy.oidc;
-    return {
+    const answered = approvals.map((a) => ({
+      guardian_kid: a.guardianId,
+      guardian: this.#guardianName(a.guardianId),
+      signature: Buffer.from(a.signature).toString('base64url'),
+      not_after: expirySeconds(row),
+    }));
+    const common = {
       id: row.id,
       requester: row.requester,
+      reasons: ((row.decision as { reasons?: string[] }).reasons ?? []).slice(),
+      required_approvals: row.requiredApprovals,
+      approvals: answered,
+      created_at: Math.floor(row.createdAt.getTime() / 1000),
+      expires_at: expirySeconds(row),
+    };
+    const enrollment = enrollmentOf(row);
+    if (enrollment) {
+      const { subjectAt } = requestSubject(row, this.options.rp);
+      return {
+        ...common,
+        kind: 'enrollment',
+        requester_kind: 'engineer',
+        user: enrollment.sub,
+        roles: enrollment.roles,
+        lifetime: enrollment.exp - enrollment.iat,
+        approval_subject: subjectAt(expirySeconds(row)) as EnrollmentApprovalSubject,
+      };
+    }
+    const { header, claims } = requestToken(row);
+    const pending = maybePending(row);
+    const oidc = pending?.requester.policy.oidc;
+    return {
+      ...common,
+      kind: 'mint',
       requester_kind: pending?.requester.policy.kind ?? 'engineer',
       scope: claims.scope.split(' '),
       audience: claims.aud,
       ttl: claims.exp - claims.iat,
       justification: row.justification,
-      reasons: ((row.decision as { reasons?: string[] }).reasons ?? []).slice(),
-      required_approvals: row.requiredApprovals,
-      approvals: approvals.map((a) => ({
-        guardian_kid: a.guardianId,
-        guardian: this.#guardianName(a.guardianId),
-        signature: Buffer.from(a.signature).toString('base64url'),
-        not_after: expirySeconds(row),
-      })),
-      created_at: Math.floor(row.createdAt.getTime() / 1000),
-      expires_at: expirySeconds(row),
       approval_subject: mintApprovalSubject(header, claims, expirySeconds(row)),
       ...(oidc ? { oidc } : {}),
     };

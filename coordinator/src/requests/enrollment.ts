@@ -17,18 +17,22 @@ import {
 import { SigningPurpose } from '@frostmint/proto';
 import type { JsonObject, MintRequest } from '../storage/index.ts';
 import { pickSigners, type RequestContext, tapUrl } from './context.ts';
+import { awaitEnrollmentTap, enrollmentTapDeadline } from './enrollment-approvals.ts';
 
 /** What `POST /v1/enrollments` answers. */
 export interface PreparedEnrollment {
   request_id: string;
   status: 'pending';
+  /** `awaiting_approvals` while guardians must approve first (then no `public_key`). */
+  status_reason: 'awaiting_approvals' | null;
   user: string;
   roles: string[];
+  required_approvals: number;
   expires_at: number;
   certificate_expires_at: number;
   tap_url: string;
-  /** `PublicKeyCredentialCreationOptionsJSON` (WebAuthn L3 §5.4). */
-  public_key: ReturnType<EnrollmentService['creationOptions']>;
+  /** `PublicKeyCredentialCreationOptionsJSON` (WebAuthn L3 §5.4), once a tap is expected. */
+  public_key?: ReturnType<EnrollmentService['creationOptions']>;
 }
 
 /** What completing an enrollment answers. */
@@ -69,7 +73,13 @@ export class EnrollmentService {
     const probe = this.#decide(user, roles, wanted, iat);
     const lifetime = Math.min(wanted, probe.max_lifetime || wanted);
     const decision = lifetime === wanted ? probe : this.#decide(user, roles, lifetime, iat);
-    if (!decision.allow) {
+    // Policy's only objection is missing guardian approvals: the request waits for them.
+    const awaiting =
+      !decision.allow &&
+      ctx.approvals !== undefined &&
+      decision.required_approvals > 0 &&
+      decision.reasons.every((r) => r === 'approvals_missing');
+    if (!decision.allow && !awaiting) {
       throw new ForbiddenError(
         'policy_denied',
         `policy denies this enrollment: ${decision.reasons.join(', ')}`,
@@ -86,7 +96,8 @@ export class EnrollmentService {
     };
     const challenge = registrationChallenge(request).toString('base64url');
     const createdAt = new Date(nowMs);
-    const expiresAt = new Date(nowMs + ctx.webauthn.challengeTtlSeconds * 1000);
+    const window = awaiting ? ctx.approvals!.windowSeconds : ctx.webauthn.challengeTtlSeconds;
+    const expiresAt = new Date(nowMs + window * 1000);
     await ctx.store.mintRequests.create({
       id: request.cert_id,
       requester: user,
@@ -99,6 +110,24 @@ export class EnrollmentService {
       createdAt,
       expiresAt,
     });
+    const prepared = {
+      request_id: request.cert_id,
+      status: 'pending' as const,
+      status_reason: awaiting ? ('awaiting_approvals' as const) : null,
+      user,
+      roles: request.roles,
+      required_approvals: decision.required_approvals,
+      expires_at: Math.floor(expiresAt.getTime() / 1000),
+      certificate_expires_at: request.exp,
+      tap_url: tapUrl(ctx, 'enroll', request.cert_id),
+    };
+    if (awaiting) {
+      ctx.log.info(
+        { requestId: request.cert_id, user, required: decision.required_approvals },
+        'enrollment waits for guardian approvals',
+      );
+      return prepared;
+    }
     await ctx.store.challenges.create({
       challenge,
       purpose: 'registration',
@@ -111,13 +140,7 @@ export class EnrollmentService {
       (e) => e.revokedAt === null,
     );
     return {
-      request_id: request.cert_id,
-      status: 'pending',
-      user,
-      roles: request.roles,
-      expires_at: Math.floor(expiresAt.getTime() / 1000),
-      certificate_expires_at: request.exp,
-      tap_url: tapUrl(ctx, 'enroll', request.cert_id),
+      ...prepared,
       public_key: this.creationOptions(
         request,
         challenge,
@@ -153,23 +176,35 @@ export class EnrollmentService {
    * for the registration (the tap page uses them).
    */
   async status(id: string) {
-    const stored = await this.ctx.store.mintRequests.get(id);
-    if (stored === null || stored.kind !== 'enrollment' || 'credential_id' in stored.claims) {
+    const { ctx } = this;
+    const found = await ctx.store.mintRequests.get(id);
+    if (found === null || found.kind !== 'enrollment' || 'credential_id' in found.claims) {
       throw new FrostmintError('request_not_found', `no enrollment request ${id}`, { status: 404 });
     }
+    const stored = ctx.approvals ? await awaitEnrollmentTap(ctx, ctx.approvals, found) : found;
     const request = EnrollmentRequestSchema.parse(stored.claims);
-    const expired = stored.status === 'pending' && stored.expiresAt.getTime() <= this.ctx.now();
+    const open = stored.status === 'pending' || stored.status === 'approved';
+    const expired = open && stored.expiresAt.getTime() <= ctx.now();
     const status = expired ? 'expired' : stored.status === 'minted' ? 'enrolled' : stored.status;
+    const awaiting = status === 'pending' && stored.requiredApprovals > 0;
     const summary = {
       request_id: id,
       status,
-      status_reason: stored.statusReason,
+      status_reason: awaiting
+        ? 'awaiting_approvals'
+        : status === 'approved'
+          ? 'awaiting_tap'
+          : stored.statusReason,
       user: request.sub,
       roles: request.roles,
+      required_approvals: stored.requiredApprovals,
+      ...(stored.requiredApprovals > 0 && ctx.approvals
+        ? { approved_by: await ctx.approvals.approvers(id) }
+        : {}),
       certificate_expires_at: request.exp,
       expires_at: Math.floor(stored.expiresAt.getTime() / 1000),
     };
-    if (status !== 'pending') return summary;
+    if (awaiting || (status !== 'pending' && status !== 'approved')) return summary;
     const challenge = registrationChallenge(request).toString('base64url');
     const existing = (await this.ctx.store.enrollments.listByUser(request.sub)).filter(
       (e) => e.revokedAt === null,
@@ -178,11 +213,31 @@ export class EnrollmentService {
     return { ...summary, public_key: this.creationOptions(request, challenge, exclude) };
   }
 
+  /**
+   * Advances enrollment `id` to the registration tap once its guardian approvals are in
+   * (called when an approval completes the count; `status` does the same on every read).
+   *
+   * @example
+   * ```ts
+   * pendingMints.onEnoughApprovals((id) => enrollments.approvalsComplete(id));
+   * ```
+   */
+  async approvalsComplete(id: string): Promise<void> {
+    const row = await this.ctx.store.mintRequests.get(id);
+    if (row !== null && this.ctx.approvals)
+      await awaitEnrollmentTap(this.ctx, this.ctx.approvals, row);
+  }
+
   async complete(id: string, registration: unknown): Promise<CompletedEnrollment> {
     const { ctx } = this;
     const pending = await this.#pending(id);
     const request = EnrollmentRequestSchema.parse(pending.claims);
     await ctx.abuse.ensureNotLockedOut(request.sub);
+    // The approvals the signers will check themselves (none when policy requires none).
+    const approved =
+      pending.requiredApprovals > 0 && ctx.approvals
+        ? await ctx.approvals.verifiedApprovals(pending)
+        : { approvals: [], approvedBy: [] };
     const credential = await verifyEnrollmentRegistration(
       registration,
       request,
@@ -224,6 +279,7 @@ export class EnrollmentService {
           },
         },
         purpose: SigningPurpose.SIGNING_PURPOSE_ENROLLMENT,
+        approvals: approved.approvals,
       });
     } catch (err) {
       await this.#deny(pending, err instanceof FrostmintError ? err.code : 'internal');
@@ -243,7 +299,7 @@ export class EnrollmentService {
     });
     await ctx.store.mintRequests.transition(
       id,
-      'pending',
+      pending.status,
       'minted',
       new Date(ctx.now()),
       `credential ${credential.credentialId}`,
@@ -257,6 +313,7 @@ export class EnrollmentService {
       exp: request.exp,
       policy: ctx.policy.id,
       signers,
+      ...(approved.approvedBy.length > 0 ? { approvals: approved.approvedBy } : {}),
     });
     return {
       status: 'enrolled',
@@ -307,16 +364,36 @@ export class EnrollmentService {
     if (request === null || request.kind !== 'enrollment' || 'credential_id' in request.claims) {
       throw new FrostmintError('request_not_found', `no enrollment request ${id}`, { status: 404 });
     }
-    if (request.status !== 'pending') {
+    if (request.status === 'pending' && request.requiredApprovals > 0) {
+      throw new ConflictError(
+        'awaiting_approvals',
+        'this enrollment waits for guardian approvals (frostmint-guardian approve) before the tap',
+      );
+    }
+    const open =
+      request.status === 'pending' ||
+      (request.status === 'approved' && request.requiredApprovals > 0);
+    if (!open) {
       throw new ConflictError(
         'request_not_pending',
         `this enrollment is ${request.status}: start again`,
       );
     }
+    const deadline =
+      request.status === 'approved'
+        ? enrollmentTapDeadline(this.ctx, request)
+        : request.expiresAt.getTime();
     if (request.expiresAt.getTime() <= this.ctx.now()) {
       throw new ForbiddenError(
         'request_expired',
         'this enrollment expired: start again (frostmint enroll)',
+      );
+    }
+    if (deadline <= this.ctx.now()) {
+      // The approvals still hold: the next status read fixes a fresh request to tap.
+      throw new ForbiddenError(
+        'tap_window_lapsed',
+        'the time to tap for this approved enrollment passed: reload the tap page for a fresh one',
       );
     }
     return request;
@@ -324,7 +401,7 @@ export class EnrollmentService {
 
   async #deny(request: MintRequest, reason: string): Promise<void> {
     await this.ctx.store.mintRequests
-      .transition(request.id, 'pending', 'denied', new Date(this.ctx.now()), reason)
+      .transition(request.id, request.status, 'denied', new Date(this.ctx.now()), reason)
       .catch((err: unknown) =>
         this.ctx.log.warn({ err, id: request.id }, 'could not mark enrollment denied'),
       );

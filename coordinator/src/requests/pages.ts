@@ -85,19 +85,20 @@ const SCRIPT = `'use strict';
       $('intro').textContent = 'Approve this exact token for ' + c.sub + ' only if you asked for it.';
       $('details').textContent = JSON.stringify({ scope: c.scope, audience: c.aud, lifetime_seconds: c.exp - c.iat,
         justification: body.justification, signers: c.frostmint.signers, status: body.status }, null, 2);
-      if (body.status_reason === 'awaiting_approvals') {
-        say('Waiting for guardian approvals: ' + body.approved_by.length + ' of ' + body.required_approvals +
-          '. This page asks for your tap once they are in.');
-        setTimeout(() => load().catch((e) => say('Failed: ' + e.message)), 2000);
-        return;
-      }
-      if (!body.public_key) { say('This request is ' + body.status + '.'); return; }
     } else if (kind === 'renew') {
       $('intro').textContent = 'Renew the passkey enrollment of ' + body.user + ' (roles: ' + body.roles.join(', ') + ').';
-      if (!body.public_key) { say('This renewal is ' + body.status + '.'); return; }
     } else {
       $('intro').textContent = 'Register a passkey for ' + body.user + ' with roles: ' + body.roles.join(', ') + '.';
-      if (!body.public_key) { say('This enrollment is ' + body.status + '.'); return; }
+    }
+    if (body.status_reason === 'awaiting_approvals') {
+      say('Waiting for guardian approvals: ' + body.approved_by.length + ' of ' + body.required_approvals +
+        '. This page asks for your tap once they are in.');
+      setTimeout(() => load().catch((e) => say('Failed: ' + e.message)), 2000);
+      return;
+    }
+    if (!body.public_key) {
+      say('This ' + { mint: 'request', renew: 'renewal', enroll: 'enrollment' }[kind] + ' is ' + body.status + '.');
+      return;
     }
     const button = $('tap');
     button.disabled = false;

@@ -81,6 +81,7 @@ export function webauthnRoutes(parts: {
     operator: parts.operator,
   };
   parts.approvals?.onEnoughApprovals((id) => routes.mints.approvalsComplete(id));
+  parts.approvals?.onEnoughApprovals((id) => routes.enrollments.approvalsComplete(id));
   const sweep = async () => {
     await parts.store.sweepExpired();
     await parts.store.mintRequests.expireOverdue();

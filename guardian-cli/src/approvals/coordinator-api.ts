@@ -23,20 +23,52 @@ const ApprovalSubjectSchema = z
   })
   .strict();
 
-/** One pending request from `GET /v1/approvals/pending`. */
-export const PendingRequestSchema = z.object({
+const approvalsSoFar = z.array(
+  z.object({ guardian_kid: b64u, guardian: z.string().nullable() }).passthrough(),
+);
+
+/** One pending mint request from `GET /v1/approvals/pending`. */
+const PendingMintSchema = z.object({
+  kind: z.literal('mint').default('mint'),
   id: b64u,
   requester_kind: z.string(),
   justification: z.string().nullable(),
   reasons: z.array(z.string()),
   required_approvals: z.number().int().nonnegative(),
-  approvals: z.array(
-    z.object({ guardian_kid: b64u, guardian: z.string().nullable() }).passthrough(),
-  ),
+  approvals: approvalsSoFar,
   expires_at: z.number().int(),
   approval_subject: ApprovalSubjectSchema,
   oidc: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
+
+/** What a guardian signs for an enrollment (core `EnrollmentApprovalSubject`), field by field. */
+const EnrollmentSubjectSchema = z
+  .object({
+    v: z.literal(1),
+    cert_id: b64u.max(43),
+    sub: z.string().min(1).max(256),
+    roles: z.array(z.string().min(1).max(64)).min(1).max(16),
+    lifetime: z.number().int().positive(),
+    kid: z.string().min(1).max(128),
+    rp_id: z.string().min(1).max(253),
+    notAfter: z.number().int().positive(),
+  })
+  .strict();
+
+/** One pending enrollment (its policy requires guardian approvals). */
+const PendingEnrollmentSchema = z.object({
+  kind: z.literal('enrollment'),
+  id: b64u,
+  requester_kind: z.string(),
+  reasons: z.array(z.string()),
+  required_approvals: z.number().int().nonnegative(),
+  approvals: approvalsSoFar,
+  expires_at: z.number().int(),
+  approval_subject: EnrollmentSubjectSchema,
+});
+
+/** One pending request from `GET /v1/approvals/pending`: a mint or an enrollment. */
+export const PendingRequestSchema = z.union([PendingEnrollmentSchema, PendingMintSchema]);
 export type PendingRequest = z.infer<typeof PendingRequestSchema>;
 
 /**

@@ -1,4 +1,9 @@
-import { FrostmintError, InvalidRequestError, mintApprovalDigest } from '@frostmint/core';
+import {
+  enrollmentApprovalDigest,
+  FrostmintError,
+  InvalidRequestError,
+  mintApprovalDigest,
+} from '@frostmint/core';
 import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/signer';
 import type { Command } from 'commander';
 import { ApprovalApi, type PendingRequest } from '../approvals/coordinator-api.ts';
@@ -18,7 +23,7 @@ export interface AnswerOptions extends TokenCliOptions {
 }
 
 /**
- * Registers `approve` and `deny`: review a pending mint request at the coordinator, confirm,
+ * Registers `approve` and `deny`: review a pending mint request or enrollment at the coordinator, confirm,
  * and sign the answer with the guardian's approval key (YubiKey slot 9c: touch).
  *
  * @example
@@ -31,8 +36,8 @@ export function registerAnswer(program: Command, io: CliIo): void {
     withTokenOptions(program.command(deny ? 'deny' : 'approve'))
       .description(
         deny
-          ? 'refuse a pending mint request: review it, confirm, sign the refusal with your approval key'
-          : 'approve a pending mint request (e.g. deploy:prod): review it, confirm, sign with your ' +
+          ? 'refuse a pending mint request or enrollment: review it, confirm, sign the refusal with your approval key'
+          : 'approve a pending mint request (e.g. deploy:prod) or enrollment (e.g. a releaser): review it, confirm, sign with your ' +
               'approval key (touch your YubiKey when it blinks); lists pending requests without --request',
       )
       .requiredOption('--coordinator <url>', 'coordinator base URL, e.g. https://mint.example')
@@ -75,7 +80,7 @@ export async function answer(
   const now = Date.now() / 1000;
   // Always shown (stderr, also with --json): nobody approves what they have not seen.
   io.stderr(
-    `You are asked to ${deny ? 'DENY' : 'approve'} this mint request:\n\n${describePending(request, now)}\n`,
+    `You are asked to ${deny ? 'DENY' : 'approve'} this ${request.kind === 'enrollment' ? 'enrollment' : 'mint request'}:\n\n${describePending(request, now)}\n`,
   );
   if (!options.yes) await confirm(io, deny);
   const say = progress(io, options.json === true);
@@ -91,7 +96,11 @@ export async function answer(
       throw new FrostmintError('approval_duplicate', 'you have already approved this request');
     }
     say.say(`Signing with ${token.name}: touch your YubiKey now if it blinks …`);
-    signature = await token.sign(ref, mintApprovalDigest(request.approval_subject, deny));
+    const digest =
+      request.kind === 'enrollment'
+        ? enrollmentApprovalDigest(request.approval_subject, deny)
+        : mintApprovalDigest(request.approval_subject, deny);
+    signature = await token.sign(ref, digest);
   } finally {
     await token.close();
   }

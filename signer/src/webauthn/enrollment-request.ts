@@ -1,10 +1,12 @@
 import {
   type EnrollmentCertificateBody,
+  enrollmentRequestOf,
   ForbiddenError,
   InvalidRequestError,
   type PolicyEngine,
   parseEnrollmentSigningInput,
   type SigningCommitment,
+  verifyEnrollmentApprovals,
   verifyEnrollmentRegistration,
 } from '@frostmint/core';
 import type { SignRequest } from '@frostmint/proto';
@@ -18,8 +20,12 @@ export interface CheckedEnrollment {
   readonly body: EnrollmentCertificateBody;
   readonly commitments: SigningCommitment[];
   readonly own: SigningCommitment;
-  /** `enrollment:<cert id>`, remembered until the certificate expires. */
+  /** `enrollment:<cert id>`, remembered until {@link rememberUntil}. */
   readonly replayKey: string;
+  /** The certificate's expiry, or the latest approval's `notAfter` if later (unix s). */
+  readonly rememberUntil: number;
+  /** Kids of the guardians whose approval of this enrollment verified here. */
+  readonly approvals: string[];
 }
 
 /**
@@ -28,10 +34,12 @@ export interface CheckedEnrollment {
  * lifetime within this signer's cap and an `iat` near its clock; the evidence is a WebAuthn
  * registration (verified against this signer's RP ID and origins) whose challenge is bound
  * to the certificate request and whose credential is exactly the certified one; the
- * enrollment policy (evaluated here, with this signer's clock) allows the roles.
- * Guardian approvals of enrollments are not carried yet, so a role whose enrollment policy
- * requires approvals is refused (`approvals_missing`). A renewal carries instead a tap with
- * the certificate it renews (see checkRenewal).
+ * guardian approvals (`req.approvals`) verify over this certificate request against the
+ * guardians of this signer's own group configuration and its own RP
+ * (`verifyEnrollmentApprovals`), each guardian counted once; the enrollment policy
+ * (evaluated here, with this signer's clock and the verified guardians) allows the roles —
+ * so a role whose policy requires approvals is refused without them (`approvals_missing`).
+ * A renewal carries instead a tap with the certificate it renews (see checkRenewal).
  *
  * @example
  * ```ts
@@ -95,17 +103,25 @@ export async function checkEnrollmentRequest(
       'an enrollment certificate needs the WebAuthn registration it was requested with, or a tap with the certificate it renews',
     );
   }
+  const approvals = await verifyEnrollmentApprovals(
+    req.approvals,
+    enrollmentRequestOf(body),
+    webauthn,
+    ctx.guardians,
+    ctx.now,
+  );
   const input = {
     now: ctx.now,
     requester: { kind: 'engineer' as const, subject: body.sub, amr: ['webauthn'] },
     enrollment: { roles: body.roles, lifetime },
-    approvals: [],
+    approvals,
   };
   const decision = policy.evaluateEnrollment(input);
   log.info(
     {
       decision: { policy: policy.id, allow: decision.allow, reasons: decision.reasons },
       certId: body.cert_id,
+      approvals,
     },
     'enrollment policy decision',
   );
@@ -118,5 +134,15 @@ export async function checkEnrollmentRequest(
       `policy denies this enrollment: ${reasons.join(', ')}`,
     );
   }
-  return { message: req.message, body, commitments, own, replayKey: `enrollment:${body.cert_id}` };
+  // The approvals name the cert id: remember it while they (or the certificate) last.
+  const rememberUntil = Math.max(body.exp, ...req.approvals.map((a) => a.notAfter));
+  return {
+    message: req.message,
+    body,
+    commitments,
+    own,
+    replayKey: `enrollment:${body.cert_id}`,
+    rememberUntil,
+    approvals,
+  };
 }

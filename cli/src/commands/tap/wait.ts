@@ -56,7 +56,8 @@ export async function awaitTapOutcome<S extends TapRequestStatus>(
   const final = await waitFor(
     async () => {
       const status = await api.request<S>('GET', path);
-      return status.status === 'pending' ? undefined : status;
+      // `approved`: an enrollment whose guardians approved, still waiting for the tap.
+      return status.status === 'pending' || status.status === 'approved' ? undefined : status;
     },
     { timeoutMs: options.timeoutSeconds * 1000, what: options.what },
   );

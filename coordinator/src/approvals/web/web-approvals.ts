@@ -1,4 +1,5 @@
 import {
+  ConflictError,
   decodeGuardianBinding,
   encodeGuardianBinding,
   ForbiddenError,
@@ -41,6 +42,12 @@ export class WebApprovals {
     id: string,
   ): Promise<{ request: PendingView; public_key: PublicKeyCredentialRequestOptionsJSON }> {
     const request = await this.options.pending.pendingView(id);
+    if (request.kind !== 'mint') {
+      throw new ConflictError(
+        'web_approval_unsupported',
+        'enrollments are approved with frostmint-guardian approve, not on this page',
+      );
+    }
     const bound = await this.options.credentials.bound();
     return {
       request,

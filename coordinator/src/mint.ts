@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   type ApprovalRelyingParty,
   compactJws,
+  decideLifetime,
   decisionLogFields,
   ForbiddenError,
   type GuardianKey,
@@ -335,14 +336,11 @@ export class MintService {
       );
       return decision;
     };
-    let ttl = Math.min(request.ttl ?? this.options.defaultTtlSeconds, this.options.maxTtlSeconds);
-    let decision = decide(ttl);
-    // Without a requested TTL the default is lowered to the policy's maximum, so the other
-    // reasons (if any) are what the requester sees.
-    if (request.ttl === undefined && decision.reasons.includes('ttl_exceeds_max')) {
-      ttl = decision.max_ttl;
-      decision = decide(ttl);
-    }
+    const { ttl, decision } = decideLifetime(decide, {
+      requested: request.ttl,
+      defaultTtl: this.options.defaultTtlSeconds,
+      maxTtl: this.options.maxTtlSeconds,
+    });
     if (
       !decision.allow &&
       context.mayWait &&

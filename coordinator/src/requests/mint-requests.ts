@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   ConflictError,
   compactJws,
+  decideLifetime,
   decisionLogFields,
   ForbiddenError,
   FrostmintError,
@@ -417,14 +418,14 @@ export class MintRequestService {
       audience: body.audience,
       ...(body.justification === undefined ? {} : { justification: body.justification }),
     };
-    let ttl = Math.min(body.ttl ?? this.ctx.defaultTtlSeconds, this.ctx.maxTtlSeconds);
-    let decision = this.#evaluate(requester, { ...request, ttl }, now);
-    // Without a requested TTL the default is lowered to the policy's maximum, so the other
-    // reasons (if any, e.g. missing approvals) are what the requester sees.
-    if (body.ttl === undefined && decision.reasons.includes('ttl_exceeds_max')) {
-      ttl = decision.max_ttl;
-      decision = this.#evaluate(requester, { ...request, ttl }, now);
-    }
+    const { ttl, decision } = decideLifetime(
+      (t) => this.#evaluate(requester, { ...request, ttl: t }, now),
+      {
+        requested: body.ttl,
+        defaultTtl: this.ctx.defaultTtlSeconds,
+        maxTtl: this.ctx.maxTtlSeconds,
+      },
+    );
     if (!decision.allow && !(this.ctx.approvals && onlyAwaitingApprovals(decision))) {
       await this.ctx.audit.record({
         type: 'denial',

@@ -344,7 +344,7 @@ describe('guardian key ceremonies through real processes (3 signers on SoftHSM2,
     expect(await policyNow()).toBe(before);
 
     // Load: four clients mint back to back across the switch.
-    const results: { status: number; policy?: string; ttl?: number }[] = [];
+    const results: { status: number; error?: string; policy?: string; ttl?: number }[] = [];
     let loading = true;
     const client = async () => {
       while (loading) {
@@ -354,6 +354,7 @@ describe('guardian key ceremonies through real processes (3 signers on SoftHSM2,
           : undefined;
         results.push({
           status,
+          ...(body.error ? { error: body.error } : {}),
           policy: claims?.frostmint.policy,
           ttl: claims && claims.exp - claims.iat,
         });

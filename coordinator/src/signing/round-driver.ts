@@ -181,9 +181,16 @@ function quorumUnavailable(have: number, need: number): UnavailableError {
 }
 
 /** Transport failures and a signer that lost its nonce (restart) are worth another attempt. */
+/**
+ * Refusals that say nothing about the request, only about that signer at that moment: it is
+ * unavailable, lost its nonce, or does not enforce the policy the token names yet (a bundle
+ * rollout reaches signers one by one). Another quorum is tried; every other refusal ends
+ * the mint.
+ */
 function retryable(err: unknown): boolean {
   return (
     err instanceof UnavailableError ||
-    (err instanceof FrostmintError && err.code === 'nonce_unavailable')
+    (err instanceof FrostmintError &&
+      (err.code === 'nonce_unavailable' || err.code === 'policy_mismatch'))
   );
 }

@@ -1,4 +1,4 @@
-import { answerOf, type MintedToken, type PendingAnswer } from './exchange.ts';
+import { answerOf, callCoordinator, type MintedToken, type PendingAnswer } from './exchange.ts';
 import { MINT_CI_EXIT, MintCiError } from './exit-codes.ts';
 
 /** Where a waiting request stands (the coordinator's 202 poll answer). */
@@ -44,21 +44,11 @@ export async function awaitApprovals(
       );
     }
     url.searchParams.set('wait', String(Math.min(25, left)));
-    let response: Response;
-    try {
-      response = await get(url, {
-        headers: { authorization: `Bearer ${pending.request_secret}`, accept: 'application/json' },
-        redirect: 'error',
-        signal: AbortSignal.timeout(60_000),
-      });
-    } catch (cause) {
-      throw new MintCiError(
-        MINT_CI_EXIT.unavailable,
-        'coordinator_unreachable',
-        `GET ${url.origin}${url.pathname} failed: ${(cause as Error).message}`,
-        { cause },
-      );
-    }
+    const response = await callCoordinator(
+      url,
+      { method: 'GET', headers: { authorization: `Bearer ${pending.request_secret}` } },
+      get,
+    );
     if (response.status === 202) {
       const status = (await response.json().catch(() => ({}))) as PollStatus;
       const line = `approved by ${status.approved_by?.length ? status.approved_by.join(', ') : 'nobody yet'} (${status.approved_by?.length ?? 0} of ${status.required_approvals ?? pending.required_approvals}), ${status.expires_in ?? '?'} s left`;

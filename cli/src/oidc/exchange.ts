@@ -44,21 +44,41 @@ export async function exchangeIdToken(
   get: typeof fetch = fetch,
 ): Promise<MintedToken | PendingAnswer> {
   const url = new URL('/v1/mint', request.coordinator);
-  let response: Response;
-  try {
-    response = await get(url, {
+  const response = await callCoordinator(
+    url,
+    {
       method: 'POST',
-      headers: {
-        authorization: `Bearer ${request.idToken}`,
-        'content-type': 'application/json',
-        accept: 'application/json',
-      },
+      headers: { authorization: `Bearer ${request.idToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         scope: request.scopes,
         audience: request.audience,
         ...(request.ttl === undefined ? {} : { ttl: request.ttl }),
         ...(request.justification === undefined ? {} : { justification: request.justification }),
       }),
+    },
+    get,
+  );
+  return answerOf(response);
+}
+
+/**
+ * One JSON call to the coordinator (no redirects, 60 s timeout); no answer at all is
+ * `coordinator_unreachable` (exit 6).
+ *
+ * @example
+ * ```ts
+ * const response = await callCoordinator(url, { method: 'GET' });
+ * ```
+ */
+export async function callCoordinator(
+  url: URL,
+  init: RequestInit & { headers: Record<string, string> },
+  get: typeof fetch = fetch,
+): Promise<Response> {
+  try {
+    return await get(url, {
+      ...init,
+      headers: { ...init.headers, accept: 'application/json' },
       redirect: 'error',
       signal: AbortSignal.timeout(60_000),
     });
@@ -66,11 +86,10 @@ export async function exchangeIdToken(
     throw new MintCiError(
       MINT_CI_EXIT.unavailable,
       'coordinator_unreachable',
-      `POST ${url} failed: ${(cause as Error).message}`,
+      `${init.method ?? 'GET'} ${url.origin}${url.pathname} failed: ${(cause as Error).message}`,
       { cause },
     );
   }
-  return answerOf(response);
 }
 
 /**

@@ -16,8 +16,9 @@ import {
 } from '@frostmint/core';
 import { SigningPurpose } from '@frostmint/proto';
 import type { JsonObject, MintRequest } from '../storage/index.ts';
+import { tapDeadline } from './approved-tap.ts';
 import { pickSigners, type RequestContext, tapUrl } from './context.ts';
-import { awaitEnrollmentTap, enrollmentTapDeadline } from './enrollment-approvals.ts';
+import { awaitEnrollmentTap } from './enrollment-approvals.ts';
 
 /** What `POST /v1/enrollments` answers. */
 export interface PreparedEnrollment {
@@ -380,9 +381,7 @@ export class EnrollmentService {
       );
     }
     const deadline =
-      request.status === 'approved'
-        ? enrollmentTapDeadline(this.ctx, request)
-        : request.expiresAt.getTime();
+      request.status === 'approved' ? tapDeadline(this.ctx, request) : request.expiresAt.getTime();
     if (request.expiresAt.getTime() <= this.ctx.now()) {
       throw new ForbiddenError(
         'request_expired',

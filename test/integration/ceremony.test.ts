@@ -386,14 +386,26 @@ describe('guardian key ceremonies through real processes (3 signers on SoftHSM2,
         const { signers } = (await (await fetch(`${url}/readyz`)).json()) as {
           signers: { id: number; ready: boolean }[];
         };
-        expect(signers.find((s) => s.id === 1)?.ready).toBe(true);
+        expect(signers.filter((s) => s.ready).map((s) => s.id)).toEqual([1, 2, 3]);
       },
       { timeout: 15_000, interval: 250 },
     );
     await stack.stopSigner(2);
-    const minted = await mint();
-    expect(minted.status, JSON.stringify(minted.body)).toBe(200);
+    // The first mint after stopping signer 2 may meet a just-restarted signer still slow to
+    // answer round one (503 quorum_unavailable); the coordinator retries on the next call.
+    const minted = await vi.waitFor(
+      async () => {
+        const answer = await mint();
+        expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+        return answer;
+      },
+      { timeout: 20_000, interval: 1_000 },
+    );
     expect(signersOf(minted.body.token!)).toEqual([1, 3]);
+    const claims = JSON.parse(
+      Buffer.from(minted.body.token!.split('.')[1]!, 'base64url').toString(),
+    );
+    expect(claims.frostmint.policy).toBe(next);
     await stack.startSigner(2);
     url = await stack.restartCoordinator();
     expect(await policyNow()).toBe(next);

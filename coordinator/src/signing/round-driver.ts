@@ -180,7 +180,6 @@ function quorumUnavailable(have: number, need: number): UnavailableError {
   );
 }
 
-/** Transport failures and a signer that lost its nonce (restart) are worth another attempt. */
 /**
  * Refusals that say nothing about the request, only about that signer at that moment: it is
  * unavailable, lost its nonce, or does not enforce the policy the token names yet (a bundle

@@ -41,7 +41,8 @@ func (c *Claims) HasScope(s string) bool {
 // issuer, audience, NumericDates (RFC 7519 §2: here finite non-negative integers), nbf,
 // exp, iat age, lifetime cap, sub and scope types, RFC 6749 §3.3 scope grammar.
 func checkClaims(payload map[string]any, cfg *config, now int64) (*Claims, error) {
-	for _, name := range []string{"exp", "iat", "sub"} {
+	// As jose (TypeScript SDK): an absent iss or aud is a missing claim, a wrong one a mismatch.
+	for _, name := range []string{"exp", "iat", "sub", "iss", "aud"} {
 		if _, ok := payload[name]; !ok {
 			return nil, fail(CodeClaimsInvalid, "token %s claim is missing", name)
 		}

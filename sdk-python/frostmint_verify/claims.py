@@ -46,7 +46,8 @@ def check_claims(payload: dict[str, Any], rules: ClaimRules, now: int) -> Claims
 
         claims = check_claims(payload, rules, int(time.time()))
     """
-    for name in ("exp", "iat", "sub"):
+    # As jose (TypeScript SDK): an absent iss or aud is a missing claim, a wrong one a mismatch.
+    for name in ("exp", "iat", "sub", "iss", "aud"):
         if name not in payload:
             raise VerifyError("token_claims_invalid", f"token {name} claim is missing")
     iss = payload.get("iss")

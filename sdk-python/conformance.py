@@ -15,8 +15,14 @@ from frostmint_verify import Verifier, VerifyError
 _OPTIONS = {"clockTolerance": "clock_tolerance", "maxTokenAge": "max_token_age", "maxTokenLifetime": "max_token_lifetime"}
 
 
+_KNOWN = {"issuer", "audience", "now", "requiredScopes", *_OPTIONS}
+
+
 def run(case: dict) -> dict:
     options = case["options"]
+    unknown = set(options) - _KNOWN
+    if unknown:  # e.g. a DPoP proof this runner cannot check: fail the case, never ignore it
+        return {"name": case["name"], "code": "unexpected", "message": f"unknown options {sorted(unknown)}"}
     extra = {py: options[ts] for ts, py in _OPTIONS.items() if ts in options}
     try:
         verifier = Verifier(

@@ -69,6 +69,8 @@ class Verifier:
     def verify(self, token: str, required_scopes: Sequence[str] = ()) -> VerifiedToken:
         """The verified token, or raises :class:`VerifyError`. Order: grammar, header (alg,
         typ, kid), key, signature, claims, required scopes."""
+        if isinstance(required_scopes, str):
+            raise TypeError("required_scopes is a list of scope tokens, not one string")
         for scope in required_scopes:
             if not is_scope_token(scope):
                 raise ValueError(f"{scope!r} is not a scope token (RFC 6749 §3.3)")

@@ -6,6 +6,13 @@ import { createVerifier, FrostmintVerifyError, type VerifierOptions } from '@fro
 import type { ConformanceCase } from './cases.ts';
 
 const run = promisify(execFile);
+const KNOWN_OPTIONS = new Set([
+  'issuer',
+  'audience',
+  'clockTolerance',
+  'maxTokenAge',
+  'maxTokenLifetime',
+]);
 
 /** One verifier's outcome for one case: `code` is '' when the token was accepted. */
 export interface CaseResult {
@@ -26,6 +33,12 @@ export async function runTypeScript(cases: readonly ConformanceCase[]): Promise<
   const results: CaseResult[] = [];
   for (const c of cases) {
     const { now, requiredScopes, ...rest } = c.options;
+    const unknown = Object.keys(rest).filter((k) => !KNOWN_OPTIONS.has(k));
+    if (unknown.length > 0) {
+      // e.g. a DPoP proof this runner cannot check: fail the case, never ignore it
+      results.push({ name: c.name, code: 'unexpected', message: `unknown options ${unknown}` });
+      continue;
+    }
     // maxTokenLifetime is passed through as data: the SDK type may not declare it yet.
     const options: VerifierOptions = { ...rest, jwks: c.jwks as never, clock: () => now * 1000 };
     const verifier = createVerifier(options);

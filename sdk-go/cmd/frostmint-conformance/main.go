@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,7 +18,8 @@ import (
 )
 
 type caseFile struct {
-	Cases []struct {
+	Version int `json:"version"`
+	Cases   []struct {
 		Name    string          `json:"name"`
 		Token   string          `json:"token"`
 		JWKS    json.RawMessage `json:"jwks"`
@@ -30,6 +32,7 @@ type caseFile struct {
 			MaxTokenLifetime *int64   `json:"maxTokenLifetime"`
 			RequiredScopes   []string `json:"requiredScopes"`
 		} `json:"options"`
+		Expect string `json:"expect"`
 	} `json:"cases"`
 }
 
@@ -50,7 +53,10 @@ func main() {
 		os.Exit(1)
 	}
 	var file caseFile
-	if err := json.Unmarshal(raw, &file); err != nil {
+	// An option this runner does not know (e.g. a DPoP proof) must fail the run, not be ignored.
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&file); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

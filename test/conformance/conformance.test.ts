@@ -84,6 +84,14 @@ describe.each(['typescript', 'go', 'python'])('the %s verifier', (language) => {
   });
 });
 
+describe('Go and Python', () => {
+  it('give every case the very same error code (they share the code vocabulary)', () => {
+    const codes = (language: string) =>
+      file.cases.map((c) => `${c.name}: ${results[language]!.get(c.name)?.code ?? 'no result'}`);
+    expect(codes('python')).toEqual(codes('go'));
+  });
+});
+
 describe('the case file', () => {
   it('covers every outcome class and only uses known ones', () => {
     const classes = new Set(file.cases.map((c) => c.expect));

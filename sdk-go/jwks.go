@@ -23,16 +23,21 @@ type JWKSFetchOptions struct {
 	MaxStaleness    time.Duration // keep verifying from cache this long after the last success; default 24 h
 }
 
-// remoteKeys is the issuer's JWKS cached in memory: refetched on use once RefreshInterval
-// has passed, and on an unknown kid (never closer than Cooldown). A failed refresh keeps the
-// cached keys (results say Stale) until MaxStaleness after the last success; beyond it
-// verification fails closed with CodeJWKSStale.
+// remoteKeys is the issuer's JWKS cached in memory, out of the request path: once
+// RefreshInterval has passed, a verification uses the cache and starts a background refresh;
+// it waits for a fetch only when there is no usable cache, or for an unknown kid (fetches
+// never start closer than Cooldown apart, and concurrent callers share one). A failed refresh
+// keeps the cached keys (results say Stale) until MaxStaleness after the last success; beyond
+// it verification fails closed with CodeJWKSStale.
 type remoteKeys struct {
 	url  *url.URL
 	opts JWKSFetchOptions
 	now  func() time.Time
 
-	mu        sync.Mutex
+	fetching sync.Mutex     // one fetch at a time
+	inflight sync.WaitGroup // background refreshes (tests wait on it)
+
+	mu        sync.Mutex // guards the fields below; never held during a fetch
 	keys      KeyMap
 	fetchedAt time.Time
 	attempted time.Time
@@ -59,49 +64,62 @@ func newRemoteKeys(u *url.URL, o JWKSFetchOptions, now func() time.Time) (*remot
 
 func (r *remoteKeys) key(ctx context.Context, kid string) (ed25519.PublicKey, bool, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.keys == nil || r.now().Sub(r.fetchedAt) >= r.opts.RefreshInterval {
+	age, cached := r.now().Sub(r.fetchedAt), r.keys != nil
+	r.mu.Unlock()
+	switch {
+	case !cached || age > r.opts.MaxStaleness:
 		r.refresh(ctx)
+	case age >= r.opts.RefreshInterval:
+		r.inflight.Add(1)
+		go func() {
+			defer r.inflight.Done()
+			r.refresh(context.Background())
+		}()
 	}
-	keys, err := r.usable()
-	if err != nil {
-		return nil, false, err
-	}
-	key, ok := keys[kid]
-	if !ok {
+	key, stale, err := r.lookup(kid)
+	if err == nil && key == nil {
 		r.refresh(ctx)
-		if keys, err = r.usable(); err != nil {
-			return nil, false, err
-		}
-		if key, ok = keys[kid]; !ok {
-			return nil, false, unknownKid()
-		}
+		key, stale, err = r.lookup(kid)
 	}
-	return key, r.lastErr != nil, nil
+	if err == nil && key == nil {
+		err = unknownKid()
+	}
+	return key, stale, err
 }
 
-func (r *remoteKeys) usable() (KeyMap, error) {
+// lookup returns the cached key for kid (nil when absent), unless the cache is unusable.
+func (r *remoteKeys) lookup(kid string) (ed25519.PublicKey, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	reason := "no fetch yet"
 	if r.lastErr != nil {
 		reason = r.lastErr.Message
 	}
 	if r.keys == nil {
-		return nil, fail(CodeJWKSUnavailable, "no JWKS from %s: %s", r.url, reason)
+		return nil, false, fail(CodeJWKSUnavailable, "no JWKS from %s: %s", r.url, reason)
 	}
 	if age := r.now().Sub(r.fetchedAt); age > r.opts.MaxStaleness {
-		return nil, fail(CodeJWKSStale, "cached JWKS is %s old, beyond MaxStaleness: %s", age.Round(time.Second), reason)
+		return nil, false, fail(CodeJWKSStale, "cached JWKS is %s old, beyond MaxStaleness: %s", age.Round(time.Second), reason)
 	}
-	return r.keys, nil
+	return r.keys[kid], r.lastErr != nil, nil
 }
 
-// refresh fetches once unless the last attempt was within Cooldown; the outcome is recorded.
+// refresh fetches once unless a fetch began within Cooldown; callers arriving during a fetch
+// wait for it and then find the cooldown running. The outcome is recorded.
 func (r *remoteKeys) refresh(ctx context.Context) {
+	r.fetching.Lock()
+	defer r.fetching.Unlock()
+	r.mu.Lock()
 	now := r.now()
 	if !r.attempted.IsZero() && now.Sub(r.attempted) < r.opts.Cooldown {
+		r.mu.Unlock()
 		return
 	}
 	r.attempted = now
+	r.mu.Unlock()
 	keys, err := r.fetch(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if err != nil {
 		r.lastErr = err
 		return

@@ -259,15 +259,25 @@ func TestRemoteJWKSCache(t *testing.T) {
 	}
 	fail.Store(true)
 	now = now.Add(2 * time.Minute)
+	// Due for refresh: answered from cache at once, the refresh runs in the background.
+	if _, err := v.Verify(context.Background(), token()); err != nil {
+		t.Fatalf("due refresh must not block verification: %v", err)
+	}
+	v.keys.(*remoteKeys).inflight.Wait()
 	tok, err := v.Verify(context.Background(), token())
 	if err != nil || !tok.Stale {
 		t.Fatalf("want stale cached keys after a failed refresh, got %v", err)
 	}
+	v.keys.(*remoteKeys).inflight.Wait()
 	now = now.Add(time.Hour)
 	_, err = v.Verify(context.Background(), token())
 	expectCode(t, err, CodeJWKSStale)
 	fail.Store(false)
 	now = now.Add(time.Minute)
+	if tok, err := v.Verify(context.Background(), token()); err != nil || tok.Stale {
+		t.Fatalf("recovery: %v", err)
+	}
+	v.keys.(*remoteKeys).inflight.Wait()
 	if tok, err := v.Verify(context.Background(), token()); err != nil || tok.Stale {
 		t.Fatalf("recovery: %v", err)
 	}

@@ -59,10 +59,12 @@ def fetch_jwks(url: str, timeout: float) -> dict[str, Ed25519PublicKey]:
 
 
 class RemoteKeySet:
-    """Keys from the issuer's JWKS, cached in memory and thread-safe: refetched on use once
-    ``refresh_interval`` has passed and on an unknown kid (never closer than ``cooldown``). A
-    failed refresh keeps the cached keys (``stale``) until ``max_staleness`` after the last
-    success; beyond it verification fails closed with ``jwks_stale``. Times in seconds.
+    """Keys from the issuer's JWKS, cached in memory and thread-safe, out of the request path:
+    once ``refresh_interval`` has passed, a verification uses the cache and starts a background
+    refresh; it waits for a fetch only when no usable cache exists, or for an unknown kid
+    (fetches never start closer than ``cooldown`` apart). A failed refresh keeps the cached
+    keys (``stale``) until ``max_staleness`` after the last success; beyond it verification
+    fails closed with ``jwks_stale``. Times in seconds.
 
     Example::
 
@@ -85,7 +87,9 @@ class RemoteKeySet:
         self._url = secure_url(url)
         self._refresh_interval, self._cooldown = refresh_interval, cooldown
         self._max_staleness, self._timeout, self._clock = max_staleness, timeout, clock
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the state below; never held during a fetch
+        self._fetching = threading.Lock()  # one fetch at a time
+        self._background: threading.Thread | None = None
         self._keys: dict[str, Ed25519PublicKey] | None = None
         self._fetched_at = float("-inf")
         self._attempted_at = float("-inf")
@@ -94,36 +98,52 @@ class RemoteKeySet:
     def resolve(self, kid: str) -> tuple[Ed25519PublicKey, bool]:
         """The key for ``kid`` and whether it comes from a stale cache."""
         with self._lock:
-            if self._clock() - self._fetched_at >= self._refresh_interval:
-                self._refresh()
-            key = self._usable().get(kid)
-            if key is None:
-                self._refresh()
-                key = self._usable().get(kid)
-            if key is None:
-                raise unknown_kid()
-            return key, self._last_error is not None
+            age, cached = self._clock() - self._fetched_at, self._keys is not None
+        if not cached or age > self._max_staleness:
+            self._refresh()
+        elif age >= self._refresh_interval:
+            self._refresh_in_background()
+        key, stale = self._lookup(kid)
+        if key is None:
+            self._refresh()
+            key, stale = self._lookup(kid)
+        if key is None:
+            raise unknown_kid()
+        return key, stale
 
-    def _usable(self) -> dict[str, Ed25519PublicKey]:
-        reason = self._last_error.message if self._last_error else "no fetch yet"
-        if self._keys is None:
-            raise VerifyError("jwks_unavailable", f"no JWKS from {self._url}: {reason}")
-        age = self._clock() - self._fetched_at
-        if age > self._max_staleness:
-            raise VerifyError("jwks_stale", f"cached JWKS is {round(age)} s old, beyond max_staleness: {reason}")
-        return self._keys
+    def _lookup(self, kid: str) -> tuple[Ed25519PublicKey | None, bool]:
+        with self._lock:
+            reason = self._last_error.message if self._last_error else "no fetch yet"
+            if self._keys is None:
+                raise VerifyError("jwks_unavailable", f"no JWKS from {self._url}: {reason}")
+            age = self._clock() - self._fetched_at
+            if age > self._max_staleness:
+                raise VerifyError("jwks_stale", f"cached JWKS is {round(age)} s old, beyond max_staleness: {reason}")
+            return self._keys.get(kid), self._last_error is not None
+
+    def _refresh_in_background(self) -> None:
+        with self._lock:
+            if self._background is not None and self._background.is_alive():
+                return
+            self._background = threading.Thread(target=self._refresh, name="frostmint-jwks", daemon=True)
+            self._background.start()
 
     def _refresh(self) -> None:
-        now = self._clock()
-        if now - self._attempted_at < self._cooldown:
-            return
-        self._attempted_at = now
-        try:
-            self._keys = fetch_jwks(self._url, self._timeout)
-        except VerifyError as err:
-            self._last_error = err
-            return
-        self._fetched_at, self._last_error = self._clock(), None
+        """Fetches once unless a fetch began within ``cooldown``; records the outcome."""
+        with self._fetching:
+            with self._lock:
+                now = self._clock()
+                if now - self._attempted_at < self._cooldown:
+                    return
+                self._attempted_at = now
+            try:
+                keys = fetch_jwks(self._url, self._timeout)
+            except VerifyError as err:
+                with self._lock:
+                    self._last_error = err
+                return
+            with self._lock:
+                self._keys, self._fetched_at, self._last_error = keys, self._clock(), None
 
 
 def unknown_kid() -> VerifyError:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite: installs what the tests need when missing (SoftHSM2, Chromium,
-# PostgreSQL, OPA), runs static checks, Rego tests and vitest, and ends with one line
+# PostgreSQL, OPA, oauth2-proxy, PyJWT), runs static checks, Rego tests, the Go and Python
+# verifiers' own tests and vitest, and ends with one line
 # "N passed, N failed". Exit status is non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,8 @@ check typecheck npx tsc -p tsconfig.json
 check lint npx biome check .
 check proto-stubs-fresh bash scripts/proto-check.sh
 [ -f scripts/policy-check.sh ] && check policy-bundle-fresh bash scripts/policy-check.sh
+check sdk-go bash -c 'cd sdk-go && go vet ./... && go test ./...'
+check sdk-python bash -c 'cd sdk-python && python3 -m pytest -q'
 
 if [ -n "$(find policy -name '*.rego' 2>/dev/null)" ]; then
   opa test policy/frostmint --format=json > .test-artifacts/opa.json 2> .test-artifacts/opa.log

@@ -91,6 +91,9 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     jwks_uri: new URL('/.well-known/jwks.json', issuer).href,
     frostmint_mint_endpoint: new URL('/v1/mint', issuer).href,
     token_signing_alg_values_supported: ['EdDSA'],
+    // OpenID Connect Discovery 1.0 §3 (required there): OIDC libraries (go-oidc in
+    // oauth2-proxy, ...) take the accepted algorithms from it and default to RS256 without it.
+    id_token_signing_alg_values_supported: ['EdDSA'],
   }));
 
   app.get('/metrics', async (_request, reply) => {

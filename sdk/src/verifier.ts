@@ -1,8 +1,8 @@
 import { type JWTHeaderParameters, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { accessTokenClaims, type FrostmintClaims } from './claims.ts';
 import { FrostmintVerifyError } from './errors.ts';
-import { accessTokenKid } from './header.ts';
 import { parseTokenGrammar } from './grammar/compact.ts';
+import { accessTokenKid } from './header.ts';
 import { fromJoseError } from './jose-errors.ts';
 import { type KeySet, staticKeySet } from './jwks/key-set.ts';
 import { RemoteKeySet } from './jwks/remote.ts';

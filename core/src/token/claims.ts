@@ -17,7 +17,6 @@ export const TokenHeaderSchema = z
   .strict();
 export type TokenHeader = z.infer<typeof TokenHeaderSchema>;
 
-
 /** Claims of a frostmint access token (RFC 9068 §2.2 plus the `frostmint` object). */
 export const TokenClaimsSchema = z
   .object({

@@ -1,8 +1,4 @@
-import {
-  FrostmintVerifyError,
-  type ParsedToken,
-  parseTokenGrammar,
-} from '@frostmint/sdk/grammar';
+import { FrostmintVerifyError, type ParsedToken, parseTokenGrammar } from '@frostmint/sdk/grammar';
 import { InvalidRequestError } from '../errors.ts';
 import {
   type TokenClaims,

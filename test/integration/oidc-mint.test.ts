@@ -183,6 +183,61 @@ describe('CI OIDC token exchange through the real stack (local issuer, three sig
       }
     });
 
+    it('every signer refuses claims that OIDC evidence does not back (claims follow evidence)', async () => {
+      const mismatched: Partial<TokenClaims>[] = [
+        { amr: ['dev'] },
+        { amr: ['webauthn'] },
+        { amr: ['oidc', 'webauthn'] },
+        { amr: undefined },
+        { client_id: 'frostmint-dev' },
+        { client_id: 'frostmint-cli' },
+        { client_id: 'someone-else' },
+        { sub: 'repo:acme/other:environment:production' },
+      ];
+      // One ID token for every case: a refused attempt never spends it.
+      const idToken = await env.issuer.issue({ aud: CI_AUDIENCE });
+      for (const over of mismatched) {
+        for (const target of [1, 2]) {
+          const { first } = await askToSign(
+            env.stack,
+            target,
+            signingInput(header(), claims(over)),
+            oidc(idToken),
+          );
+          expect(first, `${JSON.stringify(over)} at signer ${target}`).toMatchObject({
+            err: { code: 'claims_evidence_mismatch' },
+          });
+        }
+      }
+    });
+
+    it('a refused attempt leaves the ID token usable; once a share is produced it is spent', async () => {
+      const idToken = await env.issuer.issue({ aud: CI_AUDIENCE });
+      for (const target of [1, 2]) {
+        const denied = await askToSign(
+          env.stack,
+          target,
+          signingInput(header(), claims({ aud: 'billing-api' })),
+          oidc(idToken),
+        );
+        expect(denied.first, `signer ${target}`).toMatchObject({ err: { code: 'policy_denied' } });
+      }
+      const token = signingInput(header(), claims());
+      for (const target of [1, 2]) {
+        const { first } = await askToSign(env.stack, target, token, oidc(idToken));
+        expect(first, `signer ${target}`).toMatchObject({ ok: { signerId: target } });
+      }
+      for (const target of [1, 2]) {
+        const { first } = await askToSign(
+          env.stack,
+          target,
+          signingInput(header(), claims()),
+          oidc(idToken),
+        );
+        expect(first, `signer ${target}`).toMatchObject({ err: { code: 'oidc_token_replayed' } });
+      }
+    });
+
     it('every signer refuses forged, untrusted, mismatched and policy-refused OIDC evidence', async () => {
       const stranger = await startLocalIssuer();
       try {
@@ -194,9 +249,8 @@ describe('CI OIDC token exchange through the real stack (local issuer, three sig
           [
             await env.issuer.issue({ aud: CI_AUDIENCE, sub: 'repo:acme/app:ref:refs/heads/x' }),
             {},
-            'evidence_rejected',
+            'claims_evidence_mismatch',
           ],
-          [await env.issuer.issue({ aud: CI_AUDIENCE }), { amr: ['dev'] }, 'evidence_rejected'],
           [
             await env.issuer.issue({ aud: CI_AUDIENCE, repository: 'acme/other' }),
             {},

@@ -6,16 +6,10 @@ import { CompactSign, type JWK } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, expressAuth, type Verifier } from '../src/index.ts';
 import { fetchJwks } from '../src/jwks/index.ts';
-import { ManualClock } from './support/clock.ts';
+import type { ManualClock } from './support/clock.ts';
 import { expectCode } from './support/expect-code.ts';
-import {
-  AUDIENCE,
-  b64json,
-  ISSUER,
-  mint,
-  newSigningKey,
-  type SigningKey,
-} from './support/tokens.ts';
+import { type VerifierFixture, verifierFixture } from './support/fixture.ts';
+import { AUDIENCE, b64json, ISSUER, mint, type SigningKey } from './support/tokens.ts';
 
 /**
  * Issue 12 item 4: the SDK must accept no more than the signers ever sign. Each case is a
@@ -25,20 +19,11 @@ import {
 let key: SigningKey;
 let clock: ManualClock;
 let verifier: Verifier;
+let token: VerifierFixture['token'];
 
 beforeAll(async () => {
-  key = await newSigningKey();
-  clock = new ManualClock();
-  verifier = createVerifier({
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    jwks: { keys: [key.jwk] },
-    clock: clock.now,
-  });
+  ({ key, clock, verifier, token } = await verifierFixture());
 });
-
-const token = (options: Parameters<typeof mint>[1] = {}) =>
-  mint(key, { now: clock.seconds, ...options });
 
 /** A genuinely signed token whose payload is exactly `json` (any text jose would sign). */
 async function signRaw(json: string, header: Record<string, unknown> = {}): Promise<string> {

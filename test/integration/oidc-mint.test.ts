@@ -135,6 +135,20 @@ describe('CI OIDC token exchange through the real stack (local issuer, three sig
     const oidc = (idToken: string) => ({
       evidence: { kind: { $case: 'oidc' as const, value: { idToken } } },
     });
+    /** Signers 1 and 2 must each refuse a token with `over` on `idToken` with `code`. */
+    const expectBothRefuse = async (idToken: string, over: Partial<TokenClaims>, code: string) => {
+      for (const target of [1, 2]) {
+        const { first } = await askToSign(
+          env.stack,
+          target,
+          signingInput(header(), claims(over)),
+          oidc(idToken),
+        );
+        expect(first, `${JSON.stringify(over)} at signer ${target}`).toMatchObject({
+          err: { code },
+        });
+      }
+    };
 
     it('every signer refuses an ID token replayed for another token, and accepts it again for the same token', async () => {
       const idToken = await env.issuer.issue({ aud: CI_AUDIENCE });
@@ -197,31 +211,13 @@ describe('CI OIDC token exchange through the real stack (local issuer, three sig
       // One ID token for every case: a refused attempt never spends it.
       const idToken = await env.issuer.issue({ aud: CI_AUDIENCE });
       for (const over of mismatched) {
-        for (const target of [1, 2]) {
-          const { first } = await askToSign(
-            env.stack,
-            target,
-            signingInput(header(), claims(over)),
-            oidc(idToken),
-          );
-          expect(first, `${JSON.stringify(over)} at signer ${target}`).toMatchObject({
-            err: { code: 'claims_evidence_mismatch' },
-          });
-        }
+        await expectBothRefuse(idToken, over, 'claims_evidence_mismatch');
       }
     });
 
     it('a refused attempt leaves the ID token usable; once a share is produced it is spent', async () => {
       const idToken = await env.issuer.issue({ aud: CI_AUDIENCE });
-      for (const target of [1, 2]) {
-        const denied = await askToSign(
-          env.stack,
-          target,
-          signingInput(header(), claims({ aud: 'billing-api' })),
-          oidc(idToken),
-        );
-        expect(denied.first, `signer ${target}`).toMatchObject({ err: { code: 'policy_denied' } });
-      }
+      await expectBothRefuse(idToken, { aud: 'billing-api' }, 'policy_denied');
       const token = signingInput(header(), claims());
       for (const target of [1, 2]) {
         const { first } = await askToSign(env.stack, target, token, oidc(idToken));
@@ -257,17 +253,7 @@ describe('CI OIDC token exchange through the real stack (local issuer, three sig
             'policy_denied',
           ],
         ];
-        for (const [idToken, over, code] of cases) {
-          for (const target of [1, 2]) {
-            const { first } = await askToSign(
-              env.stack,
-              target,
-              signingInput(header(), claims(over)),
-              oidc(idToken),
-            );
-            expect(first, `${code} at signer ${target}`).toMatchObject({ err: { code } });
-          }
-        }
+        for (const [idToken, over, code] of cases) await expectBothRefuse(idToken, over, code);
       } finally {
         await stranger.close();
       }

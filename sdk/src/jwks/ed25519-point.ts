@@ -1,4 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { decodeCanonicalBase64url } from '../grammar/base64url.ts';
 
 /**
  * Why a 32-byte Ed25519 public key is unusable, or `undefined` when it is a valid point of
@@ -30,4 +31,24 @@ export function ed25519KeyProblem(bytes: Uint8Array): string | undefined {
   if (point.isSmallOrder()) return 'a point of small order';
   if (!point.isTorsionFree()) return 'not in the prime-order subgroup';
   return undefined;
+}
+
+/**
+ * {@link ed25519KeyProblem} for the `x` member of an Ed25519 JWK (RFC 8037 §2), which must
+ * be canonical base64url.
+ *
+ * @example
+ * ```ts
+ * const problem = ed25519JwkProblem(jwk.x);
+ * if (problem !== undefined) throw new Error(`key ${jwk.kid} is ${problem}`);
+ * ```
+ */
+export function ed25519JwkProblem(x: unknown): string | undefined {
+  let bytes: Uint8Array;
+  try {
+    bytes = decodeCanonicalBase64url(String(x), 'x');
+  } catch {
+    return 'not canonical base64url';
+  }
+  return ed25519KeyProblem(bytes);
 }

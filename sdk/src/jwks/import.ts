@@ -1,7 +1,6 @@
 import { type CryptoKey, importJWK, type JSONWebKeySet, type JWK } from 'jose';
 import { FrostmintVerifyError } from '../errors.ts';
-import { decodeCanonicalBase64url } from '../grammar/base64url.ts';
-import { ed25519KeyProblem } from './ed25519-point.ts';
+import { ed25519JwkProblem } from './ed25519-point.ts';
 
 /** Verification keys by `kid`, imported once and reused for every token. */
 export type KeyMap = ReadonlyMap<string, CryptoKey>;
@@ -31,7 +30,7 @@ export async function importKeySet(document: unknown): Promise<KeyMap> {
     if (typeof jwk.kid !== 'string' || jwk.kid === '') throw invalid('an Ed25519 key has no kid');
     if ('d' in jwk) throw invalid(`key ${jwk.kid} carries private key material`);
     if (imported.has(jwk.kid)) throw invalid(`kid ${jwk.kid} appears twice`);
-    const problem = ed25519KeyProblem(decodeX(jwk.x));
+    const problem = ed25519JwkProblem(jwk.x);
     if (problem !== undefined) throw invalid(`key ${jwk.kid} is ${problem}`);
     try {
       imported.set(jwk.kid, (await importJWK(jwk, 'EdDSA')) as CryptoKey);
@@ -52,15 +51,6 @@ function isEd25519SigningKey(jwk: unknown): jwk is JWK {
     (use === undefined || use === 'sig') &&
     (alg === undefined || alg === 'EdDSA' || alg === 'Ed25519')
   );
-}
-
-/** The key bytes of `x` (RFC 8037 §2), canonical base64url only; empty when unusable. */
-function decodeX(x: unknown): Uint8Array {
-  try {
-    return decodeCanonicalBase64url(String(x), 'x');
-  } catch {
-    return new Uint8Array();
-  }
 }
 
 function invalid(message: string, cause?: unknown): FrostmintVerifyError {

@@ -142,12 +142,18 @@ class Parser {
     }
   }
 
-  /** RFC 8259 §7, minus unpaired surrogates (RFC 7493 §2.1). */
+  /** RFC 8259 §7, minus unpaired surrogates (RFC 7493 §2.1). Copies runs of plain characters. */
   string(): string {
     this.pos++;
     let out = '';
+    let run = this.pos;
     for (;;) {
       const c = this.text.charCodeAt(this.pos);
+      if (c >= 0x20 && c !== 0x22 && c !== 0x5c && (c < 0xd800 || c > 0xdfff)) {
+        this.pos++;
+        continue;
+      }
+      out += this.text.slice(run, this.pos);
       if (Number.isNaN(c)) this.fail('unterminated string');
       if (c === 0x22) {
         this.pos++;
@@ -156,17 +162,13 @@ class Parser {
       if (c < 0x20) this.fail('unescaped control character in a string');
       if (c === 0x5c) {
         out += this.escape();
-        continue;
-      }
-      if (c >= 0xd800 && c <= 0xdfff) {
+      } else {
         const low = this.text.charCodeAt(this.pos + 1);
         if (c > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) this.fail('unpaired surrogate');
         out += this.text.slice(this.pos, this.pos + 2);
         this.pos += 2;
-        continue;
       }
-      out += this.text[this.pos];
-      this.pos++;
+      run = this.pos;
     }
   }
 

@@ -17,21 +17,31 @@ export interface FrostmintClaims extends JWTPayload {
 
 /**
  * Narrows a payload jose has already verified (signature, `iss`, `aud`, `exp`, `nbf`, `iat`
- * and the presence of `exp`, `iat`, `sub`) to {@link FrostmintClaims}, checking the types
- * jose does not: `sub` a non-empty string, `scope` a string when present.
+ * and the presence of `exp`, `iat`, `sub`) to {@link FrostmintClaims}, checking what jose
+ * does not: `sub` a non-empty string, `scope` a string when present (its syntax was checked
+ * by the grammar), and a lifetime `exp − iat` of at most `maxLifetime` seconds
+ * (`token_ttl_exceeded`): a token the signers would never have co-signed is refused even if
+ * its signature verifies.
  *
  * @example
  * ```ts
  * const { payload } = await jwtVerify(token, key, joseOptions);
- * const claims = accessTokenClaims(payload); // throws token_claims_invalid
+ * const claims = accessTokenClaims(payload, 900); // throws token_claims_invalid, token_ttl_exceeded
  * ```
  */
-export function accessTokenClaims(payload: JWTPayload): FrostmintClaims {
+export function accessTokenClaims(payload: JWTPayload, maxLifetime: number): FrostmintClaims {
   if (typeof payload.sub !== 'string' || payload.sub === '') {
     throw new FrostmintVerifyError('token_claims_invalid', 'token sub claim is missing or empty');
   }
   if (payload.scope !== undefined && typeof payload.scope !== 'string') {
     throw new FrostmintVerifyError('token_claims_invalid', 'token scope claim is not a string');
+  }
+  const lifetime = (payload.exp as number) - (payload.iat as number);
+  if (lifetime > maxLifetime) {
+    throw new FrostmintVerifyError(
+      'token_ttl_exceeded',
+      `token lifetime exp − iat = ${lifetime} s exceeds maxTokenLifetime ${maxLifetime} s`,
+    );
   }
   return payload as FrostmintClaims;
 }

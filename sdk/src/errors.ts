@@ -11,6 +11,7 @@ export type VerifyErrorCode =
   | 'token_kid_unknown'
   | 'token_signature_invalid'
   | 'token_expired'
+  | 'token_ttl_exceeded'
   | 'token_not_yet_valid'
   | 'token_audience_invalid'
   | 'token_issuer_invalid'

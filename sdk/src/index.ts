@@ -9,7 +9,7 @@ export {
   type FastifyAuthRequest,
   fastifyAuth,
 } from './http/fastify.ts';
-export { MAX_CLOCK_TOLERANCE, type VerifierOptions } from './options.ts';
+export { MAX_CLOCK_TOLERANCE, MAX_TOKEN_LIFETIME, type VerifierOptions } from './options.ts';
 export {
   createVerifier,
   type VerifiedToken,

@@ -3,6 +3,8 @@ import { type VerifierEvent, warnOnFailure } from './events.ts';
 
 /** Largest accepted `clockTolerance`, in seconds: more would make `exp` meaningless. */
 export const MAX_CLOCK_TOLERANCE = 300;
+/** Longest token lifetime (`exp − iat`) accepted, in seconds: frostmint's hard cap. */
+export const MAX_TOKEN_LIFETIME = 900;
 
 /** Options of `createVerifier`. Token times are in seconds (as in JWTs), cache times in ms. */
 export interface VerifierOptions {
@@ -28,6 +30,11 @@ export interface VerifierOptions {
   clockTolerance?: number;
   /** Reject tokens whose `iat` is older than this, in seconds. Default 900 (frostmint's TTL cap). */
   maxTokenAge?: number;
+  /**
+   * Reject tokens whose lifetime `exp − iat` exceeds this, in seconds. Default and maximum
+   * 900: frostmint signers never co-sign a longer one.
+   */
+  maxTokenLifetime?: number;
   /** Current time in ms since the epoch. Default `Date.now`; inject one in tests. */
   clock?: () => number;
   /** Told about JWKS refreshes and failures. Default: warn on stderr when a refresh fails. */
@@ -46,6 +53,7 @@ export interface ResolvedOptions {
   readonly fetch: typeof fetch;
   readonly clockTolerance: number;
   readonly maxTokenAge: number;
+  readonly maxTokenLifetime: number;
   readonly clock: () => number;
   readonly onEvent: (event: VerifierEvent) => void;
 }
@@ -86,6 +94,13 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     fetch: options.fetch ?? globalThis.fetch,
     clockTolerance: duration('clockTolerance', options.clockTolerance, 30, 0, MAX_CLOCK_TOLERANCE),
     maxTokenAge: duration('maxTokenAge', options.maxTokenAge, 900),
+    maxTokenLifetime: duration(
+      'maxTokenLifetime',
+      options.maxTokenLifetime,
+      MAX_TOKEN_LIFETIME,
+      1,
+      MAX_TOKEN_LIFETIME,
+    ),
     clock: options.clock ?? Date.now,
     onEvent: (event) => {
       try {

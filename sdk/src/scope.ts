@@ -1,5 +1,4 @@
-/** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+import { SCOPE_TOKEN } from './grammar/scope.ts';
 
 /**
  * Throws a `TypeError` unless every entry is a single RFC 6749 scope token. A required scope

@@ -1,6 +1,7 @@
 import { type JWTHeaderParameters, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { accessTokenClaims, type FrostmintClaims } from './claims.ts';
 import { FrostmintVerifyError } from './errors.ts';
+import { parseTokenGrammar } from './grammar/compact.ts';
 import { accessTokenKid } from './header.ts';
 import { fromJoseError } from './jose-errors.ts';
 import { type KeySet, staticKeySet } from './jwks/key-set.ts';
@@ -46,9 +47,12 @@ export interface Verifier {
 }
 
 /**
- * Creates a verifier for frostmint access tokens: EdDSA (Ed25519) only, `typ: at+jwt`,
- * exact issuer, audience, `exp`/`nbf`/`iat` with bounded skew, required scopes, keys from a
- * cached JWKS (see {@link VerifierOptions}). Invalid options throw at once.
+ * Creates a verifier for frostmint access tokens: the signers' strict token grammar first
+ * (canonical base64url, unique JSON member names, size and depth caps, NumericDates, scope
+ * syntax; see `@frostmint/sdk/grammar`), then EdDSA (Ed25519) only, `typ: at+jwt`, exact
+ * issuer, audience, `exp`/`nbf`/`iat` with bounded skew, `exp − iat` at most
+ * `maxTokenLifetime`, required scopes, keys from a cached JWKS of prime-order Ed25519 points
+ * (see {@link VerifierOptions}). Invalid options throw at once.
  *
  * @example
  * ```ts
@@ -80,9 +84,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     async verify(token, { requiredScopes = [] } = {}) {
       assertScopeTokens(requiredScopes);
-      if (typeof token !== 'string' || token === '') {
-        throw new FrostmintVerifyError('token_malformed', 'no token given');
-      }
+      // The signers' grammar first: jose never sees a token no signer would have signed.
+      parseTokenGrammar(token, 3);
       let verified: Awaited<ReturnType<typeof jwtVerify>>;
       try {
         const currentDate = new Date(config.clock());
@@ -90,7 +93,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       } catch (err) {
         throw fromJoseError(err);
       }
-      const claims = accessTokenClaims(verified.payload);
+      const claims = accessTokenClaims(verified.payload, config.maxTokenLifetime);
       const missing = missingScopes(claims.scope, requiredScopes);
       if (missing.length > 0) {
         throw new FrostmintVerifyError(

@@ -144,12 +144,12 @@ describe.each([
     const empty = await call('/read', 'Bearer');
     expect(empty.status).toBe(401);
     expect(empty.headers.get('www-authenticate')).toBe(
-      'Bearer realm="deploy-api", error="invalid_token", error_description="no token given"',
+      'Bearer realm="deploy-api", error="invalid_token", error_description="the Bearer credential is not a compact JWS (base64url segments and dots only, no padding)"',
     );
     const garbage = await call('/read', 'Bearer not-a-jwt');
     expect(garbage.status).toBe(401);
     expect(garbage.headers.get('www-authenticate')).toBe(
-      'Bearer realm="deploy-api", error="invalid_token", error_description="token is not a well-formed JWS: Invalid Compact JWS"',
+      'Bearer realm="deploy-api", error="invalid_token", error_description="token must be 3 base64url segments separated by dots"',
     );
     const idToken = await call('/read', `Bearer ${await mint(key, { header: { typ: 'JWT' } })}`);
     expect(idToken.status).toBe(401);

@@ -204,6 +204,9 @@ export class SignerDaemon {
     const share = await this.#withShare(group, (s) =>
       group.frost.signShare(s, nonces, checked.commitments, checked.message),
     );
+    // Spent only now that a share exists, and before it leaves: if a concurrent mint spent
+    // the ID token meanwhile this throws and the share is never returned.
+    checked.spendEvidence?.(Math.floor(this.#now() / 1000));
     this.#log.info(
       {
         requestId: req.requestId,

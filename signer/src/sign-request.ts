@@ -1,6 +1,9 @@
 import {
+  checkClaimsFollowEvidence,
   checkTokenForSigning,
+  DEV_SUBJECT,
   type EnrollmentCertificate,
+  EVIDENCE_CLAIMS,
   ForbiddenError,
   type GuardianKey,
   InvalidRequestError,
@@ -15,8 +18,6 @@ import type { SignerConfig } from './config.ts';
 import type { ApprovalChecker } from './evidence/approvals.ts';
 import type { OidcEvidenceChecker } from './evidence/oidc.ts';
 import { checkWebAuthnEvidence } from './webauthn/assertion-evidence.ts';
-
-const MAX_MESSAGE_BYTES = 8 * 1024;
 
 /** A round-two request that passed every check this signer makes before it signs. */
 export interface CheckedSignRequest {
@@ -33,6 +34,11 @@ export interface CheckedSignRequest {
   readonly approvals: string[];
   /** The enrollment certificate of a WebAuthn requester. */
   readonly certificate?: EnrollmentCertificate;
+  /**
+   * Records single-use evidence (an OIDC ID token) as used. Called only once the share is
+   * produced, so a refused attempt leaves the evidence usable; throws if it was spent since.
+   */
+  readonly spendEvidence?: (now: number) => void;
 }
 
 export interface SignContext {
@@ -63,12 +69,7 @@ export async function checkSignRequest(
   req: SignRequest,
   ctx: SignContext,
 ): Promise<CheckedSignRequest> {
-  if (req.message.length === 0 || req.message.length > MAX_MESSAGE_BYTES) {
-    throw new InvalidRequestError(
-      'message_invalid',
-      `message must be 1..${MAX_MESSAGE_BYTES} bytes`,
-    );
-  }
+  // The one token grammar, before anything else reads the message (size cap included).
   const { header, claims } = parseSigningInput(req.message);
   checkTokenForSigning(header, claims, {
     kid: ctx.kid,
@@ -110,10 +111,20 @@ export async function checkSignRequest(
       now: ctx.now,
       clockSkewSeconds: ctx.config.clockSkewSeconds,
     });
+    checkClaimsFollowEvidence(claims, 'webauthn', engineer.requester.subject);
     return { message: req.message, header, claims, commitments, own, approvals, ...engineer };
   }
-  const requester = await checkEvidence(req.evidence, claims, ctx);
-  return { message: req.message, header, claims, commitments, own, requester, approvals };
+  const { requester, spend } = await checkEvidence(req.evidence, claims, ctx);
+  return {
+    message: req.message,
+    header,
+    claims,
+    commitments,
+    own,
+    requester,
+    approvals,
+    ...(spend ? { spendEvidence: spend } : {}),
+  };
 }
 
 /**
@@ -151,29 +162,34 @@ export function checkCommitments(
   });
 }
 
+/**
+ * Dev or OIDC evidence: the requester it proves, with the token's `sub`, `amr` and
+ * `client_id` checked against the shared table (`claims_evidence_mismatch`).
+ */
 async function checkEvidence(
   evidence: Evidence | undefined,
   claims: TokenClaims,
   { config, oidc, now }: SignContext,
-): Promise<PolicyInput['requester']> {
+): Promise<{ requester: PolicyInput['requester']; spend?: (now: number) => void }> {
   const kind = evidence?.kind;
   if (kind?.$case === 'oidc') {
     if (!oidc) {
       throw new ForbiddenError('evidence_rejected', 'this signer trusts no OIDC issuer');
     }
-    return oidc.check(kind.value.idToken, claims, now);
+    const checked = await oidc.check(kind.value.idToken, claims, now);
+    checkClaimsFollowEvidence(claims, 'oidc', checked.requester.subject);
+    return checked;
   }
   if (kind?.$case === 'dev') {
     if (!config.allowDevRequester) {
       throw new ForbiddenError('evidence_rejected', 'this signer does not accept dev requesters');
     }
-    if (kind.value.subject !== claims.sub) {
-      throw new ForbiddenError(
-        'evidence_rejected',
-        'dev evidence subject does not match the token subject',
-      );
+    if (kind.value.subject !== DEV_SUBJECT) {
+      throw new ForbiddenError('evidence_rejected', `dev evidence names only ${DEV_SUBJECT}`);
     }
-    return { kind: 'dev', subject: claims.sub, roles: [], amr: ['dev'] };
+    checkClaimsFollowEvidence(claims, 'dev', DEV_SUBJECT);
+    const { amr } = EVIDENCE_CLAIMS.dev;
+    return { requester: { kind: 'dev', subject: DEV_SUBJECT, roles: [], amr: [...amr] } };
   }
   throw new ForbiddenError(
     'evidence_missing',

@@ -135,6 +135,20 @@ describe('CI OIDC token exchange through the real stack (local issuer, three sig
     const oidc = (idToken: string) => ({
       evidence: { kind: { $case: 'oidc' as const, value: { idToken } } },
     });
+    /** Signers 1 and 2 must each refuse a token with `over` on `idToken` with `code`. */
+    const expectBothRefuse = async (idToken: string, over: Partial<TokenClaims>, code: string) => {
+      for (const target of [1, 2]) {
+        const { first } = await askToSign(
+          env.stack,
+          target,
+          signingInput(header(), claims(over)),
+          oidc(idToken),
+        );
+        expect(first, `${JSON.stringify(over)} at signer ${target}`).toMatchObject({
+          err: { code },
+        });
+      }
+    };
 
     it('every signer refuses an ID token replayed for another token, and accepts it again for the same token', async () => {
       const idToken = await env.issuer.issue({ aud: CI_AUDIENCE });
@@ -183,6 +197,43 @@ describe('CI OIDC token exchange through the real stack (local issuer, three sig
       }
     });
 
+    it('every signer refuses claims that OIDC evidence does not back (claims follow evidence)', async () => {
+      const mismatched: Partial<TokenClaims>[] = [
+        { amr: ['dev'] },
+        { amr: ['webauthn'] },
+        { amr: ['oidc', 'webauthn'] },
+        { amr: undefined },
+        { client_id: 'frostmint-dev' },
+        { client_id: 'frostmint-cli' },
+        { client_id: 'someone-else' },
+        { sub: 'repo:acme/other:environment:production' },
+      ];
+      // One ID token for every case: a refused attempt never spends it.
+      const idToken = await env.issuer.issue({ aud: CI_AUDIENCE });
+      for (const over of mismatched) {
+        await expectBothRefuse(idToken, over, 'claims_evidence_mismatch');
+      }
+    });
+
+    it('a refused attempt leaves the ID token usable; once a share is produced it is spent', async () => {
+      const idToken = await env.issuer.issue({ aud: CI_AUDIENCE });
+      await expectBothRefuse(idToken, { aud: 'billing-api' }, 'policy_denied');
+      const token = signingInput(header(), claims());
+      for (const target of [1, 2]) {
+        const { first } = await askToSign(env.stack, target, token, oidc(idToken));
+        expect(first, `signer ${target}`).toMatchObject({ ok: { signerId: target } });
+      }
+      for (const target of [1, 2]) {
+        const { first } = await askToSign(
+          env.stack,
+          target,
+          signingInput(header(), claims()),
+          oidc(idToken),
+        );
+        expect(first, `signer ${target}`).toMatchObject({ err: { code: 'oidc_token_replayed' } });
+      }
+    });
+
     it('every signer refuses forged, untrusted, mismatched and policy-refused OIDC evidence', async () => {
       const stranger = await startLocalIssuer();
       try {
@@ -194,26 +245,15 @@ describe('CI OIDC token exchange through the real stack (local issuer, three sig
           [
             await env.issuer.issue({ aud: CI_AUDIENCE, sub: 'repo:acme/app:ref:refs/heads/x' }),
             {},
-            'evidence_rejected',
+            'claims_evidence_mismatch',
           ],
-          [await env.issuer.issue({ aud: CI_AUDIENCE }), { amr: ['dev'] }, 'evidence_rejected'],
           [
             await env.issuer.issue({ aud: CI_AUDIENCE, repository: 'acme/other' }),
             {},
             'policy_denied',
           ],
         ];
-        for (const [idToken, over, code] of cases) {
-          for (const target of [1, 2]) {
-            const { first } = await askToSign(
-              env.stack,
-              target,
-              signingInput(header(), claims(over)),
-              oidc(idToken),
-            );
-            expect(first, `${code} at signer ${target}`).toMatchObject({ err: { code } });
-          }
-        }
+        for (const [idToken, over, code] of cases) await expectBothRefuse(idToken, over, code);
       } finally {
         await stranger.close();
       }

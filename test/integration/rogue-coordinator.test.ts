@@ -40,6 +40,7 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
       exp: now + 900,
       jti: randomBytes(16).toString('base64url'),
       client_id: 'frostmint-dev',
+      amr: ['dev'],
       frostmint: { signers: [1, 2], policy },
       ...over,
     };
@@ -133,6 +134,91 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
     });
   }
 
+  /** Every signer of the pair must refuse each message with `code`. */
+  const expectRefused = async (cases: [string, string][], code: string) => {
+    for (const [what, message] of cases) {
+      for (const target of [1, 2]) {
+        const { first } = await askToSign(target, message);
+        expect(first, `${what} at signer ${target}`).toMatchObject({ err: { code } });
+      }
+    }
+  };
+
+  it('every signer refuses claims that dev evidence does not back (claims follow evidence)', async () => {
+    const mismatched: [string, Partial<TokenClaims>][] = [
+      ['amr oidc with client_id frostmint-ci', { amr: ['oidc'], client_id: 'frostmint-ci' }],
+      ['amr oidc', { amr: ['oidc'] }],
+      ['amr webauthn', { amr: ['webauthn'] }],
+      ['amr of any other value', { amr: ['hwk', 'mfa'] }],
+      ['amr dev plus another method', { amr: ['dev', 'webauthn'] }],
+      ['no amr at all', { amr: undefined }],
+      ['client_id frostmint-ci', { client_id: 'frostmint-ci' }],
+      ['client_id frostmint-cli', { client_id: 'frostmint-cli' }],
+      ['another subject', { sub: 'alice@example.com' }],
+    ];
+    await expectRefused(
+      mismatched.map(([what, over]) => [what, signingInput(header(), claims(over))]),
+      'claims_evidence_mismatch',
+    );
+  });
+
+  it('every signer refuses duplicate JSON member names in header and payload, at every depth', async () => {
+    const c = claims();
+    const body = JSON.stringify(c).slice(1, -1);
+    const frostmint = JSON.stringify(c.frostmint).slice(1, -1);
+    const h = JSON.stringify(header()).slice(1, -1);
+    const cases: [string, string, string][] = [
+      // The issue's example: a last-wins parser sees deploy:canary, a first-wins one admin.
+      ['a duplicate scope', `{"scope":"deploy:prod admin",${body}}`, JSON.stringify(header())],
+      ['a duplicate sub', `{"sub":"root",${body}}`, JSON.stringify(header())],
+      [
+        'a duplicate written with an escape',
+        `{"\u0073cope":"deploy:prod",${body}}`,
+        JSON.stringify(header()),
+      ],
+      [
+        'a duplicate inside the frostmint object',
+        JSON.stringify(c).replace(frostmint, `"signers":[1,3],${frostmint}`),
+        JSON.stringify(header()),
+      ],
+      [
+        'two frostmint objects',
+        `{"frostmint":{"signers":[1,3],"policy":"x"},${body}}`,
+        JSON.stringify(header()),
+      ],
+      ['a duplicate kid in the header', JSON.stringify(c), `{"kid":"evil",${h}}`],
+      ['a duplicate alg in the header', JSON.stringify(c), `{${h},"alg":"EdDSA"}`],
+    ];
+    await expectRefused(
+      cases.map(([what, payload, head]) => [what, `${raw(head)}.${raw(payload)}`]),
+      'token_malformed',
+    );
+  });
+
+  it('every signer refuses non-canonical base64url: padding, unused trailing bits, whitespace', async () => {
+    const head = b64(header());
+    const payload = padToUnusedBits(claims());
+    await expectRefused(
+      [
+        ['padding', `${head}.${payload}${'='.repeat(4 - (payload.length % 4))}`],
+        ['non-zero unused trailing bits', `${head}.${flipLastUnusedBit(payload)}`],
+        ['a space inside a segment', `${head}.${payload.slice(0, 10)} ${payload.slice(10)}`],
+        ['a newline inside a segment', `${head}.${payload.slice(0, 10)}\n${payload.slice(10)}`],
+        [
+          'standard base64 characters',
+          `${head}.${payload.replace(/-|_/g, (x) => (x === '-' ? '+' : '/'))}+`,
+        ],
+        ['a third segment', `${head}.${payload}.`],
+        ['an oversized message', `${head}.${b64({ ...claims(), sub: 'x'.repeat(9000) })}`],
+        [
+          'a number that overflows',
+          `${head}.${raw(JSON.stringify(claims()).replace(/"exp":\d+/, '"exp":1e999'))}`,
+        ],
+      ],
+      'token_malformed',
+    );
+  });
+
   it('signs nothing but tokens outside a key ceremony: no arbitrary bytes as a group configuration, no unknown purpose', async () => {
     const asConfig = await askToSign(1, 'frostmint/group-config/v2\0{"kid":"anything"}', {
       purpose: SigningPurpose.SIGNING_PURPOSE_GROUP_CONFIG,
@@ -182,5 +268,27 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
 });
 
 function b64(value: object): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
+  return raw(JSON.stringify(value));
+}
+
+function raw(json: string): string {
+  return Buffer.from(json).toString('base64url');
+}
+
+/** base64url of `value`'s JSON, space-padded (valid JSON) so the last character has unused bits. */
+function padToUnusedBits(value: object): string {
+  let json = JSON.stringify(value);
+  while (raw(json).length % 4 === 0) json += ' ';
+  return raw(json);
+}
+
+/** The same bytes with one unused trailing bit set (RFC 4648 §3.5): a second encoding. */
+function flipLastUnusedBit(segment: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(segment.at(-1)!);
+  const flipped = `${segment.slice(0, -1)}${alphabet[last ^ 1]}`;
+  if (!Buffer.from(flipped, 'base64url').equals(Buffer.from(segment, 'base64url'))) {
+    throw new Error('test bug: flipped a data bit');
+  }
+  return flipped;
 }

@@ -159,6 +159,24 @@ describe('signers verify engineers’ taps themselves (rogue coordinator, hand-d
     expect(outcomes.get(2)).toMatchObject({ ok: { signerId: 2 } });
   });
 
+  it('every signer refuses claims that a genuine tap does not back (claims follow evidence)', async () => {
+    const mismatched: Partial<TokenClaims>[] = [
+      { amr: ['oidc'] },
+      { amr: ['dev'] },
+      { amr: ['webauthn', 'mfa'] },
+      { amr: undefined },
+      { client_id: 'frostmint-ci' },
+      { client_id: 'frostmint-dev' },
+      { amr: ['oidc'], client_id: 'frostmint-ci' },
+    ];
+    for (const over of mismatched) {
+      await expectEveryoneRefuses((pair) => {
+        const message = Buffer.from(tokenFor(pair, over), 'latin1');
+        return { message, evidence: webauthn(tapOver(alice, message), alice.certificate) };
+      }, 'claims_evidence_mismatch');
+    }
+  });
+
   it('every signer refuses a forged assertion', async () => {
     const forger = new SoftAuthenticator(relyingParty(stack).rpId, relyingParty(stack).origin);
     await expectEveryoneRefuses((pair) => {

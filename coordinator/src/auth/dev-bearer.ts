@@ -1,9 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { UnauthenticatedError } from '@frostmint/core';
+import { claimsForEvidence, DEV_SUBJECT, UnauthenticatedError } from '@frostmint/core';
 import type { FastifyRequest } from 'fastify';
 import type { Requester, RequesterAuthenticator } from './types.ts';
-
-export const DEV_SUBJECT = 'dev@localhost';
 
 /**
  * Local demo only: one bearer credential, configured by `frostmint dev`, stands for the
@@ -40,12 +38,13 @@ export class DevBearerAuthenticator implements RequesterAuthenticator {
     if (!timingSafeEqual(presented, this.#digest)) {
       throw new UnauthenticatedError('unauthenticated', 'the bearer credential is not valid');
     }
+    const { sub, client_id, amr } = claimsForEvidence('dev', DEV_SUBJECT);
     return {
-      subject: DEV_SUBJECT,
-      clientId: 'frostmint-dev',
-      amr: ['dev'],
-      evidence: { kind: { $case: 'dev', value: { subject: DEV_SUBJECT } } },
-      policy: { kind: 'dev', subject: DEV_SUBJECT, roles: [], amr: ['dev'] },
+      subject: sub,
+      clientId: client_id,
+      amr,
+      evidence: { kind: { $case: 'dev', value: { subject: sub } } },
+      policy: { kind: 'dev', subject: sub, roles: [], amr: [...amr] },
     };
   }
 }

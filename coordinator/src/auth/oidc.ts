@@ -1,7 +1,6 @@
 import {
-  CI_AMR,
-  CI_CLIENT_ID,
   ciRequester,
+  claimsForEvidence,
   type OidcVerifier,
   UnauthenticatedError,
 } from '@frostmint/core';
@@ -49,10 +48,11 @@ export class OidcAuthenticator implements RequesterAuthenticator {
         'this ID token was already exchanged; request a fresh one',
       );
     }
+    const { sub, client_id, amr } = claimsForEvidence('oidc', verified.claims.sub);
     return {
-      subject: verified.claims.sub,
-      clientId: CI_CLIENT_ID,
-      amr: CI_AMR,
+      subject: sub,
+      clientId: client_id,
+      amr,
       evidence: { kind: { $case: 'oidc', value: { idToken } } },
       policy: ciRequester(verified),
       evidenceExpiresAt: verified.expiresAt,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ConflictError,
+  claimsForEvidence,
   compactJws,
   decideLifetime,
   decisionLogFields,
@@ -103,6 +104,7 @@ export class MintRequestService {
     const { ttl, decision } = await this.#authorize(requester, body, iat);
     const awaitsApprovals = decision.required_approvals > 0;
     const signers = pickSigners(ctx);
+    const { amr, client_id } = claimsForEvidence('webauthn', body.user);
     const claims: TokenClaims = {
       iss: ctx.issuer,
       sub: body.user,
@@ -112,8 +114,8 @@ export class MintRequestService {
       nbf: iat,
       exp: iat + ttl,
       jti: randomBytes(16).toString('base64url'),
-      client_id: 'frostmint-cli',
-      amr: ['webauthn'],
+      client_id,
+      amr,
       frostmint: { signers, policy: ctx.policy.id },
     };
     const input = signingInput({ alg: 'EdDSA', typ: 'at+jwt', kid: ctx.kid }, claims);

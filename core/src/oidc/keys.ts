@@ -1,4 +1,5 @@
 import {
+  ed25519JwkProblem,
   FrostmintVerifyError,
   fetchJwks,
   type KeyMap,
@@ -36,8 +37,9 @@ function algorithmFor(jwk: JWK, pinned: readonly OidcAlgorithm[]): OidcAlgorithm
  * Imports the signature keys of an OIDC issuer's JWKS for the algorithms pinned to that
  * issuer. Each key is bound to one algorithm at import (WebCrypto keys carry it), so a token
  * cannot make a key verify under another algorithm. Keys for other algorithms or uses are
- * skipped; a set without one usable key, or with private material or a repeated `kid`, is
- * invalid as a whole (`jwks_invalid`) and never replaces a good cache.
+ * skipped; a set without one usable key, or with private material, a repeated `kid` or an
+ * Ed25519 key that is not a prime-order point (`ed25519JwkProblem`), is invalid as a whole
+ * (`jwks_invalid`) and never replaces a good cache.
  *
  * @example
  * ```ts
@@ -59,6 +61,8 @@ export async function importIssuerKeys(
     if (typeof jwk.kid !== 'string' || jwk.kid === '') throw invalid('a signing key has no kid');
     if ('d' in jwk || 'k' in jwk) throw invalid(`key ${jwk.kid} carries private key material`);
     if (imported.has(jwk.kid)) throw invalid(`kid ${jwk.kid} appears twice`);
+    const problem = alg === 'EdDSA' ? ed25519JwkProblem(jwk.x) : undefined;
+    if (problem !== undefined) throw invalid(`key ${jwk.kid} is ${problem}`);
     try {
       imported.set(jwk.kid, (await importJWK(jwk, alg)) as CryptoKey);
     } catch (cause) {

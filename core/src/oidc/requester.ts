@@ -1,4 +1,5 @@
 import type { PolicyInput } from '../policy/input.ts';
+import { EVIDENCE_CLAIMS } from '../token/evidence-claims.ts';
 import type { VerifiedIdToken } from './verify.ts';
 
 /** Claims that vary per token and say nothing about who the job is. */
@@ -25,10 +26,6 @@ export function ciRequester(verified: VerifiedIdToken): PolicyInput['requester']
     else if (typeof value === 'number' && Number.isFinite(value)) oidc[name] = value;
   }
   oidc.issuer = verified.issuer.issuer;
-  return { kind: 'ci', subject: verified.claims.sub, roles: [], amr: ['oidc'], oidc };
+  const { amr } = EVIDENCE_CLAIMS.oidc;
+  return { kind: 'ci', subject: verified.claims.sub, roles: [], amr: [...amr], oidc };
 }
-
-/** The token `amr` of a CI mint (RFC 8176 has no OIDC value; frostmint uses `oidc`). */
-export const CI_AMR = ['oidc'];
-/** The token `client_id` of a CI mint. */
-export const CI_CLIENT_ID = 'frostmint-ci';

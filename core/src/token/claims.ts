@@ -1,3 +1,4 @@
+import { parseScope } from '@frostmint/sdk/grammar';
 import { z } from 'zod';
 
 /** Hard cap on token lifetime in seconds; policy or configuration may only lower it. */
@@ -16,8 +17,6 @@ export const TokenHeaderSchema = z
   .strict();
 export type TokenHeader = z.infer<typeof TokenHeaderSchema>;
 
-const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
-
 /** Claims of a frostmint access token (RFC 9068 §2.2 plus the `frostmint` object). */
 export const TokenClaimsSchema = z
   .object({
@@ -29,8 +28,8 @@ export const TokenClaimsSchema = z
       .min(1)
       .max(2048)
       .refine(
-        (s) => s.split(' ').every((t) => scopeToken.test(t)),
-        'scope must be space-separated scope tokens',
+        isScope,
+        'scope must be distinct RFC 6749 §3.3 scope tokens separated by single spaces',
       ),
     iat: z.number().int().nonnegative(),
     nbf: z.number().int().nonnegative(),
@@ -52,4 +51,13 @@ export type TokenClaims = z.infer<typeof TokenClaimsSchema>;
 /** Splits a `scope` claim into its scope tokens. */
 export function scopesOf(claims: Pick<TokenClaims, 'scope'>): string[] {
   return claims.scope.split(' ');
+}
+
+function isScope(scope: string): boolean {
+  try {
+    parseScope(scope);
+    return true;
+  } catch {
+    return false;
+  }
 }

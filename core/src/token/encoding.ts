@@ -1,3 +1,4 @@
+import { FrostmintVerifyError, type ParsedToken, parseTokenGrammar } from '@frostmint/sdk/grammar';
 import { InvalidRequestError } from '../errors.ts';
 import {
   type TokenClaims,
@@ -5,8 +6,6 @@ import {
   type TokenHeader,
   TokenHeaderSchema,
 } from './claims.ts';
-
-const b64url = /^[A-Za-z0-9_-]+$/;
 
 /**
  * The JWS signing input `ASCII(BASE64URL(header) || '.' || BASE64URL(claims))`
@@ -29,8 +28,11 @@ export function compactJws(input: string, signature: Uint8Array): string {
 
 /**
  * Parses and validates a signing input received from elsewhere (a signer checking what it
- * is asked to sign). Strict: canonical base64url, JSON objects, exact header, known claims.
- * Throws `InvalidRequestError` with code `token_malformed` otherwise.
+ * is asked to sign). First frostmint's one token grammar (`@frostmint/sdk/grammar`, the same
+ * the SDK applies): two canonical base64url segments, strict JSON objects with unique member
+ * names at every depth, size and depth caps, NumericDates, RFC 6749 §3.3 scope syntax; then
+ * the exact header and the known claims. Throws `InvalidRequestError` with code
+ * `token_malformed` and a message naming the violation.
  *
  * @example
  * ```ts
@@ -42,34 +44,22 @@ export function parseSigningInput(message: Uint8Array | string): {
   claims: TokenClaims;
 } {
   const text = typeof message === 'string' ? message : Buffer.from(message).toString('latin1');
-  const parts = text.split('.');
-  if (parts.length !== 2) throw malformed('signing input must be two base64url segments');
-  const [h, c] = parts as [string, string];
-  const header = TokenHeaderSchema.safeParse(decodeSegment(h, 'header'));
+  let parsed: ParsedToken;
+  try {
+    parsed = parseTokenGrammar(text, 2);
+  } catch (err) {
+    if (err instanceof FrostmintVerifyError) throw malformed(err.message);
+    throw err;
+  }
+  const header = TokenHeaderSchema.safeParse(parsed.header);
   if (!header.success) throw malformed(`header: ${summarize(header.error)}`);
-  const claims = TokenClaimsSchema.safeParse(decodeSegment(c, 'claims'));
+  const claims = TokenClaimsSchema.safeParse(parsed.payload);
   if (!claims.success) throw malformed(`claims: ${summarize(claims.error)}`);
   return { header: header.data, claims: claims.data };
 }
 
 function encodeSegment(value: object): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-}
-
-function decodeSegment(segment: string, what: string): unknown {
-  if (!b64url.test(segment)) throw malformed(`${what} is not base64url`);
-  const bytes = Buffer.from(segment, 'base64url');
-  if (bytes.toString('base64url') !== segment)
-    throw malformed(`${what} is not canonical base64url`);
-  try {
-    const value: unknown = JSON.parse(bytes.toString('utf8'));
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new Error('not an object');
-    }
-    return value;
-  } catch {
-    throw malformed(`${what} is not a JSON object`);
-  }
 }
 
 function summarize(error: { issues: { path: PropertyKey[]; message: string }[] }): string {

@@ -1,4 +1,5 @@
 export * from './checks.ts';
 export * from './claims.ts';
 export * from './encoding.ts';
+export * from './evidence-claims.ts';
 export * from './jwk.ts';

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ciRequester, OidcConfigSchema, OidcVerifier } from '../../src/index.ts';
+import { ciRequester, importIssuerKeys, OidcConfigSchema, OidcVerifier } from '../../src/index.ts';
 import { type LocalIssuer, startLocalIssuer } from './local-issuer.ts';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -142,6 +142,15 @@ describe('OIDC ID token verification against a local issuer (discovery + JWKS ov
     await expect(pinned.verify(await issuer.issue(), now())).resolves.toBeDefined();
     expect(issuer.hits).toEqual(hits);
     pinned.close();
+  });
+
+  it('refuses an EdDSA issuer key that is not a prime-order point (a small-order key verifies forgeries)', async () => {
+    const identity = Buffer.from(`01${'00'.repeat(31)}`, 'hex').toString('base64url');
+    const jwk = { kty: 'OKP', crv: 'Ed25519', x: identity, kid: 'small' };
+    await expect(importIssuerKeys({ keys: [jwk] }, ['EdDSA'])).rejects.toMatchObject({
+      code: 'jwks_invalid',
+      message: expect.stringMatching(/small order/),
+    });
   });
 
   it('refuses a config with an HMAC or none algorithm, or a plain-http issuer off loopback', () => {

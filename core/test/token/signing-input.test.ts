@@ -27,6 +27,12 @@ const rules = {
   clockSkewSeconds: 30,
   now,
 };
+/** Sets the lowest bit of the last character: unused when the length is not a multiple of 4. */
+const flip = (segment: string) => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  if (segment.length % 4 === 0) throw new Error('test bug: no unused bits to flip');
+  return `${segment.slice(0, -1)}${alphabet[alphabet.indexOf(segment.at(-1)!) ^ 1]}`;
+};
 const seg = (v: unknown) =>
   Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
@@ -48,6 +54,29 @@ describe('JWS signing input', () => {
     ['an unknown claim', `${seg(header)}.${seg({ ...claims, admin: true })}`],
     ['a missing scope', `${seg(header)}.${seg({ ...claims, scope: undefined })}`],
     ['a short jti', `${seg(header)}.${seg({ ...claims, jti: 'abc' })}`],
+    [
+      'a duplicate claim',
+      `${seg(header)}.${seg(`{"scope":"admin",${JSON.stringify(claims).slice(1)}`)}`,
+    ],
+    [
+      'a duplicate inside frostmint',
+      `${seg(header)}.${seg(JSON.stringify(claims).replace('"signers"', '"signers":[9],"signers"'))}`,
+    ],
+    [
+      'a duplicate header member',
+      `${seg(`{"kid":"k2",${JSON.stringify(header).slice(1)}`)}.${seg(claims)}`,
+    ],
+    ['unused trailing bits', `${seg(header)}.${flip(seg({ ...claims, sub: 'alice1' }))}`],
+    ['a repeated scope token', `${seg(header)}.${seg({ ...claims, scope: 'read read' })}`],
+    [
+      'a double space in scope',
+      `${seg(header)}.${seg({ ...claims, scope: 'deploy:canary  read' })}`,
+    ],
+    [
+      'exp 1e999',
+      `${seg(header)}.${seg(JSON.stringify(claims).replace(/"exp":\d+/, '"exp":1e999'))}`,
+    ],
+    ['an oversized input', `${seg(header)}.${seg({ ...claims, sub: 'x'.repeat(9_000) })}`],
   ])('rejects %s as token_malformed', (_what, input) => {
     expect(() => parseSigningInput(input)).toThrow(
       expect.objectContaining({ code: 'token_malformed' }),

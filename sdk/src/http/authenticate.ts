@@ -30,8 +30,13 @@ export type AuthOutcome =
 /** Authenticates one request from its `Authorization` header value. */
 export type Authenticate = (authorization: string | undefined) => Promise<AuthOutcome>;
 
-/** RFC 6750 §2.1: `Bearer` (any case), one or more spaces, a b64token. */
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+/**
+ * RFC 6750 §2.1 `Bearer` (any case) and one or more spaces, then the credential. RFC 6750's
+ * b64token also allows `~+/=`, but a frostmint token is a compact JWS (RFC 7515 §7.1): only
+ * base64url characters and dots, never padding. Anything else is refused here; the token
+ * grammar checks the rest.
+ */
+const BEARER = /^Bearer +([A-Za-z0-9_.-]+)$/i;
 
 /**
  * The framework-neutral core of the middleware (RFC 6750 §3): no bearer credentials → 401
@@ -61,8 +66,14 @@ export function bearerAuthenticator(
       const error = { error: 'token_missing', message: 'a Bearer token is required' };
       return reject(401, bearerChallenge({ realm }), error);
     }
-    const token = BEARER.exec(authorization)?.[1] ?? '';
     try {
+      const token = BEARER.exec(authorization)?.[1];
+      if (token === undefined) {
+        throw new FrostmintVerifyError(
+          'token_malformed',
+          'the Bearer credential is not a compact JWS (base64url segments and dots only, no padding)',
+        );
+      }
       return { ok: true, token: await verifier.verify(token, { requiredScopes }) };
     } catch (err) {
       if (!(err instanceof FrostmintVerifyError)) throw err;

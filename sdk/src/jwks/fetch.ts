@@ -14,7 +14,8 @@ export interface JwksFetchOptions {
 /**
  * GETs a JWKS document and parses it as JSON. Redirects are refused (they could downgrade
  * to plain HTTP). An unreachable endpoint, a timeout or a non-2xx answer reject with
- * `jwks_unavailable`; an oversized or non-JSON body with `jwks_invalid`.
+ * `jwks_unavailable`; an oversized (reading stops at the cap) or non-JSON body with
+ * `jwks_invalid`.
  *
  * @example
  * ```ts
@@ -37,24 +38,47 @@ export async function fetchJwks(url: URL, options: JwksFetchOptions): Promise<un
       await response.body?.cancel();
       throw new FrostmintVerifyError('jwks_unavailable', `GET ${url} answered ${response.status}`);
     }
-    body = await response.text();
+    body = await readCapped(response, url);
   } catch (cause) {
     if (cause instanceof FrostmintVerifyError) throw cause;
     throw new FrostmintVerifyError('jwks_unavailable', `GET ${url} failed: ${describe(cause)}`, {
       cause,
     });
   }
-  if (body.length > MAX_JWKS_BYTES) {
-    throw new FrostmintVerifyError(
-      'jwks_invalid',
-      `the JWKS at ${url} exceeds ${MAX_JWKS_BYTES} bytes`,
-    );
-  }
   try {
     return JSON.parse(body);
   } catch (cause) {
     throw new FrostmintVerifyError('jwks_invalid', `the JWKS at ${url} is not JSON`, { cause });
   }
+}
+
+/**
+ * Reads the body as a stream and stops at {@link MAX_JWKS_BYTES}: a declared or actual
+ * larger body is cancelled (the connection aborted) rather than buffered, so a hostile or
+ * broken endpoint cannot make the verifier hold more than the cap in memory.
+ */
+async function readCapped(response: Response, url: URL): Promise<string> {
+  const tooLarge = () =>
+    new FrostmintVerifyError('jwks_invalid', `the JWKS at ${url} exceeds ${MAX_JWKS_BYTES} bytes`);
+  if (Number(response.headers.get('content-length')) > MAX_JWKS_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const reader = response.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_JWKS_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function describe(cause: unknown): string {

@@ -1,5 +1,6 @@
 import { type CryptoKey, importJWK, type JSONWebKeySet, type JWK } from 'jose';
 import { FrostmintVerifyError } from '../errors.ts';
+import { ed25519JwkProblem } from './ed25519-point.ts';
 
 /** Verification keys by `kid`, imported once and reused for every token. */
 export type KeyMap = ReadonlyMap<string, CryptoKey>;
@@ -7,8 +8,9 @@ export type KeyMap = ReadonlyMap<string, CryptoKey>;
 /**
  * Imports the Ed25519 verification keys of a JWKS. Keys of another type or curve, or marked
  * for another use or algorithm, are skipped (a JWKS may legitimately carry them). A set
- * without one usable key, a key without `kid`, a repeated `kid` or a key carrying private
- * material make the whole document invalid (`jwks_invalid`), so a broken publication never
+ * without one usable key, a key without `kid`, a repeated `kid`, a key carrying private
+ * material or one that is not a prime-order Ed25519 point (a small-order key would accept
+ * forged signatures, see `ed25519KeyProblem`) make the whole document invalid (`jwks_invalid`), so a broken publication never
  * replaces a good cache.
  *
  * @example
@@ -28,6 +30,8 @@ export async function importKeySet(document: unknown): Promise<KeyMap> {
     if (typeof jwk.kid !== 'string' || jwk.kid === '') throw invalid('an Ed25519 key has no kid');
     if ('d' in jwk) throw invalid(`key ${jwk.kid} carries private key material`);
     if (imported.has(jwk.kid)) throw invalid(`kid ${jwk.kid} appears twice`);
+    const problem = ed25519JwkProblem(jwk.x);
+    if (problem !== undefined) throw invalid(`key ${jwk.kid} is ${problem}`);
     try {
       imported.set(jwk.kid, (await importJWK(jwk, 'EdDSA')) as CryptoKey);
     } catch (cause) {

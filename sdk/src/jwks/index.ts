@@ -4,6 +4,7 @@
  */
 export { FrostmintVerifyError, type VerifyErrorCode } from '../errors.ts';
 export type { VerifierEvent } from '../events.ts';
+export { ed25519JwkProblem, ed25519KeyProblem } from './ed25519-point.ts';
 export { fetchJwks, type JwksFetchOptions } from './fetch.ts';
 export { importKeySet, type KeyMap } from './import.ts';
 export { type KeySet, staticKeySet, unknownKid } from './key-set.ts';

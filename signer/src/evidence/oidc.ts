@@ -15,17 +15,24 @@ import { ReplayWindow } from './replay-window.ts';
 
 /**
  * OIDC evidence as a signer checks it, trusting nothing the coordinator says: the ID token
- * is verified against this signer's own trusted issuers and their JWKS, its subject must be
- * the token's `sub`, it must not have been used for another token here (this signer's
- * replay window, until the ID token expires), and the policy requester is derived from its
- * verified claims exactly as the coordinator derives it.
+ * is verified against this signer's own trusted issuers and their JWKS, it must not have
+ * been used for another token here (this signer's replay window, until the ID token
+ * expires), and the policy requester is derived from its verified claims exactly as the
+ * coordinator derives it. (That the token's `sub`, `amr` and `client_id` follow from it is
+ * checked by the caller, with the shared table `checkClaimsFollowEvidence`.)
  *
- * Codes: the verifier's `oidc_*` codes (as `ForbiddenError`), `evidence_rejected` for a
- * subject or `amr` mismatch, `oidc_token_replayed`, and `oidc_jwks_unavailable` (503).
+ * The ID token is spent only when this signer actually produces a share: `check` refuses a
+ * replay but records nothing, and the returned `spend` records it, so an attempt refused
+ * by policy (or anything else) leaves a CI job's ID token usable.
+ *
+ * Codes: the verifier's `oidc_*` codes (as `ForbiddenError`), `oidc_token_replayed`, and
+ * `oidc_jwks_unavailable` (503).
  *
  * @example
  * ```ts
- * const requester = await oidcEvidence.check(evidence.idToken, claims, now);
+ * const { requester, spend } = await oidcEvidence.check(evidence.idToken, claims, now);
+ * // … policy allows, the share is computed …
+ * spend(now); // throws oidc_token_replayed if a concurrent mint spent it first
  * ```
  */
 export class OidcEvidenceChecker {
@@ -38,7 +45,7 @@ export class OidcEvidenceChecker {
     idToken: string,
     claims: TokenClaims,
     now: number,
-  ): Promise<PolicyInput['requester']> {
+  ): Promise<{ requester: PolicyInput['requester']; spend: (now: number) => void }> {
     const verified = await this.verifier.verify(idToken, now).catch((err: unknown) => {
       // To a signer a bad ID token is refused evidence, not a failed login.
       if (err instanceof UnauthenticatedError) {
@@ -48,28 +55,16 @@ export class OidcEvidenceChecker {
         ? err
         : new ForbiddenError('evidence_rejected', 'the ID token cannot be verified');
     });
-    if (verified.claims.sub !== claims.sub) {
-      throw new ForbiddenError(
-        'evidence_rejected',
-        'the ID token subject does not match the token subject',
-      );
-    }
-    if (!claims.amr?.includes('oidc')) {
-      throw new ForbiddenError(
-        'evidence_rejected',
-        'a token minted on OIDC evidence says amr oidc',
-      );
-    }
-    this.window.remember(
-      `oidc:${verified.replayKey}`,
-      mintFingerprint(claims),
-      verified.expiresAt,
-      now,
-      'oidc_token_replayed',
-    );
-    return ciRequester(verified);
+    const key = `oidc:${verified.replayKey}`;
+    const binding = mintFingerprint(claims);
+    this.window.check(key, binding, now, REPLAYED);
+    const spend = (at: number) =>
+      this.window.remember(key, binding, verified.expiresAt, at, REPLAYED);
+    return { requester: ciRequester(verified), spend };
   }
 }
+
+const REPLAYED = 'oidc_token_replayed';
 
 /** Live OIDC replay entries a signer keeps at most (ID tokens live minutes to hours). */
 export const OIDC_REPLAY_CAPACITY = 100_000;

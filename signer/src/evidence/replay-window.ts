@@ -43,12 +43,19 @@ export class ReplayWindow {
    * `replayed` when it is remembered for another binding.
    */
   remember(key: string, binding: string, expiresAt: number, now: number, replayed: string): void {
+    if (this.check(key, binding, now, replayed)) this.#add(key, binding, expiresAt, now);
+  }
+
+  /**
+   * Throws `replayed` when `key` is remembered for another binding; remembers nothing.
+   * Returns true when `key` is not remembered at all (false: already for this binding).
+   * Lets a signer refuse a replay early and record the evidence only once it signs.
+   */
+  check(key: string, binding: string, now: number, replayed: string): boolean {
     const known = this.#entries.get(key);
-    if (known && known.expiresAt >= now) {
-      if (known.binding === binding) return;
-      throw new ForbiddenError(replayed, 'this evidence was already used for another token');
-    }
-    this.#add(key, binding, expiresAt, now);
+    if (!known || known.expiresAt < now) return true;
+    if (known.binding === binding) return false;
+    throw new ForbiddenError(replayed, 'this evidence was already used for another token');
   }
 
   /**

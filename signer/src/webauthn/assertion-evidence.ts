@@ -80,8 +80,9 @@ export async function verifyTap(
 }
 
 /**
- * Checks an engineer's tap for a token (see {@link verifyTap}); the token must carry
- * `amr: ["webauthn"]`. Roles come from the certificate only.
+ * Checks an engineer's tap for a token (see {@link verifyTap}). Roles come from the
+ * certificate only; the caller checks that the token's `sub`, `amr` and `client_id` follow
+ * from it (`checkClaimsFollowEvidence`).
  *
  * @example
  * ```ts
@@ -94,9 +95,6 @@ export async function checkWebAuthnEvidence(
   claims: TokenClaims,
   trust: WebAuthnTrust,
 ): Promise<VerifiedEngineer> {
-  if (claims.amr !== undefined && claims.amr.join(' ') !== 'webauthn') {
-    throw new ForbiddenError('evidence_rejected', 'a WebAuthn mint carries amr ["webauthn"]');
-  }
   const { cert, replayKey } = await verifyTap(evidence, message, claims.sub, trust);
   return {
     requester: { kind: 'engineer', subject: cert.sub, roles: [...cert.roles], amr: ['webauthn'] },

@@ -12,6 +12,19 @@ describe("a signer's replay window", () => {
     expect(() => window.remember('k', 'mint-b', 400, 201, 'replayed')).not.toThrow();
   });
 
+  it('check refuses a replay but records nothing, so evidence is spent only by remember', () => {
+    const window = new ReplayWindow({ capacity: 10 });
+    expect(window.check('k', 'mint-a', 100, 'replayed')).toBe(true);
+    expect(window.check('k', 'mint-b', 100, 'replayed')).toBe(true);
+    expect(window.size).toBe(0);
+    window.remember('k', 'mint-a', 200, 100, 'replayed');
+    expect(window.check('k', 'mint-a', 150, 'replayed')).toBe(false);
+    expect(() => window.check('k', 'mint-b', 150, 'replayed')).toThrow(
+      expect.objectContaining({ code: 'replayed', status: 403 }),
+    );
+    expect(window.check('k', 'mint-b', 201, 'replayed')).toBe(true);
+  });
+
   it('refuses new evidence when full of live entries instead of forgetting early, and sweeps expired ones', () => {
     const window = new ReplayWindow({ capacity: 2 });
     window.remember('a', 'x', 200, 100, 'replayed');

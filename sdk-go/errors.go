@@ -20,7 +20,7 @@ const (
 	CodeAudienceInvalid  Code = "token_audience_invalid"
 	CodeIssuerInvalid    Code = "token_issuer_invalid"
 	CodeClaimsInvalid    Code = "token_claims_invalid"
-	CodeLifetimeExceeded Code = "token_lifetime_exceeded"
+	CodeLifetimeExceeded Code = "token_ttl_exceeded"
 	CodeScopeInvalid     Code = "token_scope_invalid"
 	CodeScopeMissing     Code = "token_scope_missing"
 	CodeJWKSUnavailable  Code = "jwks_unavailable"

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -63,6 +64,9 @@ func parseCompact(token string) (*compactJWS, error) {
 // must give the segment back, which refuses padding, whitespace, other alphabets and
 // nonzero unused trailing bits.
 func decodeSegment(segment string) ([]byte, error) {
+	if segment == "" {
+		return nil, errors.New("empty segment")
+	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(segment)
 	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != segment {
 		return nil, errors.New("not canonical base64url")
@@ -88,7 +92,8 @@ func decodeObject(segment string) (map[string]any, error) {
 
 // strictJSON parses one JSON value, refusing what encoding/json silently accepts:
 // invalid UTF-8 and duplicate member names (last-wins there, first-wins elsewhere: RFC 7515
-// §4 and RFC 7519 §4 require unique names). Numbers stay json.Number.
+// §4 and RFC 7519 §4 require unique names) and numbers beyond double range. Numbers stay
+// json.Number.
 func strictJSON(raw []byte) (any, error) {
 	if !utf8.Valid(raw) {
 		return nil, errors.New("not UTF-8")
@@ -109,6 +114,14 @@ func readValue(dec *json.Decoder, depth int) (any, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, fmt.Errorf("not JSON: %w", err)
+	}
+	if number, isNumber := tok.(json.Number); isNumber {
+		// RFC 7493 §2.2 (I-JSON): a number beyond IEEE 754 double range is refused, as the
+		// TypeScript and Python verifiers refuse it.
+		if _, err := strconv.ParseFloat(number.String(), 64); err != nil {
+			return nil, fmt.Errorf("number %s is out of range", number)
+		}
+		return number, nil
 	}
 	delim, ok := tok.(json.Delim)
 	if !ok {

@@ -76,7 +76,7 @@ def check_claims(payload: dict[str, Any], rules: ClaimRules, now: int) -> Claims
         raise VerifyError("token_not_yet_valid", "token is issued in the future (iat)")
     if exp - iat > rules.max_token_lifetime:
         raise VerifyError(
-            "token_lifetime_exceeded",
+            "token_ttl_exceeded",
             f"token lifetime {exp - iat} s exceeds {rules.max_token_lifetime} s",
         )
     sub = payload["sub"]

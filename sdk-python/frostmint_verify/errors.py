@@ -16,7 +16,7 @@ CODES = frozenset(
         "token_audience_invalid",
         "token_issuer_invalid",
         "token_claims_invalid",
-        "token_lifetime_exceeded",
+        "token_ttl_exceeded",
         "token_scope_invalid",
         "token_scope_missing",
         "jwks_unavailable",

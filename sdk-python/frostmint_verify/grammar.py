@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from typing import Any, NamedTuple
 
@@ -14,7 +15,7 @@ MAX_TOKEN_BYTES = 8192
 #: Cap on JSON nesting: the top-level object is depth 1, each nested object or array adds one.
 MAX_JSON_DEPTH = 8
 
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_B64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class CompactJWS(NamedTuple):
@@ -55,11 +56,30 @@ def decode_segment(segment: str) -> bytes | None:
 
 def strict_json(raw: bytes) -> Any:
     """Parses one JSON value (RFC 8259), refusing what ``json.loads`` lets through: invalid
-    UTF-8, ``NaN``/``Infinity``, nesting beyond MAX_JSON_DEPTH and duplicate member names at
+    UTF-8, ``NaN``/``Infinity`` and numbers beyond double range (RFC 7493 §2.2), nesting beyond MAX_JSON_DEPTH and duplicate member names at
     any depth (RFC 7515 §4, RFC 7519 §4). Raises ``ValueError``."""
     text = raw.decode("utf-8")  # strict: invalid UTF-8 raises UnicodeDecodeError (a ValueError)
     _check_depth(text)
-    return json.loads(text, object_pairs_hook=_unique_members, parse_constant=_no_constant)
+    return json.loads(
+        text,
+        object_pairs_hook=_unique_members,
+        parse_constant=_no_constant,
+        parse_float=_finite_float,
+        parse_int=_double_range_int,
+    )
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise ValueError(f"number {literal} is out of range")
+    return value
+
+
+def _double_range_int(literal: str) -> int:
+    value = int(literal)
+    _finite_float(literal)  # the same range as a double, as the other verifiers read numbers
+    return value
 
 
 def _decode_segment(name: str, segment: str) -> bytes:

@@ -127,13 +127,15 @@ class VerifyTest(unittest.TestCase):
             "token_claims_invalid": claims(sub=None),
             "token_expired": claims(iat=NOW - 900, nbf=NOW - 900, exp=NOW - 31),
             "token_not_yet_valid": claims(nbf=NOW + 31),
-            "token_lifetime_exceeded": claims(exp=NOW + 901),
+            "token_ttl_exceeded": claims(exp=NOW + 901),
             "token_scope_invalid": claims(scope=" read"),
         }
         for code, payload in cases.items():
             with self.subTest(code):
                 self.assert_code(code, self.key.sign(HEADER, payload))
-        for bad in ('1800000100.5', '1e999', '"1800000100"', 'true'):
+        # 1e999 is beyond double range: no I-JSON reading at all (RFC 7493 §2.2).
+        self.assert_code("token_malformed", self.key.sign(HEADER, claims(exp=None)[:-1] + ',"exp":1e999}'))
+        for bad in ('1800000100.5', '"1800000100"', 'true'):
             with self.subTest(exp=bad):
                 self.assert_code("token_claims_invalid", self.key.sign(HEADER, claims(exp=None)[:-1] + f',"exp":{bad}}}'))
         for scope in ("read  write", "read read", "read ", 'say"hi'):

@@ -16,6 +16,7 @@ export type VerifyErrorCode =
   | 'token_audience_invalid'
   | 'token_issuer_invalid'
   | 'token_claims_invalid'
+  | 'token_scope_invalid'
   | 'token_scope_missing'
   | 'jwks_unavailable'
   | 'jwks_invalid'

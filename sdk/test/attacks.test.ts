@@ -201,17 +201,18 @@ describe('attack: claims no signer would sign', () => {
 
   it('refuses NumericDates that are not finite integers in range: exp 1e999, fractions, negatives, strings', async () => {
     const base = claimsJson();
-    for (const exp of [
-      '1e999',
-      '-1e999',
-      `${clock.seconds + 60}.5`,
-      '-1',
-      '"1"',
-      '1e300',
-      'null',
-    ]) {
+    // Beyond double range there is no I-JSON reading at all (RFC 7493 §2.2): malformed.
+    for (const [exp, code] of [
+      ['1e999', 'token_malformed'],
+      ['-1e999', 'token_malformed'],
+      [`${clock.seconds + 60}.5`, 'token_claims_invalid'],
+      ['-1', 'token_claims_invalid'],
+      ['"1"', 'token_claims_invalid'],
+      ['1e300', 'token_claims_invalid'],
+      ['null', 'token_claims_invalid'],
+    ] as const) {
       const t = await signRaw(base.replace(/"exp":\d+/, `"exp":${exp}`));
-      await expectCode(verifier.verify(t), 'token_malformed');
+      await expectCode(verifier.verify(t), code);
     }
     const t = await signRaw(base.replace(/"iat":\d+/, '"iat":1e999'));
     await expectCode(verifier.verify(t), 'token_malformed');
@@ -229,7 +230,7 @@ describe('attack: claims no signer would sign', () => {
       'deploy:canary\nread',
       'say"hi"',
     ]) {
-      await expectCode(verifier.verify(await token({ claims: { scope } })), 'token_malformed');
+      await expectCode(verifier.verify(await token({ claims: { scope } })), 'token_scope_invalid');
     }
     await expect(
       verifier.verify(await token({ claims: { scope: 'deploy:canary read' } })),

@@ -272,12 +272,10 @@ describe('verify: issuer, audience, claims, scope', () => {
       { iat: undefined },
       { aud: undefined },
       { iss: undefined },
+      { exp: '1' },
+      { scope: ['read'] },
     ]) {
       await expectCode(verifier.verify(await token({ claims })), 'token_claims_invalid');
-    }
-    // Mistyped NumericDates and scopes break the token grammar, checked before jose.
-    for (const claims of [{ exp: '1' }, { scope: ['read'] }]) {
-      await expectCode(verifier.verify(await token({ claims })), 'token_malformed');
     }
   });
 

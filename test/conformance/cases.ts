@@ -192,13 +192,26 @@ export async function generateCases(): Promise<CaseFile> {
     ),
   );
   add('malformed', 'malformed/nan-literal', token({}, '"x":NaN'));
+  // RFC 7493 §2.2: a number beyond double range has no I-JSON reading, wherever it stands.
+  add('malformed', 'malformed/exp-1e999', token({ exp: undefined }, '"exp":1e999'));
+  add('malformed', 'malformed/integer-beyond-double', token({}, `"x":1${'0'.repeat(400)}`));
   add('malformed', 'malformed/payload-not-json', signRaw(headerText, `${claims()} trailing`));
   add('malformed', 'malformed/payload-not-object', signRaw(headerText, '["alice"]'));
   add('malformed', 'malformed/header-not-object', signRaw('"EdDSA"', claims()));
   add('malformed', 'malformed/crit-extension', withHeader({ crit: ['exp'], exp: NOW + 60 }));
 
   // header
-  add('header', 'header/alg-none', `${b64u(JSON.stringify({ ...header, alg: 'none' }))}.${p64}.`);
+  add(
+    'header',
+    'header/alg-none',
+    `${b64u(JSON.stringify({ ...header, alg: 'none' }))}.${p64}.${s64}`,
+  );
+  // An unsecured JWS (RFC 7515 §A.5) has an empty third segment: not frostmint's grammar.
+  add(
+    'malformed',
+    'malformed/unsecured-empty-signature',
+    `${b64u(JSON.stringify({ ...header, alg: 'none' }))}.${p64}.`,
+  );
   const hsInput = `${b64u(JSON.stringify({ ...header, alg: 'HS256' }))}.${p64}`;
   add(
     'header',
@@ -279,7 +292,6 @@ export async function generateCases(): Promise<CaseFile> {
   add('claims', 'claims/exp-string', token({ exp: String(NOW + 60) }));
   add('claims', 'claims/exp-boolean', token({ exp: true }));
   add('claims', 'claims/exp-not-integer', token({ exp: NOW + 60.5 }));
-  add('claims', 'claims/exp-1e999', token({ exp: undefined }, '"exp":1e999'));
   add('claims', 'claims/nbf-not-integer', token({ nbf: NOW - 0.5 }));
   add('claims', 'claims/scope-not-string', token({ scope: ['deploy:canary'] }));
 

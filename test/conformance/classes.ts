@@ -33,7 +33,7 @@ export type OutcomeClass = (typeof CLASSES)[number];
 
 /**
  * Error code → class, for the codes the three SDKs use (the Go and Python verifiers use the
- * TypeScript SDK's codes and add `token_lifetime_exceeded` and `token_scope_invalid`). A code
+ * TypeScript SDK's codes and add `token_ttl_exceeded` and `token_scope_invalid`). A code
  * missing here makes the suite fail, naming it: add it to its class.
  */
 const BY_CODE: Readonly<Record<string, OutcomeClass>> = {
@@ -51,7 +51,7 @@ const BY_CODE: Readonly<Record<string, OutcomeClass>> = {
   token_claims_invalid: 'claims',
   token_expired: 'expired',
   token_not_yet_valid: 'not_yet_valid',
-  token_lifetime_exceeded: 'lifetime',
+  token_ttl_exceeded: 'lifetime',
   token_scope_invalid: 'scope',
   token_scope_missing: 'insufficient_scope',
 };

@@ -16,45 +16,6 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT = join(ROOT, '.test-artifacts', 'conformance');
 const file = await generateCases();
 
-/**
- * Cases the TypeScript SDK on this branch still accepts or misclassifies: the strict token
- * grammar, lifetime cap and key checks of issue 12 land in sdk/src on another branch. They
- * are NOT skipped: each fails below, naming this list, until that work is merged.
- */
-const TS_SDK_GAPS_PENDING_ISSUE_12 = new Set<string>([
-  'malformed/padding-signature',
-  'malformed/padding-payload-signed',
-  'malformed/whitespace-trailing-newline',
-  'malformed/whitespace-inside-signed',
-  'malformed/trailing-bits-signature',
-  'malformed/trailing-bits-payload-signed',
-  'malformed/duplicate-header-member',
-  'malformed/duplicate-payload-member',
-  'malformed/duplicate-nested-member',
-  'malformed/duplicate-escaped-name',
-  'malformed/oversize-by-padding-claim',
-  'malformed/too-deep-by-one',
-  'malformed/too-deep',
-  'key/jwks-identity-forged-token',
-  'key/jwks-order8-forged-token',
-  'key/jwks-yEqualsP-forged-token',
-  'key/jwks-notOnCurve-forged-token',
-  'claims/exp-not-integer',
-  'claims/exp-1e999',
-  'claims/nbf-not-integer',
-  'lifetime/901s',
-  'lifetime/above-configured-cap',
-  'scope/leading-space',
-  'scope/trailing-space',
-  'scope/double-space',
-  'scope/duplicate-token',
-  'scope/empty',
-  'scope/tab',
-  'scope/double-quote',
-  'scope/backslash',
-  'scope/non-ascii',
-]);
-
 const results: Record<string, Map<string, CaseResult>> = {};
 const byName = (list: CaseResult[]) => new Map(list.map((r) => [r.name, r]));
 
@@ -73,22 +34,19 @@ const rows = file.cases.map((c) => [c.name, c] as const);
 describe.each(['typescript', 'go', 'python'])('the %s verifier', (language) => {
   it.each(rows)('classifies %s', (name, c: ConformanceCase) => {
     const result = results[language]!.get(name);
-    const gap =
-      language === 'typescript' && TS_SDK_GAPS_PENDING_ISSUE_12.has(name)
-        ? ' [known TypeScript SDK gap, pending the issue-12 strict grammar]'
-        : '';
     expect(
       result && { class: classOf(result.code), code: result.code, message: result.message },
-      `${language} on ${name}${gap}`,
+      `${language} on ${name}`,
     ).toMatchObject({ class: c.expect });
   });
 });
 
-describe('Go and Python', () => {
+describe('all three verifiers', () => {
   it('give every case the very same error code (they share the code vocabulary)', () => {
     const codes = (language: string) =>
       file.cases.map((c) => `${c.name}: ${results[language]!.get(c.name)?.code ?? 'no result'}`);
-    expect(codes('python')).toEqual(codes('go'));
+    expect(codes('go')).toEqual(codes('typescript'));
+    expect(codes('python')).toEqual(codes('typescript'));
   });
 });
 

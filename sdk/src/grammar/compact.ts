@@ -1,3 +1,4 @@
+import { FrostmintVerifyError } from '../errors.ts';
 import { decodeCanonicalBase64url } from './base64url.ts';
 import { malformed } from './malformed.ts';
 import { parseScope } from './scope.ts';
@@ -34,7 +35,9 @@ export interface ParsedToken {
  *   NumericDate, minus fractions and absurd values);
  * - `scope` when present RFC 6749 §3.3 scope syntax with no repeated token (see `parseScope`).
  *
- * Throws `FrostmintVerifyError` `token_malformed` with a message naming the violation.
+ * Throws `FrostmintVerifyError` with a message naming the violation: `token_malformed` for
+ * the encoding and JSON, `token_claims_invalid` for a NumericDate, `token_scope_invalid` for
+ * the scope syntax.
  *
  * @example
  * ```ts
@@ -85,7 +88,10 @@ function checkRegisteredClaims(payload: Record<string, unknown>): void {
       value < 0 ||
       value > MAX_NUMERIC_DATE
     ) {
-      throw malformed(`${name} is not a NumericDate: an integer in 0..${MAX_NUMERIC_DATE}`);
+      throw new FrostmintVerifyError(
+        'token_claims_invalid',
+        `${name} is not a NumericDate: an integer in 0..${MAX_NUMERIC_DATE}`,
+      );
     }
   }
   if (Object.hasOwn(payload, 'scope')) parseScope(payload.scope);

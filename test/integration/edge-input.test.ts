@@ -98,7 +98,9 @@ describe('every input is checked at the edge (in-process coordinator, real signe
     const prepared = await prepareMint(stack, { user: 'alice@example.com', result_key: usable });
     expect(prepared.status).toBe(201);
     const { request_id, public_key } = prepared.body;
-    const tap = SoftAuthenticator.toJson(alice.assert(Buffer.from(public_key.challenge, 'base64url')));
+    const tap = SoftAuthenticator.toJson(
+      alice.assert(Buffer.from(public_key.challenge, 'base64url')),
+    );
     const done = await completeMint(stack, request_id, tap);
     expect(done.status).toBe(200);
     expect(done.body.token).toBeUndefined();
@@ -106,10 +108,39 @@ describe('every input is checked at the edge (in-process coordinator, real signe
     expect(status.body).toMatchObject({ status: 'minted', sealed_token: expect.any(String) });
   });
 
+  it('seals the token before the request is minted: a key that cannot be sealed to leaves it denied, not minted', async () => {
+    // A row an older coordinator (one that did not check keys at prepare) could have stored.
+    const prepared = await prepareMint(stack, { user: 'alice@example.com' });
+    const { request_id, public_key, claims } = prepared.body;
+    await stack.coordinator.store.mintResults.create({
+      requestId: request_id,
+      resultKey: x25519(0n),
+      createdAt: new Date(),
+    });
+    const tap = SoftAuthenticator.toJson(
+      alice.assert(Buffer.from(public_key.challenge, 'base64url')),
+    );
+    const done = await completeMint(stack, request_id, tap);
+    expect(done.status).toBe(400);
+    expect(done.body).toEqual({ error: 'result_key_invalid', message: expect.any(String) });
+    const status = await api(stack, 'GET', `/v1/mint/requests/${request_id}`);
+    expect(status.body).toMatchObject({ status: 'denied', status_reason: 'result_key_invalid' });
+    expect(status.body).not.toHaveProperty('sealed_token');
+    const { audit } = stack.coordinator.store;
+    const entries = (await audit.read(0, await audit.size())).map(
+      (leaf) => JSON.parse(leaf.entryJson) as { type: string; jti?: string },
+    );
+    expect(entries.some((e) => e.type === 'mint' && e.jti === claims.jti)).toBe(false);
+  });
+
   it('answers every HTTP error as {error, message}: 404, 405, 413, 415, malformed JSON, bad URL', async () => {
     const raw = async (method: string, path: string, init: RequestInit = {}) => {
       const res = await fetch(`${stack.coordinatorUrl}${path}`, { method, ...init });
-      return { status: res.status, allow: res.headers.get('allow'), body: await res.json() };
+      return {
+        status: res.status,
+        allow: res.headers.get('allow'),
+        body: (await res.json()) as Record<string, string>,
+      };
     };
     const shaped = (code: string) => ({ error: code, message: expect.any(String) });
     expect(await raw('GET', '/no/such/route')).toMatchObject({

@@ -50,7 +50,7 @@ const HOSTILE_STRINGS = [
   '../../etc/passwd',
   "' OR 1=1 --",
   '<script>alert(1)</script>',
-  '${jndi:ldap://x}',
+  '\u0024{jndi:ldap://x}',
   'A'.repeat(22),
   'A'.repeat(43),
   'x'.repeat(15_000),

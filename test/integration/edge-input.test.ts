@@ -133,7 +133,7 @@ describe('every input is checked at the edge (in-process coordinator, real signe
     expect(entries.some((e) => e.type === 'mint' && e.jti === claims.jti)).toBe(false);
   });
 
-  it('answers every HTTP error as {error, message}: 404, 405, 413, 415, malformed JSON, bad URL', async () => {
+  it('answers every HTTP error as {error, message}: 404, 405, 413, 414, 415, malformed JSON, bad URL', async () => {
     const raw = async (method: string, path: string, init: RequestInit = {}) => {
       const res = await fetch(`${stack.coordinatorUrl}${path}`, { method, ...init });
       return {
@@ -155,6 +155,11 @@ describe('every input is checked at the edge (in-process coordinator, real signe
     expect(await raw('PATCH', '/v1/mint/requests/AAAAAAAAAAAAAAAAAAAAAA')).toMatchObject({
       status: 405,
       body: shaped('method_not_allowed'),
+    });
+    // A parameter longer than any route takes (credential ids reach 1364 characters).
+    expect(await raw('POST', `/v1/enrollments/${'A'.repeat(1_401)}/renewals`)).toMatchObject({
+      status: 414,
+      body: shaped('uri_too_long'),
     });
     const json = { 'content-type': 'application/json' };
     expect(

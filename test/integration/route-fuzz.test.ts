@@ -299,6 +299,8 @@ describe('route fuzzing: no 5xx and only {error, message} errors on any route', 
       const what = `${c.method} ${c.path.slice(0, 120)} [${c.contentType ?? '-'}] ${(c.body ?? '').slice(0, 80)} → ${res.status} ${text.slice(0, 200)}`;
       if (res.status >= 500) return failures.push(what);
       if (res.status < 400) return;
+      if (res.status === 405 && (res.headers.get('allow') ?? '').split(', ').includes(c.method))
+        failures.push(`405 allows the method it refused: ${what}`);
       let body: unknown;
       try {
         body = JSON.parse(text);

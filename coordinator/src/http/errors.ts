@@ -7,6 +7,7 @@ const FRAMEWORK_CODES: Readonly<Record<number, string>> = {
   404: 'not_found',
   405: 'method_not_allowed',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
 };
 
@@ -38,7 +39,9 @@ export function replyWithError(
     request.log.info({ code: (err as FastifyError).code, status }, 'request refused');
     const error = FRAMEWORK_CODES[status] ?? 'invalid_request';
     const what = error === 'invalid_request' ? 'malformed request' : error.replaceAll('_', ' ');
-    void reply.status(status).send({ error, message: `${what}: ${err.message}` });
+    // The framework's messages may quote the request (a whole URL): keep them short.
+    const detail = err.message.length > 200 ? `${err.message.slice(0, 200)}…` : err.message;
+    void reply.status(status).send({ error, message: `${what}: ${detail}` });
     return;
   }
   request.log.error({ err }, 'unexpected error');

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 export interface RouteEntry {
   readonly method: string;
   readonly url: string;
-  /** Matches a concrete path (each `:param` one non-empty segment). */
+  /** Matches a concrete path (each `:param` one segment of 1 to `maxParamLength` chars). */
   readonly pattern: RegExp;
 }
 
@@ -23,9 +23,10 @@ const tables = new WeakMap<FastifyInstance, RouteEntry[]>();
 export function trackRoutes(app: FastifyInstance): void {
   const table: RouteEntry[] = [];
   tables.set(app, table);
+  const { maxParamLength } = app.initialConfig;
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat())
-      table.push({ method, url: route.url, pattern: patternOf(route.url) });
+      table.push({ method, url: route.url, pattern: patternOf(route.url, maxParamLength ?? 100) });
   });
 }
 
@@ -57,11 +58,13 @@ export function allowedMethods(app: FastifyInstance, path: string): string[] {
   return [...new Set(methods)].sort();
 }
 
-function patternOf(url: string): RegExp {
+function patternOf(url: string, maxParamLength: number): RegExp {
   const source = url
     .split('/')
     .map((segment) =>
-      segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      segment.startsWith(':')
+        ? `[^/]{1,${maxParamLength}}`
+        : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
     )
     .join('/');
   return new RegExp(`^${source}$`);

@@ -71,7 +71,7 @@ export const BeginRenewalBodySchema = z
 export const RevokeBodySchema = z.object({ reason: InputText.min(1).max(256) }).strict();
 
 /** Request ids are 16 random bytes, base64url. */
-export const RequestIdSchema = Base64Url.length(22);
+const RequestIdSchema = Base64Url.length(22);
 
 /** Route parameters `{id}` of a request. */
 export const RequestParamsSchema = z.object({ id: RequestIdSchema });

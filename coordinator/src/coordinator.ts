@@ -37,6 +37,8 @@ export interface RunningCoordinator {
   readonly app: FastifyInstance;
   readonly pool: SignerPool;
   readonly attestations: SignerAttestations;
+  /** The coordinator's state (tests seed rows an older version could have written). */
+  readonly store: CoordinatorStore;
   /** The bound base URL, e.g. `http://127.0.0.1:8443`. */
   readonly url: string;
   close(): Promise<void>;
@@ -172,6 +174,7 @@ export async function startCoordinator(options: {
     app,
     pool,
     attestations,
+    store,
     url: address,
     close: async () => {
       attestations.close();

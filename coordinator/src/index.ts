@@ -5,6 +5,7 @@ export * from './ceremony/index.ts';
 export * from './config.ts';
 export * from './coordinator.ts';
 export * from './http/app.ts';
+export * from './http/route-table.ts';
 export * from './metrics.ts';
 export * from './mint.ts';
 export * from './mint-attestation.ts';

@@ -11,13 +11,11 @@ import {
 import type { AttestationEvidence as WireEvidence } from '@frostmint/proto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { InputText } from './http/input.ts';
 import type { SignerAttestations } from './signing/signer-attestations.ts';
 
 const base64 = (maxChars: number) =>
-  z
-    .string()
-    .max(maxChars)
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+  InputText.max(maxChars).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 
 /**
  * `attestation` in the body of `POST /v1/mint`: the requester's SEV-SNP report and the

@@ -22,6 +22,7 @@ import { approvalToProto } from './approvals/proto.ts';
 import type { PendingMint, PendingMintSink } from './approvals/types.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { Requester } from './auth/types.ts';
+import { InputText } from './http/input.ts';
 import type { Metrics } from './metrics.ts';
 import {
   type MintAttestation,
@@ -30,12 +31,10 @@ import {
 } from './mint-attestation.ts';
 import type { TokenSigner } from './signing/round-driver.ts';
 
-const scopeToken = z
-  .string()
-  .regex(
-    /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/,
-    'scope tokens are printable ASCII without spaces, quotes or backslashes',
-  );
+const scopeToken = InputText.regex(
+  /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/,
+  'scope tokens are printable ASCII without spaces, quotes or backslashes',
+);
 
 const APPROVALS_MISSING = 'approvals_missing';
 
@@ -43,9 +42,9 @@ const APPROVALS_MISSING = 'approvals_missing';
 export const MintBodySchema = z
   .object({
     scope: z.array(scopeToken).min(1).max(16),
-    audience: z.string().min(1).max(256),
+    audience: InputText.min(1).max(256),
     ttl: TokenTtlSchema.optional(),
-    justification: z.string().max(1024).optional(),
+    justification: InputText.max(1024).optional(),
     /** Requester SEV-SNP evidence (docs/attestation.md, "Requester attestation"). */
     attestation: RequesterAttestationBodySchema.optional(),
   })

@@ -1,17 +1,21 @@
-import { InvalidRequestError, UnauthenticatedError } from '@frostmint/core';
+import { UnauthenticatedError } from '@frostmint/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { bearerOf } from '../auth/oidc.ts';
+import { Base64Url, InputText, parseInput } from '../http/input.ts';
+import { RequestParamsSchema } from '../requests/schemas.ts';
 import type { PendingMints } from './pending-mints.ts';
 
-const b64u = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]+$/)
-  .max(512);
-const requestId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+const b64u = Base64Url.min(1).max(512);
 const GuardianAnswerSchema = z.object({ guardian_kid: b64u, signature: b64u }).strict();
 const PollQuerySchema = z
-  .object({ wait: z.coerce.number().int().min(0).max(60).default(0) })
+  .object({
+    wait: InputText.max(2)
+      .regex(/^\d+$/, 'whole seconds')
+      .transform(Number)
+      .pipe(z.number().int().min(0).max(60))
+      .default(0),
+  })
   .strict();
 
 /**
@@ -47,8 +51,8 @@ export function registerApprovalRoutes(app: FastifyInstance, pending: PendingMin
   });
 
   app.get('/v1/mint/requests/:id/token', async (request, reply) => {
-    const id = parse(requestId, (request.params as { id?: string }).id, 'id');
-    const { wait } = parse(PollQuerySchema, request.query, 'query');
+    const { id } = parseInput(RequestParamsSchema, request.params, 'params');
+    const { wait } = parseInput(PollQuerySchema, request.query, 'query');
     const secret = bearerOf(request);
     if (secret.length > 128)
       throw new UnauthenticatedError('unauthenticated', 'bad request secret');
@@ -59,30 +63,10 @@ export function registerApprovalRoutes(app: FastifyInstance, pending: PendingMin
 }
 
 function parseAnswer(request: FastifyRequest) {
-  const id = parse(requestId, (request.params as { id?: string }).id, 'id');
-  const body = parse(GuardianAnswerSchema, request.body, 'body');
+  const { id } = parseInput(RequestParamsSchema, request.params, 'params');
+  const body = parseInput(GuardianAnswerSchema, request.body, 'body');
   return {
     id,
     answer: { guardianKid: body.guardian_kid, signature: Buffer.from(body.signature, 'base64url') },
   };
-}
-
-/**
- * Validates a request part with `schema`; `invalid_request` (400) naming the first issue.
- *
- * @example
- * ```ts
- * const body = parse(GuardianAnswerSchema, request.body, 'body');
- * ```
- */
-export function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidRequestError(
-      'invalid_request',
-      `${what}${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message}`,
-    );
-  }
-  return parsed.data;
 }

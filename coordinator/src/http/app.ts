@@ -1,9 +1,4 @@
-import {
-  FrostmintError,
-  type GroupJwk,
-  InvalidRequestError,
-  UnavailableError,
-} from '@frostmint/core';
+import { FrostmintError, type GroupJwk, UnavailableError } from '@frostmint/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { PendingMints } from '../approvals/pending-mints.ts';
@@ -14,8 +9,10 @@ import { MintBodySchema, type MintService } from '../mint.ts';
 import type { PolicyRollout } from '../policy/rollout.ts';
 import type { SignerAttestations } from '../signing/signer-attestations.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
-import { replyWithError } from './errors.ts';
+import { notFound, replyWithError } from './errors.ts';
+import { checkRequestText, parseInput } from './input.ts';
 import { registerPolicyRoutes } from './policy-routes.ts';
+import { trackRoutes } from './route-table.ts';
 
 export interface CoordinatorAppOptions {
   readonly issuer: string;
@@ -54,8 +51,17 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: 16 * 1024,
+    // A WebAuthn credential id (a route parameter) may be 1023 bytes: 1364 base64url chars.
+    maxParamLength: 1400,
+    // Bad URL encoding and the like answer in the API's error shape too.
+    frameworkErrors: replyWithError,
   });
+  trackRoutes(app);
   app.setErrorHandler(replyWithError);
+  app.setNotFoundHandler(notFound(app));
+  // JSON is the only body the API takes: anything else is 415 `unsupported_media_type`.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('preValidation', async (request) => checkRequestText(request));
   if (options.policy) registerPolicyRoutes(app, options.policy);
   options.extraRoutes?.(app);
 
@@ -65,15 +71,8 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     if (!group)
       throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
     const requester = await authenticator.authenticate(request);
-    const body = MintBodySchema.safeParse(request.body);
-    if (!body.success) {
-      const issue = body.error.issues[0];
-      throw new InvalidRequestError(
-        'invalid_request',
-        `${issue?.path.join('.') || 'body'}: ${issue?.message}`,
-      );
-    }
-    const minted = await group.mints.mint(requester, body.data).catch((err: unknown) => {
+    const body = parseInput(MintBodySchema, request.body, 'body');
+    const minted = await group.mints.mint(requester, body).catch((err: unknown) => {
       options.metrics.mints.inc({ outcome: err instanceof FrostmintError ? err.code : 'internal' });
       throw err;
     });

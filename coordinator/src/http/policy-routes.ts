@@ -1,6 +1,7 @@
 import { MAX_POLICY_BUNDLE_BYTES } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import type { PolicyRollout } from '../policy/rollout.ts';
+import { InputJson, parseInput } from './input.ts';
 
 /**
  * `GET /v1/policy` (the policy in force and where it came from) and `PUT /v1/policy` (roll a
@@ -19,6 +20,6 @@ export function registerPolicyRoutes(app: FastifyInstance, rollout: PolicyRollou
     source: rollout.bundle ? 'bundle' : 'files',
   }));
   app.put('/v1/policy', { bodyLimit: MAX_POLICY_BUNDLE_BYTES }, async (request) =>
-    rollout.submit(request.body),
+    rollout.submit(parseInput(InputJson, request.body, 'body')),
   );
 }

@@ -17,12 +17,12 @@ import {
   type TokenClaims,
 } from '@frostmint/core';
 import { type Evidence, SigningPurpose } from '@frostmint/proto';
-import { CompactEncrypt, importJWK } from 'jose';
 import { maybePending } from '../approvals/record.ts';
 import type { Enrollment, JsonObject, MintRequest } from '../storage/index.ts';
 import { awaitTap, tapDeadline } from './approved-tap.ts';
 import { pickSigners, type RequestContext, tapUrl } from './context.ts';
 import type { AssertionBody, PrepareMintBody } from './schemas.ts';
+import { sealResult } from './seal-result.ts';
 import { checkSignCount, consumeChallenge, verifyStoredTap, webauthnEvidence } from './tap.ts';
 
 /**
@@ -320,9 +320,10 @@ export class MintRequestService {
     approvals: readonly MintApprovalWire[],
   ): Promise<CompletedMint> {
     const { ctx } = this;
-    let signature: Uint8Array;
+    let token: string;
+    let sealed: boolean;
     try {
-      signature = await ctx.quorum.sign({
+      const signature = await ctx.quorum.sign({
         requestId: request.id,
         signers: claims.frostmint.signers,
         message: Buffer.from(request.signingInput, 'latin1'),
@@ -330,6 +331,10 @@ export class MintRequestService {
         purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
         approvals,
       });
+      token = compactJws(request.signingInput, signature);
+      // Sealed (and stored sealed) before the request becomes `minted`: a key the token
+      // cannot be sealed to ends the request denied, never minted but undeliverable.
+      sealed = await sealResult(ctx, request.id, token);
     } catch (err) {
       await this.#deny(request, [err instanceof FrostmintError ? err.code : 'internal']);
       throw err;
@@ -352,22 +357,13 @@ export class MintRequestService {
       policy: ctx.policy.id,
       signers: claims.frostmint.signers,
     });
-    const token = compactJws(request.signingInput, signature);
     const done = {
       status: 'minted' as const,
       request_id: request.id,
       jti: claims.jti,
       expires_at: claims.exp,
     };
-    const result = await ctx.store.mintResults.get(request.id);
-    if (result !== null) {
-      const key = await importJWK(result.resultKey as never, 'ECDH-ES');
-      const sealed = await new CompactEncrypt(Buffer.from(token, 'utf8'))
-        .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', cty: 'at+jwt' })
-        .encrypt(key);
-      await ctx.store.mintResults.seal(request.id, sealed);
-      return done;
-    }
+    if (sealed) return done;
     const expiresIn = claims.exp - Math.floor(ctx.now() / 1000);
     return { ...done, token, token_type: 'Bearer', expires_in: expiresIn };
   }

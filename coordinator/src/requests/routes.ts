@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { ZodType } from 'zod';
 import type { RequesterAuthenticator } from '../auth/types.ts';
+import { InputJson, parseInput } from '../http/input.ts';
 import type { EnrollmentService } from './enrollment.ts';
 import type { MintRequestService } from './mint-requests.ts';
 import { sendTapPage, sendTapScript } from './pages.ts';
@@ -9,9 +10,11 @@ import {
   AssertionBodySchema,
   BeginEnrollmentBodySchema,
   BeginRenewalBodySchema,
+  CredentialParamsSchema,
   PrepareMintBodySchema,
-  parseBody,
-  RequestIdSchema,
+  RequestParamsSchema,
+  RevokeBodySchema,
+  TapPageParamsSchema,
 } from './schemas.ts';
 
 /** The WebAuthn request lifecycle's HTTP surface. */
@@ -23,7 +26,10 @@ export interface RequestRoutes {
   readonly operator: RequesterAuthenticator;
 }
 
-const idParam = (params: unknown) => parseBody(RequestIdSchema, (params as { id?: unknown }).id);
+const idParam = (params: unknown) => parseInput(RequestParamsSchema, params, 'params').id;
+const credentialParam = (params: unknown) =>
+  parseInput(CredentialParamsSchema, params, 'params').credentialId;
+const body = <T>(schema: ZodType<T>, value: unknown) => parseInput(schema, value, 'body');
 
 /**
  * Registers the two-step mint, the enrollment endpoints and the tap pages.
@@ -37,7 +43,7 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
   const { mints, enrollments, renewals, operator } = routes;
 
   app.post('/v1/mint/requests', async (request, reply) => {
-    const prepared = await mints.prepare(parseBody(PrepareMintBodySchema, request.body));
+    const prepared = await mints.prepare(body(PrepareMintBodySchema, request.body));
     void reply.status(201);
     return prepared;
   });
@@ -47,51 +53,47 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
   });
   app.post('/v1/mint/requests/:id/assertion', async (request, reply) => {
     void reply.header('cache-control', 'no-store');
-    return mints.complete(idParam(request.params), parseBody(AssertionBodySchema, request.body));
+    return mints.complete(idParam(request.params), body(AssertionBodySchema, request.body));
   });
 
   app.post('/v1/enrollments', async (request, reply) => {
     await operator.authenticate(request);
-    const body = parseBody(BeginEnrollmentBodySchema, request.body);
+    const begin = body(BeginEnrollmentBodySchema, request.body);
     void reply.status(201);
-    return enrollments.begin(body.user, body.roles);
+    return enrollments.begin(begin.user, begin.roles);
   });
   app.get('/v1/enrollments/requests/:id', async (request) =>
     enrollments.status(idParam(request.params)),
   );
   app.post('/v1/enrollments/requests/:id/registration', async (request) =>
-    enrollments.complete(idParam(request.params), request.body),
+    enrollments.complete(idParam(request.params), body(InputJson, request.body)),
   );
   app.post('/v1/enrollments/:credentialId/renewals', async (request, reply) => {
-    const { credentialId } = request.params as { credentialId: string };
+    const credentialId = credentialParam(request.params);
     void reply.status(201);
     return renewals.begin(credentialId);
   });
   app.post('/v1/enrollments/renewals', async (request, reply) => {
-    const body = parseBody(BeginRenewalBodySchema, request.body);
+    const renew = body(BeginRenewalBodySchema, request.body);
     void reply.status(201);
-    return renewals.beginForUser(body.user, body.credential_id);
+    return renewals.beginForUser(renew.user, renew.credential_id);
   });
   app.get('/v1/enrollments/renewals/:id', async (request) =>
     renewals.status(idParam(request.params)),
   );
   app.post('/v1/enrollments/renewals/:id/assertion', async (request) =>
-    renewals.complete(idParam(request.params), parseBody(AssertionBodySchema, request.body)),
+    renewals.complete(idParam(request.params), body(AssertionBodySchema, request.body)),
   );
   app.delete('/v1/enrollments/:credentialId', async (request) => {
     await operator.authenticate(request);
-    const { credentialId } = request.params as { credentialId: string };
-    const body = parseBody(
-      z.object({ reason: z.string().min(1).max(256) }).strict(),
-      request.body ?? {},
-    );
-    return enrollments.revoke(credentialId, body.reason);
+    const credentialId = credentialParam(request.params);
+    const { reason } = body(RevokeBodySchema, request.body ?? {});
+    return enrollments.revoke(credentialId, reason);
   });
 
   app.get('/tap/:kind/:id', async (request, reply) => {
-    const { kind } = request.params as { kind: string };
-    idParam(request.params);
-    return sendTapPage(reply, kind === 'enroll' || kind === 'renew' ? kind : 'mint');
+    const { kind } = parseInput(TapPageParamsSchema, request.params, 'params');
+    return sendTapPage(reply, kind);
   });
   app.get('/tap.js', async (_request, reply) => sendTapScript(reply));
 }

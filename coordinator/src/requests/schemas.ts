@@ -1,26 +1,29 @@
-import { InvalidRequestError } from '@frostmint/core';
 import { z } from 'zod';
+import { Base64Url, InputJson, InputText } from '../http/input.ts';
 import { MintBodySchema } from '../mint.ts';
+import { resultKeyProblem } from './result-key.ts';
 
-const b64url = z.string().regex(/^[A-Za-z0-9_-]*$/, 'base64url without padding');
-const subject = z
-  .string()
-  .min(1)
+const subject = InputText.min(1)
   .max(256)
   .regex(/^[\x21-\x7E]+$/, 'a user id is printable ASCII without spaces');
 
-/** A public key (JWK) the token of a request is sealed to: X25519 or P-256. */
-export const ResultKeySchema = z.union([
-  z.object({ kty: z.literal('OKP'), crv: z.literal('X25519'), x: b64url.length(43) }).strict(),
-  z
-    .object({
-      kty: z.literal('EC'),
-      crv: z.literal('P-256'),
-      x: b64url.length(43),
-      y: b64url.length(43),
-    })
-    .strict(),
-]);
+/** A public key (JWK) the token of a request is sealed to: X25519 or P-256, usable for ECDH. */
+export const ResultKeySchema = z
+  .union([
+    z.object({ kty: z.literal('OKP'), crv: z.literal('X25519'), x: Base64Url.length(43) }).strict(),
+    z
+      .object({
+        kty: z.literal('EC'),
+        crv: z.literal('P-256'),
+        x: Base64Url.length(43),
+        y: Base64Url.length(43),
+      })
+      .strict(),
+  ])
+  .superRefine((jwk, ctx) => {
+    const problem = resultKeyProblem(jwk);
+    if (problem) ctx.addIssue({ code: 'custom', message: `the result key ${problem}` });
+  });
 
 /** Body of `POST /v1/mint/requests`. */
 export const PrepareMintBodySchema = MintBodySchema.extend({
@@ -34,17 +37,17 @@ export type PrepareMintBody = z.infer<typeof PrepareMintBodySchema>;
 /** Body of `POST /v1/mint/requests/{id}/assertion`: `PublicKeyCredential.toJSON()` (WebAuthn L3). */
 export const AssertionBodySchema = z
   .object({
-    id: b64url.min(1).max(1366),
-    rawId: b64url.max(1366).optional(),
+    id: Base64Url.min(1).max(1366),
+    rawId: Base64Url.max(1366).optional(),
     type: z.literal('public-key'),
-    authenticatorAttachment: z.string().max(32).optional(),
-    clientExtensionResults: z.record(z.string(), z.unknown()).optional(),
+    authenticatorAttachment: InputText.max(32).optional(),
+    clientExtensionResults: z.record(InputText, InputJson).optional(),
     response: z
       .object({
-        clientDataJSON: b64url.min(1).max(8192),
-        authenticatorData: b64url.min(37).max(8192),
-        signature: b64url.min(1).max(2048),
-        userHandle: b64url.max(128).optional().nullable(),
+        clientDataJSON: Base64Url.min(1).max(8192),
+        authenticatorData: Base64Url.min(37).max(8192),
+        signature: Base64Url.min(1).max(2048),
+        userHandle: Base64Url.max(128).optional().nullable(),
       })
       .strip(),
   })
@@ -55,34 +58,29 @@ export type AssertionBody = z.infer<typeof AssertionBodySchema>;
 export const BeginEnrollmentBodySchema = z
   .object({
     user: subject,
-    roles: z.array(z.string().min(1).max(64)).min(1).max(16),
+    roles: z.array(InputText.min(1).max(64)).min(1).max(16),
   })
   .strict();
 
 /** Body of `POST /v1/enrollments/renewals`. */
 export const BeginRenewalBodySchema = z
-  .object({ user: subject, credential_id: b64url.min(1).max(1366).optional() })
+  .object({ user: subject, credential_id: Base64Url.min(1).max(1366).optional() })
   .strict();
 
-/** Request ids are 16 random bytes, base64url. */
-export const RequestIdSchema = b64url.length(22);
+/** Body of `DELETE /v1/enrollments/{credentialId}`. */
+export const RevokeBodySchema = z.object({ reason: InputText.min(1).max(256) }).strict();
 
-/**
- * Parses `value` with `schema` or throws `invalid_request` naming the first problem.
- *
- * @example
- * ```ts
- * const body = parseBody(PrepareMintBodySchema, request.body);
- * ```
- */
-export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidRequestError(
-      'invalid_request',
-      `${issue?.path.join('.') || 'body'}: ${issue?.message}`,
-    );
-  }
-  return parsed.data;
-}
+/** Request ids are 16 random bytes, base64url. */
+const RequestIdSchema = Base64Url.length(22);
+
+/** Route parameters `{id}` of a request. */
+export const RequestParamsSchema = z.object({ id: RequestIdSchema });
+
+/** Route parameters `{credentialId}`: a WebAuthn credential id (at most 1023 bytes), base64url. */
+export const CredentialParamsSchema = z.object({ credentialId: Base64Url.min(1).max(1366) });
+
+/** Route parameters of a tap page: `/tap/{kind}/{id}`. */
+export const TapPageParamsSchema = z.object({
+  kind: z.enum(['mint', 'enroll', 'renew']),
+  id: RequestIdSchema,
+});

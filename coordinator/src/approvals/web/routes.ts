@@ -1,16 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AssertionBodySchema } from '../../requests/schemas.ts';
-import { parse } from '../routes.ts';
+import { Base64Url, InputJson, InputText, parseInput } from '../../http/input.ts';
+import { AssertionBodySchema, RequestParamsSchema } from '../../requests/schemas.ts';
 import type { GuardianCredentials } from './credentials.ts';
 import { sendGuardianPage, sendGuardianScript } from './pages.ts';
 import type { WebApprovals } from './web-approvals.ts';
 
-const b64u43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
-const RequestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
-const RegistrationIdSchema = z.string().regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
-const StartSchema = z.object({ guardian_kid: b64u43 }).strict();
-const BindSchema = z.object({ binding: z.record(z.string(), z.unknown()) }).strict();
+const StartSchema = z.object({ guardian_kid: Base64Url.length(43) }).strict();
+const BindSchema = z.object({ binding: z.record(InputText, InputJson) }).strict();
+const RegistrationParamsSchema = z.object({
+  id: InputText.regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/, 'a registration id'),
+});
 
 /**
  * Guardian web approvals (docs/approvals.md "Web approvals"):
@@ -35,12 +35,11 @@ export function registerWebApprovalRoutes(
 ): void {
   const { credentials, approvals } = parts;
   const registrationId = (params: unknown) =>
-    parse(RegistrationIdSchema, (params as { id?: string }).id, 'id');
-  const requestId = (params: unknown) =>
-    parse(RequestIdSchema, (params as { id?: string }).id, 'id');
+    parseInput(RegistrationParamsSchema, params, 'params').id;
+  const requestId = (params: unknown) => parseInput(RequestParamsSchema, params, 'params').id;
 
   app.post('/v1/guardian-credentials/registrations', async (request, reply) => {
-    const { guardian_kid } = parse(StartSchema, request.body, 'body');
+    const { guardian_kid } = parseInput(StartSchema, request.body, 'body');
     const started = await credentials.start(guardian_kid);
     void reply.status(201);
     return { ...started, url: `${parts.origin}/guardians/register/${started.registration_id}` };
@@ -49,10 +48,13 @@ export function registerWebApprovalRoutes(
     credentials.view(registrationId(request.params)),
   );
   app.post('/v1/guardian-credentials/registrations/:id/registration', async (request) =>
-    credentials.register(registrationId(request.params), request.body),
+    credentials.register(
+      registrationId(request.params),
+      parseInput(InputJson, request.body, 'body'),
+    ),
   );
   app.post('/v1/guardian-credentials/registrations/:id/binding', async (request) => {
-    const { binding } = parse(BindSchema, request.body, 'body');
+    const { binding } = parseInput(BindSchema, request.body, 'body');
     return credentials.bind(registrationId(request.params), binding);
   });
   app.get('/guardians/register/:id', async (request, reply) => {
@@ -66,7 +68,10 @@ export function registerWebApprovalRoutes(
   });
   app.get('/v1/approvals/:id', async (request) => approvals.prepare(requestId(request.params)));
   app.post('/v1/mint/requests/:id/webauthn-approvals', async (request) =>
-    approvals.approve(requestId(request.params), parse(AssertionBodySchema, request.body, 'body')),
+    approvals.approve(
+      requestId(request.params),
+      parseInput(AssertionBodySchema, request.body, 'body'),
+    ),
   );
   app.get('/guardian.js', async (_request, reply) => sendGuardianScript(reply));
 }

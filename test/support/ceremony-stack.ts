@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   COORDINATOR_ENTRY,
   type DaemonProcess,
@@ -25,6 +26,15 @@ import { type SoftHsm, softHsm } from '../../signer/test/pkcs11/softhsm.ts';
 export const FAULTY_SIGNER_ENTRY = fileURLToPath(
   new URL('../fixtures/faulty-signer.ts', import.meta.url),
 );
+
+/**
+ * Node options for an entry point: a TypeScript test fixture runs through tsx (a dev
+ * dependency; it imports the daemons' built packages), the daemons' built JavaScript as is.
+ */
+const nodeOptionsFor = (entry: string): string[] =>
+  entry.endsWith('.ts')
+    ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
+    : [];
 
 export interface CliResult {
   readonly code: number;
@@ -152,7 +162,13 @@ export async function startCeremonyStack(
     });
     const env = { [DEV_BEARER_ENV]: layout.bearer };
     const startSigner = async (id: number, entry = SIGNER_ENTRY) => {
-      const daemon = spawnDaemon(`signer-${id}`, entry, signerConfigPaths.get(id)!, env);
+      const daemon = spawnDaemon(
+        `signer-${id}`,
+        entry,
+        signerConfigPaths.get(id)!,
+        env,
+        nodeOptionsFor(entry),
+      );
       signers.set(id, daemon);
       await waitUntil(daemon, () => pool.call(id, 'info', {}).then(() => true));
     };

@@ -1,27 +1,17 @@
-// What a user of the published packages gets: every public workspace packed with `npm pack`
-// (from the build `npm run build` made), the tarballs installed without devDependencies into a
-// scratch project outside the repository, and there only plain `node` and the installed bins.
+// What a user of the published packages gets (test/support/packed-install.ts): every public
+// workspace packed, the tarballs installed without devDependencies into a scratch project
+// outside the repository, and there only plain `node` and the installed bins.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installPacked, publicWorkspaces, REPO } from '../support/packed-install.ts';
 
 const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const readJson = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
-
-/** Every workspace not marked private: what `npm publish --workspaces` would publish. */
-async function publicWorkspaces(): Promise<string[]> {
-  const { workspaces } = (await readJson(join(REPO, 'package.json'))) as { workspaces: string[] };
-  const manifests = await Promise.all(
-    workspaces.map(async (w) => ({ w, pkg: await readJson(join(REPO, w, 'package.json')) })),
-  );
-  return manifests.filter(({ pkg }) => !pkg.private).map(({ w }) => w);
-}
 
 // The SDK as a service would use it: ESM `import` and CommonJS `require` from plain node.
 const VERIFY_BODY = `
@@ -42,25 +32,7 @@ let dev: ChildProcess | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'frostmint-packed-'));
-  app = join(dir, 'app');
-  const tarballs = join(dir, 'tarballs');
-  await mkdir(app);
-  await mkdir(tarballs);
-  const workspaces = await publicWorkspaces();
-  const { stdout } = await run(
-    'npm',
-    ['pack', '--json', '--pack-destination', tarballs, ...workspaces.flatMap((w) => ['-w', w])],
-    { cwd: REPO, maxBuffer: 64 * 1024 * 1024 },
-  );
-  const packed = (JSON.parse(stdout) as { filename: string }[]).map((p) =>
-    join(tarballs, p.filename),
-  );
-  await writeFile(join(app, 'package.json'), '{ "name": "scratch", "private": true }\n');
-  await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', ...packed], {
-    cwd: app,
-    timeout: 600_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  app = await installPacked(dir);
 }, 900_000);
 
 afterAll(async () => {

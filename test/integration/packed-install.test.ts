@@ -56,6 +56,20 @@ describe('the packed packages, installed outside the repository', () => {
     }
   });
 
+  it('versions the public packages together: one version, internal dependencies pinned to it', async () => {
+    const manifests = await Promise.all(
+      (await publicWorkspaces()).map((w) => readJson(join(REPO, w, 'package.json'))),
+    );
+    const versions = new Set(manifests.map((m) => m.version));
+    expect([...versions]).toHaveLength(1);
+    for (const m of manifests) {
+      for (const [dep, range] of Object.entries({ ...m.dependencies })) {
+        if (dep.startsWith('@frostmint/')) expect(range, `${m.name} → ${dep}`).toBe(m.version);
+      }
+      expect(m.files, m.name).toBeDefined();
+    }
+  });
+
   it('runs the installed CLIs: --version and mint-ci --help', async () => {
     const bin = (name: string) => join(app, 'node_modules', '.bin', name);
     const { version } = await readJson(join(REPO, 'cli', 'package.json'));

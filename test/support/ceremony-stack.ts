@@ -1,8 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   COORDINATOR_ENTRY,
   type DaemonProcess,
@@ -21,20 +19,9 @@ import { run } from '@frostmint/guardian-cli';
 import type { SignerConfig } from '@frostmint/signer';
 import { pino } from 'pino';
 import { type SoftHsm, softHsm } from '../../signer/test/pkcs11/softhsm.ts';
+import { nodeOptionsFor } from './fixture-process.ts';
 
-/** A signer process that corrupts every signature share it returns (test fixture). */
-export const FAULTY_SIGNER_ENTRY = fileURLToPath(
-  new URL('../fixtures/faulty-signer.ts', import.meta.url),
-);
-
-/**
- * Node options for an entry point: a TypeScript test fixture runs through tsx (a dev
- * dependency; it imports the daemons' built packages), the daemons' built JavaScript as is.
- */
-const nodeOptionsFor = (entry: string): string[] =>
-  entry.endsWith('.ts')
-    ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
-    : [];
+export { FAULTY_SIGNER_ENTRY } from './fixture-process.ts';
 
 export interface CliResult {
   readonly code: number;

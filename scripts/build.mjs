@@ -8,26 +8,41 @@
 // Plain JavaScript on purpose: it runs right after `npm install` (the root `prepare`
 // script), before anything is compiled.
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-
-const built = spawnSync(process.execPath, [tsc, '--build', join(root, 'tsconfig.build.json')], {
-  stdio: 'inherit',
-});
-if (built.status !== 0) process.exit(built.status ?? 1);
 
 /** `{ "path": "./core/tsconfig.build.json" }` entries of a JSONC file, as folder names. */
 const referenced = (file) =>
   [
     ...readFileSync(file, 'utf8').matchAll(/"path":\s*"\.{1,2}\/([^/"]+)\/tsconfig\.build\.json"/g),
   ].map((m) => m[1]);
+const packages = referenced(join(root, 'tsconfig.build.json'));
 
-for (const pkg of referenced(join(root, 'tsconfig.build.json'))) {
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  // A production install (`npm install --omit=dev`, e.g. a container's runtime stage) has no
+  // compiler: fine when a build stage already produced every dist/, an error otherwise.
+  const missing = packages.filter((pkg) => !existsSync(join(root, pkg, 'dist')));
+  if (missing.length > 0) {
+    console.error(`build: typescript is not installed, and not built: ${missing.join(', ')}`);
+    process.exit(1);
+  }
+  console.error('build: typescript is not installed (production install); dist/ kept as is');
+  process.exit(0);
+}
+
+const built = spawnSync(process.execPath, [tsc, '--build', join(root, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
+if (built.status !== 0) process.exit(built.status ?? 1);
+
+for (const pkg of packages) {
   const config = readFileSync(join(root, pkg, 'tsconfig.build.json'), 'utf8');
   const rootDir = /"rootDir":\s*"([^"]+)"/.exec(config)?.[1] ?? 'src';
   const from = join(root, pkg, rootDir);

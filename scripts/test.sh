@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite: installs what the tests need when missing (SoftHSM2, Chromium,
-# PostgreSQL, OPA, oauth2-proxy, PyJWT), runs static checks, Rego tests, the Go and Python
-# verifiers' own tests and vitest, and ends with one line
+# PostgreSQL, OPA, oauth2-proxy, PyJWT), builds every workspace (dist/, which the spawned
+# daemons and CLIs run), runs static checks, Rego tests, the Go and Python verifiers' own
+# tests and vitest, and ends with one line
 # "N passed, N failed". Exit status is non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ check() { # name, command...
   fi
 }
 
+check build node scripts/build.mjs
 check typecheck npx tsc -p tsconfig.json
 check lint npx biome check .
 check proto-stubs-fresh bash scripts/proto-check.sh

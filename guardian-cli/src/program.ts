@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { registerAnswer } from './commands/approve.ts';
 import { registerCeremony } from './commands/ceremony/index.ts';
@@ -19,7 +20,9 @@ import type { CliIo } from './io.ts';
  * ```
  */
 export function buildProgram(io: CliIo): Command {
+  const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
   const program = new Command('frostmint-guardian')
+    .version(version)
     .description(
       'frostmint guardian tool: set up PKCS#11 tokens (YubiKey PIV, HSM, SoftHSM2), enroll ' +
         'guardian keys, approve and run key ceremonies, approve or deny pending mint requests, approve policy bundles, check the group. PINs come from ' +

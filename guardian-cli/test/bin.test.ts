@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SO_PIN, type SoftHsm, softHsm, USER_PIN } from '../../signer/test/pkcs11/softhsm.ts';
 import { verifyGuardianRecord } from '../src/guardian-record.ts';
 
-const BIN = fileURLToPath(new URL('../bin/frostmint-guardian.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../cli/bin/frostmint-guardian.js', import.meta.url));
 
-/** Runs the real executable (shebang, tsx loader, exit code) with `env` added. */
+/** Runs the real executable (shebang, built JavaScript, exit code) with `env` added. */
 function guardian(argv: string[], env: Record<string, string>) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(

@@ -1,5 +1,3 @@
 #!/usr/bin/env node
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/main.ts');
+// The compiled entry point (`npm run build`; a checkout builds on `npm install`).
+await import('../dist/main.js');

@@ -2,6 +2,7 @@
 // measured in the same run on the same machine.
 import { benchAttestation } from './attestation-bench.ts';
 import { benchCiMint } from './ci-mint-bench.ts';
+import { benchCli } from './cli-bench.ts';
 import { benchFrost } from './frost-bench.ts';
 import { benchMint } from './mint-bench.ts';
 import { benchOidc } from './oidc-bench.ts';
@@ -18,6 +19,7 @@ for (const run of [
   benchMint,
   benchCiMint,
   benchWebAuthn,
+  benchCli,
 ]) {
   for (const [name, value] of Object.entries(await run())) {
     console.log(`${name}: ${Number.isInteger(value) ? value : value.toFixed(3)}`);

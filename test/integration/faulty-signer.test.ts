@@ -1,10 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mint, startTestStack } from '../harness.ts';
-
-const FAULTY = fileURLToPath(new URL('../fixtures/faulty-signer.ts', import.meta.url));
+import { FAULTY_SIGNER_ENTRY, nodeOptionsFor } from '../support/fixture-process.ts';
 
 describe('a signer returning corrupted signature shares', () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -13,7 +11,7 @@ describe('a signer returning corrupted signature shares', () => {
     // Signer 3 turns faulty after the DKG ceremony (a faulty signer cannot even join one:
     // its share of the group configuration signature would fail verification).
     await stack.signers.get(3)!.stop();
-    await stack.restartSigner(3, FAULTY);
+    await stack.restartSigner(3, FAULTY_SIGNER_ENTRY, nodeOptionsFor(FAULTY_SIGNER_ENTRY));
   });
   afterAll(async () => {
     await stack?.dispose();

@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   COORDINATOR_ENTRY,
   type DaemonProcess,
@@ -20,11 +19,9 @@ import { run } from '@frostmint/guardian-cli';
 import type { SignerConfig } from '@frostmint/signer';
 import { pino } from 'pino';
 import { type SoftHsm, softHsm } from '../../signer/test/pkcs11/softhsm.ts';
+import { nodeOptionsFor } from './fixture-process.ts';
 
-/** A signer process that corrupts every signature share it returns (test fixture). */
-export const FAULTY_SIGNER_ENTRY = fileURLToPath(
-  new URL('../fixtures/faulty-signer.ts', import.meta.url),
-);
+export { FAULTY_SIGNER_ENTRY } from './fixture-process.ts';
 
 export interface CliResult {
   readonly code: number;
@@ -152,7 +149,13 @@ export async function startCeremonyStack(
     });
     const env = { [DEV_BEARER_ENV]: layout.bearer };
     const startSigner = async (id: number, entry = SIGNER_ENTRY) => {
-      const daemon = spawnDaemon(`signer-${id}`, entry, signerConfigPaths.get(id)!, env);
+      const daemon = spawnDaemon(
+        `signer-${id}`,
+        entry,
+        signerConfigPaths.get(id)!,
+        env,
+        nodeOptionsFor(entry),
+      );
       signers.set(id, daemon);
       await waitUntil(daemon, () => pool.call(id, 'info', {}).then(() => true));
     };

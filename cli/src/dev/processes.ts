@@ -1,17 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
-const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 
-/** Entry points of the daemons (TypeScript, run through tsx). */
-export const SIGNER_ENTRY = fileURLToPath(
-  import.meta.resolve('@frostmint/signer').replace(/index\.ts$/, 'main.ts'),
-);
-export const COORDINATOR_ENTRY = fileURLToPath(
-  import.meta.resolve('@frostmint/coordinator').replace(/index\.ts$/, 'main.ts'),
-);
+/** The compiled `main` of a daemon package (`npm run build` writes `<package>/dist/`). */
+const builtMain = (pkg: string) =>
+  join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', 'main.js');
+
+/** Entry points of the daemons: the built JavaScript, as the published bins run it. */
+export const SIGNER_ENTRY = builtMain('@frostmint/signer');
+export const COORDINATOR_ENTRY = builtMain('@frostmint/coordinator');
 
 /** A daemon started as a child process, with its output captured for diagnostics. */
 export interface DaemonProcess {
@@ -26,7 +25,7 @@ export interface DaemonProcess {
 }
 
 /**
- * Spawns `node --import tsx <entry> --config <configPath>` with `env` added.
+ * Spawns `node [...nodeOptions] <entry> --config <configPath>` with `env` added.
  *
  * @example
  * ```ts
@@ -38,8 +37,9 @@ export function spawnDaemon(
   entry: string,
   configPath: string,
   env: Record<string, string>,
+  nodeOptions: readonly string[] = [],
 ): DaemonProcess {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, entry, '--config', configPath], {
+  const child = spawn(process.execPath, [...nodeOptions, entry, '--config', configPath], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -15,6 +15,7 @@ import type { PolicyRollout } from '../policy/rollout.ts';
 import type { SignerAttestations } from '../signing/signer-attestations.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import { replyWithError } from './errors.ts';
+import type { HttpsIdentity } from './https.ts';
 import { registerPolicyRoutes } from './policy-routes.ts';
 
 export interface CoordinatorAppOptions {
@@ -37,6 +38,8 @@ export interface CoordinatorAppOptions {
   };
   /** More routes (the WebAuthn request lifecycle, coordinator/src/requests). */
   readonly extraRoutes?: (app: FastifyInstance) => void;
+  /** Serve HTTPS with this certificate and key (see ./https.ts); plain HTTP when absent. */
+  readonly https?: HttpsIdentity;
 }
 
 /**
@@ -51,10 +54,12 @@ export interface CoordinatorAppOptions {
  */
 export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInstance {
   const { issuer, pool, authenticator, group } = options;
+  // The HTTPS instance serves the same routes; only the listener differs.
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: 16 * 1024,
-  });
+    ...(options.https ? { https: options.https } : {}),
+  }) as FastifyInstance;
   app.setErrorHandler(replyWithError);
   if (options.policy) registerPolicyRoutes(app, options.policy);
   options.extraRoutes?.(app);

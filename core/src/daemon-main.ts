@@ -50,3 +50,33 @@ export function runDaemon(
     process.once('SIGTERM', stop);
   }, fail);
 }
+
+/**
+ * The shared `main` of the daemons' container health probes (`healthcheck.js --config
+ * <file>`): runs `probe`, which resolves to undefined when healthy or to the reason it is
+ * not; exits 0 when healthy, 1 (reason on stderr) when not, 2 on usage errors.
+ *
+ * @example
+ * ```ts
+ * runHealthcheck(async (path) => ((await grpcHealthCheck(addressOf(path))) === 'SERVING' ? undefined : 'not serving'));
+ * ```
+ */
+export function runHealthcheck(probe: (configPath: string) => Promise<string | undefined>): void {
+  const at = process.argv.indexOf('--config');
+  const path = at >= 0 ? process.argv[at + 1] : undefined;
+  if (!path) {
+    console.error('usage: healthcheck --config <file.json>');
+    process.exit(2);
+  }
+  probe(path).then(
+    (problem) => {
+      if (problem) console.error(`healthcheck: ${problem}`);
+      process.exit(problem ? 1 : 0);
+    },
+    (err: unknown) => {
+      const message = err instanceof FrostmintError ? `${err.code}: ${err.message}` : String(err);
+      console.error(`healthcheck: ${message}`);
+      process.exit(1);
+    },
+  );
+}

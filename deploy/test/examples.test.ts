@@ -20,8 +20,10 @@ import {
   BIN,
   type Daemon,
   freePort,
+  HEALTHCHECK,
   httpsGet,
   runDaemonCommand,
+  runHealthcheck,
   startDaemon,
   waitFor,
 } from './support/daemons.ts';
@@ -158,6 +160,8 @@ describe('deploy/examples start as they are (test certificates, SoftHSM2 token)'
       'signer-1.frostmint.local',
     );
     expect(await grpcHealthCheck(`127.0.0.1:${ports.signer}`, { channel })).toBe('SERVING');
+    // The container HEALTHCHECK entry agrees.
+    expect(runHealthcheck(HEALTHCHECK.signer, signerConfig)).toEqual({ status: 0, stderr: '' });
   });
 
   it('the coordinator starts and answers /healthz over HTTPS with the configured certificate', async () => {
@@ -170,6 +174,10 @@ describe('deploy/examples start as they are (test certificates, SoftHSM2 token)'
     );
     expect(JSON.parse((await httpsGet(healthz, pki.ca, HTTPS_NAME)).body)).toEqual({
       status: 'ok',
+    });
+    expect(runHealthcheck(HEALTHCHECK.coordinator, coordinatorConfig)).toEqual({
+      status: 0,
+      stderr: '',
     });
   });
 

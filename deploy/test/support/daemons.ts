@@ -12,6 +12,27 @@ export const BIN = {
   signer: fileURLToPath(new URL('../../../signer/bin/frostmint-signer.js', import.meta.url)),
 };
 
+/**
+ * The container health probes (`<pkg>/src/healthcheck.ts`, built to `dist/healthcheck.js`),
+ * run through tsx here as the bins run the sources.
+ */
+export const HEALTHCHECK = {
+  coordinator: fileURLToPath(new URL('../../../coordinator/src/healthcheck.ts', import.meta.url)),
+  signer: fileURLToPath(new URL('../../../signer/src/healthcheck.ts', import.meta.url)),
+};
+
+/** Runs a health probe entry with `--config`; resolves with its exit status and stderr. */
+export function runHealthcheck(
+  entry: string,
+  config: string,
+): { status: number | null; stderr: string } {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', entry, '--config', config], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: run.status, stderr: run.stderr };
+}
+
 /** A daemon process started from its bin with `--config`, output captured. */
 export interface Daemon {
   readonly child: ChildProcess;

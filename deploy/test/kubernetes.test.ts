@@ -132,6 +132,11 @@ describe.each(OVERLAYS)('deploy/kubernetes overlay %s', (overlay) => {
       expect(file).toMatch(new RegExp(`^${mountOf(spec, 'https')}/`));
     expect(coordinator.policy.data).toBe(`${mountOf(spec, 'policy-data')}/data.json`);
     expect(coordinator.stateDir).toBe(mountOf(spec, 'state'));
+    // Every replica reads the same signed group configuration (ConfigMap from the DKG).
+    expect(mountOf(spec, 'group')).toBe(`${coordinator.stateDir}/group.json`);
+    expect(spec.volumes.find((v: Obj) => v.name === 'group').configMap.name).toBe(
+      'frostmint-group',
+    );
 
     const coordinatorCert = named(docs, 'Certificate', 'coordinator-mtls');
     expect(spec.volumes.find((v: Obj) => v.name === 'mtls').secret.secretName).toBe(

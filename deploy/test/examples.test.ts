@@ -83,7 +83,7 @@ describe('deploy/examples start as they are (test certificates, SoftHSM2 token)'
       '/etc/frostmint/policy/data.json': join(REPO, 'policy/data.json'),
       '/var/lib/frostmint-coordinator': join(dir, 'coordinator-state'),
       '/var/lib/frostmint-signer': join(dir, 'signer-state'),
-      '/usr/lib/x86_64-linux-gnu/libykcs11.so': hsm.module,
+      '/usr/lib/x86_64-linux-gnu/libykcs11.so.2': hsm.module,
       '/run/credentials/frostmint-signer.service/token-pin': hsm.pinFile,
     };
     ports = { signer: await freePort(), health: await freePort(), coordinator: await freePort() };

@@ -18,6 +18,7 @@ command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v podman >/dev/null || need_apt+=(podman)
+command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}" >&2

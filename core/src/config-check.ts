@@ -106,7 +106,7 @@ export async function checkJsonConfig<S extends z.ZodType>(
 /** Why a file operation failed, without a stack: `ENOENT: no such file or directory`. */
 export function reason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  if (e?.code && typeof e.message === 'string') return e.message.replace(/, \w+ '.*'$/, '');
+  if (e?.code && typeof e.message === 'string') return e.message.replace(/, \w+(?: '.*')?$/, '');
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -164,5 +164,5 @@ describe('deploy/container/Containerfile', () => {
       });
       expect(user.stdout.trim()).toBe('10001:10001');
     }
-  });
+  }, 3_600_000); // pulls and two image builds, when they can run
 });

@@ -53,7 +53,10 @@ function localize(value: Json, paths: Record<string, string>): Json {
 const readExample = async (name: string) =>
   JSON.parse(await readFile(join(EXAMPLES, name), 'utf8')) as Record<string, Json>;
 
-describe('deploy/examples start as they are (test certificates, SoftHSM2 token)', () => {
+// Each test starts daemons or runs them to completion: minutes on a loaded 2-core machine.
+describe('deploy/examples start as they are (test certificates, SoftHSM2 token)', {
+  timeout: 300_000,
+}, () => {
   let dir: string;
   let pki: DevPki;
   let hsm: SoftHsm;

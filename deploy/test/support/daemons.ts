@@ -93,7 +93,7 @@ export function runDaemonCommand(
 export async function waitFor(
   daemon: Daemon,
   probe: () => Promise<boolean>,
-  timeoutMs = 120_000,
+  timeoutMs = 240_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

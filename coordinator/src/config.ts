@@ -7,6 +7,7 @@ import {
   WebAuthnConfigSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
+import { HttpsFilesSchema } from './http/https.ts';
 import { AbuseConfigSchema } from './requests/abuse.ts';
 import { CoordinatorAttestationConfigSchema } from './signing/signer-attestations.ts';
 import { StorageConfigSchema } from './storage/open.ts';
@@ -31,6 +32,11 @@ export const CoordinatorConfigSchema = z
     stateDir: z.string().min(1),
     signers: z.array(SignerEndpointSchema).min(2),
     tls: z.object({ ca: z.string(), cert: z.string(), key: z.string() }).strict(),
+    /**
+     * Serve the HTTP API over TLS with this certificate chain and key (PEM files, re-read
+     * when they change). Absent: plain HTTP, for a TLS-terminating reverse proxy in front.
+     */
+    https: HttpsFilesSchema.optional(),
     defaultTtlSeconds: TokenTtlSchema.default(MAX_TOKEN_TTL_SECONDS),
     maxTtlSeconds: TokenTtlSchema.default(MAX_TOKEN_TTL_SECONDS),
     /** The policy evaluated before every mint (signers evaluate it again themselves). */

@@ -1,3 +1,4 @@
+import type { Server as TlsServer } from 'node:tls';
 import {
   AttestationVerifier,
   groupJwk,
@@ -7,6 +8,7 @@ import {
   loadGroup,
   OidcVerifier,
   readGroupConfig,
+  requireReadableFiles,
   UnauthenticatedError,
 } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
@@ -20,6 +22,7 @@ import { OidcAuthenticator } from './auth/oidc.ts';
 import type { RequesterAuthenticator } from './auth/types.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
+import { loadHttpsIdentity, reloadHttpsIdentity } from './http/https.ts';
 import { createMetrics } from './metrics.ts';
 import { MintService } from './mint.ts';
 import { MintAttestation } from './mint-attestation.ts';
@@ -58,6 +61,11 @@ export async function startCoordinator(options: {
   authenticator?: RequesterAuthenticator;
 }): Promise<RunningCoordinator> {
   const { config, log } = options;
+  await requireReadableFiles(
+    { 'tls.ca': config.tls.ca, 'tls.cert': config.tls.cert, 'tls.key': config.tls.key },
+    'coordinator config',
+  );
+  const https = config.https && (await loadHttpsIdentity(config.https));
   const pool = new SignerPool(config.signers, config.tls, {
     deadlineMs: config.rpcDeadlineMs,
     healthIntervalMs: config.healthIntervalMs,
@@ -161,6 +169,7 @@ export async function startCoordinator(options: {
     policy,
     attestations,
     ...(group ? { group } : {}),
+    ...(https ? { https } : {}),
     extraRoutes: (app) => {
       webauthn?.register(app);
       webApprovals?.(app);
@@ -170,6 +179,11 @@ export async function startCoordinator(options: {
   await attestations.start(config.healthIntervalMs);
   const [host, port] = config.listen.split(':') as [string, string];
   const address = await app.listen({ host, port: Number(port) });
+  // With `https` set, Fastify's raw server is a node:https (tls) server.
+  const stopReload =
+    config.https &&
+    https &&
+    reloadHttpsIdentity(app.server as unknown as TlsServer, config.https, https, log);
   return {
     app,
     pool,
@@ -177,6 +191,7 @@ export async function startCoordinator(options: {
     store,
     url: address,
     close: async () => {
+      stopReload?.();
       attestations.close();
       await app.close();
       policy.close();

@@ -4,6 +4,7 @@ export * from './attestation/index.ts';
 export * from './audit/index.ts';
 export * from './canonical-json.ts';
 export * from './ceremony/index.ts';
+export * from './config-check.ts';
 export * from './daemon-main.ts';
 export * from './enrollment/index.ts';
 export * from './errors.ts';

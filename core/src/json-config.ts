@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
+import { formatProblem, jsonSyntaxProblems } from './config-check.ts';
 import { InvalidRequestError } from './errors.ts';
 
 /**
  * Reads a JSON configuration file and validates it with `schema`. Errors name the file and
- * the first offending field (`config_unreadable`, `config_invalid`) and never echo values.
+ * the offending place (`config_unreadable`; `config_invalid` with `file:line:column` for
+ * syntax errors and duplicate keys, or the first offending field) and never echo values.
+ * `--check-config` (see `checkJsonConfig`) lists every problem instead of the first.
  *
  * @example
  * ```ts
@@ -16,13 +19,20 @@ export async function loadJsonConfig<S extends z.ZodType>(
   schema: S,
   what: string,
 ): Promise<z.infer<S>> {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
+    text = await readFile(path, 'utf8');
   } catch (cause) {
     throw new InvalidRequestError('config_unreadable', `cannot read ${what} ${path}`, { cause });
   }
-  const parsed = schema.safeParse(raw);
+  const syntax = jsonSyntaxProblems(text, path);
+  if (syntax.length > 0) {
+    throw new InvalidRequestError(
+      'config_invalid',
+      `${what} ${syntax.map(formatProblem).join('; ')}`,
+    );
+  }
+  const parsed = schema.safeParse(JSON.parse(text));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InvalidRequestError(

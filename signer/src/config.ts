@@ -36,6 +36,20 @@ export const SignerConfigSchema = z
     /** Directory for the group configuration and the sealed share. */
     stateDir: z.string().min(1),
     tls: z.object({ ca: z.string(), cert: z.string(), key: z.string() }).strict(),
+    /**
+     * DNS name this signer's certificate carries: the coordinator's `signers[].tlsName` for
+     * this id. `--check-config` checks that the certificate names it.
+     */
+    tlsName: z.string().min(1).optional(),
+    /**
+     * `host:port` of a plaintext gRPC listener serving only `grpc.health.v1.Health` (for
+     * Kubernetes gRPC probes, which cannot present a client certificate). The mTLS listener
+     * serves the health service too. Off when absent.
+     */
+    healthListen: z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$/)
+      .optional(),
     /** Name the coordinator's client certificate must carry. */
     coordinatorName: z.string().default(COORDINATOR_TLS_NAME),
     vault: z.discriminatedUnion('kind', [DevVaultConfigSchema, Pkcs11VaultConfigSchema]),

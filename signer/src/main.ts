@@ -1,5 +1,6 @@
 import { runDaemon } from '@frostmint/core';
 import { pino } from 'pino';
+import { checkSignerConfig } from './check-config.ts';
 import { loadSignerConfig } from './config.ts';
 import { openVault } from './open-vault.ts';
 import { startSigner } from './server.ts';
@@ -12,4 +13,5 @@ runDaemon(
     const log = pino({ name: `signer-${config.id}` });
     return startSigner({ config, vault: openVault(config, log), log });
   },
+  checkSignerConfig,
 );

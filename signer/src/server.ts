@@ -1,9 +1,10 @@
-import { type Attester, mtlsServerCredentials } from '@frostmint/core';
+import { type Attester, mtlsServerCredentials, requireReadableFiles } from '@frostmint/core';
 import { SignerServiceService } from '@frostmint/proto';
 import { Server, type ServerInterceptor } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SignerConfig } from './config.ts';
 import { SignerDaemon } from './daemon.ts';
+import { SignerHealth, startHealthListener } from './health.ts';
 import { signerService } from './service.ts';
 import type { ShareVault } from './vault/index.ts';
 
@@ -11,6 +12,8 @@ export interface RunningSigner {
   readonly daemon: SignerDaemon;
   /** The bound port (useful with `listen: "127.0.0.1:0"`). */
   readonly port: number;
+  /** The bound port of the plaintext health listener, when `healthListen` is set. */
+  readonly healthPort?: number;
   close(): Promise<void>;
 }
 
@@ -34,7 +37,12 @@ export async function startSigner(options: {
   interceptors?: ServerInterceptor[];
 }): Promise<RunningSigner> {
   const { config, log } = options;
+  await requireReadableFiles(
+    { 'tls.ca': config.tls.ca, 'tls.cert': config.tls.cert, 'tls.key': config.tls.key },
+    'signer config',
+  );
   const daemon = await SignerDaemon.open(options);
+  const health = new SignerHealth();
   const server = new Server({
     'grpc.max_receive_message_length': 256 * 1024,
     interceptors: options.interceptors ?? [],
@@ -43,16 +51,24 @@ export async function startSigner(options: {
     SignerServiceService,
     signerService(daemon, { coordinatorName: config.coordinatorName, log }),
   );
+  health.addTo(server);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(config.listen, mtlsServerCredentials(config.tls), (err, p) =>
       err ? reject(err) : resolve(p),
     ),
   );
-  log.info({ id: config.id, port }, 'signer listening (mTLS)');
+  const probe = config.healthListen
+    ? await startHealthListener(config.healthListen, health)
+    : undefined;
+  health.set('SERVING');
+  log.info({ id: config.id, port, healthPort: probe?.port }, 'signer listening (mTLS)');
   return {
     daemon,
     port,
+    ...(probe ? { healthPort: probe.port } : {}),
     close: async () => {
+      health.set('NOT_SERVING');
+      await probe?.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await daemon.close();
     },

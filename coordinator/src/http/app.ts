@@ -10,6 +10,7 @@ import type { PolicyRollout } from '../policy/rollout.ts';
 import type { SignerAttestations } from '../signing/signer-attestations.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import { notFound, replyWithError } from './errors.ts';
+import type { HttpsIdentity } from './https.ts';
 import { checkRequestText, parseInput } from './input.ts';
 import { registerPolicyRoutes } from './policy-routes.ts';
 import { trackRoutes } from './route-table.ts';
@@ -34,6 +35,8 @@ export interface CoordinatorAppOptions {
   };
   /** More routes (the WebAuthn request lifecycle, coordinator/src/requests). */
   readonly extraRoutes?: (app: FastifyInstance) => void;
+  /** Serve HTTPS with this certificate and key (see ./https.ts); plain HTTP when absent. */
+  readonly https?: HttpsIdentity;
 }
 
 /**
@@ -48,6 +51,7 @@ export interface CoordinatorAppOptions {
  */
 export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInstance {
   const { issuer, pool, authenticator, group } = options;
+  // The HTTPS instance serves the same routes; only the listener differs.
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: 16 * 1024,
@@ -55,7 +59,8 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     maxParamLength: 1400,
     // Bad URL encoding and the like answer in the API's error shape too.
     frameworkErrors: replyWithError,
-  });
+    ...(options.https ? { https: options.https } : {}),
+  }) as FastifyInstance;
   trackRoutes(app);
   app.setErrorHandler(replyWithError);
   app.setNotFoundHandler(notFound(app));

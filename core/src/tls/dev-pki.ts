@@ -68,9 +68,26 @@ export async function ensureDevPki(dir: string, signerCount: number): Promise<De
  * await issueDevSignerIdentity('.frostmint/dev/pki', 1, { cert: 'new-1.pem', key: 'new-1-key.pem' });
  * ```
  */
-export async function issueDevSignerIdentity(
+export function issueDevSignerIdentity(
   dir: string,
   id: number,
+  files: TlsIdentityFiles,
+): Promise<void> {
+  return issueDevServerIdentity(dir, signerTlsName(id), files);
+}
+
+/**
+ * Issues a server TLS identity for `dnsName` (and 127.0.0.1) from the dev CA in `dir`,
+ * written to `files`: e.g. the coordinator's HTTPS certificate. Development and tests only.
+ *
+ * @example
+ * ```ts
+ * await issueDevServerIdentity('.frostmint/dev/pki', 'mint.example.com', { cert: 'https.pem', key: 'https-key.pem' });
+ * ```
+ */
+export async function issueDevServerIdentity(
+  dir: string,
+  dnsName: string,
   files: TlsIdentityFiles,
 ): Promise<void> {
   const [certPem, keyPem] = await Promise.all([
@@ -85,7 +102,7 @@ export async function issueDevSignerIdentity(
     ['sign'],
   );
   const cert = new x509.X509Certificate(certPem);
-  await issueTo(files, { cert, keys: { privateKey } }, signerTlsName(id), 'serverAuth');
+  await issueTo(files, { cert, keys: { privateKey } }, dnsName, 'serverAuth');
 }
 
 const caKeyPath = (dir: string) => join(dir, 'ca-key.pem');

@@ -9,6 +9,7 @@ import {
   AssertionBodySchema,
   BeginEnrollmentBodySchema,
   BeginRenewalBodySchema,
+  EnrollmentIdTokenBodySchema,
   PrepareMintBodySchema,
   parseBody,
   RequestIdSchema,
@@ -62,6 +63,11 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
   app.post('/v1/enrollments/requests/:id/registration', async (request) =>
     enrollments.complete(idParam(request.params), request.body),
   );
+  app.post('/v1/enrollments/requests/:id/id-token', async (request, reply) => {
+    void reply.header('cache-control', 'no-store');
+    const body = parseBody(EnrollmentIdTokenBodySchema, request.body);
+    return enrollments.proveWithIdToken(idParam(request.params), body.id_token);
+  });
   app.post('/v1/enrollments/:credentialId/renewals', async (request, reply) => {
     const { credentialId } = request.params as { credentialId: string };
     void reply.status(201);

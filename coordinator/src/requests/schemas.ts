@@ -59,6 +59,19 @@ export const BeginEnrollmentBodySchema = z
   })
   .strict();
 
+/**
+ * Body of `POST /v1/enrollments/requests/{id}/id-token`: the IdP login that proves the
+ * enrollment (a compact JWS; its `nonce` is the request's `id_token_nonce`).
+ */
+export const EnrollmentIdTokenBodySchema = z
+  .object({
+    id_token: z
+      .string()
+      .min(1)
+      .max(16 * 1024),
+  })
+  .strict();
+
 /** Body of `POST /v1/enrollments/renewals`. */
 export const BeginRenewalBodySchema = z
   .object({ user: subject, credential_id: b64url.min(1).max(1366).optional() })

@@ -218,7 +218,7 @@ describe('enrollment needs proof the coordinator cannot make (rogue coordinator)
     });
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body).toMatchObject({ status: 'enrolled', user: ALICE });
-    // And enrollSoft (the same path) then mints.
+    // The test helper enrollSoft walks the same path.
     const enrolled = await enrollSoft(stack, 'bob@example.com');
     expect(enrolled.certificate.length).toBeGreaterThan(0);
   });

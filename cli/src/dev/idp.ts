@@ -74,6 +74,8 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
     claims: { openid: ['sub'], email: ['email', 'email_verified'] },
     scopes: ['openid', 'email'],
     ttl: { IdToken: options.idTokenTtlSeconds ?? 300 },
+    // The ID token itself carries email (the enrollment policy maps it), not only userinfo.
+    conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: [randomBytes(32).toString('base64url')] },

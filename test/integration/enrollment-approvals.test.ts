@@ -124,7 +124,8 @@ describe('a releaser enrollment waits for two guardian approvals under the shipp
       user: CAROL,
       roles: ROLES,
       lifetime: 86_400,
-      reasons: ['approvals_missing'],
+      // The guardians' approvals are what will prove this enrollment (no IdP login needed).
+      reasons: ['approvals_missing', 'enrollment_unproven'],
       required_approvals: 2,
       approval_subject: { cert_id: id, sub: CAROL, roles: ROLES, lifetime: 86_400 },
     });

@@ -5,7 +5,6 @@ import {
   encodeEnrollmentCertificate,
   enrollmentProofNonce,
   enrollmentSigningInput,
-  type FrostmintError,
   groupPublicKeyOf,
   loadGroup,
   loadPolicyFiles,
@@ -15,13 +14,7 @@ import {
   signingInput,
   type TokenClaims,
 } from '@frostmint/core';
-import {
-  type CommitResponse,
-  type Evidence,
-  SigningPurpose,
-  type SignRequest,
-  type SignResponse,
-} from '@frostmint/proto';
+import { type Evidence, SigningPurpose } from '@frostmint/proto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack } from '../harness.ts';

@@ -73,7 +73,15 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
     jwks: { keys: [signingKey] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'] },
     scopes: ['openid', 'email'],
-    ttl: { IdToken: options.idTokenTtlSeconds ?? 300 },
+    // Short-lived everything: a sign-in lasts minutes, and nothing outlives the demo.
+    ttl: {
+      IdToken: options.idTokenTtlSeconds ?? 300,
+      AccessToken: 300,
+      AuthorizationCode: 60,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 3600,
+    },
     // The ID token itself carries email (the enrollment policy maps it), not only userinfo.
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },

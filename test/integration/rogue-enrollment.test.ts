@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type DevIdp, startDevIdp } from '@frostmint/cli';
 import {
   type EnrollmentCertificateBody,
@@ -14,6 +17,7 @@ import {
 import { type Evidence, SigningPurpose } from '@frostmint/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack } from '../harness.ts';
+import { runCli } from '../support/cli-process.ts';
 import { idTokenFor } from '../support/idp-login.ts';
 import { askQuorum } from '../support/rogue-sign.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
@@ -221,5 +225,39 @@ describe('enrollment needs proof the coordinator cannot make (rogue coordinator)
     // The test helper enrollSoft walks the same path.
     const enrolled = await enrollSoft(stack, 'bob@example.com');
     expect(enrolled.certificate.length).toBeGreaterThan(0);
+  });
+
+  it('`frostmint enroll --id-token-file` (headless): prints the nonce after the tap, reads the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'frostmint-idtoken-'));
+    const file = join(dir, 'id-token');
+    const coordinator = stack.layout.coordinator.webauthn!.origins[0]!;
+    const cli = runCli(
+      ['enroll', '--coordinator', coordinator, '--user', ALICE, '--id-token-file', file],
+      { FROSTMINT_OPERATOR_TOKEN: stack.layout.bearer },
+    );
+    try {
+      const id = new URL(await cli.url).pathname.split('/').pop()!;
+      const path = `/v1/enrollments/requests/${id}`;
+      const status = await api<{ public_key: { challenge: string } }>(stack, 'GET', path);
+      const { rpId, origin } = relyingParty(stack);
+      const auth = new SoftAuthenticator(rpId, origin);
+      await api(
+        stack,
+        'POST',
+        `${path}/registration`,
+        auth.register(status.body.public_key.challenge),
+      );
+      await expect
+        .poll(() => /with nonce (\S+) to/.exec(cli.stderr())?.[1], { timeout: 30_000 })
+        .toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const nonce = /with nonce (\S+) to/.exec(cli.stderr())![1]!;
+      await writeFile(file, await idTokenFor(stack, ALICE, nonce));
+      const { code, stdout, stderr } = await cli.done;
+      expect(code, stderr).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ status: 'enrolled', user: ALICE });
+    } finally {
+      cli.child.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -480,7 +480,7 @@ export class EnrollmentService {
     return { credential_id: credentialId, revoked_at: revoked.revokedAt!.toISOString() };
   }
 
-  /** `PublicKeyCredential`-free part of an answer awaiting the IdP login. */
+  /** The part of an answer that sends the engineer to the IdP: nonce, issuer, client id. */
   #awaitingIdToken(request: EnrollmentRequest, credential: RegisteredCredential) {
     const idp = this.ctx.enrollmentIdp;
     return {

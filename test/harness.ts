@@ -10,12 +10,14 @@ import { pino } from 'pino';
 /** A real local stack (separate processes, mTLS, DKG) in a fresh temp directory. */
 export async function startTestStack(
   layout?: DevStackOptions['layout'],
+  idp?: DevStackOptions['idp'],
 ): Promise<DevStack & { dispose(): Promise<void> }> {
   const stateDir = await mkdtemp(join(tmpdir(), 'frostmint-test-'));
   const stack = await startDevStack({
     stateDir,
     log: pino({ level: 'silent' }),
     ...(layout ? { layout } : {}),
+    ...(idp ? { idp } : {}),
   });
   return Object.assign(stack, {
     dispose: async () => {

@@ -54,6 +54,11 @@ export const CoordinatorConfigSchema = z
     devBearerEnv: z.string().min(1).optional(),
     /** CI token exchange: the OIDC issuers whose ID tokens `POST /v1/mint` accepts. */
     oidc: OidcConfigSchema.optional(),
+    /**
+     * Enrollment proof: the organisation's IdP (`audience` = the CLI's OIDC client id). The
+     * first issuer is the one `frostmint enroll` logs in to; signers trust their own list.
+     */
+    enrollmentIdp: OidcConfigSchema.optional(),
     /** SEV-SNP attestation of signers and requesters; defaults when absent (docs/attestation.md). */
     attestation: CoordinatorAttestationConfigSchema.optional(),
     /** Engineers' WebAuthn (enrollment, two-step mint, tap pages); off when absent. */

@@ -14,12 +14,19 @@ fixture := {
 	},
 }
 
-req(subject, roles, lifetime) := {
+# A request without proof: what a coordinator alone can say.
+bare(subject, roles, lifetime) := {
 	"now": 1800000000,
 	"requester": {"kind": "engineer", "subject": subject, "amr": ["webauthn"]},
 	"enrollment": {"roles": roles, "lifetime": lifetime},
 	"approvals": [],
 }
+
+# An IdP login for `email` (verified ID token, nonce bound to the certificate request).
+login(email) := {"iss": "https://idp.example.com", "sub": "u-1", "email": email, "email_verified": true}
+
+# A request proven by an IdP login naming the subject.
+req(subject, roles, lifetime) := object.union(bare(subject, roles, lifetime), {"id_token": login(subject)})
 
 test_allows_granted_role if {
 	d := enroll.decision with input as req("alice@example.com", ["developer"], 3600)
@@ -28,6 +35,59 @@ test_allows_granted_role if {
 	d.reasons == []
 	d.required_approvals == 0
 	d.max_lifetime == 86400
+	d.proof == "id_token"
+}
+
+test_denies_enrollment_without_proof if {
+	d := enroll.decision with input as bare("alice@example.com", ["developer"], 3600)
+		with data.config as fixture
+	not d.allow
+	d.reasons == ["enrollment_unproven"]
+	d.proof == "none"
+}
+
+test_denies_id_token_of_another_user if {
+	input_ := object.union(bare("alice@example.com", ["developer"], 3600), {"id_token": login("bob@example.com")})
+	d := enroll.decision with input as input_ with data.config as fixture
+	d.reasons == ["enrollment_unproven", "id_token_subject_mismatch"]
+}
+
+test_denies_unverified_email if {
+	unverified := object.union(login("alice@example.com"), {"email_verified": false})
+	input_ := object.union(bare("alice@example.com", ["developer"], 3600), {"id_token": unverified})
+	d := enroll.decision with input as input_ with data.config as fixture
+	d.reasons == ["enrollment_unproven", "id_token_subject_mismatch"]
+}
+
+test_unverified_email_allowed_when_data_says_so if {
+	unverified := object.union(login("alice@example.com"), {"email_verified": false})
+	input_ := object.union(bare("alice@example.com", ["developer"], 3600), {"id_token": unverified})
+	lax := json.patch(fixture, [{"op": "add", "path": "/enrollment/idp", "value": {"require_email_verified": false}}])
+	d := enroll.decision with input as input_ with data.config as lax
+	d.allow
+}
+
+test_subject_claim_from_data if {
+	token := object.union(login("someone@else.example"), {"sub": "alice@example.com"})
+	input_ := object.union(bare("alice@example.com", ["developer"], 3600), {"id_token": token})
+	by_sub := json.patch(fixture, [{"op": "add", "path": "/enrollment/idp", "value": {"subject_claim": "sub"}}])
+	d := enroll.decision with input as input_ with data.config as by_sub
+	d.allow
+	d.proof == "id_token"
+	not enroll.decision.allow with input as input_ with data.config as fixture
+}
+
+test_guardian_approvals_prove_without_login if {
+	approved := object.union(bare("carol@example.com", ["releaser"], 3600), {"approvals": ["g1"]})
+	d := enroll.decision with input as approved with data.config as fixture
+	d.allow
+	d.proof == "approvals"
+}
+
+test_login_does_not_replace_required_approvals if {
+	d := enroll.decision with input as req("carol@example.com", ["developer", "releaser"], 3600)
+		with data.config as fixture
+	d.reasons == ["approvals_missing"]
 }
 
 test_denies_role_not_granted if {

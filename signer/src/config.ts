@@ -66,6 +66,13 @@ export const SignerConfigSchema = z
     allowDevRequester: z.boolean().default(false),
     /** CI evidence: the OIDC issuers whose ID tokens this signer verifies itself. */
     oidc: OidcConfigSchema.optional(),
+    /**
+     * Enrollment proof: the organisation's IdP (issuer, JWKS, `audience` = the CLI's OIDC
+     * client id) whose ID tokens, bound to a certificate request by their `nonce`, prove an
+     * enrollment is the engineer's (docs/webauthn.md, "Enrollment proof"). Without it only
+     * guardian approvals do.
+     */
+    enrollmentIdp: OidcConfigSchema.optional(),
     /** How this signer attests (`none` | `snp`); see docs/attestation.md. */
     attestation: AttesterConfigSchema.default({ kind: 'none' }),
     /** How it verifies evidence: of DKG peers, of requesters, and its own. */

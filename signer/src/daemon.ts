@@ -34,6 +34,10 @@ import { enforcePolicy } from './policy-gate.ts';
 import { checkSignRequest, type SignContext } from './sign-request.ts';
 import { SignerPolicy } from './signer-policy.ts';
 import type { ShareVault } from './vault/index.ts';
+import {
+  type EnrollmentProofChecker,
+  enrollmentProofChecker,
+} from './webauthn/enrollment-proof.ts';
 import { checkEnrollmentRequest } from './webauthn/enrollment-request.ts';
 import { checkStillEnrolled } from './webauthn/still-enrolled.ts';
 
@@ -74,6 +78,7 @@ export class SignerDaemon {
   readonly #nonces: NonceStore;
   #policy!: SignerPolicy;
   readonly #oidc: OidcEvidenceChecker | undefined;
+  readonly #enrollmentProof: EnrollmentProofChecker;
   readonly #attestation: SignerAttestation;
   readonly #replay: ReplayWindow;
   readonly #approvals: ApprovalChecker;
@@ -91,6 +96,7 @@ export class SignerDaemon {
     this.#now = options.now ?? Date.now;
     this.#nonces = new NonceStore(options.config.nonceTtlSeconds * 1000, this.#now);
     this.#oidc = options.config.oidc && oidcEvidenceChecker(options.config.oidc, options.log);
+    this.#enrollmentProof = enrollmentProofChecker(options.config.enrollmentIdp, options.log);
     this.#replay = new ReplayWindow({ capacity: WEBAUTHN_REPLAY_CAPACITY });
     this.#approvals = approvalChecker();
     this.dkg = new DkgCoordinatorFacing({
@@ -232,13 +238,15 @@ export class SignerDaemon {
       this.#signContext(group),
       this.#policy.holder.current,
       this.#log,
+      this.#enrollmentProof,
     );
     const nonces = this.#takeNonces(checked.own);
-    this.#replay.rememberOnce(
-      checked.replayKey,
-      checked.rememberUntil,
-      Math.floor(this.#now() / 1000),
-    );
+    const now = Math.floor(this.#now() / 1000);
+    this.#replay.rememberOnce(checked.replayKey, checked.rememberUntil, now);
+    // The ID token's nonce binds it to this certificate; its jti is single-use all the same.
+    if (checked.idTokenReplay) {
+      this.#replay.rememberOnce(checked.idTokenReplay.key, checked.idTokenReplay.until, now);
+    }
     const share = await this.#withShare(group, (s) =>
       group.frost.signShare(s, nonces, checked.commitments, checked.message),
     );
@@ -281,6 +289,7 @@ export class SignerDaemon {
 
   async close(): Promise<void> {
     this.#nonces.close();
+    this.#enrollmentProof.close();
     this.dkg.close();
     await this.#vault.close();
   }

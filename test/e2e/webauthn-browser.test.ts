@@ -37,7 +37,7 @@ async function tap(page: Page, url: string): Promise<string> {
   const status = page.locator('#status');
   await expect
     .poll(async () => (await status.textContent()) ?? '', { timeout: 30_000 })
-    .toMatch(/^(Approved|Enrolled|Renewed|Refused|Failed|Tapped)/);
+    .toMatch(/^(Approved|Enrolled|Renewed|Refused|Failed|Tapped|Passkey registered)/);
   return (await status.textContent())!;
 }
 
@@ -118,13 +118,47 @@ describe('engineers enroll and mint with a passkey tap in real headless Chromium
         FROSTMINT_OPERATOR_TOKEN: stack.layout.bearer,
       },
     );
-    expect(await tap(page, await cli.url)).toMatch(/^Enrolled/);
-    const { code, stdout } = await cli.done;
-    expect(code).toBe(0);
+    expect(await tap(page, await cli.url)).toMatch(/^Passkey registered/);
+    // The CLI's sign-in (code + PKCE, nonce = the certificate request digest) at the
+    // stack's real OpenID Provider: its login page, then the redirect to the CLI's loopback.
+    const signIn = new URL(await cli.signInUrl);
+    expect(signIn.origin).toBe(stack.idp.issuer);
+    expect(signIn.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(signIn.searchParams.get('nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await page.goto(signIn.href);
+    await page.getByLabel('Email').fill(user);
+    await page.getByLabel('Password').fill(stack.idp.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect
+      .poll(async () => (await page.textContent('body')) ?? '', { timeout: 30_000 })
+      .toContain('Signed in');
+    const { code, stdout, stderr } = await cli.done;
+    expect(code, stderr).toBe(0);
     return JSON.parse(stdout) as { status: string };
   };
 
-  it('enrolls a passkey through `frostmint enroll` and the tap page', async () => {
+  it('refuses a wrong password at the IdP login page', async () => {
+    const cli = runCli(
+      ['enroll', '--coordinator', coordinator, '--user', 'alice@example.com', '--timeout', '60'],
+      { FROSTMINT_OPERATOR_TOKEN: stack.layout.bearer },
+    );
+    try {
+      const { page, context } = await withAuthenticator(browser);
+      expect(await tap(page, await cli.url)).toMatch(/^Passkey registered/);
+      await page.goto(await cli.signInUrl);
+      await page.getByLabel('Email').fill('alice@example.com');
+      await page.getByLabel('Password').fill('not-the-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect
+        .poll(async () => (await page.getByRole('alert').textContent()) ?? '')
+        .toMatch(/wrong password/);
+      await context.close();
+    } finally {
+      cli.child.kill();
+    }
+  });
+
+  it('enrolls a passkey through `frostmint enroll`, the tap page and the IdP sign-in', async () => {
     expect((await enroll(alice.page, 'alice@example.com')).status).toBe('enrolled');
   });
 

@@ -63,7 +63,7 @@ describe('a releaser enrollment waits for two guardian approvals under the shipp
         webauthn: { ...config.webauthn!, challengeTtlSeconds: TAP_WINDOW_SECONDS },
       }),
     });
-    web = { coordinatorUrl: guarded.url, layout: guarded.stack.layout };
+    web = { coordinatorUrl: guarded.url, layout: guarded.stack.layout, idp: guarded.stack.idp };
   }, 300_000);
   afterAll(async () => {
     await guarded?.dispose();
@@ -124,7 +124,8 @@ describe('a releaser enrollment waits for two guardian approvals under the shipp
       user: CAROL,
       roles: ROLES,
       lifetime: 86_400,
-      reasons: ['approvals_missing'],
+      // The guardians' approvals are what will prove this enrollment (no IdP login needed).
+      reasons: ['approvals_missing', 'enrollment_unproven'],
       required_approvals: 2,
       approval_subject: { cert_id: id, sub: CAROL, roles: ROLES, lifetime: 86_400 },
     });
@@ -289,7 +290,7 @@ describe('a releaser enrollment waits for two guardian approvals under the shipp
         evidence: {
           kind: {
             $case: 'registration' as const,
-            value: { responseJson: Buffer.from(JSON.stringify(registration)) },
+            value: { responseJson: Buffer.from(JSON.stringify(registration)), idToken: '' },
           },
         },
         purpose: SigningPurpose.SIGNING_PURPOSE_ENROLLMENT,
@@ -313,7 +314,12 @@ describe('a releaser enrollment waits for two guardian approvals under the shipp
     };
 
     it('refuses a releaser enrollment without approvals', async () => {
-      await expectEveryoneRefuses(() => enrollment(), [], 'policy_denied', /approvals_missing/);
+      await expectEveryoneRefuses(
+        () => enrollment(),
+        [],
+        'enrollment_unproven',
+        /approvals_missing/,
+      );
     });
 
     it('refuses approvals made for another enrollment', async () => {
@@ -329,7 +335,7 @@ describe('a releaser enrollment waits for two guardian approvals under the shipp
       await expectEveryoneRefuses(
         () => enrollment(halfApproved.id),
         [once, once],
-        'policy_denied',
+        'enrollment_unproven',
         /approvals_missing/,
       );
     });

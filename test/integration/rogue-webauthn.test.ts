@@ -3,8 +3,8 @@ import { DEMO_POLICY } from '@frostmint/cli';
 import {
   type EnrollmentCertificateBody,
   encodeEnrollmentCertificate,
+  enrollmentProofNonce,
   enrollmentSigningInput,
-  type FrostmintError,
   groupPublicKeyOf,
   loadGroup,
   loadPolicyFiles,
@@ -14,21 +14,17 @@ import {
   signingInput,
   type TokenClaims,
 } from '@frostmint/core';
-import {
-  type CommitResponse,
-  type Evidence,
-  SigningPurpose,
-  type SignRequest,
-  type SignResponse,
-} from '@frostmint/proto';
+import { type Evidence, SigningPurpose } from '@frostmint/proto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rogueClient, startTestStack } from '../harness.ts';
+import { startTestStack } from '../harness.ts';
+import { idTokenFor } from '../support/idp-login.ts';
+import { askQuorum, type QuorumOutcomes } from '../support/rogue-sign.ts';
 import { type SoftAssertion, SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { enrollSoft, relyingParty } from '../support/webauthn-flow.ts';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
-type Outcome = { ok: SignResponse } | { err: FrostmintError };
+type MaybePromise<T> = T | Promise<T>;
 
 /** Every pair of signers, so each signer is asked as part of some quorum. */
 const PAIRS: [number, number][] = [
@@ -82,63 +78,24 @@ describe('signers verify engineers’ taps themselves (rogue coordinator, hand-d
   });
 
   /** Round one on `signers`, then asks each of them to sign; returns each answer. */
-  async function ask(
+  const ask = (
     signers: number[],
     message: Uint8Array,
     evidence: Evidence,
     purpose = SigningPurpose.SIGNING_PURPOSE_TOKEN,
-  ): Promise<Map<number, Outcome> & { commits?: CommitResponse[] }> {
-    const clients = new Map(signers.map((id) => [id, rogueClient(stack, id)]));
-    try {
-      const commits = await Promise.all(
-        signers.map((id) =>
-          clients.get(id)!.call<object, CommitResponse>('commit', { requestId: 'rogue' }),
-        ),
-      );
-      const request: SignRequest = {
-        requestId: 'rogue',
-        message: Buffer.from(message),
-        commitments: commits.map((c) => ({
-          signerId: c.signerId,
-          hiding: c.hiding,
-          binding: c.binding,
-        })),
-        evidence,
-        purpose,
-        approvals: [],
-        requesterAttestation: undefined,
-      };
-      const outcomes: Map<number, Outcome> & { commits?: CommitResponse[] } = new Map();
-      for (const id of signers) {
-        outcomes.set(
-          id,
-          await clients
-            .get(id)!
-            .call<SignRequest, SignResponse>('sign', request)
-            .then(
-              (ok) => ({ ok }),
-              (err: FrostmintError) => ({ err }),
-            ),
-        );
-      }
-      outcomes.commits = commits;
-      return outcomes;
-    } finally {
-      for (const c of clients.values()) setTimeout(() => c.close(), 100);
-    }
-  }
+  ): Promise<QuorumOutcomes> => askQuorum(stack, signers, { message, evidence, purpose });
 
   /** Asks every pair; every signer of every pair must refuse with `code`. */
   async function expectEveryoneRefuses(
-    build: (signers: number[]) => {
+    build: (signers: number[]) => MaybePromise<{
       message: Uint8Array;
       evidence: Evidence;
       purpose?: SigningPurpose;
-    },
+    }>,
     code: string,
   ) {
     for (const pair of PAIRS) {
-      const { message, evidence, purpose } = build(pair);
+      const { message, evidence, purpose } = await build(pair);
       const outcomes = await ask(pair, message, evidence, purpose);
       for (const id of pair)
         expect(outcomes.get(id), `signer ${id}`).toMatchObject({ err: { code } });
@@ -251,13 +208,15 @@ describe('signers verify engineers’ taps themselves (rogue coordinator, hand-d
     const registration = auth.register(registrationChallenge(request).toString('base64url'));
     const body = { ...request, credential_id: auth.credentialId, public_key: auth.publicKeyCose };
     const message = enrollmentSigningInput(body);
+    // With alice's own IdP login for this credential (nonce = the certificate request digest).
+    const idToken = await idTokenFor(stack, 'alice@example.com', enrollmentProofNonce(body));
     const outcomes = await ask(
       [1, 2],
       message,
       {
         kind: {
           $case: 'registration',
-          value: { responseJson: Buffer.from(JSON.stringify(registration)) },
+          value: { responseJson: Buffer.from(JSON.stringify(registration)), idToken },
         },
       },
       SigningPurpose.SIGNING_PURPOSE_ENROLLMENT,
@@ -309,18 +268,21 @@ describe('signers verify engineers’ taps themselves (rogue coordinator, hand-d
         kid,
       };
     };
-    const enroll = (req: ReturnType<typeof request>, challengeOf = req) => {
+    /** A registration, proven by `login`'s IdP sign-in for exactly this body unless null. */
+    const enroll = async (
+      req: ReturnType<typeof request>,
+      challengeOf = req,
+      login: string | null = req.sub,
+    ) => {
       const reg = auth.register(registrationChallenge(challengeOf).toString('base64url'));
+      const body = { ...req, credential_id: auth.credentialId, public_key: auth.publicKeyCose };
+      const idToken = login ? await idTokenFor(stack, login, enrollmentProofNonce(body)) : '';
       return {
-        message: enrollmentSigningInput({
-          ...req,
-          credential_id: auth.credentialId,
-          public_key: auth.publicKeyCose,
-        }),
+        message: enrollmentSigningInput(body),
         evidence: {
           kind: {
             $case: 'registration' as const,
-            value: { responseJson: Buffer.from(JSON.stringify(reg)) },
+            value: { responseJson: Buffer.from(JSON.stringify(reg)), idToken },
           },
         },
         purpose: SigningPurpose.SIGNING_PURPOSE_ENROLLMENT,
@@ -350,9 +312,10 @@ describe('signers verify engineers’ taps themselves (rogue coordinator, hand-d
         purpose: SigningPurpose.SIGNING_PURPOSE_ENROLLMENT,
       };
     }, 'renewal_mismatch');
+    // Mallory is in no policy and has no IdP account: unproven, and not granted either.
     await expectEveryoneRefuses(
-      () => enroll(request(['developer'], 'mallory@example.com')),
-      'policy_denied',
+      () => enroll(request(['developer'], 'mallory@example.com'), undefined, null),
+      'enrollment_unproven',
     );
   });
 });

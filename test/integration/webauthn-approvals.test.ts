@@ -65,7 +65,7 @@ describe("an engineer's deploy:prod mint waits for two guardian approvals, then 
         webauthn: { ...config.webauthn!, challengeTtlSeconds: TAP_WINDOW_SECONDS },
       }),
     });
-    web = { coordinatorUrl: guarded.url, layout: guarded.stack.layout };
+    web = { coordinatorUrl: guarded.url, layout: guarded.stack.layout, idp: guarded.stack.idp };
     carol = await enrollSoft(web, CAROL, ['developer', 'releaser']);
   }, 300_000);
   afterAll(async () => {

@@ -5,11 +5,14 @@ import {
   COORDINATOR_ENTRY,
   type DaemonProcess,
   DEV_BEARER_ENV,
+  type DevIdp,
   type DevLayout,
   type DevLayoutOptions,
+  devIdpTrust,
   prepareDevLayout,
   SIGNER_ENTRY,
   spawnDaemon,
+  startDevIdp,
   waitUntil,
 } from '@frostmint/cli';
 import { SignerPool } from '@frostmint/coordinator';
@@ -40,6 +43,8 @@ export interface CliResult {
 export interface CeremonyStack {
   readonly dir: string;
   readonly layout: DevLayout;
+  /** The local OpenID Provider whose logins prove enrollments. */
+  readonly idp: DevIdp;
   /** Guardian record files (`enroll --json` output), by guardian number 1..3. */
   readonly guardianRecords: string[];
   /** Runs `frostmint-guardian` in process. */
@@ -73,6 +78,7 @@ export async function startCeremonyStack(
   layoutOptions: Omit<DevLayoutOptions, 'port'> = {},
 ): Promise<CeremonyStack> {
   const dir = await mkdtemp(join(tmpdir(), 'frostmint-ceremony-'));
+  const idp = await startDevIdp();
   const hsm = await softHsm();
   const signers = new Map<number, DaemonProcess>();
   let coordinator: DaemonProcess | undefined;
@@ -122,7 +128,10 @@ export async function startCeremonyStack(
         guardianRecords.map(async (p) => JSON.parse(await readFile(p, 'utf8'))),
       ),
     };
-    const layout = await prepareDevLayout(join(dir, 'stack'), layoutOptions);
+    const layout = await prepareDevLayout(join(dir, 'stack'), {
+      ...layoutOptions,
+      enrollmentIdp: devIdpTrust(idp),
+    });
     const signerConfigPaths = new Map<number, string>();
     const writeSignerConfig = async (config: SignerConfig, path: string) => {
       await writeFile(path, JSON.stringify(config, null, 2));
@@ -167,6 +176,7 @@ export async function startCeremonyStack(
     return {
       dir,
       layout,
+      idp,
       guardianRecords,
       cli,
       guardianToken,
@@ -205,12 +215,14 @@ export async function startCeremonyStack(
         pool.close();
         await Promise.all([coordinator?.stop(), ...[...signers.values()].map((s) => s.stop())]);
         await hsm.cleanup();
+        await idp.stop();
         await rm(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await Promise.all([...signers.values()].map((s) => s.stop()));
     await hsm.cleanup();
+    await idp.stop();
     await rm(dir, { recursive: true, force: true });
     throw err;
   }

@@ -8,6 +8,8 @@ export interface CliRun {
   readonly child: ChildProcess;
   /** Resolves with the first tap URL the CLI prints on stderr. */
   readonly url: Promise<string>;
+  /** Resolves with the IdP sign-in URL `frostmint enroll` prints after the registration. */
+  readonly signInUrl: Promise<string>;
   /** What the CLI printed on stderr so far (its progress). */
   stderr(): string;
   /** Resolves when the process exits. */
@@ -29,17 +31,27 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRun
   child.stdout!.on('data', (d: Buffer) => {
     stdout += d.toString();
   });
-  const url = new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const match = /(https?:\/\/\S+\/tap\/\S+)/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', () => reject(new Error(`CLI exited before printing a URL: ${stderr}`)));
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
   });
-  url.catch(() => {});
+  /** The first match of `pattern` (group 1) in what the CLI prints on stderr. */
+  const printed = (pattern: RegExp) => {
+    const found = new Promise<string>((resolve, reject) => {
+      const look = () => {
+        const match = pattern.exec(stderr);
+        if (match) resolve(match[1]!);
+      };
+      child.stderr!.on('data', look);
+      look();
+      child.on('exit', () => reject(new Error(`CLI exited before printing ${pattern}: ${stderr}`)));
+    });
+    found.catch(() => {});
+    return found;
+  };
+  const url = printed(/(https?:\/\/\S+\/tap\/\S+)/);
+  const signInUrl = printed(/to sign in:\s+(https?:\/\/\S+)/);
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.on('exit', (code) => resolve({ code, stdout, stderr })),
   );
-  return { child, url, done, stderr: () => stderr };
+  return { child, url, signInUrl, done, stderr: () => stderr };
 }

@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import {
   DEV_BEARER_ENV,
   DEV_PASSPHRASE_ENV,
+  type DevIdp,
   type DevLayout,
+  devIdpTrust,
   prepareDevLayout,
+  startDevIdp,
   THRESHOLD,
 } from '@frostmint/cli';
 import {
@@ -31,12 +34,14 @@ export interface InProcessStack {
   /** Coordinator base URL (`http://127.0.0.1:<port>`). */
   readonly coordinatorUrl: string;
   readonly coordinator: RunningCoordinator;
+  /** The local OpenID Provider every signer trusts for enrollment proof. */
+  readonly idp: DevIdp;
   dispose(): Promise<void>;
 }
 
 /**
  * Starts three dev signers and the coordinator in this process (real mTLS gRPC, real
- * PGlite store, the shipped policy) after a DKG whose group names three guardians, so every
+ * PGlite store, the shipped policy, the dev OpenID Provider for enrollments) after a DKG whose group names three guardians, so every
  * route family is served: one-step and two-step mints, guardian approvals (API and web),
  * enrollments, policy. No guardian ever approves anything here: their keys are fresh P-256
  * keys held by nobody.
@@ -51,7 +56,8 @@ export interface InProcessStack {
 export async function startInProcessStack(): Promise<InProcessStack> {
   const log = pino({ level: 'silent' });
   const dir = await mkdtemp(join(tmpdir(), 'frostmint-inproc-'));
-  const layout = await prepareDevLayout(dir);
+  const idp = await startDevIdp();
+  const layout = await prepareDevLayout(dir, { enrollmentIdp: devIdpTrust(idp) });
   process.env[DEV_PASSPHRASE_ENV] = layout.passphrase;
   process.env[DEV_BEARER_ENV] = layout.bearer;
   const signers: RunningSigner[] = [];
@@ -59,6 +65,7 @@ export async function startInProcessStack(): Promise<InProcessStack> {
   const dispose = async () => {
     await coordinator?.close();
     await Promise.all(signers.map((s) => s.close()));
+    await idp.stop();
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -89,7 +96,7 @@ export async function startInProcessStack(): Promise<InProcessStack> {
       pool.close();
     }
     coordinator = await startCoordinator({ config: layout.coordinator, log });
-    return { layout, coordinatorUrl: coordinator.url, coordinator, dispose };
+    return { layout, coordinatorUrl: coordinator.url, coordinator, idp, dispose };
   } catch (err) {
     await dispose();
     throw err;

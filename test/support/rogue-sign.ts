@@ -61,3 +61,64 @@ export async function askToSign(
     for (const c of clients) setTimeout(() => c.close(), 100);
   }
 }
+
+/** What each signer of a hand-driven quorum answered, with the round-one commitments. */
+export type QuorumOutcomes = Map<number, { ok: SignResponse } | { err: FrostmintError }> & {
+  commits?: CommitResponse[];
+};
+
+/**
+ * Plays a rogue coordinator with a whole quorum: round one on `signers`, then asks each of
+ * them in turn to sign the same request; returns every answer.
+ *
+ * @example
+ * ```ts
+ * const outcomes = await askQuorum(stack, [1, 2], { message, evidence, purpose });
+ * expect(outcomes.get(1)).toMatchObject({ err: { code: 'enrollment_unproven' } });
+ * ```
+ */
+export async function askQuorum(
+  stack: Pick<DevStack, 'layout'>,
+  signers: readonly number[],
+  requestOver: Omit<Partial<SignRequest>, 'message'> & { message: Uint8Array },
+): Promise<QuorumOutcomes> {
+  const clients = new Map(signers.map((id) => [id, rogueClient(stack, id)]));
+  try {
+    const commits = await Promise.all(
+      signers.map((id) =>
+        clients.get(id)!.call<object, CommitResponse>('commit', { requestId: 'rogue' }),
+      ),
+    );
+    const request: SignRequest = {
+      requestId: 'rogue',
+      commitments: commits.map((c) => ({
+        signerId: c.signerId,
+        hiding: c.hiding,
+        binding: c.binding,
+      })),
+      evidence: undefined,
+      purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
+      approvals: [],
+      requesterAttestation: undefined,
+      ...requestOver,
+      message: Buffer.from(requestOver.message),
+    };
+    const outcomes: QuorumOutcomes = new Map();
+    for (const id of signers) {
+      outcomes.set(
+        id,
+        await clients
+          .get(id)!
+          .call<SignRequest, SignResponse>('sign', request)
+          .then(
+            (ok) => ({ ok }),
+            (err: FrostmintError) => ({ err }),
+          ),
+      );
+    }
+    outcomes.commits = commits;
+    return outcomes;
+  } finally {
+    for (const c of clients.values()) setTimeout(() => c.close(), 100);
+  }
+}

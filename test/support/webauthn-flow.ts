@@ -1,4 +1,5 @@
 import type { DevStack } from '@frostmint/cli';
+import { idTokenFor } from './idp-login.ts';
 import { SoftAuthenticator } from './soft-authenticator.ts';
 
 export interface Answer<T = Record<string, unknown>> {
@@ -6,8 +7,8 @@ export interface Answer<T = Record<string, unknown>> {
   body: T & { error?: string; message?: string };
 }
 
-/** What these helpers need of a stack: its coordinator and its layout. */
-export type WebAuthnStack = Pick<DevStack, 'coordinatorUrl' | 'layout'>;
+/** What these helpers need of a stack: its coordinator, its layout and its IdP. */
+export type WebAuthnStack = Pick<DevStack, 'coordinatorUrl' | 'layout' | 'idp'>;
 
 /** JSON over HTTP to the stack's coordinator. */
 export async function api<T = Record<string, unknown>>(
@@ -31,7 +32,11 @@ export function relyingParty(stack: WebAuthnStack) {
   return { rpId: webauthn!.rpId, origin: webauthn!.origins[0]! };
 }
 
-/** Enrolls a fresh software credential for `user` through the HTTP API. */
+/**
+ * Enrolls a fresh software credential for `user` through the HTTP API: the registration,
+ * then (unless guardian approvals prove it) `user`'s login at the stack's OpenID Provider
+ * with nonce = the certificate request digest.
+ */
 export async function enrollSoft(stack: WebAuthnStack, user: string, roles = ['developer']) {
   const { rpId, origin } = relyingParty(stack);
   const auth = new SoftAuthenticator(rpId, origin);
@@ -43,12 +48,17 @@ export async function enrollSoft(stack: WebAuthnStack, user: string, roles = ['d
     { authorization: `Bearer ${stack.layout.bearer}` },
   );
   if (begun.status !== 201) throw new Error(`enroll begin: ${JSON.stringify(begun.body)}`);
-  const done = await api<{ certificate: string; credential_id: string }>(
+  const path = `/v1/enrollments/requests/${begun.body.request_id}`;
+  let done = await api<{ certificate: string; credential_id: string; id_token_nonce?: string }>(
     stack,
     'POST',
-    `/v1/enrollments/requests/${begun.body.request_id}/registration`,
+    `${path}/registration`,
     auth.register(begun.body.public_key.challenge),
   );
+  if (done.status === 200 && done.body.id_token_nonce) {
+    const idToken = await idTokenFor(stack, user, done.body.id_token_nonce);
+    done = await api(stack, 'POST', `${path}/id-token`, { id_token: idToken });
+  }
   if (done.status !== 200) throw new Error(`enroll complete: ${JSON.stringify(done.body)}`);
   return { auth, certificate: Buffer.from(done.body.certificate, 'utf8') };
 }

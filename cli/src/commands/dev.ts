@@ -7,17 +7,18 @@ const DEMO_REQUEST = { scope: ['deploy:canary'], audience: 'deploy-api', ttl: 90
 
 /**
  * `frostmint dev`: the local stack (coordinator and three signers as separate processes on
- * loopback, dev CA, DKG on first start), one mint, one SDK verification.
+ * loopback, dev CA, DKG on first start, a local OpenID Provider with demo users that proves
+ * enrollments), one mint, one SDK verification.
  *
  * @example
  * ```sh
- * frostmint dev --once   # last stdout line: {"token": "...", "jwks": {...}, "issuer": "..."}
+ * frostmint dev --once   # last stdout line: {"token": "...", "jwks": {...}, "issuer": "...", "idp": "..."}
  * ```
  */
 export function devCommand(): Command {
   return new Command('dev')
     .description(
-      'Run the local stack: 3 signers + coordinator on loopback (dev CA, dev share vault), DKG on first start, then mint a demo token and verify it with the SDK. Local demo only.',
+      'Run the local stack: 3 signers + coordinator on loopback (dev CA, dev share vault), DKG on first start, a local OpenID Provider (demo users) that signers trust to prove enrollments, then mint a demo token and verify it with the SDK. Local demo only.',
     )
     .option('--state-dir <dir>', 'where keys, certificates and configs live', '.frostmint/dev')
     .addOption(
@@ -54,6 +55,7 @@ export function devCommand(): Command {
               token: summary.token,
               jwks: summary.jwks,
               issuer: stack.coordinatorUrl,
+              idp: stack.idp.issuer,
             }),
           );
           return;
@@ -74,6 +76,12 @@ export function devCommand(): Command {
           );
           out(
             `  frostmint mint --coordinator ${tapOrigin} --user alice@example.com --scope deploy:canary --aud deploy-api`,
+          );
+          out(
+            `\nlocal OpenID Provider ${stack.idp.issuer} (signers trust it to prove enrollments):`,
+          );
+          out(
+            `  after the tap, frostmint enroll opens its sign-in: user ${stack.idp.users.join(' | ')}, password ${stack.idp.password} (demo only; new every run)`,
           );
         }
         out('press Ctrl-C to stop');

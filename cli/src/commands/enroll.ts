@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { awaitGuardians } from './tap/await-guardians.ts';
 import { CoordinatorClient } from './tap/client.ts';
@@ -11,11 +12,15 @@ import {
   withTapOptions,
 } from './tap/common.ts';
 import { CliFailure, EXIT, EXIT_CODES_HELP } from './tap/exit-codes.ts';
-import { awaitTapOutcome } from './tap/wait.ts';
+import { loginForIdToken } from './tap/idp-login.ts';
+import { waitFor } from './tap/wait.ts';
 
 interface EnrollOptions extends TapOptions {
   role?: string[];
   operatorTokenEnv: string;
+  idTokenFile?: string;
+  issuer?: string;
+  clientId?: string;
 }
 
 interface Begun {
@@ -35,14 +40,28 @@ interface Status {
   approved_by?: string[];
   expires_at: number;
   certificate_expires_at: number;
+  /** While `awaiting_id_token`: the nonce the ID token must carry, and where to log in. */
+  id_token_nonce?: string;
+  idp?: { issuer: string; client_id: string };
 }
+
+const PROOF_HELP = `
+Proof of identity: after the tap, unless guardians approved the enrollment, the signers
+need an ID token from your organisation's IdP naming you, whose nonce is the digest of
+the certificate request with your new passkey. frostmint enroll signs you in like
+gh auth login (authorization code + PKCE, redirect to 127.0.0.1; the URL is opened with
+$BROWSER or the platform opener, or only printed with --no-browser). Headless: pass
+--id-token-file FILE; after the tap it prints the nonce and reads FILE once it exists.`;
 
 /**
  * `frostmint enroll` (alias `login`): registers a passkey or security key for the user and
  * has the signer quorum certify it. Starting an enrollment takes the enrollment operator's
  * credential (read from an environment variable, never an argument); when policy requires
  * guardian approvals for a role (e.g. releaser) it first shows "awaiting guardian approvals:
- * n of m" until they are in; the engineer then taps on the page that opens.
+ * n of m" until they are in; the engineer then taps on the page that opens. Without such
+ * approvals the engineer then signs in to the IdP (code + PKCE, loopback redirect; or
+ * `--id-token-file`) with nonce = the certificate request digest, and the CLI hands the ID
+ * token to the coordinator, which has the quorum check it and sign.
  *
  * @example
  * ```sh
@@ -60,7 +79,13 @@ export function enrollCommand(): Command {
       'environment variable holding the enrollment operator credential',
       'FROSTMINT_OPERATOR_TOKEN',
     )
-    .addHelpText('after', EXIT_CODES_HELP)
+    .option(
+      '--id-token-file <file>',
+      'headless: read the IdP ID token from this file (after the tap; its nonce is printed)',
+    )
+    .option('--issuer <url>', 'the IdP to sign in to (default: the one the coordinator names)')
+    .option('--client-id <id>', "the OIDC client id at the IdP (default: the coordinator's)")
+    .addHelpText('after', `${PROOF_HELP}\n${EXIT_CODES_HELP}`)
     .action((options: EnrollOptions) => runTap(() => enroll(options)));
 }
 
@@ -93,13 +118,27 @@ async function enroll(options: EnrollOptions): Promise<void> {
   }
   presentTapUrl(begun.tap_url, options);
   progress('Waiting for the registration…');
-  const final = await awaitTapOutcome<Status>(api, path, {
-    timeoutSeconds: options.timeout,
-    what: 'the registration',
-    noun: 'enrollment',
-    expected: 'enrolled',
-    again: 'run frostmint enroll again',
-  });
+  const timeoutMs = options.timeout * 1000;
+  let final = await waitFor(
+    async () => {
+      const status = await api.request<Status>('GET', path);
+      const waiting = status.status === 'pending' || status.status === 'approved';
+      return waiting && status.status_reason !== 'awaiting_id_token' ? undefined : status;
+    },
+    { timeoutMs, what: 'the registration' },
+  );
+  if (final.status_reason === 'awaiting_id_token') {
+    const idToken = await proveIdentity(final, options, timeoutMs);
+    progress('Signed in; the signers check the ID token and certify the passkey…');
+    final = await api.request<Status>('POST', `${path}/id-token`, { id_token: idToken });
+  }
+  if (final.status !== 'enrolled') {
+    const reason = final.status_reason ? `: ${final.status_reason}` : '';
+    throw new CliFailure(
+      final.status === 'expired' ? EXIT.timeout : EXIT.refused,
+      `the enrollment was ${final.status}${reason}: run frostmint enroll again`,
+    );
+  }
   const until = new Date(final.certificate_expires_at * 1000).toISOString();
   progress(
     `Enrolled (${final.status_reason ?? 'credential certified'}); certificate valid until ${until}.`,
@@ -107,4 +146,41 @@ async function enroll(options: EnrollOptions): Promise<void> {
   process.stdout.write(
     `${JSON.stringify({ status: 'enrolled', user, roles: begun.roles, certificate_expires_at: final.certificate_expires_at })}\n`,
   );
+}
+
+/** The ID token that proves the enrollment: from `--id-token-file`, or a browser sign-in. */
+async function proveIdentity(
+  status: Status,
+  options: EnrollOptions,
+  timeoutMs: number,
+): Promise<string> {
+  const nonce = status.id_token_nonce ?? '';
+  if (options.idTokenFile) {
+    const file = options.idTokenFile;
+    progress(`Passkey registered. Write an ID token with nonce ${nonce} to ${file}…`);
+    return waitFor(
+      () =>
+        readFile(file, 'utf8').then(
+          (text) => text.trim() || undefined,
+          () => undefined,
+        ),
+      { timeoutMs, what: `the ID token in ${file}` },
+    );
+  }
+  const issuer = options.issuer ?? status.idp?.issuer;
+  const clientId = options.clientId ?? status.idp?.client_id;
+  if (!issuer || !clientId) {
+    throw new CliFailure(
+      EXIT.usage,
+      'the coordinator names no IdP: pass --issuer and --client-id, or --id-token-file',
+    );
+  }
+  progress(`Passkey registered. Sign in to ${issuer} to prove it is you.`);
+  return loginForIdToken({
+    issuer,
+    clientId,
+    nonce,
+    timeoutMs,
+    present: (url) => presentTapUrl(url, options, 'to sign in'),
+  });
 }

@@ -32,6 +32,8 @@ export interface DevLayoutOptions {
   readonly oidc?: OidcConfigInput;
   /** Another policy bundle than the shipped one. */
   readonly policy?: { wasm: string; data: string };
+  /** The IdP whose logins prove enrollments, given to the coordinator and every signer. */
+  readonly enrollmentIdp?: OidcConfigInput;
 }
 
 /** Everything the local stack needs on disk, and the per-run secrets passed by environment. */
@@ -75,6 +77,7 @@ export async function prepareDevLayout(
     challengeTtlSeconds: 300,
     certificateLifetimeSeconds: 86_400,
   };
+  const enrollmentIdp = options.enrollmentIdp && OidcConfigSchema.parse(options.enrollmentIdp);
   const signers: SignerConfig[] = pki.signers.map((files, i) => ({
     id: i + 1,
     listen: `127.0.0.1:${ports[i + 1]}`,
@@ -89,6 +92,7 @@ export async function prepareDevLayout(
     policy: options.policy ?? DEMO_POLICY,
     policyGraceSeconds: 60,
     ...(options.oidc ? { oidc: OidcConfigSchema.parse(options.oidc) } : {}),
+    ...(enrollmentIdp ? { enrollmentIdp } : {}),
     // Local demo only: the first DKG runs without guardian approval, and the signer says so.
     guardians: 'dev-unguarded',
     allowDevRequester: true,
@@ -106,6 +110,7 @@ export async function prepareDevLayout(
     maxTtlSeconds: 900,
     policy: options.policy ?? DEMO_POLICY,
     ...(options.oidc ? { oidc: OidcConfigSchema.parse(options.oidc) } : {}),
+    ...(enrollmentIdp ? { enrollmentIdp } : {}),
     // Generous: on a loaded laptop the first round-one call (vault unlock) can take seconds.
     rpcDeadlineMs: 10_000,
     healthIntervalMs: 1_000,

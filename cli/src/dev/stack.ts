@@ -1,6 +1,7 @@
 import { runDevDkg, SignerPool } from '@frostmint/coordinator';
 import { readGroupConfig, writeGroupConfig } from '@frostmint/core';
 import type { Logger } from 'pino';
+import { type DevIdp, type DevIdpOptions, devIdpTrust, startDevIdp } from './idp.ts';
 import {
   DEV_BEARER_ENV,
   DEV_PASSPHRASE_ENV,
@@ -23,7 +24,12 @@ export interface DevStackOptions {
   readonly port?: number;
   readonly log: Logger;
   /** Extra settings (trusted OIDC issuers, another policy) for tests. */
-  readonly layout?: Omit<DevLayoutOptions, 'port'>;
+  readonly layout?: Omit<DevLayoutOptions, 'port' | 'enrollmentIdp'>;
+  /**
+   * The local OpenID Provider whose logins prove enrollments (every signer trusts it), and
+   * the clock skew signers allow its ID tokens (default 30 s).
+   */
+  readonly idp?: DevIdpOptions & { readonly clockSkewSeconds?: number };
 }
 
 /** A running local stack: three signer processes and a coordinator process. */
@@ -32,6 +38,8 @@ export interface DevStack {
   readonly coordinatorUrl: string;
   readonly signers: Map<number, DaemonProcess>;
   readonly coordinator: DaemonProcess;
+  /** The local OpenID Provider (demo users) that proves enrollments. */
+  readonly idp: DevIdp;
   /** True when this start ran the DKG ceremony (first start of a state directory). */
   readonly ranDkg: boolean;
   /**
@@ -43,7 +51,8 @@ export interface DevStack {
 }
 
 /**
- * Starts the local stack on loopback with the dev CA: three signers, DKG on first start
+ * Starts the local stack on loopback with the dev CA: the local OpenID Provider (in this
+ * process) that every signer trusts for enrollment proof, three signers, DKG on first start
  * (from this process, acting as the ceremony coordinator over mTLS), then the coordinator.
  *
  * @example
@@ -54,9 +63,14 @@ export interface DevStack {
  * ```
  */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const idp = await startDevIdp(options.idp);
   const layout = await prepareDevLayout(options.stateDir, {
     ...options.layout,
     ...(options.port ? { port: options.port } : {}),
+    enrollmentIdp: devIdpTrust(idp, options.idp?.clockSkewSeconds),
+  }).catch(async (err: unknown) => {
+    await idp.stop();
+    throw err;
   });
   const env = { [DEV_PASSPHRASE_ENV]: layout.passphrase, [DEV_BEARER_ENV]: layout.bearer };
   const pool = new SignerPool(layout.coordinator.signers, layout.coordinator.tls, {
@@ -79,6 +93,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const stop = async () => {
     pool.close();
     await Promise.all([coordinator?.stop(), ...[...signers.values()].map((s) => s.stop())]);
+    await idp.stop();
   };
   try {
     await Promise.all(layout.signers.map((s) => startSigner(s.id)));
@@ -97,7 +112,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         return ready.signers.some((s) => s.id === id && s.ready);
       });
     };
-    return { layout, coordinatorUrl, signers, coordinator, ranDkg, restartSigner, stop };
+    return { layout, coordinatorUrl, signers, coordinator, idp, ranDkg, restartSigner, stop };
   } catch (err) {
     await stop();
     throw err;

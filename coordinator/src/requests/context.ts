@@ -1,4 +1,9 @@
-import { type PolicyEngine, UnavailableError, type WebAuthnConfig } from '@frostmint/core';
+import {
+  type OidcVerifier,
+  type PolicyEngine,
+  UnavailableError,
+  type WebAuthnConfig,
+} from '@frostmint/core';
 import type { Logger } from 'pino';
 import type { PendingMints } from '../approvals/pending-mints.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -35,6 +40,19 @@ export interface RequestContext {
    * guardians, and then mints needing approvals are denied outright.
    */
   readonly approvals?: ApprovalStage;
+  /**
+   * The IdP whose login proves an enrollment (`enrollmentIdp`): verified here first, then by
+   * every signer against its own configuration. Absent: only guardian approvals prove one.
+   */
+  readonly enrollmentIdp?: EnrollmentIdp;
+}
+
+/** The enrollment IdP as the coordinator uses it: verifier, and what the CLI logs in to. */
+export interface EnrollmentIdp {
+  readonly verifier: OidcVerifier;
+  readonly issuer: string;
+  /** The OIDC client id of the CLI (the ID token's `aud`). */
+  readonly clientId: string;
 }
 
 /** What the two-step mint uses of the guardian-approval lifecycle (`PendingMints`). */

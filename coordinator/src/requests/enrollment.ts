@@ -7,11 +7,15 @@ import {
   type EnrollmentRequest,
   EnrollmentRequestSchema,
   encodeEnrollmentCertificate,
+  enrollmentProofNonce,
   enrollmentSigningInput,
   ForbiddenError,
   FrostmintError,
   hasCode,
+  type RegisteredCredential,
   registrationChallenge,
+  type VerifiedEnrollmentIdToken,
+  verifyEnrollmentIdToken,
   verifyEnrollmentRegistration,
 } from '@frostmint/core';
 import { SigningPurpose } from '@frostmint/proto';
@@ -35,6 +39,32 @@ export interface PreparedEnrollment {
   /** `PublicKeyCredentialCreationOptionsJSON` (WebAuthn L3 §5.4), once a tap is expected. */
   public_key?: ReturnType<EnrollmentService['creationOptions']>;
 }
+
+/**
+ * What the registration answers when an IdP login must prove the enrollment: the passkey is
+ * registered, and the certificate is signed once `POST …/id-token` brings an ID token whose
+ * `nonce` is `id_token_nonce`.
+ */
+export interface AwaitingIdToken {
+  status: 'pending';
+  status_reason: 'awaiting_id_token';
+  request_id: string;
+  user: string;
+  credential_id: string;
+  /** base64url SHA-256 of the certificate request with this credential (`enrollmentProofNonce`). */
+  id_token_nonce: string;
+  /** Where to log in: the coordinator's enrollment IdP (the signers trust their own list). */
+  idp: { issuer: string; client_id: string };
+}
+
+/** The verified credential kept with a request while it waits for its ID token. */
+interface StoredRegistration {
+  registration: unknown;
+  credential: RegisteredCredential;
+}
+
+/** Reasons a request may start with: its proof (IdP login or approvals) comes later. */
+const PROVEN_LATER = new Set(['enrollment_unproven', 'approvals_missing']);
 
 /** What completing an enrollment answers. */
 export interface CompletedEnrollment {
@@ -74,16 +104,23 @@ export class EnrollmentService {
     const probe = this.#decide(user, roles, wanted, iat);
     const lifetime = Math.min(wanted, probe.max_lifetime || wanted);
     const decision = lifetime === wanted ? probe : this.#decide(user, roles, lifetime, iat);
-    // Policy's only objection is missing guardian approvals: the request waits for them.
-    const awaiting =
-      !decision.allow &&
-      ctx.approvals !== undefined &&
-      decision.required_approvals > 0 &&
-      decision.reasons.every((r) => r === 'approvals_missing');
-    if (!decision.allow && !awaiting) {
+    // The proof comes later (guardian approvals first, or an IdP login after the tap); any
+    // other objection ends it now.
+    const objections = decision.reasons.filter((r) => !PROVEN_LATER.has(r));
+    if (objections.length > 0) {
       throw new ForbiddenError(
         'policy_denied',
-        `policy denies this enrollment: ${decision.reasons.join(', ')}`,
+        `policy denies this enrollment: ${objections.join(', ')}`,
+      );
+    }
+    const awaiting = decision.required_approvals > 0;
+    if (awaiting && ctx.approvals === undefined) {
+      throw new ForbiddenError('policy_denied', 'policy denies this enrollment: approvals_missing');
+    }
+    if (!awaiting && ctx.enrollmentIdp === undefined) {
+      throw new ForbiddenError(
+        'enrollment_unproven',
+        'this coordinator has no enrollment IdP (enrollmentIdp) and the roles need no guardian approvals: nothing could prove this enrollment',
       );
     }
     const request: EnrollmentRequest = {
@@ -188,14 +225,17 @@ export class EnrollmentService {
     const expired = open && stored.expiresAt.getTime() <= ctx.now();
     const status = expired ? 'expired' : stored.status === 'minted' ? 'enrolled' : stored.status;
     const awaiting = status === 'pending' && stored.requiredApprovals > 0;
+    const registered = status === 'pending' ? storedRegistration(stored) : undefined;
     const summary = {
       request_id: id,
       status,
       status_reason: awaiting
         ? 'awaiting_approvals'
-        : status === 'approved'
-          ? 'awaiting_tap'
-          : stored.statusReason,
+        : registered
+          ? 'awaiting_id_token'
+          : status === 'approved'
+            ? 'awaiting_tap'
+            : stored.statusReason,
       user: request.sub,
       roles: request.roles,
       required_approvals: stored.requiredApprovals,
@@ -206,6 +246,7 @@ export class EnrollmentService {
       expires_at: Math.floor(stored.expiresAt.getTime() / 1000),
     };
     if (awaiting || (status !== 'pending' && status !== 'approved')) return summary;
+    if (registered) return { ...summary, ...this.#awaitingIdToken(request, registered.credential) };
     const challenge = registrationChallenge(request).toString('base64url');
     const existing = (await this.ctx.store.enrollments.listByUser(request.sub)).filter(
       (e) => e.revokedAt === null,
@@ -229,9 +270,23 @@ export class EnrollmentService {
       await awaitEnrollmentTap(this.ctx, this.ctx.approvals, row);
   }
 
-  async complete(id: string, registration: unknown): Promise<CompletedEnrollment> {
+  /**
+   * The registration tap. With guardian approvals that prove the enrollment the quorum signs
+   * now; otherwise the verified credential waits with the request for the IdP login
+   * ({@link proveWithIdToken}), whose nonce binds exactly this credential.
+   */
+  async complete(
+    id: string,
+    registration: unknown,
+  ): Promise<CompletedEnrollment | AwaitingIdToken> {
     const { ctx } = this;
     const pending = await this.#pending(id);
+    if (storedRegistration(pending)) {
+      throw new ConflictError(
+        'registration_done',
+        'this enrollment already has its registration: finish the sign-in in your terminal',
+      );
+    }
     const request = EnrollmentRequestSchema.parse(pending.claims);
     await ctx.abuse.ensureNotLockedOut(request.sub);
     // The approvals the signers will check themselves (none when policy requires none).
@@ -261,11 +316,93 @@ export class EnrollmentService {
     if ((await ctx.store.enrollments.get(credential.credentialId)) !== null) {
       throw new ConflictError('credential_already_enrolled', 'this credential is already enrolled');
     }
-    const body: EnrollmentCertificateBody = {
-      ...request,
+    if (approved.approvals.length > 0) {
+      return this.#certify(pending, request, credential, registration, approved);
+    }
+    const stored: StoredRegistration = { registration, credential };
+    await ctx.store.mintRequests.attachEvidence(
+      id,
+      stored as unknown as JsonObject,
+      new Date(ctx.now()),
+    );
+    ctx.log.info({ requestId: id, user: request.sub }, 'enrollment registered; awaiting ID token');
+    return {
+      status: 'pending',
+      request_id: id,
+      user: request.sub,
       credential_id: credential.credentialId,
-      public_key: credential.publicKey,
+      ...this.#awaitingIdToken(request, credential),
     };
+  }
+
+  /**
+   * The IdP login that proves a registered enrollment: the ID token is verified here first
+   * (fail fast, the same core check every signer makes: trusted issuer, `aud` = client id,
+   * fresh, `nonce` = the certificate request digest), policy must map it to the engineer,
+   * then the quorum signs with the registration and the ID token as evidence.
+   *
+   * @example
+   * ```ts
+   * const { certificate } = await enrollments.proveWithIdToken(id, idToken);
+   * ```
+   */
+  async proveWithIdToken(id: string, idToken: string): Promise<CompletedEnrollment> {
+    const { ctx } = this;
+    const pending = await this.#pending(id);
+    const stored = storedRegistration(pending);
+    if (!stored) {
+      throw new ConflictError(
+        'registration_missing',
+        'register the passkey on the tap page first: the ID token must name its public key',
+      );
+    }
+    if (!ctx.enrollmentIdp) {
+      throw new ForbiddenError('enrollment_unproven', 'this coordinator has no enrollment IdP');
+    }
+    const request = EnrollmentRequestSchema.parse(pending.claims);
+    const body = bodyOf(request, stored.credential);
+    const now = Math.floor(ctx.now() / 1000);
+    const proof = await verifyEnrollmentIdToken(ctx.enrollmentIdp.verifier, idToken, body, now);
+    const decision = this.#decide(
+      request.sub,
+      request.roles,
+      request.exp - request.iat,
+      now,
+      proof,
+    );
+    if (!decision.allow) {
+      const code = decision.reasons.includes('enrollment_unproven')
+        ? 'enrollment_unproven'
+        : 'policy_denied';
+      throw new ForbiddenError(
+        code,
+        `policy denies this enrollment: ${decision.reasons.join(', ')}`,
+      );
+    }
+    return this.#certify(
+      pending,
+      request,
+      stored.credential,
+      stored.registration,
+      {
+        approvals: [],
+        approvedBy: [],
+      },
+      idToken,
+    );
+  }
+
+  async #certify(
+    pending: MintRequest,
+    request: EnrollmentRequest,
+    credential: RegisteredCredential,
+    registration: unknown,
+    approved: Awaited<ReturnType<NonNullable<RequestContext['approvals']>['verifiedApprovals']>>,
+    idToken = '',
+  ): Promise<CompletedEnrollment> {
+    const { ctx } = this;
+    const { id } = pending;
+    const body = bodyOf(request, credential);
     const signers = pickSigners(ctx);
     let signature: Uint8Array;
     try {
@@ -276,7 +413,7 @@ export class EnrollmentService {
         evidence: {
           kind: {
             $case: 'registration',
-            value: { responseJson: Buffer.from(JSON.stringify(registration), 'utf8') },
+            value: { responseJson: Buffer.from(JSON.stringify(registration), 'utf8'), idToken },
           },
         },
         purpose: SigningPurpose.SIGNING_PURPOSE_ENROLLMENT,
@@ -343,12 +480,29 @@ export class EnrollmentService {
     return { credential_id: credentialId, revoked_at: revoked.revokedAt!.toISOString() };
   }
 
-  #decide(user: string, roles: string[], lifetime: number, now: number): EnrollDecision {
+  /** The part of an answer that sends the engineer to the IdP: nonce, issuer, client id. */
+  #awaitingIdToken(request: EnrollmentRequest, credential: RegisteredCredential) {
+    const idp = this.ctx.enrollmentIdp;
+    return {
+      status_reason: 'awaiting_id_token' as const,
+      id_token_nonce: enrollmentProofNonce(bodyOf(request, credential)),
+      idp: { issuer: idp?.issuer ?? '', client_id: idp?.clientId ?? '' },
+    };
+  }
+
+  #decide(
+    user: string,
+    roles: string[],
+    lifetime: number,
+    now: number,
+    proof?: VerifiedEnrollmentIdToken,
+  ): EnrollDecision {
     const decision = this.ctx.policy.evaluateEnrollment({
       now,
       requester: { kind: 'engineer', subject: user, amr: ['webauthn'] },
       enrollment: { roles, lifetime },
       approvals: [],
+      ...(proof ? { id_token: proof.policyInput } : {}),
     });
     this.ctx.log.info(
       {
@@ -405,4 +559,20 @@ export class EnrollmentService {
         this.ctx.log.warn({ err, id: request.id }, 'could not mark enrollment denied'),
       );
   }
+}
+
+/** The certificate body of a request and its registered credential. */
+function bodyOf(
+  request: EnrollmentRequest,
+  credential: RegisteredCredential,
+): EnrollmentCertificateBody {
+  return { ...request, credential_id: credential.credentialId, public_key: credential.publicKey };
+}
+
+/** The registration a request keeps while it waits for its ID token, if any. */
+function storedRegistration(request: MintRequest): StoredRegistration | undefined {
+  const evidence = request.evidence as Partial<StoredRegistration> | null;
+  return evidence?.credential && evidence.registration !== undefined
+    ? (evidence as StoredRegistration)
+    : undefined;
 }

@@ -130,7 +130,9 @@ const SCRIPT = `'use strict';
     const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
     const body = await res.json();
     if (!res.ok) { say('Refused: ' + body.message + ' (' + body.error + ')'); return; }
-    say(kind === 'mint'
+    say(body.status_reason === 'awaiting_id_token'
+      ? 'Passkey registered. Return to your terminal: it signs you in to your identity provider to prove it is you.'
+      : kind === 'mint'
       ? 'Approved. You can close this tab and return to your terminal.'
       : kind === 'renew' ? 'Renewed until ' + new Date(body.certificate_expires_at * 1000).toISOString() + '. You can close this tab.'
       : 'Enrolled ' + body.credential_id + '. You can close this tab.');

@@ -11,6 +11,7 @@ import {
   BeginEnrollmentBodySchema,
   BeginRenewalBodySchema,
   CredentialParamsSchema,
+  EnrollmentIdTokenBodySchema,
   PrepareMintBodySchema,
   RequestParamsSchema,
   RevokeBodySchema,
@@ -68,6 +69,11 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
   app.post('/v1/enrollments/requests/:id/registration', async (request) =>
     enrollments.complete(idParam(request.params), body(InputJson, request.body)),
   );
+  app.post('/v1/enrollments/requests/:id/id-token', async (request, reply) => {
+    void reply.header('cache-control', 'no-store');
+    const { id_token } = body(EnrollmentIdTokenBodySchema, request.body);
+    return enrollments.proveWithIdToken(idParam(request.params), id_token);
+  });
   app.post('/v1/enrollments/:credentialId/renewals', async (request, reply) => {
     const credentialId = credentialParam(request.params);
     void reply.status(201);

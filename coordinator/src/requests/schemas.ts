@@ -62,6 +62,16 @@ export const BeginEnrollmentBodySchema = z
   })
   .strict();
 
+/**
+ * Body of `POST /v1/enrollments/requests/{id}/id-token`: the IdP login that proves the
+ * enrollment (a compact JWS; its `nonce` is the request's `id_token_nonce`).
+ */
+export const EnrollmentIdTokenBodySchema = z
+  .object({
+    id_token: InputText.min(1).max(16 * 1024),
+  })
+  .strict();
+
 /** Body of `POST /v1/enrollments/renewals`. */
 export const BeginRenewalBodySchema = z
   .object({ user: subject, credential_id: Base64Url.min(1).max(1366).optional() })

@@ -1,4 +1,4 @@
-import type { FrostGroup, PolicyEngine } from '@frostmint/core';
+import { type FrostGroup, jwksEventLogger, OidcVerifier, type PolicyEngine } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { PendingMints } from '../approvals/pending-mints.ts';
@@ -54,6 +54,12 @@ export function webauthnRoutes(parts: {
   const { config } = parts;
   if (!config.webauthn) return undefined;
   const now = Date.now;
+  const idp = config.enrollmentIdp;
+  const enrollmentIdp = idp && {
+    verifier: new OidcVerifier(idp, { onEvent: jwksEventLogger(parts.log) }),
+    issuer: idp.issuers[0]!.issuer,
+    clientId: idp.issuers[0]!.audience,
+  };
   const ctx = {
     issuer: config.issuer,
     kid: parts.kid,
@@ -72,6 +78,7 @@ export function webauthnRoutes(parts: {
     log: parts.log,
     ...(parts.metrics ? { metrics: parts.metrics } : {}),
     ...(parts.approvals ? { approvals: parts.approvals } : {}),
+    ...(enrollmentIdp ? { enrollmentIdp } : {}),
     now,
   };
   const routes = {
@@ -92,6 +99,9 @@ export function webauthnRoutes(parts: {
   timer.unref();
   return {
     register: (app) => registerRequestRoutes(app, routes),
-    close: () => clearInterval(timer),
+    close: () => {
+      clearInterval(timer);
+      enrollmentIdp?.verifier.close();
+    },
   };
 }

@@ -61,6 +61,18 @@ export const PolicyDataSchema = z
               .optional(),
             /** role → guardian approvals required to enroll with it. */
             approvals: z.record(z.string().min(1), z.number().int().min(0).max(16)).optional(),
+            /**
+             * How an IdP login proves an enrollment (docs/webauthn.md, "Enrollment proof"):
+             * which verified ID-token claim must equal the engineer's subject (default
+             * `email`), and whether `email_verified` must be true then (default true).
+             */
+            idp: z
+              .object({
+                subject_claim: z.enum(['email', 'sub', 'preferred_username']).optional(),
+                require_email_verified: z.boolean().optional(),
+              })
+              .strict()
+              .optional(),
           })
           .strict()
           .optional(),

@@ -6,12 +6,14 @@ import {
   type PolicyEngine,
   parseEnrollmentSigningInput,
   type SigningCommitment,
+  type VerifiedEnrollmentIdToken,
   verifyEnrollmentApprovals,
   verifyEnrollmentRegistration,
 } from '@frostmint/core';
 import type { SignRequest } from '@frostmint/proto';
 import type { Logger } from 'pino';
 import { checkCommitments, type SignContext } from '../sign-request.ts';
+import type { EnrollmentProofChecker } from './enrollment-proof.ts';
 import { checkRenewal } from './renewal.ts';
 
 /** An ENROLLMENT round-two request that passed every check this signer makes. */
@@ -26,6 +28,8 @@ export interface CheckedEnrollment {
   readonly rememberUntil: number;
   /** Kids of the guardians whose approval of this enrollment verified here. */
   readonly approvals: string[];
+  /** The proving ID token's replay key (`idtoken:…`) and until when to remember it. */
+  readonly idTokenReplay?: { readonly key: string; readonly until: number };
 }
 
 /**
@@ -39,11 +43,16 @@ export interface CheckedEnrollment {
  * (`verifyEnrollmentApprovals`), each guardian counted once; the enrollment policy
  * (evaluated here, with this signer's clock and the verified guardians) allows the roles —
  * so a role whose policy requires approvals is refused without them (`approvals_missing`).
- * A renewal carries instead a tap with the certificate it renews (see checkRenewal).
+ * A first enrollment needs proof the coordinator cannot make (docs/webauthn.md,
+ * "Enrollment proof"): the registration's ID token, verified by `proof` against this
+ * signer's own enrollment IdP and bound by its nonce to this certificate body, naming the
+ * engineer as policy maps it; or the guardian approvals its roles demand. Neither:
+ * `enrollment_unproven`. A renewal carries instead a tap with the certificate it renews
+ * (see checkRenewal).
  *
  * @example
  * ```ts
- * const checked = await checkEnrollmentRequest(req, ctx, policy, log);
+ * const checked = await checkEnrollmentRequest(req, ctx, policy, log, enrollmentProof);
  * ```
  */
 export async function checkEnrollmentRequest(
@@ -51,6 +60,7 @@ export async function checkEnrollmentRequest(
   ctx: SignContext,
   policy: PolicyEngine,
   log: Logger,
+  proof: EnrollmentProofChecker,
 ): Promise<CheckedEnrollment> {
   const { webauthn, clockSkewSeconds, id } = ctx.config;
   if (!webauthn) {
@@ -81,6 +91,7 @@ export async function checkEnrollmentRequest(
   const own = commitments.find((c) => c.id === id);
   if (!own) throw new ForbiddenError('commitment_missing', `commitment list omits signer ${id}`);
   const kind = req.evidence?.kind;
+  let idToken: VerifiedEnrollmentIdToken | undefined;
   if (kind?.$case === 'registration') {
     let response: unknown;
     try {
@@ -89,6 +100,7 @@ export async function checkEnrollmentRequest(
       throw new InvalidRequestError('registration_invalid', 'the registration is not JSON');
     }
     await verifyEnrollmentRegistration(response, body, webauthn);
+    if (kind.value.idToken !== '') idToken = await proof.check(kind.value.idToken, body, ctx.now);
   } else if (kind?.$case === 'webauthn') {
     await checkRenewal(kind.value, body, req.message, {
       webauthn,
@@ -115,6 +127,7 @@ export async function checkEnrollmentRequest(
     requester: { kind: 'engineer' as const, subject: body.sub, amr: ['webauthn'] },
     enrollment: { roles: body.roles, lifetime },
     approvals,
+    ...(idToken ? { id_token: idToken.policyInput } : {}),
   };
   const decision = policy.evaluateEnrollment(input);
   log.info(
@@ -122,12 +135,27 @@ export async function checkEnrollmentRequest(
       decision: { policy: policy.id, allow: decision.allow, reasons: decision.reasons },
       certId: body.cert_id,
       approvals,
+      proof: decision.proof,
     },
     'enrollment policy decision',
   );
-  // A renewal keeps roles whose guardian approvals were checked when they were first granted.
+  // A renewal is proven by the tap of the certified credential, and keeps roles whose
+  // guardian approvals were checked when they were first granted.
   const renewal = kind.$case === 'webauthn';
-  const reasons = decision.reasons.filter((r) => !(renewal && r === 'approvals_missing'));
+  const reasons = decision.reasons.filter(
+    (r) => !(renewal && (r === 'approvals_missing' || r === 'enrollment_unproven')),
+  );
+  // Fail closed even under a policy that forgot the proof: it must name evidence verified here.
+  const proven =
+    renewal ||
+    (decision.proof === 'id_token' && idToken !== undefined) ||
+    (decision.proof === 'approvals' && approvals.length > 0);
+  if (!proven || reasons.includes('enrollment_unproven')) {
+    throw new ForbiddenError(
+      'enrollment_unproven',
+      `nothing the coordinator cannot make proves this enrollment is ${body.sub}'s: it needs an ID token from the organisation's IdP naming them (nonce = the certificate request digest) or the guardian approvals policy demands (${reasons.join(', ') || 'no proof'})`,
+    );
+  }
   if (reasons.length > 0) {
     throw new ForbiddenError(
       'policy_denied',
@@ -144,5 +172,8 @@ export async function checkEnrollmentRequest(
     replayKey: `enrollment:${body.cert_id}`,
     rememberUntil,
     approvals,
+    ...(idToken
+      ? { idTokenReplay: { key: `idtoken:${idToken.replayKey}`, until: idToken.expiresAt } }
+      : {}),
   };
 }

@@ -1,7 +1,11 @@
 import { type EnrollmentCertificate, ForbiddenError, type PolicyEngine } from '@frostmint/core';
 
 /** Enrollment reasons that were settled when the certificate was issued. */
-const SETTLED_AT_ISSUANCE = new Set(['approvals_missing', 'lifetime_exceeds_max']);
+const SETTLED_AT_ISSUANCE = new Set([
+  'approvals_missing',
+  'lifetime_exceeds_max',
+  'enrollment_unproven',
+]);
 
 /**
  * Refuses a certificate the current enrollment policy no longer grants: the user removed

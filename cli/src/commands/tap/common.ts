@@ -45,12 +45,16 @@ export function resolveTarget(options: TapOptions): { coordinator: string; user:
   return { coordinator, user };
 }
 
-/** Opens the tap page, or prints it for a headless box. */
-export function presentTapUrl(url: string, options: TapOptions): void {
+/** Opens the tap page (or another page, e.g. the IdP's sign-in), or prints it for a headless box. */
+export function presentTapUrl(
+  url: string,
+  options: TapOptions,
+  purpose = 'with your passkey or security key',
+): void {
   if (options.browser && openBrowser(url)) {
     progress(`Opened your browser. If nothing appears, open: ${url}`);
   } else {
-    progress(`Open this URL in a browser with your passkey or security key:\n  ${url}`);
+    progress(`Open this URL in a browser ${purpose}:\n  ${url}`);
   }
 }
 

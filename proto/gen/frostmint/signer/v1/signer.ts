@@ -164,6 +164,13 @@ export interface WebAuthnEvidence {
 export interface WebAuthnRegistrationEvidence {
   /** The `PublicKeyCredential.toJSON()` of the registration (WebAuthn L3 §5.1), UTF-8 JSON. */
   responseJson: Buffer;
+  /**
+   * Proof the coordinator cannot make: an ID token of an IdP the signer trusts
+   * (`enrollmentIdp` in its config), naming the engineer, whose `nonce` is base64url
+   * SHA-256 of the certificate's signing input (so it vouches for exactly this credential).
+   * Empty when guardian approvals (SignRequest.approvals) prove the enrollment instead.
+   */
+  idToken: string;
 }
 
 export interface DevEvidence {
@@ -1265,13 +1272,16 @@ export const WebAuthnEvidence: MessageFns<WebAuthnEvidence> = {
 };
 
 function createBaseWebAuthnRegistrationEvidence(): WebAuthnRegistrationEvidence {
-  return { responseJson: Buffer.alloc(0) };
+  return { responseJson: Buffer.alloc(0), idToken: "" };
 }
 
 export const WebAuthnRegistrationEvidence: MessageFns<WebAuthnRegistrationEvidence> = {
   encode(message: WebAuthnRegistrationEvidence, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.responseJson.length !== 0) {
       writer.uint32(10).bytes(message.responseJson);
+    }
+    if (message.idToken !== "") {
+      writer.uint32(18).string(message.idToken);
     }
     return writer;
   },
@@ -1297,6 +1307,14 @@ export const WebAuthnRegistrationEvidence: MessageFns<WebAuthnRegistrationEviden
             message.responseJson = Buffer.from(reader.bytes());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.idToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1316,6 +1334,11 @@ export const WebAuthnRegistrationEvidence: MessageFns<WebAuthnRegistrationEviden
         : isSet(object.response_json)
         ? Buffer.from(bytesFromBase64(object.response_json))
         : Buffer.alloc(0),
+      idToken: isSet(object.idToken)
+        ? globalThis.String(object.idToken)
+        : isSet(object.id_token)
+        ? globalThis.String(object.id_token)
+        : "",
     };
   },
 
@@ -1323,6 +1346,9 @@ export const WebAuthnRegistrationEvidence: MessageFns<WebAuthnRegistrationEviden
     const obj: any = {};
     if (message.responseJson.length !== 0) {
       obj.responseJson = base64FromBytes(message.responseJson);
+    }
+    if (message.idToken !== "") {
+      obj.idToken = message.idToken;
     }
     return obj;
   },
@@ -1333,6 +1359,7 @@ export const WebAuthnRegistrationEvidence: MessageFns<WebAuthnRegistrationEviden
   fromPartial(object: DeepPartial<WebAuthnRegistrationEvidence>): WebAuthnRegistrationEvidence {
     const message = createBaseWebAuthnRegistrationEvidence();
     message.responseJson = object.responseJson ?? Buffer.alloc(0);
+    message.idToken = object.idToken ?? "";
     return message;
   },
 };

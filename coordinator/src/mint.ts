@@ -136,13 +136,15 @@ export class MintService {
     });
     if (awaitsApprovals && pending) {
       const claims = this.#claims(policy, requester, request, { jti, ttl, iat, signers: [] });
-      return pending.create({
+      const waiting = await pending.create({
         requester,
         request,
         header: this.#header(),
         claims,
         decision: awaitsApprovals,
       });
+      await requester.spend?.();
+      return waiting;
     }
     return this.#sign(policy, requester, request, {
       jti,
@@ -275,6 +277,7 @@ export class MintService {
           'latin1',
         ),
     });
+    await requester.spend?.();
     await this.options.audit.record({
       type: 'mint',
       jti,

@@ -62,6 +62,20 @@ describe('CI OIDC token exchange through the real stack (local issuer, three sig
     });
   });
 
+  it('spends an ID token only when it mints: a policy-refused exchange leaves it usable', async () => {
+    const idToken = await env.issuer.issue({ aud: CI_AUDIENCE, ref: 'refs/heads/feature' });
+    const prod = { scope: ['deploy:prod'], audience: 'deploy-api', ttl: 600 };
+    expect(await mintWithIdToken(env.stack, idToken, prod)).toMatchObject({
+      status: 403,
+      body: { error: 'policy_denied' },
+    });
+    expect((await mintWithIdToken(env.stack, idToken, canary)).status).toBe(200);
+    expect(await mintWithIdToken(env.stack, idToken, canary)).toMatchObject({
+      status: 401,
+      body: { error: 'oidc_token_replayed' },
+    });
+  });
+
   it('refuses untrusted issuers, other audiences, expired tokens and alg confusion with 401', async () => {
     const stranger = await startLocalIssuer();
     try {

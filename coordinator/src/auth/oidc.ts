@@ -14,10 +14,12 @@ export const OIDC_REPLAY_NAMESPACE = 'oidc-id-token';
 /**
  * CI requesters: `Authorization: Bearer <OIDC ID token>` (GitHub Actions, GitLab, any
  * trusted issuer). The token is verified (issuer, pinned alg, JWKS signature, audience,
- * times), then remembered in the store's replay window until it expires: each ID token
- * (its `jti`, or its digest without one) is exchanged once (`oidc_token_replayed`), across
- * every coordinator sharing the store. The raw token travels to the signers as evidence;
- * each verifies it again and keeps its own replay window.
+ * times) and looked up in the store's replay window: each ID token (its `jti`, or its
+ * digest without one) is exchanged once (`oidc_token_replayed`), across every coordinator
+ * sharing the store. It is remembered only when spent (`Requester.spend`: the mint succeeded
+ * or waits for approvals), so a refused attempt leaves a CI job's token usable. The raw
+ * token travels to the signers as evidence; each verifies it again and keeps its own
+ * replay window, spent only when it produces a share — the authoritative single use.
  *
  * @example
  * ```ts
@@ -37,12 +39,7 @@ export class OidcAuthenticator implements RequesterAuthenticator {
   async authenticate(request: FastifyRequest): Promise<Requester> {
     const idToken = bearerOf(request);
     const verified = await this.verifier.verify(idToken, Math.floor(this.now() / 1000));
-    const first = await this.replay.rememberOnce(
-      OIDC_REPLAY_NAMESPACE,
-      verified.replayKey,
-      new Date(verified.expiresAt * 1000),
-    );
-    if (!first) {
+    if (await this.replay.isRemembered(OIDC_REPLAY_NAMESPACE, verified.replayKey)) {
       throw new UnauthenticatedError(
         'oidc_token_replayed',
         'this ID token was already exchanged; request a fresh one',
@@ -56,6 +53,15 @@ export class OidcAuthenticator implements RequesterAuthenticator {
       evidence: { kind: { $case: 'oidc', value: { idToken } } },
       policy: ciRequester(verified),
       evidenceExpiresAt: verified.expiresAt,
+      spend: async () => {
+        // Two concurrent exchanges of one token may both get here; the signer that two
+        // quorums share still signs for only one of them.
+        await this.replay.rememberOnce(
+          OIDC_REPLAY_NAMESPACE,
+          verified.replayKey,
+          new Date(verified.expiresAt * 1000),
+        );
+      },
     };
   }
 }

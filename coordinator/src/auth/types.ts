@@ -15,6 +15,11 @@ export interface Requester {
   readonly policy: PolicyInput['requester'];
   /** Unix seconds after which signers refuse the evidence (an ID token's `exp`), if any. */
   readonly evidenceExpiresAt?: number;
+  /**
+   * Marks single-use evidence (an ID token) as used. Called once the mint it authenticated
+   * has succeeded or is stored awaiting approvals, so a refused attempt leaves it usable.
+   */
+  readonly spend?: () => Promise<void>;
 }
 
 /**

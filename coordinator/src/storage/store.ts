@@ -423,6 +423,18 @@ export interface ReplayStore {
    * ```
    */
   rememberOnce(namespace: string, key: string, expiresAt: Date): Promise<boolean>;
+
+  /**
+   * Whether `key` is remembered in `namespace` now (expired entries count as absent), without
+   * remembering it: for evidence that is spent only once it has served (an ID token is
+   * checked at authentication and remembered when its mint succeeds).
+   *
+   * @example
+   * ```ts
+   * if (await store.replay.isRemembered('oidc-id-token', key)) throw replayed();
+   * ```
+   */
+  isRemembered(namespace: string, key: string): Promise<boolean>;
 }
 
 /** The answer of a rate-limit check. */

@@ -19,4 +19,12 @@ export class SqlReplayStore implements ReplayStore {
     );
     return rows.length === 1;
   }
+
+  async isRemembered(namespace: string, key: string): Promise<boolean> {
+    const { rows } = await this.ctx.db.query(
+      'SELECT 1 FROM replay_window WHERE namespace = $1 AND key = $2 AND expires_at > $3',
+      [namespace, key, this.ctx.now()],
+    );
+    return rows.length === 1;
+  }
 }

@@ -78,6 +78,16 @@ export function ephemeralTests(t: StoreUnderTest): void {
       );
     });
 
+    it('tells whether a key is remembered without remembering it', async () => {
+      expect(await t.store.replay.isRemembered('oidc-jti', 'looked-up')).toBe(false);
+      expect(await t.store.replay.isRemembered('oidc-jti', 'looked-up')).toBe(false);
+      await t.store.replay.rememberOnce('oidc-jti', 'looked-up', t.clock.date(MINUTE));
+      expect(await t.store.replay.isRemembered('oidc-jti', 'looked-up')).toBe(true);
+      expect(await t.store.replay.isRemembered('approval', 'looked-up')).toBe(false);
+      t.clock.advance(MINUTE);
+      expect(await t.store.replay.isRemembered('oidc-jti', 'looked-up')).toBe(false);
+    });
+
     it('answers true to exactly one of concurrent callers', async () => {
       const answers = await Promise.all(
         Array.from({ length: 10 }, () =>

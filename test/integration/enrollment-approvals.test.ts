@@ -9,7 +9,7 @@ import { type MintApproval, SigningPurpose } from '@frostmint/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli-process.ts';
 import { type GuardedStack, startGuardedStack } from '../support/guarded-stack.ts';
-import { askToSign } from '../support/rogue-sign.ts';
+import { askToSign, SIGNER_PAIRS } from '../support/rogue-sign.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { api, relyingParty, type WebAuthnStack } from '../support/webauthn-flow.ts';
 
@@ -256,11 +256,6 @@ describe('a releaser enrollment waits for two guardian approvals under the shipp
       expect(halfApproved.approvals).toHaveLength(1);
     });
 
-    const PAIRS: [number, number][] = [
-      [1, 2],
-      [1, 3],
-      [2, 3],
-    ];
     const wire = (a: PendingEnrollment['approvals'][number]): MintApproval => ({
       guardianKid: a.guardian_kid,
       signature: Buffer.from(a.signature, 'base64url'),
@@ -302,7 +297,7 @@ describe('a releaser enrollment waits for two guardian approvals under the shipp
       code: string,
       message?: RegExp,
     ) => {
-      for (const pair of PAIRS) {
+      for (const pair of SIGNER_PAIRS) {
         for (const target of pair) {
           const over = { ...build(), approvals };
           const { first } = await askToSign(guarded.stack, target, '', over, pair);

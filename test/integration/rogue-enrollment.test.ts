@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack } from '../harness.ts';
 import { runCli } from '../support/cli-process.ts';
 import { idTokenFor } from '../support/idp-login.ts';
-import { askQuorum } from '../support/rogue-sign.ts';
+import { askQuorum, SIGNER_PAIRS } from '../support/rogue-sign.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { api, enrollSoft, relyingParty } from '../support/webauthn-flow.ts';
 
@@ -28,11 +28,6 @@ type Stack = Awaited<ReturnType<typeof startTestStack>>;
 const ALICE = 'alice@example.com';
 /** ID tokens of the test's OpenID Provider live this long (seconds); signers allow 1 s skew. */
 const ID_TOKEN_TTL = 10;
-const PAIRS: [number, number][] = [
-  [1, 2],
-  [1, 3],
-  [2, 3],
-];
 
 /**
  * The enrollment takeover (issue 12, item 1) tried by a rogue coordinator with its real
@@ -96,7 +91,7 @@ describe('enrollment needs proof the coordinator cannot make (rogue coordinator)
     idToken: string,
     code: string,
   ) => {
-    for (const pair of PAIRS) {
+    for (const pair of SIGNER_PAIRS) {
       const outcomes = await askQuorum(stack, pair, {
         message: enrollmentSigningInput(attempt.body),
         evidence: evidence(attempt.registration, idToken),

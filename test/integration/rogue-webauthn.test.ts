@@ -19,19 +19,12 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack } from '../harness.ts';
 import { idTokenFor } from '../support/idp-login.ts';
-import { askQuorum, type QuorumOutcomes } from '../support/rogue-sign.ts';
+import { askQuorum, type QuorumOutcomes, SIGNER_PAIRS } from '../support/rogue-sign.ts';
 import { type SoftAssertion, SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { enrollSoft, relyingParty } from '../support/webauthn-flow.ts';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 type MaybePromise<T> = T | Promise<T>;
-
-/** Every pair of signers, so each signer is asked as part of some quorum. */
-const PAIRS: [number, number][] = [
-  [1, 2],
-  [1, 3],
-  [2, 3],
-];
 
 describe('signers verify engineers’ taps themselves (rogue coordinator, hand-driven gRPC)', () => {
   let stack: Stack;
@@ -94,7 +87,7 @@ describe('signers verify engineers’ taps themselves (rogue coordinator, hand-d
     }>,
     code: string,
   ) {
-    for (const pair of PAIRS) {
+    for (const pair of SIGNER_PAIRS) {
       const { message, evidence, purpose } = await build(pair);
       const outcomes = await ask(pair, message, evidence, purpose);
       for (const id of pair)

@@ -62,6 +62,13 @@ export async function askToSign(
   }
 }
 
+/** Every pair of the three signers, so each signer is asked as part of some quorum. */
+export const SIGNER_PAIRS: readonly [number, number][] = [
+  [1, 2],
+  [1, 3],
+  [2, 3],
+];
+
 /** What each signer of a hand-driven quorum answered, with the round-one commitments. */
 export type QuorumOutcomes = Map<number, { ok: SignResponse } | { err: FrostmintError }> & {
   commits?: CommitResponse[];

@@ -146,6 +146,7 @@ export class SignerDaemon {
       issuer: this.#config.issuer,
       maxTtlSeconds: this.#config.maxTtlSeconds,
       policyId: this.#policy.holder.current.id,
+      unixTimeMs: this.#now(),
     };
   }
 

@@ -115,6 +115,7 @@ export async function startCoordinator(options: {
           log,
           metrics,
           audit,
+          assertStoreWritable: () => store.health.assertWritable(),
           attestation: new MintAttestation(
             attestations,
             requesterVerifier,
@@ -163,6 +164,7 @@ export async function startCoordinator(options: {
     metrics,
     policy,
     attestations,
+    store: store.health,
     ...(group ? { group } : {}),
     extraRoutes: (app) => {
       webauthn?.register(app);

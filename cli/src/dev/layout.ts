@@ -32,6 +32,8 @@ export interface DevLayoutOptions {
   readonly oidc?: OidcConfigInput;
   /** Another policy bundle than the shipped one. */
   readonly policy?: { wasm: string; data: string };
+  /** The coordinator's `storage` section (benchmarks compare durable and not). */
+  readonly storage?: CoordinatorConfig['storage'];
 }
 
 /** Everything the local stack needs on disk, and the per-run secrets passed by environment. */
@@ -106,6 +108,7 @@ export async function prepareDevLayout(
     maxTtlSeconds: 900,
     policy: options.policy ?? DEMO_POLICY,
     ...(options.oidc ? { oidc: OidcConfigSchema.parse(options.oidc) } : {}),
+    ...(options.storage ? { storage: options.storage } : {}),
     // Generous: on a loaded laptop the first round-one call (vault unlock) can take seconds.
     rpcDeadlineMs: 10_000,
     healthIntervalMs: 1_000,

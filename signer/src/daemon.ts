@@ -3,6 +3,7 @@ import {
   type Attester,
   ForbiddenError,
   type FrostGroup,
+  FrostmintError,
   type GroupConfig,
   groupPublicKeyOf,
   loadGroup,
@@ -33,6 +34,7 @@ import { NonceStore } from './nonce-store.ts';
 import { enforcePolicy } from './policy-gate.ts';
 import { checkSignRequest, type SignContext } from './sign-request.ts';
 import { SignerPolicy } from './signer-policy.ts';
+import { SigningLog } from './signing-log.ts';
 import type { ShareVault } from './vault/index.ts';
 import { checkEnrollmentRequest } from './webauthn/enrollment-request.ts';
 import { checkStillEnrolled } from './webauthn/still-enrolled.ts';
@@ -77,14 +79,17 @@ export class SignerDaemon {
   readonly #attestation: SignerAttestation;
   readonly #replay: ReplayWindow;
   readonly #approvals: ApprovalChecker;
+  readonly #journal: SigningLog;
   #group: LoadedGroup | undefined;
 
   private constructor(
     options: SignerDaemonOptions,
     tls: { keyPem: string; certPem: string; caPem: string },
     attestation: SignerAttestation,
+    journal: SigningLog,
   ) {
     this.#attestation = attestation;
+    this.#journal = journal;
     this.#config = options.config;
     this.#vault = options.vault;
     this.#log = options.log;
@@ -120,7 +125,8 @@ export class SignerDaemon {
       log: options.log,
       ...(options.attester ? { attester: options.attester } : {}),
     });
-    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem }, attestation);
+    const journal = await SigningLog.open(options.config.stateDir);
+    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem }, attestation, journal);
     const group = await readGroupConfig(options.config.stateDir);
     if (group) daemon.#install(group);
     policy = daemon.#policy = await SignerPolicy.open({
@@ -168,9 +174,29 @@ export class SignerDaemon {
     };
   }
 
+  /**
+   * Round two. Every token and enrollment signature share, and every refusal, is written to
+   * the signer's own hash-chained log (`signing-log.jsonl`) before the answer goes out.
+   */
   async sign(req: SignRequest): Promise<SignResponse> {
-    if (req.purpose === SigningPurpose.SIGNING_PURPOSE_ENROLLMENT) return this.#signEnrollment(req);
-    if (req.purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN) return this.dkg.signGroupConfig(req);
+    if (
+      req.purpose !== SigningPurpose.SIGNING_PURPOSE_ENROLLMENT &&
+      req.purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN
+    ) {
+      return this.dkg.signGroupConfig(req);
+    }
+    try {
+      return req.purpose === SigningPurpose.SIGNING_PURPOSE_ENROLLMENT
+        ? await this.#signEnrollment(req)
+        : await this.#signToken(req);
+    } catch (err) {
+      const code = err instanceof FrostmintError ? err.code : 'internal';
+      await this.#journal.append({ kind: 'refused', requestId: req.requestId, code });
+      throw err;
+    }
+  }
+
+  async #signToken(req: SignRequest): Promise<SignResponse> {
     const group = this.#requireGroup();
     const checked = await checkSignRequest(req, this.#signContext(group));
     if (checked.certificate) {
@@ -205,6 +231,13 @@ export class SignerDaemon {
     const share = await this.#withShare(group, (s) =>
       group.frost.signShare(s, nonces, checked.commitments, checked.message),
     );
+    await this.#journal.append({
+      kind: 'signed',
+      purpose: 'token',
+      requestId: req.requestId,
+      id: checked.claims.jti,
+      sub: checked.claims.sub,
+    });
     this.#log.info(
       {
         requestId: req.requestId,
@@ -240,6 +273,13 @@ export class SignerDaemon {
     const share = await this.#withShare(group, (s) =>
       group.frost.signShare(s, nonces, checked.commitments, checked.message),
     );
+    await this.#journal.append({
+      kind: 'signed',
+      purpose: 'enrollment',
+      requestId: req.requestId,
+      id: checked.body.cert_id,
+      sub: checked.body.sub,
+    });
     this.#log.info(
       {
         requestId: req.requestId,
@@ -280,6 +320,7 @@ export class SignerDaemon {
   async close(): Promise<void> {
     this.#nonces.close();
     this.dkg.close();
+    await this.#journal.close();
     await this.#vault.close();
   }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs when it is missing: SoftHSM2 (PKCS#11 token),
-# Chromium (WebAuthn e2e), PostgreSQL (storage conformance), and the pinned OPA CLI.
+# Chromium (WebAuthn e2e), PostgreSQL (storage conformance), libfaketime (chaos suite),
+# and the pinned OPA CLI.
 # Idempotent; quiet when everything is already there.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ export PATH="$PATH:$(go env GOPATH 2>/dev/null)/bin"
 need_apt=()
 command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v faketime >/dev/null || need_apt+=(faketime)   # chaos suite: a signer's clock +60 s
 [ -x /usr/lib/postgresql/15/bin/postgres ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
 
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -36,9 +36,9 @@ export interface DevStack {
   readonly ranDkg: boolean;
   /**
    * Starts signer `id` again after it was stopped or killed, optionally from another entry
-   * point (tests inject faults this way, after the DKG ceremony).
+   * point or with extra environment (tests inject faults this way, after the DKG ceremony).
    */
-  restartSigner(id: number, entry?: string): Promise<void>;
+  restartSigner(id: number, entry?: string, env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,8 +65,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     log: options.log,
   });
   const signers = new Map<number, DaemonProcess>();
-  const startSigner = async (id: number, entry = SIGNER_ENTRY) => {
-    const daemon = spawnDaemon(`signer-${id}`, entry, layout.signerConfigPaths[id - 1]!, env);
+  const startSigner = async (id: number, entry = SIGNER_ENTRY, extraEnv = {}) => {
+    const daemon = spawnDaemon(`signer-${id}`, entry, layout.signerConfigPaths[id - 1]!, {
+      ...env,
+      ...extraEnv,
+    });
     signers.set(id, daemon);
     await waitUntil(daemon, () => pool.call(id, 'info', {}).then(() => true));
   };
@@ -83,8 +86,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     await waitUntil(coordinator, async () => (await fetch(`${coordinatorUrl}/readyz`)).ok);
     const running = coordinator;
     /** Restarts a signer, and returns once the coordinator's health poll sees it ready. */
-    const restartSigner = async (id: number, entry?: string) => {
-      await startSigner(id, entry);
+    const restartSigner = async (id: number, entry?: string, extraEnv?: Record<string, string>) => {
+      await startSigner(id, entry, extraEnv);
       await waitUntil(running, async () => {
         const ready = (await (await fetch(`${coordinatorUrl}/readyz`)).json()) as {
           signers: { id: number; ready: boolean }[];

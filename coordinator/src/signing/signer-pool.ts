@@ -46,6 +46,8 @@ const RECONNECT_BACKOFF = {
   'grpc.initial_reconnect_backoff_ms': 200,
   'grpc.max_reconnect_backoff_ms': 1_000,
 } as const;
+/** Degradations a successful health probe ends (the signer is reachable again). */
+const TRANSPORT_DEGRADATIONS = new Set(['unavailable', 'timeout']);
 /** How often a signer that is not ready is probed (ready ones: every `healthIntervalMs`). */
 const PROBE_INTERVAL_MS = 250;
 /** Deadline of a health probe: a frozen signer is seen as unreachable within this. */
@@ -205,6 +207,8 @@ export class SignerPool {
       m.reachable = true;
       m.ready = info.ready;
       m.detail = info.detail;
+      // It answers again: a degradation for being unreachable is over.
+      if (info.ready && TRANSPORT_DEGRADATIONS.has(m.degraded?.reason ?? '')) delete m.degraded;
       // The signer read its clock somewhere between send and receipt: take the midpoint.
       if (info.unixTimeMs) this.#noteClock(m, info.unixTimeMs - (sent + received) / 2, received);
     } catch (err) {

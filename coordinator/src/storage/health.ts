@@ -1,4 +1,4 @@
-import { statfs } from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
 import { StoreError } from './errors.ts';
 import type { SqlQuerier } from './executor.ts';
 
@@ -32,8 +32,8 @@ export interface StoreHealthOptions {
 
 /**
  * Whether the store can take writes now: the file system of an embedded store has
- * headroom, the backend answers, and no write failed for want of resources since the
- * last good probe. Mints check it before signing (a full disk answers
+ * headroom (measured at every call), the backend answers (checked every interval), and no
+ * write failed for want of resources since the last good check. Mints check it before signing (a full disk answers
  * `503 store_unavailable` instead of signing a token that cannot be audited), and
  * `/readyz` reports it.
  *
@@ -56,13 +56,41 @@ export class StoreHealth {
     this.#status = { ok: true, fsync: options.fsync };
   }
 
-  /** The last checked status (cheap; no I/O). */
+  /**
+   * The status now: disk headroom measured on the spot (one `statfs`, so a mint never
+   * signs after the disk filled), the backend as of the last check, and any recent failure.
+   */
   status(): StoreHealthStatus {
     const now = (this.#options.now ?? Date.now)();
+    const room = this.#headroom();
+    if (room && !room.ok) return room;
+    const base = room ? { ...this.#status, ...room } : this.#status;
     if (now - this.#failedAt < FAILURE_HOLD_MS) {
-      return { ...this.#status, ok: false, reason: 'store_unavailable', detail: this.#failure };
+      return { ...base, ok: false, reason: 'store_unavailable', detail: this.#failure };
     }
-    return this.#status;
+    return base;
+  }
+
+  /** Free space on the embedded store's file system; undefined without a directory. */
+  #headroom(): StoreHealthStatus | undefined {
+    const { dir, minFreeBytes = 0, fsync } = this.#options;
+    if (!dir) return undefined;
+    try {
+      const fs = statfsSync(dir);
+      const freeBytes = fs.bavail * fs.bsize;
+      if (freeBytes >= minFreeBytes) return { ok: true, fsync, freeBytes, minFreeBytes };
+      const mib = (n: number) => Math.floor(n / 2 ** 20);
+      return {
+        ok: false,
+        reason: 'disk_full',
+        detail: `${mib(freeBytes)} MiB free, ${mib(minFreeBytes)} MiB needed`,
+        fsync,
+        freeBytes,
+        minFreeBytes,
+      };
+    } catch (err) {
+      return { ok: false, reason: 'store_unavailable', detail: (err as Error).message, fsync };
+    }
   }
 
   /** Throws `store_unavailable` (503, retryable) when the store cannot take writes now. */
@@ -82,41 +110,22 @@ export class StoreHealth {
     this.#failure = err.message;
   }
 
-  /** Checks headroom and the backend once. */
+  /** Checks the backend once (`SELECT 1`); headroom is measured live by `status()`. */
   async check(): Promise<StoreHealthStatus> {
-    const { dir, minFreeBytes = 0 } = this.#options;
-    let freeBytes: number | undefined;
+    const { fsync } = this.#options;
     try {
-      if (dir) {
-        const fs = await statfs(dir);
-        freeBytes = fs.bavail * fs.bsize;
-      }
-      const room = {
-        fsync: this.#options.fsync,
-        ...(freeBytes === undefined ? {} : { freeBytes, minFreeBytes }),
-      };
-      if (freeBytes !== undefined && freeBytes < minFreeBytes) {
-        this.#status = {
-          ok: false,
-          reason: 'disk_full',
-          detail: `${Math.floor(freeBytes / 2 ** 20)} MiB free, ${Math.floor(minFreeBytes / 2 ** 20)} MiB needed`,
-          ...room,
-        };
-      } else {
-        await this.#options.db.query('SELECT 1');
-        this.#status = { ok: true, ...room };
-        this.#failedAt = Number.NEGATIVE_INFINITY;
-      }
+      await this.#options.db.query('SELECT 1');
+      this.#status = { ok: true, fsync };
+      if (this.#headroom()?.ok !== false) this.#failedAt = Number.NEGATIVE_INFINITY;
     } catch (err) {
       this.#status = {
         ok: false,
         reason: 'store_unavailable',
         detail: (err as Error).message,
-        fsync: this.#options.fsync,
-        ...(freeBytes === undefined ? {} : { freeBytes, minFreeBytes }),
+        fsync,
       };
     }
-    return this.#status;
+    return this.status();
   }
 
   /** Checks now and then every `intervalMs` until `close()`. */

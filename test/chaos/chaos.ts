@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, statfsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import {
   startDevStack,
 } from '@frostmint/cli';
 import { openCoordinatorStore } from '@frostmint/coordinator';
+import { SIGNING_LOG_FILE, verifySigningLog } from '@frostmint/signer';
 import { pino } from 'pino';
 import { type MintRecord, quantile, sleep, startLoad } from './load.ts';
 
@@ -316,13 +317,23 @@ class Chaos {
     const records = await load.stop();
     // Read the audit log with the coordinator stopped (one process per PGlite directory).
     await this.#coordinator.stop();
-    const audited = await auditedJtis(this.stack.layout.coordinator.stateDir);
+    const audit = await auditLog(this.stack.layout.coordinator.stateDir);
     this.#coordinator = this.#spawnCoordinator();
-    const received = records.filter((r) => r.status === 200).map((r) => r.jti!);
+    const received = records.filter((r) => r.status === 200);
+    const signed = await signerLogs(this.stack.layout.signers.map((s) => s.stateDir));
     return {
       chaos_coordinator_kill_tokens_received: received.length,
-      chaos_coordinator_kill_tokens_missing: received.filter((jti) => !audited.has(jti)).length,
+      chaos_coordinator_kill_tokens_missing: received.filter((r) => !audit.mints.has(r.jti!))
+        .length,
       chaos_coordinator_restart_s: seconds(slowestRestart),
+      // Cross-checks over the whole run: refusals and quorum losses are in the audit log,
+      // and every token a client received is in the logs of the two signers it names.
+      chaos_audit_quorum_loss_entries: audit.quorumLosses,
+      chaos_audit_signer_refusal_entries: audit.refusals,
+      chaos_signer_logs_damaged: signed.damaged,
+      chaos_tokens_missing_from_signer_logs: received.filter(
+        (r) => !r.signers!.every((id) => signed.byId[id - 1]!.has(r.jti!)),
+      ).length,
     };
   }
 
@@ -340,20 +351,38 @@ class Chaos {
   }
 }
 
-/** The `jti` of every mint in the coordinator's audit log. */
-async function auditedJtis(stateDir: string): Promise<Set<string>> {
+/** The coordinator's audit log: minted `jti`s, and how many refusals and quorum losses. */
+async function auditLog(stateDir: string) {
   const store = await openCoordinatorStore({ stateDir });
   try {
     const leaves = await store.audit.read(0, await store.audit.size());
-    return new Set(
-      leaves
-        .map((l) => JSON.parse(l.entryJson) as { type: string; jti?: string })
-        .filter((e) => e.type === 'mint')
-        .map((e) => e.jti!),
-    );
+    const entries = leaves.map((l) => JSON.parse(l.entryJson) as { type: string; jti?: string });
+    const count = (type: string) => entries.filter((e) => e.type === type).length;
+    return {
+      mints: new Set(entries.filter((e) => e.type === 'mint').map((e) => e.jti!)),
+      quorumLosses: count('quorum_loss'),
+      refusals: count('signer_refusal'),
+    };
   } finally {
     await store.close();
   }
+}
+
+/** Each signer's own log (checked like `frostmint-signer log verify`): the ids it signed. */
+async function signerLogs(stateDirs: readonly string[]) {
+  let damaged = 0;
+  const byId: Set<string>[] = [];
+  for (const dir of stateDirs) {
+    const path = join(dir, SIGNING_LOG_FILE);
+    if (!(await verifySigningLog(path)).ok) damaged++;
+    const text = await readFile(path, 'utf8').catch(() => '');
+    const entries = text
+      .split('\n')
+      .filter((l) => l.endsWith('}'))
+      .map((l) => JSON.parse(l) as { kind: string; id?: string });
+    byId.push(new Set(entries.filter((e) => e.kind === 'signed').map((e) => e.id!)));
+  }
+  return { damaged, byId };
 }
 
 function failed(records: readonly MintRecord[]): MintRecord[] {

@@ -16,6 +16,9 @@ const COUNTS: Record<string, (v: number) => boolean> = {
   chaos_disk_full_other_answers: (v) => v === 0,
   chaos_disk_full_readyz_ready: (v) => v === 0,
   store_fsync: (v) => v === 1,
+  chaos_audit_quorum_loss_entries: (v) => v > 0,
+  chaos_signer_logs_damaged: (v) => v === 0,
+  chaos_tokens_missing_from_signer_logs: (v) => v === 0,
 };
 
 const TIMES: Record<string, (v: number) => boolean> = {

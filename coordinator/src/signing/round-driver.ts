@@ -161,8 +161,9 @@ export class RoundDriver implements TokenSigner {
     const chosen: SigningCommitment[] = [];
     await new Promise<void>((resolve, reject) => {
       let pending = candidates.length;
+      let refused = false;
       const settle = () => {
-        if (--pending === 0 && chosen.length < threshold)
+        if (--pending === 0 && chosen.length < threshold && !refused)
           reject(this.#quorumLost(attempts, chosen.length));
       };
       for (const id of candidates) {
@@ -184,6 +185,7 @@ export class RoundDriver implements TokenSigner {
               try {
                 this.#refused(attempts, id, 'commit', err);
               } catch (agreed) {
+                refused = true;
                 reject(agreed);
               }
               settle();

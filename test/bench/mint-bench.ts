@@ -84,7 +84,7 @@ async function storeFsync(url: string): Promise<number> {
  * What syncing every commit to disk costs (docs/storage.md): the default (durable) stack
  * against one whose embedded store runs with `fsync = off`, same run, 16 clients.
  */
-async function benchDurability(): Promise<Record<string, number>> {
+export async function benchDurability(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const durable of [true, false]) {
     const stack = await startTestStack({ storage: { backend: 'pglite', durable, minFreeMb: 64 } });

@@ -196,7 +196,15 @@ class Chaos {
     await this.#inRotation(3);
     const records = await load.stop();
     const inflight = records.filter((r) => r.start < frozenAt && r.end > frozenAt);
+    const before = records.filter((r) => r.end < frozenAt);
     return {
+      // The same load's p99 before the freeze: what this machine takes anyway.
+      chaos_signer_freeze_baseline_p99_ms: Math.round(
+        quantile(
+          before.map((r) => r.end - r.start),
+          0.99,
+        ),
+      ),
       chaos_signer_freeze_mints: records.length,
       chaos_signer_freeze_failed_mints: failed(records).length,
       chaos_signer_freeze_inflight: inflight.length,

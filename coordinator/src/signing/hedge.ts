@@ -19,7 +19,8 @@ export const DEFAULT_HEDGE: Omit<HedgeOptions, 'capMs'> = { floorMs: 150, factor
 /**
  * How long round two waits for a slow signer before hedging (starting the round with
  * another signer): `max(floor, factor × p99)` of recent round-two answer times, capped at
- * the RPC deadline.
+ * the RPC deadline; and, once its peer in the round has answered, `max(floor, factor ×
+ * the peer's time)`.
  *
  * @example
  * ```ts
@@ -43,6 +44,14 @@ export class HedgeBudget {
     if (this.#samples.length < size) this.#samples.push(ms);
     else this.#samples[this.#next] = ms;
     this.#next = (this.#next + 1) % size;
+  }
+
+  /**
+   * How long to wait for a signer whose peer in the same round answered after
+   * `peerMs`: `max(floor, factor × peerMs)`.
+   */
+  relativeMs(peerMs: number): number {
+    return Math.max(this.#options.floorMs, this.#options.factor * peerMs);
   }
 
   /** The current budget, milliseconds; the cap until enough rounds were seen to judge. */

@@ -92,8 +92,8 @@ interface Attempts {
  * marked faulty, one that refuses for any reason or does not answer is marked degraded,
  * and the attempt is repeated with another quorum. Only a refusal two signers agree on
  * (the request itself is refused) ends the mint. Round two is hedged: a signer that has
- * not answered within the latency budget is left out and the round restarted with the
- * others; its late answer is discarded (its nonce is spent on its side, and every attempt
+ * not answered within the latency budget (or `factor` times as long as its peer took) is
+ * left out and the round restarted with the others; its late answer is discarded (its nonce is spent on its side, and every attempt
  * takes fresh commitments, so no nonce is ever used twice).
  *
  * @example
@@ -227,7 +227,7 @@ export class RoundDriver implements TokenSigner {
         });
     });
     const all = Promise.allSettled(calls);
-    const slow = await this.#slowSigners(attempts, all, commitments, answered, attempt.eligible);
+    const slow = await this.#slowSigners(attempts, calls, commitments, answered, attempt.eligible);
     if (slow.length > 0) {
       for (const id of slow) {
         this.pool.markDegraded(id, 'slow', `no round-two answer within the hedge budget`);
@@ -257,22 +257,42 @@ export class RoundDriver implements TokenSigner {
   }
 
   /**
-   * Waits for round two up to the hedge budget; returns the signers still silent then, when
-   * another quorum can be formed without them (else waits for everyone and returns none).
+   * Waits for round two up to the hedge budget, or, once one signer has answered, up to
+   * `factor` times its answer time (a loaded machine slows every signer alike; a frozen
+   * one stands out); returns the signers still silent then, when another quorum can be
+   * formed without them (else waits for everyone and returns none).
    */
   async #slowSigners(
     attempts: Attempts,
-    all: Promise<unknown>,
+    calls: readonly Promise<unknown>[],
     commitments: SigningCommitment[],
     answered: ReadonlySet<number>,
     eligible: (id: number) => boolean = () => true,
   ): Promise<number[]> {
-    if (!this.#hedge) return [];
+    const hedge = this.#hedge;
+    if (!hedge) return [];
+    const started = performance.now();
+    const budget = hedge.budgetMs();
     let timer: NodeJS.Timeout | undefined;
-    const budget = new Promise<'hedge'>((resolve) => {
-      timer = setTimeout(() => resolve('hedge'), this.#hedge!.budgetMs());
+    const expired = new Promise<'hedge'>((resolve) => {
+      const arm = (ms: number) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => resolve('hedge'), Math.max(0, ms));
+      };
+      arm(budget);
+      let first = true;
+      const onAnswer = () => {
+        if (!first) return;
+        first = false;
+        const elapsed = performance.now() - started;
+        const relative = hedge.relativeMs(elapsed);
+        if (relative < budget) arm(relative - elapsed);
+      };
+      for (const call of calls) call.then(onAnswer, () => {});
     });
-    const first = await Promise.race([all, budget]).finally(() => clearTimeout(timer));
+    const first = await Promise.race([Promise.allSettled(calls), expired]).finally(() =>
+      clearTimeout(timer),
+    );
     if (first !== 'hedge') return [];
     const slow = commitments.map((c) => c.id).filter((id) => !answered.has(id));
     const others = this.#candidates(attempts, eligible).filter((id) => !slow.includes(id));

@@ -24,4 +24,10 @@ describe('the round-two hedge budget', () => {
     for (let i = 0; i < 20; i++) hedge.record(10);
     expect(hedge.budgetMs()).toBe(150);
   });
+
+  it("gives a signer factor × its peer's answer time, never less than the floor", () => {
+    const hedge = new HedgeBudget({ floorMs: 150, factor: 3, capMs: 10_000 });
+    expect(hedge.relativeMs(20)).toBe(150);
+    expect(hedge.relativeMs(400)).toBe(1_200);
+  });
 });

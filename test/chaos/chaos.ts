@@ -174,6 +174,7 @@ class Chaos {
     await restarted;
     await sleep(500);
     const records = await load.stop();
+    if (failed(records).length) this.progress(`# failed: ${failures(records)}`);
     return {
       chaos_signer_kill_mints: records.length,
       chaos_signer_kill_failed_mints: failed(records).length,
@@ -197,6 +198,7 @@ class Chaos {
     const records = await load.stop();
     const inflight = records.filter((r) => r.start < frozenAt && r.end > frozenAt);
     const before = records.filter((r) => r.end < frozenAt);
+    if (failed(records).length) this.progress(`# failed: ${failures(records)}`);
     return {
       // The same load's p99 before the freeze: what this machine takes anyway.
       chaos_signer_freeze_baseline_p99_ms: Math.round(
@@ -395,6 +397,16 @@ async function signerLogs(stateDirs: readonly string[]) {
 
 function failed(records: readonly MintRecord[]): MintRecord[] {
   return records.filter((r) => r.status !== 200);
+}
+
+/** `# failed: 503 quorum_unavailable ×3, …` when any mint of `records` failed, else ''. */
+function failures(records: readonly MintRecord[]): string {
+  const counts = new Map<string, number>();
+  for (const r of failed(records)) {
+    const key = `${r.status} ${r.error}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${k} ×${n}`).join(', ');
 }
 
 function seconds(ms: number): number {

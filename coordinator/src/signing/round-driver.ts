@@ -43,6 +43,9 @@ export interface SignAttempt {
   readonly eligible?: (id: number) => boolean;
 }
 
+/** Round two is hedged at most this often per mint; then it waits for the answers. */
+const MAX_HEDGES = 2;
+
 /** A signer's refusal or failure during a mint (audited, counted in the metrics). */
 export interface SignerRefusal {
   readonly requestId: string;
@@ -77,6 +80,10 @@ export interface RoundDriverOptions {
 interface Attempts {
   readonly requestId: string;
   readonly excluded: Set<number>;
+  /** Signers hedged around: asked again only when no quorum forms without them. */
+  readonly slow: Set<number>;
+  /** Hedges so far; at most `MAX_HEDGES` per mint, then round two waits. */
+  hedges: number;
   /** Refusal code → signers that gave it. Two signers agreeing ends the mint. */
   readonly refusals: Map<string, { signers: number[]; err: FrostmintError }>;
   readonly reports: Promise<unknown>[];
@@ -119,6 +126,8 @@ export class RoundDriver implements TokenSigner {
     const attempts: Attempts = {
       requestId: attempt.requestId ?? randomUUID(),
       excluded: new Set<number>(),
+      slow: new Set<number>(),
+      hedges: 0,
       refusals: new Map(),
       reports: [],
     };
@@ -143,12 +152,21 @@ export class RoundDriver implements TokenSigner {
     }
   }
 
-  /** Candidates for this attempt: healthy ones when they suffice, else degraded ones too. */
+  /** Every signer this attempt may still ask. */
+  #available(attempts: Attempts, eligible: (id: number) => boolean): number[] {
+    return this.pool.candidates().filter((id) => !attempts.excluded.has(id) && eligible(id));
+  }
+
+  /**
+   * Candidates for this attempt: healthy ones when they suffice, else degraded ones too,
+   * else also the ones hedged around in this mint (slow, but alive).
+   */
   #candidates(attempts: Attempts, eligible: (id: number) => boolean): number[] {
     const { threshold } = this.group.publicKey;
-    const all = this.pool.candidates().filter((id) => !attempts.excluded.has(id) && eligible(id));
-    const healthy = all.filter((id) => !this.pool.isDegraded(id));
-    return healthy.length >= threshold ? healthy : all;
+    const all = this.#available(attempts, eligible);
+    const brisk = all.filter((id) => !attempts.slow.has(id));
+    const healthy = brisk.filter((id) => !this.pool.isDegraded(id));
+    return [healthy, brisk].find((tier) => tier.length >= threshold) ?? all;
   }
 
   async #roundOne(
@@ -232,8 +250,9 @@ export class RoundDriver implements TokenSigner {
       for (const id of slow) {
         this.pool.markDegraded(id, 'slow', `no round-two answer within the hedge budget`);
         this.#report(attempts, id, 'sign', 'slow', 'hedged: another quorum was started');
-        attempts.excluded.add(id);
+        attempts.slow.add(id);
       }
+      attempts.hedges++;
       return undefined;
     }
     const results = await all;
@@ -270,7 +289,7 @@ export class RoundDriver implements TokenSigner {
     eligible: (id: number) => boolean = () => true,
   ): Promise<number[]> {
     const hedge = this.#hedge;
-    if (!hedge) return [];
+    if (!hedge || attempts.hedges >= MAX_HEDGES) return [];
     const started = performance.now();
     const budget = hedge.budgetMs();
     let timer: NodeJS.Timeout | undefined;
@@ -295,7 +314,7 @@ export class RoundDriver implements TokenSigner {
     );
     if (first !== 'hedge') return [];
     const slow = commitments.map((c) => c.id).filter((id) => !answered.has(id));
-    const others = this.#candidates(attempts, eligible).filter((id) => !slow.includes(id));
+    const others = this.#available(attempts, eligible).filter((id) => !slow.includes(id));
     return others.length >= this.group.publicKey.threshold ? slow : [];
   }
 

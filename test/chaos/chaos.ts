@@ -282,8 +282,7 @@ class Chaos {
     const load = this.#load();
     await sleep(this.config.warmMs);
     const filler = join(dir, 'chaos-filler');
-    const { bavail, bsize } = statfsSync(dir);
-    await run('fallocate', ['-l', String(bavail * bsize), filler]);
+    const leftFree = await fillDisk(dir, filler);
     const fullAt = performance.now();
     await sleep(this.config.diskFullMs);
     const readyWhileFull = await this.#readyz();
@@ -295,6 +294,7 @@ class Chaos {
     const records = await load.stop();
     const during = records.filter((r) => r.start > fullAt && r.end < freedAt);
     return {
+      chaos_disk_full_free_bytes: leftFree,
       chaos_disk_full_requests: during.length,
       chaos_disk_full_minted: during.filter((r) => r.status === 200).length,
       chaos_disk_full_other_answers: during.filter(
@@ -426,6 +426,27 @@ async function waitFor(probe: () => Promise<boolean>, timeoutMs = 120_000): Prom
 function rethrowExit(err: unknown): false {
   if (err instanceof Error && err.message.startsWith('coordinator exited')) throw err;
   return false;
+}
+
+/**
+ * Fills the file system of `dir` with `filler` to the last block. The store keeps writing
+ * meanwhile, so free space can shrink between measuring and allocating: measure again and
+ * retry, then fill the last bytes the same way. Returns the bytes still free.
+ */
+async function fillDisk(dir: string, filler: string): Promise<number> {
+  let size = 0;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const { bavail, bsize } = statfsSync(dir);
+    if (bavail === 0) return 0;
+    size += bavail * bsize;
+    try {
+      await run('fallocate', ['-l', String(size), filler]);
+    } catch {
+      size -= bavail * bsize;
+    }
+  }
+  const { bavail, bsize } = statfsSync(dir);
+  return bavail * bsize;
 }
 
 /** Resolves with the moment a TCP connection to `port` on loopback succeeds. */

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs when it is missing: SoftHSM2 (PKCS#11 token),
-# Chromium (WebAuthn e2e), PostgreSQL (storage conformance), the pinned OPA CLI, the pinned
-# oauth2-proxy (sidecar test), the Python verifier's packages (PyJWT, cryptography, pytest),
-# and for deploy/: kustomize (renders the Kubernetes overlays), kubernetes-validate (offline
-# Kubernetes schemas), hadolint (Containerfile lint) and podman (builds the images where a
-# registry for the base images is reachable).
+# Chromium (WebAuthn e2e), PostgreSQL (storage conformance), libfaketime (chaos suite), the
+# pinned OPA CLI, the pinned oauth2-proxy (sidecar test), the Python verifier's packages
+# (PyJWT, cryptography, pytest), and for deploy/: kustomize (renders the Kubernetes
+# overlays), kubernetes-validate (offline Kubernetes schemas), hadolint (Containerfile lint)
+# and podman (builds the images where a registry for the base images is reachable).
 # Idempotent; quiet when everything is already there.
 set -euo pipefail
 
@@ -19,6 +19,7 @@ export PATH="$PATH:$(go env GOPATH 2>/dev/null)/bin"
 need_apt=()
 command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v faketime >/dev/null || need_apt+=(faketime)   # chaos suite: a signer's clock +60 s
 [ -x /usr/lib/postgresql/15/bin/postgres ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v podman >/dev/null || need_apt+=(podman)
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)

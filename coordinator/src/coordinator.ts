@@ -23,12 +23,13 @@ import type { RequesterAuthenticator } from './auth/types.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { loadHttpsIdentity, reloadHttpsIdentity } from './http/https.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { MintService } from './mint.ts';
 import { MintAttestation } from './mint-attestation.ts';
 import { PolicyRollout } from './policy/rollout.ts';
 import { webauthnRoutes } from './requests/wire.ts';
-import { RoundDriver } from './signing/round-driver.ts';
+import { DEFAULT_HEDGE } from './signing/hedge.ts';
+import { RoundDriver, type RoundEvents } from './signing/round-driver.ts';
 import {
   CoordinatorAttestationConfigSchema,
   SignerAttestations,
@@ -69,9 +70,10 @@ export async function startCoordinator(options: {
   const pool = new SignerPool(config.signers, config.tls, {
     deadlineMs: config.rpcDeadlineMs,
     healthIntervalMs: config.healthIntervalMs,
+    maxClockOffsetMs: config.clockSkewSeconds * 1000,
     log,
   });
-  const metrics = createMetrics();
+  const metrics = createMetrics({ signers: () => pool.status() });
   const attestationConfig = CoordinatorAttestationConfigSchema.parse(config.attestation ?? {});
   const attestations = await SignerAttestations.fromConfig(pool, attestationConfig, {
     policyId: () => policy.current.id,
@@ -98,7 +100,10 @@ export async function startCoordinator(options: {
   const group = groupConfig
     ? await (async () => {
         const frost = loadGroup(groupPublicKeyOf(groupConfig));
-        const driver = new RoundDriver(pool, frost, log);
+        const driver = new RoundDriver(pool, frost, log, {
+          events: roundAudit(audit, metrics, log),
+          hedge: { ...DEFAULT_HEDGE, capMs: config.rpcDeadlineMs },
+        });
         const guardians = groupConfig.version === 2 ? groupConfig.guardians.keys : [];
         // Without guardians nothing can be approved: such mints are denied outright.
         const pending = new PendingMints({
@@ -120,6 +125,7 @@ export async function startCoordinator(options: {
           log,
           metrics,
           audit,
+          assertStoreWritable: () => store.health.assertWritable(),
           attestation: new MintAttestation(
             attestations,
             requesterVerifier,
@@ -168,6 +174,7 @@ export async function startCoordinator(options: {
     metrics,
     policy,
     attestations,
+    store: store.health,
     ...(group ? { group } : {}),
     ...(https ? { https } : {}),
     extraRoutes: (app) => {
@@ -240,4 +247,36 @@ function requesterAuthenticator(
     );
   }
   return new CredentialRouter({ ...(jwt ? { jwt } : {}), ...(opaque ? { opaque } : {}) });
+}
+
+/**
+ * Signer refusals and quorum losses go to the audit log (an operator must see a signer
+ * refusing what the coordinator asked) and the metrics. An audit write that fails is
+ * logged; it never changes the mint's outcome.
+ */
+function roundAudit(audit: AuditLog, metrics: Metrics, log: Logger): RoundEvents {
+  const record = (entry: Parameters<AuditLog['record']>[0]) =>
+    audit.record(entry).catch((err: unknown) => {
+      log.error({ code: (err as { code?: string }).code, type: entry.type }, 'audit write failed');
+    });
+  return {
+    signerRefused: (r) => {
+      metrics.signerRefusals.inc({ signer: String(r.signer), code: r.code });
+      return record({
+        type: 'signer_refusal',
+        request: r.requestId,
+        signer: r.signer,
+        rpc: r.rpc,
+        code: r.code,
+      });
+    },
+    quorumLost: (q) =>
+      record({
+        type: 'quorum_loss',
+        request: q.requestId,
+        available: q.available,
+        needed: q.needed,
+        refusals: q.refusals,
+      }),
+  };
 }

@@ -80,6 +80,11 @@ export interface MintServiceOptions {
    * it such a mint is denied (`policy_denied: approvals_missing`).
    */
   readonly pending?: PendingMintSink;
+  /**
+   * Throws `store_unavailable` when the store cannot take writes (disk full): checked
+   * before signing, so no token is signed that could not be audited.
+   */
+  readonly assertStoreWritable?: () => void;
 }
 
 /** The mint a pending request resumes with once approved (see `coordinator/src/approvals`). */
@@ -265,6 +270,7 @@ export class MintService {
   ): Promise<MintResponse> {
     const { jti, ttl, iat, attested } = t;
     const header = this.#header();
+    this.options.assertStoreWritable?.();
     const signed = await this.options.driver.sign({
       requestId: jti,
       evidence: requester.evidence,

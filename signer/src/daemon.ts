@@ -3,6 +3,7 @@ import {
   type Attester,
   ForbiddenError,
   type FrostGroup,
+  FrostmintError,
   type GroupConfig,
   groupPublicKeyOf,
   loadGroup,
@@ -33,6 +34,7 @@ import { NonceStore } from './nonce-store.ts';
 import { enforcePolicy } from './policy-gate.ts';
 import { checkSignRequest, type SignContext } from './sign-request.ts';
 import { SignerPolicy } from './signer-policy.ts';
+import { SigningLog } from './signing-log.ts';
 import type { ShareVault } from './vault/index.ts';
 import {
   type EnrollmentProofChecker,
@@ -82,14 +84,17 @@ export class SignerDaemon {
   readonly #attestation: SignerAttestation;
   readonly #replay: ReplayWindow;
   readonly #approvals: ApprovalChecker;
+  readonly #journal: SigningLog;
   #group: LoadedGroup | undefined;
 
   private constructor(
     options: SignerDaemonOptions,
     tls: { keyPem: string; certPem: string; caPem: string },
     attestation: SignerAttestation,
+    journal: SigningLog,
   ) {
     this.#attestation = attestation;
+    this.#journal = journal;
     this.#config = options.config;
     this.#vault = options.vault;
     this.#log = options.log;
@@ -126,7 +131,8 @@ export class SignerDaemon {
       log: options.log,
       ...(options.attester ? { attester: options.attester } : {}),
     });
-    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem }, attestation);
+    const journal = await SigningLog.open(options.config.stateDir);
+    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem }, attestation, journal);
     const group = await readGroupConfig(options.config.stateDir);
     if (group) daemon.#install(group);
     policy = daemon.#policy = await SignerPolicy.open({
@@ -152,6 +158,7 @@ export class SignerDaemon {
       issuer: this.#config.issuer,
       maxTtlSeconds: this.#config.maxTtlSeconds,
       policyId: this.#policy.holder.current.id,
+      unixTimeMs: this.#now(),
     };
   }
 
@@ -173,9 +180,29 @@ export class SignerDaemon {
     };
   }
 
+  /**
+   * Round two. Every token and enrollment signature share, and every refusal, is written to
+   * the signer's own hash-chained log (`signing-log.jsonl`) before the answer goes out.
+   */
   async sign(req: SignRequest): Promise<SignResponse> {
-    if (req.purpose === SigningPurpose.SIGNING_PURPOSE_ENROLLMENT) return this.#signEnrollment(req);
-    if (req.purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN) return this.dkg.signGroupConfig(req);
+    if (
+      req.purpose !== SigningPurpose.SIGNING_PURPOSE_ENROLLMENT &&
+      req.purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN
+    ) {
+      return this.dkg.signGroupConfig(req);
+    }
+    try {
+      return req.purpose === SigningPurpose.SIGNING_PURPOSE_ENROLLMENT
+        ? await this.#signEnrollment(req)
+        : await this.#signToken(req);
+    } catch (err) {
+      const code = err instanceof FrostmintError ? err.code : 'internal';
+      await this.#journal.append({ kind: 'refused', requestId: req.requestId, code });
+      throw err;
+    }
+  }
+
+  async #signToken(req: SignRequest): Promise<SignResponse> {
     const group = this.#requireGroup();
     const checked = await checkSignRequest(req, this.#signContext(group));
     if (checked.certificate) {
@@ -213,6 +240,13 @@ export class SignerDaemon {
     // Spent only now that a share exists, and before it leaves: if a concurrent mint spent
     // the ID token meanwhile this throws and the share is never returned.
     checked.spendEvidence?.(Math.floor(this.#now() / 1000));
+    await this.#journal.append({
+      kind: 'signed',
+      purpose: 'token',
+      requestId: req.requestId,
+      id: checked.claims.jti,
+      sub: checked.claims.sub,
+    });
     this.#log.info(
       {
         requestId: req.requestId,
@@ -250,6 +284,13 @@ export class SignerDaemon {
     const share = await this.#withShare(group, (s) =>
       group.frost.signShare(s, nonces, checked.commitments, checked.message),
     );
+    await this.#journal.append({
+      kind: 'signed',
+      purpose: 'enrollment',
+      requestId: req.requestId,
+      id: checked.body.cert_id,
+      sub: checked.body.sub,
+    });
     this.#log.info(
       {
         requestId: req.requestId,
@@ -291,6 +332,7 @@ export class SignerDaemon {
     this.#nonces.close();
     this.#enrollmentProof.close();
     this.dkg.close();
+    await this.#journal.close();
     await this.#vault.close();
   }
 

@@ -7,4 +7,5 @@ export * from './open-vault.ts';
 export * from './pkcs11/index.ts';
 export * from './server.ts';
 export * from './service.ts';
+export * from './signing-log.ts';
 export * from './vault/index.ts';

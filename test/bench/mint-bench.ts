@@ -70,5 +70,35 @@ export async function benchMint(): Promise<Record<string, number>> {
   } finally {
     server.kill('SIGTERM');
   }
+  Object.assign(out, await benchDurability());
+  return out;
+}
+
+/** Readiness answer of a coordinator, as far as the store is concerned. */
+async function storeFsync(url: string): Promise<number> {
+  const ready = (await (await fetch(`${url}/readyz`)).json()) as { store?: { fsync?: boolean } };
+  return ready.store?.fsync ? 1 : 0;
+}
+
+/**
+ * What syncing every commit to disk costs (docs/storage.md): the default (durable) stack
+ * against one whose embedded store runs with `fsync = off`, same run, 16 clients.
+ */
+export async function benchDurability(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const durable of [true, false]) {
+    const stack = await startTestStack({ storage: { backend: 'pglite', durable, minFreeMb: 64 } });
+    try {
+      const send = mintSender(stack.coordinatorUrl, stack.layout.bearer);
+      await runLoad(send, { concurrency: 4, total: 40 }); // warm-up
+      const r = await runLoad(send, { concurrency: 16, total: 16 * 60, maxMs: 30_000 });
+      out[durable ? 'mint_durable_rps' : 'mint_nondurable_rps'] = r.rps;
+      if (durable) out.store_fsync = await storeFsync(stack.coordinatorUrl);
+      else out.store_fsync_nondurable = await storeFsync(stack.coordinatorUrl);
+    } finally {
+      await stack.dispose();
+    }
+  }
+  out.mint_durability_cost = 1 - out.mint_durable_rps! / out.mint_nondurable_rps!;
   return out;
 }

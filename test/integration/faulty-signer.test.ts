@@ -11,7 +11,9 @@ describe('a signer returning corrupted signature shares', () => {
     // Signer 3 turns faulty after the DKG ceremony (a faulty signer cannot even join one:
     // its share of the group configuration signature would fail verification).
     await stack.signers.get(3)!.stop();
-    await stack.restartSigner(3, FAULTY_SIGNER_ENTRY, nodeOptionsFor(FAULTY_SIGNER_ENTRY));
+    await stack.restartSigner(3, FAULTY_SIGNER_ENTRY, {
+      nodeOptions: nodeOptionsFor(FAULTY_SIGNER_ENTRY),
+    });
   });
   afterAll(async () => {
     await stack?.dispose();

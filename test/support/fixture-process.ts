@@ -13,7 +13,7 @@ export const FAULTY_SIGNER_ENTRY = fileURLToPath(
  *
  * @example
  * ```ts
- * await stack.restartSigner(3, FAULTY_SIGNER_ENTRY, nodeOptionsFor(FAULTY_SIGNER_ENTRY));
+ * await stack.restartSigner(3, FAULTY_SIGNER_ENTRY, { nodeOptions: nodeOptionsFor(FAULTY_SIGNER_ENTRY) });
  * ```
  */
 export function nodeOptionsFor(entry: string): string[] {

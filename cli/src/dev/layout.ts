@@ -34,6 +34,8 @@ export interface DevLayoutOptions {
   readonly policy?: { wasm: string; data: string };
   /** The IdP whose logins prove enrollments, given to the coordinator and every signer. */
   readonly enrollmentIdp?: OidcConfigInput;
+  /** The coordinator's `storage` section (benchmarks compare durable and not). */
+  readonly storage?: CoordinatorConfig['storage'];
 }
 
 /** Everything the local stack needs on disk, and the per-run secrets passed by environment. */
@@ -111,6 +113,7 @@ export async function prepareDevLayout(
     policy: options.policy ?? DEMO_POLICY,
     ...(options.oidc ? { oidc: OidcConfigSchema.parse(options.oidc) } : {}),
     ...(enrollmentIdp ? { enrollmentIdp } : {}),
+    ...(options.storage ? { storage: options.storage } : {}),
     // Generous: on a loaded laptop the first round-one call (vault unlock) can take seconds.
     rpcDeadlineMs: 10_000,
     healthIntervalMs: 1_000,

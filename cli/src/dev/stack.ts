@@ -33,6 +33,12 @@ export interface DevStackOptions {
 }
 
 /** A running local stack: three signer processes and a coordinator process. */
+/** How a signer process is started again: extra node options (e.g. a loader) and environment. */
+export interface SignerLaunch {
+  readonly nodeOptions?: readonly string[];
+  readonly env?: Record<string, string>;
+}
+
 export interface DevStack {
   readonly layout: DevLayout;
   readonly coordinatorUrl: string;
@@ -44,9 +50,10 @@ export interface DevStack {
   readonly ranDkg: boolean;
   /**
    * Starts signer `id` again after it was stopped or killed, optionally from another entry
-   * point run with `nodeOptions` (tests inject faults this way, after the DKG ceremony).
+   * point, with extra node options or environment (tests inject faults this way, after the
+   * DKG ceremony).
    */
-  restartSigner(id: number, entry?: string, nodeOptions?: readonly string[]): Promise<void>;
+  restartSigner(id: number, entry?: string, launch?: SignerLaunch): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,13 +86,10 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     log: options.log,
   });
   const signers = new Map<number, DaemonProcess>();
-  const startSigner = async (
-    id: number,
-    entry = SIGNER_ENTRY,
-    nodeOptions: readonly string[] = [],
-  ) => {
+  const startSigner = async (id: number, entry = SIGNER_ENTRY, launch: SignerLaunch = {}) => {
     const path = layout.signerConfigPaths[id - 1]!;
-    const daemon = spawnDaemon(`signer-${id}`, entry, path, env, nodeOptions);
+    const extra = { ...env, ...launch.env };
+    const daemon = spawnDaemon(`signer-${id}`, entry, path, extra, launch.nodeOptions);
     signers.set(id, daemon);
     await waitUntil(daemon, () => pool.call(id, 'info', {}).then(() => true));
   };
@@ -103,8 +107,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     await waitUntil(coordinator, async () => (await fetch(`${coordinatorUrl}/readyz`)).ok);
     const running = coordinator;
     /** Restarts a signer, and returns once the coordinator's health poll sees it ready. */
-    const restartSigner = async (id: number, entry?: string, nodeOptions?: readonly string[]) => {
-      await startSigner(id, entry, nodeOptions);
+    const restartSigner = async (id: number, entry?: string, launch?: SignerLaunch) => {
+      await startSigner(id, entry, launch);
       await waitUntil(running, async () => {
         const ready = (await (await fetch(`${coordinatorUrl}/readyz`)).json()) as {
           signers: { id: number; ready: boolean }[];

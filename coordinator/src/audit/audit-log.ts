@@ -42,6 +42,24 @@ export type AuditEntry =
       readonly method?: 'webauthn';
     }
   | {
+      /** A signer refused (or failed) what the coordinator asked during a mint. */
+      readonly type: 'signer_refusal';
+      /** The mint's request id (the token's `jti` for one-step mints). */
+      readonly request: string;
+      readonly signer: number;
+      readonly rpc: 'commit' | 'sign';
+      /** The signer's stable refusal code (`token_iat_skew`, `policy_mismatch`, `slow`…). */
+      readonly code: string;
+    }
+  | {
+      /** A mint ended without a quorum of signers: nothing was signed. */
+      readonly type: 'quorum_loss';
+      readonly request: string;
+      readonly available: number;
+      readonly needed: number;
+      readonly refusals: readonly { signer: number; code: string }[];
+    }
+  | {
       /** A guardian bound a WebAuthn credential with their approval key. */
       readonly type: 'guardian_credential_bound';
       readonly guardian: string;

@@ -9,6 +9,7 @@ import { MintBodySchema, type MintService } from '../mint.ts';
 import type { PolicyRollout } from '../policy/rollout.ts';
 import type { SignerAttestations } from '../signing/signer-attestations.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
+import type { StoreHealth } from '../storage/index.ts';
 import { notFound, replyWithError } from './errors.ts';
 import type { HttpsIdentity } from './https.ts';
 import { checkRequestText, parseInput } from './input.ts';
@@ -23,6 +24,8 @@ export interface CoordinatorAppOptions {
   readonly metrics: Metrics;
   /** Policy status and guardian-approved bundle updates (`/v1/policy`). */
   readonly policy?: PolicyRollout;
+  /** The store's health (disk headroom, backend, fsync), part of `/readyz`. */
+  readonly store?: Pick<StoreHealth, 'status'>;
   /** Per-signer SEV-SNP attestation, shown in `/readyz`. */
   readonly attestations?: Pick<SignerAttestations, 'status'>;
   /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
@@ -110,13 +113,16 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   app.get('/readyz', async (_request, reply) => {
     const signers = pool.status();
     const available = pool.candidates().length;
-    const ready = group !== undefined && available >= group.threshold;
+    const store = options.store?.status();
+    const ready =
+      group !== undefined && available >= group.threshold && (store === undefined || store.ok);
     void reply.status(ready ? 200 : 503);
     return {
       ready,
       kid: group?.jwk.kid ?? null,
       available_signers: available,
       signers,
+      ...(store ? { store } : {}),
       ...(options.attestations ? { signer_attestation: options.attestations.status() } : {}),
     };
   });

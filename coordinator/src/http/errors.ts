@@ -31,6 +31,8 @@ export function replyWithError(
     request.log.info({ code: err.code, status: err.status }, 'request refused');
     if (err instanceof TooManyRequestsError)
       void reply.header('retry-after', err.retryAfterSeconds);
+    // 503s (no quorum, store full) are transient: tell clients when to try again.
+    else if (err.status === 503) void reply.header('retry-after', 1);
     void reply.status(err.status).send(err.toJSON());
     return;
   }

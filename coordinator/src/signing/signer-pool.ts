@@ -36,6 +36,22 @@ import type { SignerEndpoint } from '../config.ts';
 
 /** How long a signer that returned an invalid signature share stays excluded. */
 const FAULTY_FOR_MS = 5 * 60_000;
+/** How long a signer stays degraded after a refusal about itself (skew, rollout, slowness…). */
+const DEGRADED_FOR_MS = 10_000;
+/**
+ * gRPC reconnect backoff bounds: grpc-js defaults grow to 120 s, which kept a restarted
+ * signer out of rotation for up to half a minute; capped at 1 s it is seen within a second.
+ */
+const RECONNECT_BACKOFF = {
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+} as const;
+/** Degradations a successful health probe ends (the signer is reachable again). */
+const TRANSPORT_DEGRADATIONS = new Set(['unavailable', 'timeout']);
+/** How often a signer that is not ready is probed (ready ones: every `healthIntervalMs`). */
+const PROBE_INTERVAL_MS = 250;
+/** Deadline of a health probe: a frozen signer is seen as unreachable within this. */
+const PROBE_DEADLINE_MS = 1_000;
 
 type Unary<Req, Res> = (
   req: Req,
@@ -60,6 +76,16 @@ type RpcName = keyof Rpcs;
 type ReqOf<K extends RpcName> = Rpcs[K][0];
 type ResOf<K extends RpcName> = Rpcs[K][1];
 
+/**
+ * Why a signer is degraded: it refused for a reason about itself, not the request
+ * (`clock_skew`, `policy_mismatch`, `timeout`, `unavailable`, `slow`, or its refusal code).
+ */
+export interface SignerDegradation {
+  readonly reason: string;
+  readonly detail: string;
+  readonly until: number;
+}
+
 export interface SignerStatus {
   readonly id: number;
   readonly address: string;
@@ -68,6 +94,9 @@ export interface SignerStatus {
   readonly detail: string;
   readonly faultyUntil?: number;
   readonly faultReason?: string;
+  /** The signer's clock minus the coordinator's, measured from its last health answer. */
+  readonly clockOffsetMs?: number;
+  readonly degraded?: SignerDegradation;
 }
 
 interface Member {
@@ -78,11 +107,32 @@ interface Member {
   detail: string;
   faultyUntil: number;
   faultReason?: string;
+  clockOffsetMs?: number;
+  degraded?: SignerDegradation;
+  polledAt: number;
+  polling: boolean;
+}
+
+/** Options of {@link SignerPool}. */
+export interface SignerPoolOptions {
+  /** Deadline of every RPC, milliseconds. */
+  readonly deadlineMs: number;
+  /** How often a ready signer's `Info` is polled; signers that are not ready every 250 ms. */
+  readonly healthIntervalMs: number;
+  /**
+   * A signer whose clock is further than this from the coordinator's is left out before it
+   * is asked (it would refuse the token's `iat`). Default 30 s, the signers' default skew.
+   */
+  readonly maxClockOffsetMs?: number;
+  readonly log: Logger;
 }
 
 /**
- * The coordinator's view of its signers: one mTLS gRPC client each, readiness from
- * periodic `Info` polls, and a faulty list for signers caught returning bad shares.
+ * The coordinator's view of its signers: one mTLS gRPC client each (reconnect backoff
+ * capped at 1 s), readiness and clock offset from periodic `Info` polls (every 250 ms while
+ * a signer is not ready, so a restarted one rejoins within a second), a faulty list for
+ * signers caught returning bad shares, and a degraded list for signers that refused for a
+ * reason about themselves.
  *
  * @example
  * ```ts
@@ -93,15 +143,15 @@ interface Member {
 export class SignerPool {
   readonly #members: Map<number, Member>;
   readonly #deadlineMs: number;
+  readonly #healthIntervalMs: number;
+  readonly #maxClockOffsetMs: number;
   readonly #log: Logger;
   readonly #timer: NodeJS.Timeout;
 
-  constructor(
-    endpoints: readonly SignerEndpoint[],
-    tls: MtlsFiles,
-    options: { deadlineMs: number; healthIntervalMs: number; log: Logger },
-  ) {
+  constructor(endpoints: readonly SignerEndpoint[], tls: MtlsFiles, options: SignerPoolOptions) {
     this.#deadlineMs = options.deadlineMs;
+    this.#healthIntervalMs = options.healthIntervalMs;
+    this.#maxClockOffsetMs = options.maxClockOffsetMs ?? 30_000;
     this.#log = options.log;
     this.#members = new Map(
       endpoints.map((endpoint) => [
@@ -114,42 +164,117 @@ export class SignerPool {
             {
               'grpc.ssl_target_name_override': endpoint.tlsName,
               'grpc.default_authority': endpoint.tlsName,
+              ...RECONNECT_BACKOFF,
             },
           ),
           reachable: undefined,
           ready: false,
           detail: 'not polled yet',
           faultyUntil: 0,
+          polledAt: 0,
+          polling: false,
         },
       ]),
     );
-    this.#timer = setInterval(() => void this.refresh(), options.healthIntervalMs);
+    this.#timer = setInterval(
+      () => void this.#probeDue(),
+      Math.min(PROBE_INTERVAL_MS, options.healthIntervalMs),
+    );
     this.#timer.unref();
   }
 
   /** Polls every signer's `Info` once. */
   async refresh(): Promise<void> {
+    await Promise.all([...this.#members.values()].map((m) => this.#poll(m)));
+  }
+
+  /** Polls the signers that are not ready, and ready ones whose last poll is old. */
+  async #probeDue(now = Date.now()): Promise<void> {
     await Promise.all(
-      [...this.#members.values()].map(async (m) => {
-        try {
-          const info = await this.call(m.endpoint.id, 'info', {});
-          m.reachable = true;
-          m.ready = info.ready;
-          m.detail = info.detail;
-        } catch (err) {
-          m.reachable = false;
-          m.ready = false;
-          m.detail = (err as Error).message;
-        }
-      }),
+      [...this.#members.values()]
+        .filter((m) => !m.ready || now - m.polledAt >= this.#healthIntervalMs)
+        .map((m) => this.#poll(m)),
     );
   }
 
-  /** Ids of signers worth asking now: not known unreachable or unready, and not faulty. */
+  async #poll(m: Member): Promise<void> {
+    if (m.polling) return;
+    m.polling = true;
+    const sent = Date.now();
+    try {
+      const info = await this.call(m.endpoint.id, 'info', {}, PROBE_DEADLINE_MS);
+      const received = Date.now();
+      m.reachable = true;
+      m.ready = info.ready;
+      m.detail = info.detail;
+      // It answers again: a degradation for being unreachable is over.
+      if (info.ready && TRANSPORT_DEGRADATIONS.has(m.degraded?.reason ?? '')) delete m.degraded;
+      // The signer read its clock somewhere between send and receipt: take the midpoint.
+      if (info.unixTimeMs) this.#noteClock(m, info.unixTimeMs - (sent + received) / 2, received);
+    } catch (err) {
+      m.reachable = false;
+      m.ready = false;
+      m.detail = (err as Error).message;
+    } finally {
+      m.polledAt = Date.now();
+      m.polling = false;
+    }
+  }
+
+  #noteClock(m: Member, offsetMs: number, now: number): void {
+    m.clockOffsetMs = Math.round(offsetMs);
+    if (Math.abs(offsetMs) > this.#maxClockOffsetMs) {
+      const detail = `clock ${(offsetMs / 1000).toFixed(1)} s off the coordinator's (tolerance ${this.#maxClockOffsetMs / 1000} s)`;
+      if (m.degraded?.reason !== 'clock_skew') {
+        this.#log.warn({ signer: m.endpoint.id, offsetMs: m.clockOffsetMs }, 'signer clock skewed');
+      }
+      m.degraded = { reason: 'clock_skew', detail, until: now + DEGRADED_FOR_MS };
+    } else if (m.degraded?.reason === 'clock_skew') {
+      delete m.degraded;
+    }
+  }
+
+  /**
+   * Ids of signers worth asking now: not known unreachable or unready, not faulty, and
+   * with a clock within tolerance. Degraded signers (other reasons) come last.
+   */
   candidates(now = Date.now()): number[] {
     return [...this.#members.values()]
-      .filter((m) => m.faultyUntil <= now && (m.reachable === undefined || m.ready))
+      .filter(
+        (m) =>
+          m.faultyUntil <= now &&
+          (m.reachable === undefined || m.ready) &&
+          !(m.degraded?.reason === 'clock_skew' && m.degraded.until > now),
+      )
+      .sort(
+        (a, b) =>
+          Number(this.isDegraded(a.endpoint.id, now)) - Number(this.isDegraded(b.endpoint.id, now)),
+      )
       .map((m) => m.endpoint.id);
+  }
+
+  /** True while a signer is degraded (see {@link SignerPool.markDegraded}). */
+  isDegraded(id: number, now = Date.now()): boolean {
+    const d = this.#members.get(id)?.degraded;
+    return d !== undefined && d.until > now;
+  }
+
+  /**
+   * Marks a signer degraded: it refused for a reason about itself, not the request, so
+   * rounds prefer the others for a while. Shown in `/readyz` and the metrics.
+   *
+   * @example
+   * ```ts
+   * pool.markDegraded(3, 'policy_mismatch', 'signer 3 enforces another policy');
+   * ```
+   */
+  markDegraded(id: number, reason: string, detail: string, now = Date.now()): void {
+    const m = this.#members.get(id);
+    if (!m) return;
+    if (m.degraded?.reason !== reason || m.degraded.until <= now) {
+      this.#log.warn({ signer: id, reason, detail }, 'signer degraded');
+    }
+    m.degraded = { reason, detail, until: now + DEGRADED_FOR_MS };
   }
 
   ids(): number[] {
@@ -182,6 +307,8 @@ export class SignerPool {
       ready: m.ready,
       detail: m.detail,
       ...(m.faultyUntil > now ? { faultyUntil: m.faultyUntil, faultReason: m.faultReason } : {}),
+      ...(m.clockOffsetMs !== undefined ? { clockOffsetMs: m.clockOffsetMs } : {}),
+      ...(m.degraded && m.degraded.until > now ? { degraded: m.degraded } : {}),
     }));
   }
 

@@ -5,7 +5,10 @@ import { FrostmintError } from '@frostmint/core';
  * stable API: callers branch on them (`hasCode(err, 'store_duplicate_approval')`).
  */
 const STORE_ERROR_STATUS = {
-  /** The backend cannot be reached or refused the connection (retry later). */
+  /**
+   * The backend cannot be reached, refused the connection, or lacks resources (disk full,
+   * SQLSTATE class 53): retry later.
+   */
   store_unavailable: 503,
   /** A SQL statement failed for a reason the store did not anticipate. */
   store_query_failed: 500,
@@ -80,7 +83,7 @@ export class StoreQueryError extends StoreError {
 
   constructor(sqlState: string, message: string, constraint?: string) {
     super(
-      sqlState.startsWith('08') || sqlState.startsWith('57P') || sqlState === '53300'
+      sqlState.startsWith('08') || sqlState.startsWith('57P') || sqlState.startsWith('53')
         ? 'store_unavailable'
         : 'store_query_failed',
       `storage query failed (SQLSTATE ${sqlState}): ${message}`,

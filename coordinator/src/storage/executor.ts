@@ -44,10 +44,13 @@ export interface SqlDriver extends SqlQuerier {
  */
 export class SqlExecutor implements SqlQuerier {
   readonly #driver: SqlDriver;
+  readonly #onFailure: (err: StoreError) => void;
   #closed = false;
 
-  constructor(driver: SqlDriver) {
+  /** `onFailure` sees every failure of the backend (store health watches them). */
+  constructor(driver: SqlDriver, onFailure: (err: StoreError) => void = () => {}) {
     this.#driver = driver;
+    this.#onFailure = onFailure;
   }
 
   /** `'pglite'` or `'postgres'`. */
@@ -65,7 +68,7 @@ export class SqlExecutor implements SqlQuerier {
    */
   query<Row>(sql: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
     this.#assertOpen();
-    return guarded(() => this.#driver.query<Row>(sql, params));
+    return this.#guarded(() => this.#driver.query<Row>(sql, params));
   }
 
   /**
@@ -86,8 +89,8 @@ export class SqlExecutor implements SqlQuerier {
       return await this.#driver.transaction(async (tx) => {
         try {
           return await fn({
-            query: (sql, params = []) => guarded(() => tx.query(sql, params)),
-            exec: (script) => guarded(() => tx.exec(script)),
+            query: (sql, params = []) => this.#guarded(() => tx.query(sql, params)),
+            exec: (script) => this.#guarded(() => tx.exec(script)),
           });
         } catch (err) {
           thrownByFn = { err };
@@ -97,7 +100,7 @@ export class SqlExecutor implements SqlQuerier {
     } catch (err) {
       // The callback's own errors pass unchanged; BEGIN/COMMIT/connection failures are wrapped.
       if (thrownByFn !== undefined && thrownByFn.err === err) throw err;
-      throw toStoreError(err);
+      throw this.#failed(err);
     }
   }
 
@@ -115,15 +118,21 @@ export class SqlExecutor implements SqlQuerier {
     await this.#driver.close();
   }
 
+  async #guarded<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw this.#failed(err);
+    }
+  }
+
+  #failed(err: unknown): StoreError {
+    const failure = toStoreError(err);
+    this.#onFailure(failure);
+    return failure;
+  }
+
   #assertOpen(): void {
     if (this.#closed) throw new StoreError('store_closed', 'the coordinator store is closed');
-  }
-}
-
-async function guarded<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw toStoreError(err);
   }
 }

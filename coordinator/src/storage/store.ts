@@ -4,6 +4,7 @@
  * where a method needs "now" it reads the store's clock, which tests control.
  */
 import type { StoreBackend } from './executor.ts';
+import type { StoreHealth } from './health.ts';
 
 /** A JSON object as stored in a `jsonb` column. */
 export type JsonObject = { [key: string]: JsonValue };
@@ -657,6 +658,8 @@ export interface CoordinatorStore {
   readonly replay: ReplayStore;
   readonly rateLimits: RateLimitStore;
   readonly audit: AuditStore;
+  /** Whether the store can take writes now (disk headroom, backend answering). */
+  readonly health: StoreHealth;
   /**
    * Deletes expired challenges, replay entries, rate-limit windows and lock-outs. Call it
    * periodically (every minute or so) from one place per coordinator.

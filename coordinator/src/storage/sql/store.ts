@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../executor.ts';
+import type { StoreHealth } from '../health.ts';
 import type { CoordinatorStore, SweepCounts } from '../store.ts';
 import { SqlApprovalStore } from './approvals.ts';
 import { SqlAuditStore } from './audit-log.ts';
@@ -34,9 +35,11 @@ export class SqlCoordinatorStore implements CoordinatorStore {
   readonly replay: SqlReplayStore;
   readonly rateLimits: SqlRateLimitStore;
   readonly audit: SqlAuditStore;
+  readonly health: StoreHealth;
   readonly #ctx: StoreContext;
 
-  constructor(db: SqlExecutor, now: () => number) {
+  constructor(db: SqlExecutor, now: () => number, health: StoreHealth) {
+    this.health = health;
     this.#ctx = { db, now: () => new Date(now()) };
     this.enrollments = new SqlEnrollmentStore(this.#ctx);
     this.mintRequests = new SqlMintRequestStore(this.#ctx);
@@ -63,6 +66,7 @@ export class SqlCoordinatorStore implements CoordinatorStore {
   }
 
   close(): Promise<void> {
+    this.health.close();
     return this.#ctx.db.close();
   }
 }

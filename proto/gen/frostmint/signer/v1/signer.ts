@@ -102,6 +102,12 @@ export interface InfoResponse {
   maxTtlSeconds: number;
   /** Id of the policy this signer enforces (`sha256:` + hex, see core/src/policy/engine.ts). */
   policyId: string;
+  /**
+   * The signer's wall clock when it answered, milliseconds since the Unix epoch: the
+   * coordinator measures each signer's clock offset from it and leaves out a signer whose
+   * offset exceeds the `iat` skew it tolerates, before asking it to sign.
+   */
+  unixTimeMs: number;
 }
 
 export interface CommitRequest {
@@ -470,6 +476,7 @@ function createBaseInfoResponse(): InfoResponse {
     issuer: "",
     maxTtlSeconds: 0,
     policyId: "",
+    unixTimeMs: 0,
   };
 }
 
@@ -498,6 +505,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     }
     if (message.policyId !== "") {
       writer.uint32(66).string(message.policyId);
+    }
+    if (message.unixTimeMs !== 0) {
+      writer.uint32(72).int64(message.unixTimeMs);
     }
     return writer;
   },
@@ -579,6 +589,14 @@ export const InfoResponse: MessageFns<InfoResponse> = {
             message.policyId = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.unixTimeMs = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -617,6 +635,11 @@ export const InfoResponse: MessageFns<InfoResponse> = {
         : isSet(object.policy_id)
         ? globalThis.String(object.policy_id)
         : "",
+      unixTimeMs: isSet(object.unixTimeMs)
+        ? globalThis.Number(object.unixTimeMs)
+        : isSet(object.unix_time_ms)
+        ? globalThis.Number(object.unix_time_ms)
+        : 0,
     };
   },
 
@@ -646,6 +669,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     if (message.policyId !== "") {
       obj.policyId = message.policyId;
     }
+    if (message.unixTimeMs !== 0) {
+      obj.unixTimeMs = Math.round(message.unixTimeMs);
+    }
     return obj;
   },
 
@@ -662,6 +688,7 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     message.issuer = object.issuer ?? "";
     message.maxTtlSeconds = object.maxTtlSeconds ?? 0;
     message.policyId = object.policyId ?? "";
+    message.unixTimeMs = object.unixTimeMs ?? 0;
     return message;
   },
 };

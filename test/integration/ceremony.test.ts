@@ -1,6 +1,7 @@
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type GroupConfigV2, readGroupConfig } from '@frostmint/core';
+import { SIGNING_LOG_FILE } from '@frostmint/signer';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -75,12 +76,14 @@ describe('guardian key ceremonies through real processes (3 signers on SoftHSM2,
     );
 
   /** Every file in every signer's and the coordinator's state directory. */
+  /** Key material and group configurations; not a signer's own log of what it refused. */
   async function stateFiles(): Promise<string[]> {
     const dirs = [
       stack.layout.coordinator.stateDir,
       ...stack.layout.signers.map((s) => s.stateDir),
     ];
-    return (await Promise.all(dirs.map((d) => readdir(d)))).flat();
+    const files = (await Promise.all(dirs.map((d) => readdir(d)))).flat();
+    return files.filter((f) => f !== SIGNING_LOG_FILE);
   }
 
   async function mint() {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { OidcConfigInput } from '@frostmint/core';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { type Configuration } from 'oidc-provider';
+import type { Configuration, default as Provider } from 'oidc-provider';
 
 /** The OIDC client id of `frostmint enroll` (a public, native client: PKCE, loopback redirect). */
 export const DEV_IDP_CLIENT_ID = 'frostmint-cli';
@@ -92,7 +92,10 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
         ? { accountId: id, claims: () => ({ sub: id, email: id, email_verified: true }) }
         : undefined,
   };
-  const provider = new Provider(issuer, configuration);
+  // Loaded only when the IdP starts: `frostmint dev --help` stays light, and oidc-provider's
+  // notice about Node 20 is printed only by a run that uses it.
+  const { default: OidcProvider } = await import('oidc-provider');
+  const provider = new OidcProvider(issuer, configuration);
   const oidc = provider.callback();
   server.on('request', (req, res) => {
     const login = /^\/interaction\/([\w-]+)(\/login)?$/.exec(

@@ -59,7 +59,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: 16 * 1024,
     // A WebAuthn credential id (a route parameter) may be 1023 bytes: 1364 base64url chars.
-    maxParamLength: 1400,
+    routerOptions: { maxParamLength: 1400 },
     // Bad URL encoding and the like answer in the API's error shape too.
     frameworkErrors: replyWithError,
     ...(options.https ? { https: options.https } : {}),

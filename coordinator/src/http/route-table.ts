@@ -23,7 +23,7 @@ const tables = new WeakMap<FastifyInstance, RouteEntry[]>();
 export function trackRoutes(app: FastifyInstance): void {
   const table: RouteEntry[] = [];
   tables.set(app, table);
-  const { maxParamLength } = app.initialConfig;
+  const maxParamLength = app.initialConfig.routerOptions?.maxParamLength;
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat())
       table.push({ method, url: route.url, pattern: patternOf(route.url, maxParamLength ?? 100) });

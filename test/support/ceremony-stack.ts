@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   COORDINATOR_ENTRY,
+  coordinatorListening,
   type DaemonProcess,
   DEV_BEARER_ENV,
   type DevIdp,
@@ -192,7 +193,10 @@ export async function startCeremonyStack(
         );
         const url = layout.coordinator.issuer;
         const current = coordinator;
-        await waitUntil(current, async () => (await fetch(`${url}/readyz`)).ok);
+        await waitUntil(
+          current,
+          async () => coordinatorListening(current) && (await fetch(`${url}/readyz`)).ok,
+        );
         return url;
       },
       async replaceSigner(id) {

@@ -71,6 +71,21 @@ export function spawnDaemon(
 }
 
 /**
+ * Whether a coordinator started by {@link spawnDaemon} has itself bound its listener (it logs
+ * `coordinator listening` once it has), not only whether something answers on its port:
+ * free ports are picked ahead of time, so under parallel test runs another stack's process
+ * may hold the port, and a readiness probe alone would talk to it.
+ *
+ * @example
+ * ```ts
+ * await waitUntil(daemon, async () => coordinatorListening(daemon) && (await fetch(readyz)).ok);
+ * ```
+ */
+export function coordinatorListening(daemon: DaemonProcess): boolean {
+  return daemon.output().includes('coordinator listening');
+}
+
+/**
  * Polls `probe` until it resolves true, or fails with the daemon's recent output.
  */
 export async function waitUntil(

@@ -12,6 +12,7 @@ import {
 } from './layout.ts';
 import {
   COORDINATOR_ENTRY,
+  coordinatorListening,
   type DaemonProcess,
   SIGNER_ENTRY,
   spawnDaemon,
@@ -104,7 +105,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const ranDkg = await ensureGroup(layout, pool, options.log);
     coordinator = spawnDaemon('coordinator', COORDINATOR_ENTRY, layout.coordinatorConfigPath, env);
     const coordinatorUrl = layout.coordinator.issuer;
-    await waitUntil(coordinator, async () => (await fetch(`${coordinatorUrl}/readyz`)).ok);
+    const started = coordinator;
+    await waitUntil(
+      started,
+      async () => coordinatorListening(started) && (await fetch(`${coordinatorUrl}/readyz`)).ok,
+    );
     const running = coordinator;
     /** Restarts a signer, and returns once the coordinator's health poll sees it ready. */
     const restartSigner = async (id: number, entry?: string, launch?: SignerLaunch) => {

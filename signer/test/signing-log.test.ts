@@ -38,10 +38,9 @@ describe("the signer's own signing log", () => {
     return join(dir, SIGNING_LOG_FILE);
   }
 
-  it('is hash chained across restarts and verified by `frostmint-signer log verify`', async () => {
-    const path = await written();
-    expect(await verifySigningLog(path)).toMatchObject({ ok: true, entries: 3, tornBytes: 0 });
-    const { stdout } = await promisify(execFile)(process.execPath, [
+  /** `frostmint-signer log verify --state-dir <dir>`, as an operator runs it. */
+  const verifyCommand = () =>
+    promisify(execFile)(process.execPath, [
       '--import',
       TSX,
       MAIN,
@@ -50,6 +49,11 @@ describe("the signer's own signing log", () => {
       '--state-dir',
       dir,
     ]);
+
+  it('is hash chained across restarts and verified by `frostmint-signer log verify`', async () => {
+    const path = await written();
+    expect(await verifySigningLog(path)).toMatchObject({ ok: true, entries: 3, tornBytes: 0 });
+    const { stdout } = await verifyCommand();
     expect(stdout).toMatch(/ok, 3 entries, head [0-9a-f]{64}/);
   }, 60_000);
 
@@ -61,15 +65,7 @@ describe("the signer's own signing log", () => {
       ok: false,
       error: 'entry 2: hash mismatch',
     });
-    const run = promisify(execFile)(process.execPath, [
-      '--import',
-      TSX,
-      MAIN,
-      'log',
-      'verify',
-      '--state-dir',
-      dir,
-    ]);
+    const run = verifyCommand();
     await expect(run).rejects.toMatchObject({ code: 1 });
   }, 60_000);
 

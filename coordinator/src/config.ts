@@ -48,6 +48,12 @@ export const CoordinatorConfigSchema = z
     /** How often signers' Info is polled for readiness. */
     healthIntervalMs: z.number().int().min(100).max(60_000).default(2_000),
     /**
+     * How long a signer stays degraded (rounds prefer the other signers) after it refused
+     * for a reason about itself (clock skew, another policy, slowness, unavailable), ms.
+     * Default 10 000 (`DEFAULT_DEGRADED_FOR_MS`).
+     */
+    signerDegradedMs: z.number().int().min(1_000).max(600_000).optional(),
+    /**
      * Local demo only: the environment variable holding a dev bearer credential. When set,
      * `POST /v1/mint` accepts `Authorization: Bearer <that value>` as requester `dev@localhost`.
      */

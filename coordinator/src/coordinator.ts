@@ -71,6 +71,7 @@ export async function startCoordinator(options: {
     deadlineMs: config.rpcDeadlineMs,
     healthIntervalMs: config.healthIntervalMs,
     maxClockOffsetMs: config.clockSkewSeconds * 1000,
+    degradedForMs: config.signerDegradedMs,
     log,
   });
   const metrics = createMetrics({ signers: () => pool.status() });

@@ -45,6 +45,11 @@ export interface SignAttempt {
 
 /** Round two is hedged at most this often per mint; then it waits for the answers. */
 const MAX_HEDGES = 2;
+/** What hedging around a silent signer did, per round (its audited reason). */
+const HEDGED = {
+  commit: 'the other signers were asked',
+  sign: 'another quorum was started',
+} as const;
 
 /** A signer's refusal or failure during a mint (audited, counted in the metrics). */
 export interface SignerRefusal {
@@ -169,22 +174,50 @@ export class RoundDriver implements TokenSigner {
     return [healthy, brisk].find((tier) => tier.length >= threshold) ?? all;
   }
 
+  /**
+   * Round one (RFC 9591 §5.1): asks the preferred candidates and keeps the first
+   * `threshold` commitments. When a candidate fails and too few are left, or the hedge
+   * budget passes before a quorum committed, every other available signer is asked too;
+   * one still silent when the round completes is marked slow (a frozen signer is routed
+   * around, not waited for).
+   */
   async #roundOne(
     attempts: Attempts,
     eligible: (id: number) => boolean = () => true,
   ): Promise<SigningCommitment[]> {
     const { threshold } = this.group.publicKey;
-    const candidates = this.#candidates(attempts, eligible);
-    if (candidates.length < threshold) throw this.#quorumLost(attempts, candidates.length);
+    const preferred = this.#candidates(attempts, eligible);
+    if (preferred.length < threshold) throw this.#quorumLost(attempts, preferred.length);
     const chosen: SigningCommitment[] = [];
+    const asked = new Set<number>();
+    const answered = new Set<number>();
+    /** Signers still silent when the hedge budget passed and others were asked instead. */
+    const late: number[] = [];
+    let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve, reject) => {
-      let pending = candidates.length;
-      let refused = false;
-      const settle = () => {
-        if (--pending === 0 && chosen.length < threshold && !refused)
-          reject(this.#quorumLost(attempts, chosen.length));
+      let pending = 0;
+      let done = false;
+      const finish = (err?: unknown) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err === undefined) resolve();
+        else reject(err);
       };
-      for (const id of candidates) {
+      const widen = () => {
+        for (const id of this.#available(attempts, eligible)) if (!asked.has(id)) ask(id);
+      };
+      const settle = (id: number) => {
+        answered.add(id);
+        pending--;
+        if (done) return;
+        if (chosen.length >= threshold) return finish();
+        if (pending + chosen.length < threshold) widen();
+        if (pending === 0) finish(this.#quorumLost(attempts, chosen.length));
+      };
+      const ask = (id: number) => {
+        asked.add(id);
+        pending++;
         this.pool
           .call(id, 'commit', { requestId: attempts.requestId })
           .then((res) => {
@@ -195,23 +228,40 @@ export class RoundDriver implements TokenSigner {
           })
           .then(
             (commitment) => {
-              if (chosen.length < threshold) chosen.push(commitment);
-              if (chosen.length === threshold) resolve();
-              settle();
+              if (!done && chosen.length < threshold) chosen.push(commitment);
+              settle(id);
             },
             (err: unknown) => {
               try {
                 this.#refused(attempts, id, 'commit', err);
               } catch (agreed) {
-                refused = true;
-                reject(agreed);
+                finish(agreed);
               }
-              settle();
+              settle(id);
             },
           );
+      };
+      for (const id of preferred) ask(id);
+      if (this.#hedge) {
+        timer = setTimeout(() => {
+          const silent = [...asked].filter((id) => !answered.has(id));
+          const before = asked.size;
+          widen();
+          // Only a signer that made us ask someone else is hedged around.
+          if (asked.size > before) late.push(...silent);
+        }, this.#hedge.budgetMs());
       }
     });
+    for (const id of late.filter((id) => !answered.has(id)))
+      this.#hedgedAround(attempts, id, 'commit');
     return chosen;
+  }
+
+  /** A signer that did not answer within the hedge budget: left out of this mint, degraded. */
+  #hedgedAround(attempts: Attempts, id: number, rpc: 'commit' | 'sign'): void {
+    this.pool.markDegraded(id, 'slow', `no ${rpc} answer within the hedge budget`);
+    this.#report(attempts, id, rpc, 'slow', `hedged: ${HEDGED[rpc]}`);
+    attempts.slow.add(id);
   }
 
   /** Returns the verified shares, or undefined when a signer must be replaced and the attempt retried. */
@@ -227,8 +277,15 @@ export class RoundDriver implements TokenSigner {
       binding: Buffer.from(c.binding),
     }));
     const answered = new Set<number>();
+    let hedged = false;
     const calls = commitments.map((c) => {
       const sent = performance.now();
+      // Answer times feed the hedge budget; a deadline that ran out, or the late answer of
+      // a signer already hedged around, says nothing about how long rounds take.
+      const answer = () => {
+        answered.add(c.id);
+        if (!hedged) this.#hedge?.record(performance.now() - sent);
+      };
       return this.pool
         .call(c.id, 'sign', {
           requestId: attempts.requestId,
@@ -239,19 +296,23 @@ export class RoundDriver implements TokenSigner {
           approvals: [...(attempt.approvals ?? [])],
           requesterAttestation: attempt.requesterAttestation,
         })
-        .finally(() => {
-          answered.add(c.id);
-          this.#hedge?.record(performance.now() - sent);
-        });
+        .then(
+          (res) => {
+            answer();
+            return res;
+          },
+          (err: unknown) => {
+            if (err instanceof UnavailableError) answered.add(c.id);
+            else answer();
+            throw err;
+          },
+        );
     });
     const all = Promise.allSettled(calls);
     const slow = await this.#slowSigners(attempts, calls, commitments, answered, attempt.eligible);
     if (slow.length > 0) {
-      for (const id of slow) {
-        this.pool.markDegraded(id, 'slow', `no round-two answer within the hedge budget`);
-        this.#report(attempts, id, 'sign', 'slow', 'hedged: another quorum was started');
-        attempts.slow.add(id);
-      }
+      hedged = true;
+      for (const id of slow) this.#hedgedAround(attempts, id, 'sign');
       attempts.hedges++;
       return undefined;
     }
@@ -278,8 +339,10 @@ export class RoundDriver implements TokenSigner {
   /**
    * Waits for round two up to the hedge budget, or, once one signer has answered, up to
    * `factor` times its answer time (a loaded machine slows every signer alike; a frozen
-   * one stands out); returns the signers still silent then, when another quorum can be
-   * formed without them (else waits for everyone and returns none).
+   * one stands out). Returns the signers still silent then, as soon as another quorum can
+   * be formed without them: when none can yet (its partner is slow too, or the third
+   * signer is out), it keeps watching, and hedges the moment one answers or the pool has
+   * a quorum without them again. Returns none once everyone answered.
    */
   async #slowSigners(
     attempts: Attempts,
@@ -313,9 +376,17 @@ export class RoundDriver implements TokenSigner {
       clearTimeout(timer),
     );
     if (first !== 'hedge') return [];
-    const slow = commitments.map((c) => c.id).filter((id) => !answered.has(id));
-    const others = this.#available(attempts, eligible).filter((id) => !slow.includes(id));
-    return others.length >= this.group.publicKey.threshold ? slow : [];
+    for (;;) {
+      const silent = commitments.flatMap((c, i) => (answered.has(c.id) ? [] : [i]));
+      if (silent.length === 0) return [];
+      const slow = silent.map((i) => commitments[i]!.id);
+      const others = this.#available(attempts, eligible).filter((id) => !slow.includes(id));
+      if (others.length >= this.group.publicKey.threshold) return slow;
+      await settledOrAfter(
+        silent.map((i) => calls[i]!),
+        budget,
+      );
+    }
   }
 
   /**
@@ -393,3 +464,15 @@ function degradation(err: unknown): string {
   }
   return err.code;
 }
+
+/** Resolves when one of `calls` settles, or after `ms`, whichever comes first. */
+async function settledOrAfter(calls: readonly Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const after = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  const settled = calls.map((call) => call.then(noop, noop));
+  await Promise.race([after, ...settled]).finally(() => clearTimeout(timer));
+}
+
+function noop(): void {}

@@ -36,8 +36,8 @@ import type { SignerEndpoint } from '../config.ts';
 
 /** How long a signer that returned an invalid signature share stays excluded. */
 const FAULTY_FOR_MS = 5 * 60_000;
-/** How long a signer stays degraded after a refusal about itself (skew, rollout, slowness…). */
-const DEGRADED_FOR_MS = 10_000;
+/** Default of {@link SignerPoolOptions.degradedForMs}. */
+export const DEFAULT_DEGRADED_FOR_MS = 10_000;
 /**
  * gRPC reconnect backoff bounds: grpc-js defaults grow to 120 s, which kept a restarted
  * signer out of rotation for up to half a minute; capped at 1 s it is seen within a second.
@@ -124,6 +124,11 @@ export interface SignerPoolOptions {
    * is asked (it would refuse the token's `iat`). Default 30 s, the signers' default skew.
    */
   readonly maxClockOffsetMs?: number;
+  /**
+   * How long a signer stays degraded (rounds prefer the others) after a refusal about
+   * itself: skew, a policy rollout, slowness… Default 10 s.
+   */
+  readonly degradedForMs?: number;
   readonly log: Logger;
 }
 
@@ -145,6 +150,7 @@ export class SignerPool {
   readonly #deadlineMs: number;
   readonly #healthIntervalMs: number;
   readonly #maxClockOffsetMs: number;
+  readonly #degradedForMs: number;
   readonly #log: Logger;
   readonly #timer: NodeJS.Timeout;
 
@@ -152,6 +158,7 @@ export class SignerPool {
     this.#deadlineMs = options.deadlineMs;
     this.#healthIntervalMs = options.healthIntervalMs;
     this.#maxClockOffsetMs = options.maxClockOffsetMs ?? 30_000;
+    this.#degradedForMs = options.degradedForMs ?? DEFAULT_DEGRADED_FOR_MS;
     this.#log = options.log;
     this.#members = new Map(
       endpoints.map((endpoint) => [
@@ -228,7 +235,9 @@ export class SignerPool {
       if (m.degraded?.reason !== 'clock_skew') {
         this.#log.warn({ signer: m.endpoint.id, offsetMs: m.clockOffsetMs }, 'signer clock skewed');
       }
-      m.degraded = { reason: 'clock_skew', detail, until: now + DEGRADED_FOR_MS };
+      // Measured, not a single refusal: it lasts at least until the next polls can end it.
+      const until = now + Math.max(this.#degradedForMs, 2 * this.#healthIntervalMs);
+      m.degraded = { reason: 'clock_skew', detail, until };
     } else if (m.degraded?.reason === 'clock_skew') {
       delete m.degraded;
     }
@@ -274,7 +283,7 @@ export class SignerPool {
     if (m.degraded?.reason !== reason || m.degraded.until <= now) {
       this.#log.warn({ signer: id, reason, detail }, 'signer degraded');
     }
-    m.degraded = { reason, detail, until: now + DEGRADED_FOR_MS };
+    m.degraded = { reason, detail, until: now + this.#degradedForMs };
   }
 
   ids(): number[] {

@@ -9,7 +9,7 @@ import {
   signingInput,
 } from '@frostmint/core';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningStack, startTestStack } from '../harness.ts';
 
 /** The dev stack's RPC deadline: what a mint waited for a frozen signer before hedging. */
@@ -79,10 +79,8 @@ describe('a signer frozen (SIGSTOP) while a mint is in flight with it', () => {
     for (let i = 0; i < 20; i++) await sign();
   }, 120_000);
 
-  afterEach(async () => {
-    faults.length = 0;
-    for (const id of [...stopped]) thaw(id);
-    // Back to three ready signers, none degraded, before the next case.
+  beforeEach(async () => {
+    // Three ready signers, none degraded (the warm-up or the last case may have left one).
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       await pool.refresh();
@@ -90,6 +88,12 @@ describe('a signer frozen (SIGSTOP) while a mint is in flight with it', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`signers did not recover: ${JSON.stringify(pool.status())}`);
+  });
+
+  afterEach(() => {
+    for (const id of [...stopped]) thaw(id);
+    // Every case's fault must have hit: the driver did ask the signer the case names.
+    expect(faults.splice(0)).toEqual([]);
   });
 
   afterAll(async () => {

@@ -61,6 +61,20 @@ export const SHORT: ChaosConfig = {
   coordinatorUpMs: 1_500,
 };
 
+/** The experiments, in the order a full run does them (`--only` picks some). */
+export const EXPERIMENTS = [
+  'signer_kill',
+  'signer_freeze',
+  'clock_skew',
+  'quorum_loss',
+  'disk_full',
+  'coordinator_kill',
+] as const;
+export type Experiment = (typeof EXPERIMENTS)[number];
+
+/** Mints the load must have had answered before a fault is injected. */
+const WARM_MINTS = 40;
+
 /** The tmpfs that holds the coordinator's state directory (so its disk can be filled). */
 const COORDINATOR_DISK = '192m';
 
@@ -76,16 +90,18 @@ interface Readyz {
  * processes, a coordinator process, loopback, bounded load) and returns the `name: value`
  * results: signer `kill -9`, two signers down, a frozen signer (SIGSTOP), a signer whose
  * clock runs 60 s ahead (libfaketime), the coordinator killed repeatedly, and its state
- * disk (a size-limited tmpfs) filled.
+ * disk (a size-limited tmpfs) filled. `only` runs just those experiments, in that order.
  *
  * @example
  * ```ts
  * const results = await runChaos(SHORT, (line) => console.log(line));
+ * const freeze = await runChaos(FULL, console.log, ['signer_freeze']);
  * ```
  */
 export async function runChaos(
   config: ChaosConfig,
   progress: (line: string) => void = () => {},
+  only?: readonly Experiment[],
 ): Promise<Record<string, number>> {
   const faketime = libfaketime();
   const stateDir = await mkdtemp(join(tmpdir(), 'frostmint-chaos-'));
@@ -97,16 +113,16 @@ export async function runChaos(
     const stack = await startDevStack({ stateDir, log: pino({ level: 'silent' }) });
     chaos = new Chaos(stack, config, progress);
     const out: Record<string, number> = {};
-    const experiments = [
-      () => chaos!.signerKill(),
-      () => chaos!.signerFreeze(),
-      () => chaos!.clockSkew(faketime),
-      () => chaos!.quorumLoss(),
-      () => chaos!.diskFull(coordinatorDir),
-      () => chaos!.coordinatorKills(),
-    ];
-    for (const experiment of experiments) {
-      const results = await experiment();
+    const experiments: Record<Experiment, () => Promise<Record<string, number>>> = {
+      signer_kill: () => chaos!.signerKill(),
+      signer_freeze: () => chaos!.signerFreeze(),
+      clock_skew: () => chaos!.clockSkew(faketime),
+      quorum_loss: () => chaos!.quorumLoss(),
+      disk_full: () => chaos!.diskFull(coordinatorDir),
+      coordinator_kill: () => chaos!.coordinatorKills(),
+    };
+    for (const name of only ?? EXPERIMENTS) {
+      const results = await experiments[name]();
       for (const [name, value] of Object.entries(results)) progress(`${name}: ${value}`);
       Object.assign(out, results);
     }
@@ -137,6 +153,16 @@ class Chaos {
     return startLoad(() => this.#url, this.stack.layout.bearer, { clients: this.config.clients });
   }
 
+  /**
+   * Lets the load reach a steady state before a fault: `warmMs`, and at least
+   * `WARM_MINTS` mints answered (a fresh stack's first rounds are slow, and the hedge budget
+   * needs recent round times before it hedges).
+   */
+  async #warm(load: ReturnType<typeof startLoad>): Promise<void> {
+    await sleep(this.config.warmMs);
+    await waitFor(async () => load.records.filter((r) => r.status === 200).length >= WARM_MINTS);
+  }
+
   async #readyz(): Promise<Readyz> {
     return (await (await fetch(`${this.#url}/readyz`)).json()) as Readyz;
   }
@@ -165,7 +191,7 @@ class Chaos {
   async signerKill(): Promise<Record<string, number>> {
     this.progress('# signer 3: kill -9 under load');
     const load = this.#load();
-    await sleep(this.config.warmMs);
+    await this.#warm(load);
     await this.stack.signers.get(3)!.kill();
     await sleep(this.config.killMs);
     const restarted = this.stack.restartSigner(3);
@@ -185,7 +211,7 @@ class Chaos {
   async signerFreeze(): Promise<Record<string, number>> {
     this.progress('# signer 3: SIGSTOP under load');
     const load = this.#load();
-    await sleep(this.config.warmMs);
+    await this.#warm(load);
     const pid = this.stack.signers.get(3)!.child.pid!;
     const frozenAt = performance.now();
     process.kill(pid, 'SIGSTOP');
@@ -250,7 +276,7 @@ class Chaos {
   async quorumLoss(): Promise<Record<string, number>> {
     this.progress('# signers 2 and 3: kill -9 under load');
     const load = this.#load();
-    await sleep(this.config.warmMs);
+    await this.#warm(load);
     await Promise.all([this.stack.signers.get(2)!.kill(), this.stack.signers.get(3)!.kill()]);
     const downAt = performance.now();
     await sleep(this.config.killMs);
@@ -280,7 +306,7 @@ class Chaos {
     this.progress("# the coordinator's state disk fills up");
     const storeFsync = (await this.#readyz()).store?.fsync ? 1 : 0;
     const load = this.#load();
-    await sleep(this.config.warmMs);
+    await this.#warm(load);
     const filler = join(dir, 'chaos-filler');
     const leftFree = await fillDisk(dir, filler);
     const fullAt = performance.now();

@@ -29,7 +29,8 @@ const TIMES: Record<string, (v: number) => boolean> = {
 };
 
 /**
- * The results that break a limit, as `name: value` strings.
+ * The results that break a limit, as `name: value` strings; with `partial` (a run of some
+ * experiments only) a result that is missing breaks nothing.
  *
  * @example
  * ```ts
@@ -38,10 +39,11 @@ const TIMES: Record<string, (v: number) => boolean> = {
  */
 export function violations(
   results: Record<string, number>,
-  options: { times?: boolean } = {},
+  options: { times?: boolean; partial?: boolean } = {},
 ): string[] {
   const limits = { ...COUNTS, ...(options.times === false ? {} : TIMES) };
   return Object.entries(limits)
+    .filter(([name]) => !options.partial || name in results)
     .filter(([name, holds]) => !(name in results) || !holds(results[name]!))
     .map(([name]) => `${name}: ${results[name] ?? 'missing'}`);
 }

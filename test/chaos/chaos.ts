@@ -1,22 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync, statfsSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  COORDINATOR_ENTRY,
-  type DaemonProcess,
-  DEV_BEARER_ENV,
-  DEV_PASSPHRASE_ENV,
-  type DevStack,
-  spawnDaemon,
-  startDevStack,
-} from '@frostmint/cli';
-import { openCoordinatorStore } from '@frostmint/coordinator';
+import { type DaemonProcess, type DevStack, startDevStack } from '@frostmint/cli';
 import { SIGNING_LOG_FILE, verifySigningLog } from '@frostmint/signer';
 import { pino } from 'pino';
+import { readAuditLog, spawnCoordinator } from '../support/coordinator-process.ts';
+import { fakeClock } from '../support/faketime.ts';
 import { type MintRecord, quantile, sleep, startLoad } from './load.ts';
 
 const run = promisify(execFile);
@@ -103,7 +96,8 @@ export async function runChaos(
   progress: (line: string) => void = () => {},
   only?: readonly Experiment[],
 ): Promise<Record<string, number>> {
-  const faketime = libfaketime();
+  // Fails before any stack starts when libfaketime is missing.
+  fakeClock('+60s');
   const stateDir = await mkdtemp(join(tmpdir(), 'frostmint-chaos-'));
   const coordinatorDir = join(stateDir, 'coordinator');
   await mkdir(coordinatorDir, { recursive: true, mode: 0o700 });
@@ -116,7 +110,7 @@ export async function runChaos(
     const experiments: Record<Experiment, () => Promise<Record<string, number>>> = {
       signer_kill: () => chaos!.signerKill(),
       signer_freeze: () => chaos!.signerFreeze(),
-      clock_skew: () => chaos!.clockSkew(faketime),
+      clock_skew: () => chaos!.clockSkew(),
       quorum_loss: () => chaos!.quorumLoss(),
       disk_full: () => chaos!.diskFull(coordinatorDir),
       coordinator_kill: () => chaos!.coordinatorKills(),
@@ -245,14 +239,10 @@ class Chaos {
     };
   }
 
-  async clockSkew(lib: string): Promise<Record<string, number>> {
+  async clockSkew(): Promise<Record<string, number>> {
     this.progress('# signer 3: clock +60 s (libfaketime)');
     await this.stack.signers.get(3)!.stop();
-    await this.#restart(3, {
-      LD_PRELOAD: lib,
-      FAKETIME: '+60s',
-      FAKETIME_DONT_FAKE_MONOTONIC: '1',
-    });
+    await this.#restart(3, fakeClock('+60s'));
     const load = this.#load();
     let shownSkewed = false;
     const deadline = performance.now() + this.config.skewMs;
@@ -374,11 +364,7 @@ class Chaos {
   }
 
   #spawnCoordinator(): DaemonProcess {
-    const { layout } = this.stack;
-    return spawnDaemon('coordinator', COORDINATOR_ENTRY, layout.coordinatorConfigPath, {
-      [DEV_PASSPHRASE_ENV]: layout.passphrase,
-      [DEV_BEARER_ENV]: layout.bearer,
-    });
+    return spawnCoordinator(this.stack.layout);
   }
 
   async stop(): Promise<void> {
@@ -389,24 +375,13 @@ class Chaos {
 
 /** The coordinator's audit log: minted `jti`s, and how many refusals and quorum losses. */
 async function auditLog(stateDir: string) {
-  const store = await openCoordinatorStore({ stateDir });
-  try {
-    const size = await store.audit.size();
-    const leaves = [];
-    // The store hands out at most 10,000 leaves per read.
-    for (let at = 0; at < size; at += 10_000) {
-      leaves.push(...(await store.audit.read(at, Math.min(size, at + 10_000))));
-    }
-    const entries = leaves.map((l) => JSON.parse(l.entryJson) as { type: string; jti?: string });
-    const count = (type: string) => entries.filter((e) => e.type === type).length;
-    return {
-      mints: new Set(entries.filter((e) => e.type === 'mint').map((e) => e.jti!)),
-      quorumLosses: count('quorum_loss'),
-      refusals: count('signer_refusal'),
-    };
-  } finally {
-    await store.close();
-  }
+  const entries = await readAuditLog(stateDir);
+  const count = (type: string) => entries.filter((e) => e.type === type).length;
+  return {
+    mints: new Set(entries.filter((e) => e.type === 'mint').map((e) => e.jti as string)),
+    quorumLosses: count('quorum_loss'),
+    refusals: count('signer_refusal'),
+  };
 }
 
 /** Each signer's own log (checked like `frostmint-signer log verify`): the ids it signed. */
@@ -493,22 +468,6 @@ async function listening(port: number): Promise<number> {
         socket.once('error', () => resolve(false));
       }),
   );
-}
-
-/** libfaketime's preload library; the chaos suite fails without it. */
-function libfaketime(): string {
-  const candidates = [
-    '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
-    '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
-    '/usr/lib/faketime/libfaketime.so.1',
-  ];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error(
-      'chaos: libfaketime is missing (run scripts/install-test-deps.sh, which installs faketime)',
-    );
-  }
-  return found;
 }
 
 /** Mounts a size-limited tmpfs on `dir` (root only); the chaos suite fails without it. */

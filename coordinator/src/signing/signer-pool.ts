@@ -109,6 +109,8 @@ interface Member {
   faultReason?: string;
   clockOffsetMs?: number;
   degraded?: SignerDegradation;
+  /** Whether a `clock_skew` degradation came from the measured offset (not a refusal). */
+  skewMeasured?: boolean;
   polledAt: number;
   polling: boolean;
 }
@@ -238,7 +240,10 @@ export class SignerPool {
       // Measured, not a single refusal: it lasts at least until the next polls can end it.
       const until = now + Math.max(this.#degradedForMs, 2 * this.#healthIntervalMs);
       m.degraded = { reason: 'clock_skew', detail, until };
-    } else if (m.degraded?.reason === 'clock_skew') {
+      m.skewMeasured = true;
+    } else if (m.degraded?.reason === 'clock_skew' && m.skewMeasured) {
+      // Only a skew this poll measured ends here: a signer that refused the token's `iat`
+      // (its own tolerance may be tighter than ours) stays degraded for the whole window.
       delete m.degraded;
     }
   }
@@ -284,6 +289,7 @@ export class SignerPool {
       this.#log.warn({ signer: id, reason, detail }, 'signer degraded');
     }
     m.degraded = { reason, detail, until: now + this.#degradedForMs };
+    m.skewMeasured = false;
   }
 
   ids(): number[] {

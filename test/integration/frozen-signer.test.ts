@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DEMO_POLICY } from '@frostmint/cli';
 import { RoundDriver, SignerPool, type SignerRefusal } from '@frostmint/coordinator';
 import {
+  type FrostGroup,
   groupPublicKeyOf,
   loadGroup,
   loadPolicyFiles,
@@ -31,6 +32,7 @@ describe('a signer frozen (SIGSTOP) while a mint is in flight with it', () => {
   let stack: RunningStack;
   let pool: SignerPool;
   let driver: RoundDriver;
+  let frost: FrostGroup;
   let kid: string;
   let policy: string;
   const reports: SignerRefusal[] = [];
@@ -71,7 +73,8 @@ describe('a signer frozen (SIGSTOP) while a mint is in flight with it', () => {
       return call(id, rpc, req, deadlineMs);
     }) as SignerPool['call'];
     await pool.refresh();
-    driver = new RoundDriver(pool, loadGroup(groupPublicKeyOf(group)), log, {
+    frost = loadGroup(groupPublicKeyOf(group));
+    driver = new RoundDriver(pool, frost, log, {
       hedge: HEDGE,
       events: { signerRefused: (r) => void reports.push(r) },
     });
@@ -103,11 +106,11 @@ describe('a signer frozen (SIGSTOP) while a mint is in flight with it', () => {
   });
 
   /** One token signing, as the coordinator's mint runs it (dev evidence). */
-  async function sign() {
+  async function sign(by: RoundDriver = driver) {
     const now = Math.floor(Date.now() / 1000);
     const requestId = randomBytes(16).toString('base64url');
     const started = performance.now();
-    const signed = await driver.sign({
+    const signed = await by.sign({
       requestId,
       evidence: { kind: { $case: 'dev', value: { subject: 'dev@localhost' } } },
       messageFor: (signers) =>
@@ -184,6 +187,20 @@ describe('a signer frozen (SIGSTOP) while a mint is in flight with it', () => {
     const mine = reports.filter((r) => r.requestId === signed.requestId);
     expect(mine).toContainEqual(expect.objectContaining({ signer: 3, rpc: 'sign', code: 'slow' }));
     expect(mine).not.toContainEqual(expect.objectContaining({ signer: 1, rpc: 'sign' }));
+  });
+
+  it('in round two, as soon as another mint has hedged around the frozen signer, not after its own budget', async () => {
+    // A driver whose own budget is long (2.5 s floor): only the pool's news can cut it short.
+    const patient = new RoundDriver(pool, frost, log, { hedge: { ...HEDGE, floorMs: 2_500 } });
+    pairOneAndThree();
+    faults.push({ signer: 3, rpc: 'sign' });
+    const signing = sign(patient);
+    while (!stopped.has(3)) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    pool.markDegraded(3, 'slow', 'another mint hedged around it');
+    const signed = await signing;
+    expect(signed.signers).toEqual([1, 2]);
+    expect(signed.ms).toBeLessThan(2_000);
   });
 
   it('the frozen signer, once thawed, rejoins and signs again with fresh nonces', async () => {

@@ -339,7 +339,8 @@ export class RoundDriver implements TokenSigner {
   /**
    * Waits for round two up to the hedge budget, or, once one signer has answered, up to
    * `factor` times its answer time (a loaded machine slows every signer alike; a frozen
-   * one stands out). Returns the signers still silent then, as soon as another quorum can
+   * one stands out), or until the pool sees a silent signer of this round not answering
+   * elsewhere (another mint hedged around it, a health probe failed). Returns the signers still silent then, as soon as another quorum can
    * be formed without them: when none can yet (its partner is slow too, or the third
    * signer is out), it keeps watching, and hedges the moment one answers or the pool has
    * a quorum without them again. Returns none once everyone answered.
@@ -356,7 +357,13 @@ export class RoundDriver implements TokenSigner {
     const started = performance.now();
     const budget = hedge.budgetMs();
     let timer: NodeJS.Timeout | undefined;
+    let unsubscribe = () => {};
     const expired = new Promise<'hedge'>((resolve) => {
+      // Another mint (or a health probe) found one of this round's silent signers not
+      // answering: no point waiting out this round's own budget.
+      unsubscribe = this.pool.onSilent((id) => {
+        if (commitments.some((c) => c.id === id) && !answered.has(id)) resolve('hedge');
+      });
       const arm = (ms: number) => {
         clearTimeout(timer);
         timer = setTimeout(() => resolve('hedge'), Math.max(0, ms));
@@ -372,9 +379,10 @@ export class RoundDriver implements TokenSigner {
       };
       for (const call of calls) call.then(onAnswer, () => {});
     });
-    const first = await Promise.race([Promise.allSettled(calls), expired]).finally(() =>
-      clearTimeout(timer),
-    );
+    const first = await Promise.race([Promise.allSettled(calls), expired]).finally(() => {
+      clearTimeout(timer);
+      unsubscribe();
+    });
     if (first !== 'hedge') return [];
     for (;;) {
       const silent = commitments.flatMap((c, i) => (answered.has(c.id) ? [] : [i]));

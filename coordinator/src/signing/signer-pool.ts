@@ -48,6 +48,8 @@ const RECONNECT_BACKOFF = {
 } as const;
 /** Degradations a successful health probe ends (the signer is reachable again). */
 const TRANSPORT_DEGRADATIONS = new Set(['unavailable', 'timeout']);
+/** Degradations that say a signer is not answering now (see `SignerPool.onSilent`). */
+const SILENT_DEGRADATIONS = new Set([...TRANSPORT_DEGRADATIONS, 'slow']);
 /** How often a signer that is not ready is probed (ready ones: every `healthIntervalMs`). */
 const PROBE_INTERVAL_MS = 250;
 /** Deadline of a health probe: a frozen signer is seen as unreachable within this. */
@@ -155,6 +157,7 @@ export class SignerPool {
   readonly #degradedForMs: number;
   readonly #log: Logger;
   readonly #timer: NodeJS.Timeout;
+  readonly #silentListeners = new Set<(id: number) => void>();
 
   constructor(endpoints: readonly SignerEndpoint[], tls: MtlsFiles, options: SignerPoolOptions) {
     this.#deadlineMs = options.deadlineMs;
@@ -224,6 +227,7 @@ export class SignerPool {
       m.reachable = false;
       m.ready = false;
       m.detail = (err as Error).message;
+      this.#wentSilent(m.endpoint.id);
     } finally {
       m.polledAt = Date.now();
       m.polling = false;
@@ -290,6 +294,27 @@ export class SignerPool {
     }
     m.degraded = { reason, detail, until: now + this.#degradedForMs };
     m.skewMeasured = false;
+    if (SILENT_DEGRADATIONS.has(reason)) this.#wentSilent(id);
+  }
+
+  /**
+   * Calls `listener` with a signer's id whenever it is seen not answering: hedged around
+   * (`slow`), timed out, or unreachable (a failed call or health probe). Rounds waiting on
+   * that signer stop waiting. Returns the unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * const off = pool.onSilent((id) => id === waitingOn && hedgeNow());
+   * off();
+   * ```
+   */
+  onSilent(listener: (id: number) => void): () => void {
+    this.#silentListeners.add(listener);
+    return () => this.#silentListeners.delete(listener);
+  }
+
+  #wentSilent(id: number): void {
+    for (const listener of this.#silentListeners) listener(id);
   }
 
   ids(): number[] {
@@ -312,6 +337,7 @@ export class SignerPool {
     m.reachable = false;
     m.ready = false;
     m.detail = detail;
+    this.#wentSilent(id);
   }
 
   status(now = Date.now()): SignerStatus[] {

@@ -38,6 +38,11 @@ export class HedgeBudget {
     this.#options = options;
   }
 
+  /** The budget's floor, milliseconds: no signer is hedged around sooner. */
+  get floorMs(): number {
+    return this.#options.floorMs;
+  }
+
   /** Records one round-two answer time, milliseconds. */
   record(ms: number): void {
     const size = this.#options.window ?? 256;

@@ -359,25 +359,30 @@ export class RoundDriver implements TokenSigner {
     let timer: NodeJS.Timeout | undefined;
     let unsubscribe = () => {};
     const expired = new Promise<'hedge'>((resolve) => {
-      // Another mint (or a health probe) found one of this round's silent signers not
-      // answering: no point waiting out this round's own budget.
-      unsubscribe = this.pool.onSilent((id) => {
-        if (commitments.some((c) => c.id === id) && !answered.has(id)) resolve('hedge');
-      });
-      const arm = (ms: number) => {
+      // The timer only ever moves earlier: the budget, then `factor` × the first answer.
+      let firesAt = Number.POSITIVE_INFINITY;
+      const arm = (at: number) => {
+        if (at >= firesAt) return;
+        firesAt = at;
         clearTimeout(timer);
-        timer = setTimeout(() => resolve('hedge'), Math.max(0, ms));
+        timer = setTimeout(() => resolve('hedge'), Math.max(0, at - performance.now()));
       };
-      arm(budget);
+      arm(started + budget);
       let first = true;
       const onAnswer = () => {
         if (!first) return;
         first = false;
-        const elapsed = performance.now() - started;
-        const relative = hedge.relativeMs(elapsed);
-        if (relative < budget) arm(relative - elapsed);
+        arm(started + hedge.relativeMs(performance.now() - started));
       };
       for (const call of calls) call.then(onAnswer, () => {});
+      // Another mint (or a health probe) found one of this round's silent signers not
+      // answering: waiting the floor is enough (a signer that merely has not answered yet
+      // in a round that just began is not hedged around on another round's news).
+      unsubscribe = this.pool.onSilent((id) => {
+        if (commitments.some((c) => c.id === id) && !answered.has(id)) {
+          arm(started + hedge.floorMs);
+        }
+      });
     });
     const first = await Promise.race([Promise.allSettled(calls), expired]).finally(() => {
       clearTimeout(timer);

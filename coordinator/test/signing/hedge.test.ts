@@ -27,6 +27,7 @@ describe('the round-two hedge budget', () => {
 
   it("gives a signer factor × its peer's answer time, never less than the floor", () => {
     const hedge = new HedgeBudget({ floorMs: 150, factor: 3, capMs: 10_000 });
+    expect(hedge.floorMs).toBe(150);
     expect(hedge.relativeMs(20)).toBe(150);
     expect(hedge.relativeMs(400)).toBe(1_200);
   });

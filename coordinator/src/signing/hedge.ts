@@ -68,3 +68,55 @@ export class HedgeBudget {
     return Math.min(capMs, Math.max(floorMs, factor * p99));
   }
 }
+
+/**
+ * One round's hedge deadline, which only ever moves earlier: the budget from the round's
+ * start; `factor` × the first answer's time once a signer answered; the floor once the
+ * pool saw a signer this round waits on not answering elsewhere (another round hedged
+ * around it, a health probe failed). Calls `onExpired` once, when it passes.
+ *
+ * @example
+ * ```ts
+ * const timer = new HedgeTimer(budget, () => askTheOthers());
+ * call.then(() => timer.answered());
+ * timer.cancel(); // the round completed
+ * ```
+ */
+export class HedgeTimer {
+  readonly #budget: HedgeBudget;
+  readonly #onExpired: () => void;
+  readonly #started = performance.now();
+  #firesAt = Number.POSITIVE_INFINITY;
+  #timer: NodeJS.Timeout | undefined;
+  #firstAnswer = true;
+
+  constructor(budget: HedgeBudget, onExpired: () => void) {
+    this.#budget = budget;
+    this.#onExpired = onExpired;
+    this.#arm(this.#started + budget.budgetMs());
+  }
+
+  /** A signer of the round answered; the first answer sets the relative deadline. */
+  answered(): void {
+    if (!this.#firstAnswer) return;
+    this.#firstAnswer = false;
+    this.#arm(this.#started + this.#budget.relativeMs(performance.now() - this.#started));
+  }
+
+  /** A signer the round waits on was seen not answering elsewhere: the floor is enough. */
+  silentElsewhere(): void {
+    this.#arm(this.#started + this.#budget.floorMs);
+  }
+
+  cancel(): void {
+    clearTimeout(this.#timer);
+    this.#firesAt = Number.NEGATIVE_INFINITY;
+  }
+
+  #arm(at: number): void {
+    if (at >= this.#firesAt) return;
+    this.#firesAt = at;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(this.#onExpired, Math.max(0, at - performance.now()));
+  }
+}

@@ -15,7 +15,7 @@ import {
 } from '@frostmint/proto';
 import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { HedgeBudget, type HedgeOptions } from './hedge.ts';
+import { HedgeBudget, type HedgeOptions, HedgeTimer } from './hedge.ts';
 import type { SignerPool } from './signer-pool.ts';
 
 /** A signature produced by the quorum, and who produced it. */
@@ -103,10 +103,11 @@ interface Attempts {
  * Faults of one signer never end a mint: a signer whose share fails verification is
  * marked faulty, one that refuses for any reason or does not answer is marked degraded,
  * and the attempt is repeated with another quorum. Only a refusal two signers agree on
- * (the request itself is refused) ends the mint. Round two is hedged: a signer that has
- * not answered within the latency budget (or `factor` times as long as its peer took) is
- * left out and the round restarted with the others; its late answer is discarded (its nonce is spent on its side, and every attempt
- * takes fresh commitments, so no nonce is ever used twice).
+ * (the request itself is refused) ends the mint. Both rounds are hedged: a signer that
+ * has not answered by the round's hedge deadline is not waited for. In round one the
+ * other signers are asked too; in round two the round restarts with another quorum and
+ * the late answer is discarded (its nonce is spent on its side, and every attempt takes
+ * fresh commitments, so no nonce is ever used twice).
  *
  * @example
  * ```ts
@@ -176,10 +177,10 @@ export class RoundDriver implements TokenSigner {
 
   /**
    * Round one (RFC 9591 §5.1): asks the preferred candidates and keeps the first
-   * `threshold` commitments. When a candidate fails and too few are left, or the hedge
-   * budget passes before a quorum committed, every other available signer is asked too;
-   * one still silent when the round completes is marked slow (a frozen signer is routed
-   * around, not waited for).
+   * `threshold` commitments. When a candidate fails and too few are left, or the round's
+   * hedge deadline (`HedgeTimer`) passes before a quorum committed, every other available
+   * signer is asked too; one still silent when the round completes is marked slow (a
+   * frozen signer is routed around, not waited for).
    */
   async #roundOne(
     attempts: Attempts,
@@ -193,14 +194,16 @@ export class RoundDriver implements TokenSigner {
     const answered = new Set<number>();
     /** Signers still silent when the hedge budget passed and others were asked instead. */
     const late: number[] = [];
-    let timer: NodeJS.Timeout | undefined;
+    let timer: HedgeTimer | undefined;
+    let unsubscribe = () => {};
     await new Promise<void>((resolve, reject) => {
       let pending = 0;
       let done = false;
       const finish = (err?: unknown) => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        timer?.cancel();
+        unsubscribe();
         if (err === undefined) resolve();
         else reject(err);
       };
@@ -229,6 +232,7 @@ export class RoundDriver implements TokenSigner {
           .then(
             (commitment) => {
               if (!done && chosen.length < threshold) chosen.push(commitment);
+              timer?.answered();
               settle(id);
             },
             (err: unknown) => {
@@ -242,15 +246,17 @@ export class RoundDriver implements TokenSigner {
           );
       };
       for (const id of preferred) ask(id);
-      if (this.#hedge) {
-        timer = setTimeout(() => {
-          const silent = [...asked].filter((id) => !answered.has(id));
-          const before = asked.size;
-          widen();
-          // Only a signer that made us ask someone else is hedged around.
-          if (asked.size > before) late.push(...silent);
-        }, this.#hedge.budgetMs());
-      }
+      if (!this.#hedge || done) return;
+      timer = new HedgeTimer(this.#hedge, () => {
+        const silent = [...asked].filter((id) => !answered.has(id));
+        const before = asked.size;
+        widen();
+        // Only a signer that made us ask someone else is hedged around.
+        if (asked.size > before) late.push(...silent);
+      });
+      unsubscribe = this.pool.onSilent((id) => {
+        if (asked.has(id) && !answered.has(id)) timer?.silentElsewhere();
+      });
     });
     for (const id of late.filter((id) => !answered.has(id)))
       this.#hedgedAround(attempts, id, 'commit');
@@ -337,13 +343,13 @@ export class RoundDriver implements TokenSigner {
   }
 
   /**
-   * Waits for round two up to the hedge budget, or, once one signer has answered, up to
-   * `factor` times its answer time (a loaded machine slows every signer alike; a frozen
-   * one stands out), or until the pool sees a silent signer of this round not answering
-   * elsewhere (another mint hedged around it, a health probe failed). Returns the signers still silent then, as soon as another quorum can
-   * be formed without them: when none can yet (its partner is slow too, or the third
-   * signer is out), it keeps watching, and hedges the moment one answers or the pool has
-   * a quorum without them again. Returns none once everyone answered.
+   * Waits for round two until its hedge deadline (`HedgeTimer`: the budget, `factor` ×
+   * the first answer's time — a loaded machine slows every signer alike, a frozen one
+   * stands out — or the floor once the pool saw a silent signer not answering elsewhere).
+   * Returns the signers still silent then, as soon as another quorum can be formed without
+   * them: when none can yet (its partner is slow too, or the third signer is out), it keeps
+   * watching, and hedges the moment one answers or the pool has a quorum without them
+   * again. Returns none once everyone answered.
    */
   async #slowSigners(
     attempts: Attempts,
@@ -354,38 +360,18 @@ export class RoundDriver implements TokenSigner {
   ): Promise<number[]> {
     const hedge = this.#hedge;
     if (!hedge || attempts.hedges >= MAX_HEDGES) return [];
-    const started = performance.now();
-    const budget = hedge.budgetMs();
-    let timer: NodeJS.Timeout | undefined;
+    let timer: HedgeTimer | undefined;
     let unsubscribe = () => {};
     const expired = new Promise<'hedge'>((resolve) => {
-      // The timer only ever moves earlier: the budget, then `factor` × the first answer.
-      let firesAt = Number.POSITIVE_INFINITY;
-      const arm = (at: number) => {
-        if (at >= firesAt) return;
-        firesAt = at;
-        clearTimeout(timer);
-        timer = setTimeout(() => resolve('hedge'), Math.max(0, at - performance.now()));
-      };
-      arm(started + budget);
-      let first = true;
-      const onAnswer = () => {
-        if (!first) return;
-        first = false;
-        arm(started + hedge.relativeMs(performance.now() - started));
-      };
-      for (const call of calls) call.then(onAnswer, () => {});
-      // Another mint (or a health probe) found one of this round's silent signers not
-      // answering: waiting the floor is enough (a signer that merely has not answered yet
-      // in a round that just began is not hedged around on another round's news).
+      const t = new HedgeTimer(hedge, () => resolve('hedge'));
+      timer = t;
+      for (const call of calls) call.then(() => t.answered(), noop);
       unsubscribe = this.pool.onSilent((id) => {
-        if (commitments.some((c) => c.id === id) && !answered.has(id)) {
-          arm(started + hedge.floorMs);
-        }
+        if (commitments.some((c) => c.id === id) && !answered.has(id)) t.silentElsewhere();
       });
     });
     const first = await Promise.race([Promise.allSettled(calls), expired]).finally(() => {
-      clearTimeout(timer);
+      timer?.cancel();
       unsubscribe();
     });
     if (first !== 'hedge') return [];
@@ -397,7 +383,7 @@ export class RoundDriver implements TokenSigner {
       if (others.length >= this.group.publicKey.threshold) return slow;
       await settledOrAfter(
         silent.map((i) => calls[i]!),
-        budget,
+        hedge.budgetMs(),
       );
     }
   }

@@ -6,6 +6,7 @@ import {
   evidenceFromWire,
   FrostmintError,
   policyVerdict,
+  StateLog,
   verdictErrorCode,
   verdictProblem,
 } from '@frostmint/core';
@@ -79,7 +80,7 @@ export class SignerAttestations {
   readonly #intervalMs: number;
   readonly #maxAgeMs: number;
   readonly #policyId: () => string;
-  readonly #log: Logger;
+  readonly #states: StateLog;
   readonly #metrics: Metrics | undefined;
   readonly #now: () => number;
   readonly #entries = new Map<number, Entry>();
@@ -102,7 +103,7 @@ export class SignerAttestations {
     this.#intervalMs = options.intervalMs;
     this.#maxAgeMs = options.maxAgeMs ?? 2 * options.intervalMs;
     this.#policyId = options.policyId;
-    this.#log = options.log;
+    this.#states = new StateLog(options.log, options.now ? { now: options.now } : {});
     this.#metrics = options.metrics;
     this.#now = options.now ?? Date.now;
     for (const id of pool.ids()) {
@@ -285,14 +286,38 @@ export class SignerAttestations {
     entry.dueAt = r.unreachable ? 0 : now + this.#intervalMs;
     this.#metrics?.signerAttestations.inc({ signer: String(id), outcome: r.outcome });
     this.#metrics?.signerAttested.set({ signer: String(id) }, r.verdict?.verified ? 1 : 0);
+    // Logged when a signer's state changes, then as a reminder with a count: an unreachable
+    // signer is re-tried every tick and would otherwise repeat the line every 2 s.
+    const key = `signer-attestation:${id}`;
     if (r.problem === undefined) {
-      this.#log.info({ signer: id, verdict: r.verdict }, 'signer attestation verified');
+      this.#states.report(
+        key,
+        'verified',
+        'info',
+        { signer: id, verdict: r.verdict },
+        'signer attestation verified',
+      );
     } else if (r.outcome === 'attestation_missing') {
-      this.#log.warn({ signer: id }, 'signer cannot attest (attester "none")');
+      this.#states.report(
+        key,
+        'missing',
+        'warn',
+        { signer: id },
+        'signer cannot attest (attester "none")',
+      );
     } else if (r.unreachable) {
-      this.#log.warn({ signer: id, problem: r.problem }, 'signer not reachable for attestation');
+      this.#states.report(
+        key,
+        'unreachable',
+        'warn',
+        { signer: id, problem: r.problem },
+        'signer not reachable for attestation',
+      );
     } else {
-      this.#log.error(
+      this.#states.report(
+        key,
+        `failed:${r.outcome}`,
+        'error',
         { signer: id, outcome: r.outcome, problem: r.problem },
         'SIGNER ATTESTATION FAILED: excluded from mints that require signer attestation',
       );

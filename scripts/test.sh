@@ -28,6 +28,7 @@ check typecheck npx tsc -p tsconfig.json
 check lint npx biome check .
 check proto-stubs-fresh bash scripts/proto-check.sh
 [ -f scripts/policy-check.sh ] && check policy-bundle-fresh bash scripts/policy-check.sh
+check prometheus-rules bash scripts/prometheus-check.sh
 check sdk-go bash -c 'cd sdk-go && go vet ./... && go test ./...'
 check sdk-python bash -c 'cd sdk-python && python3 -m pytest -q'
 

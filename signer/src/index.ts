@@ -3,6 +3,7 @@ export * from './check-config.ts';
 export * from './config.ts';
 export * from './daemon.ts';
 export * from './health.ts';
+export * from './metrics.ts';
 export * from './open-vault.ts';
 export * from './pkcs11/index.ts';
 export * from './server.ts';

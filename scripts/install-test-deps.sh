@@ -3,7 +3,7 @@
 # Chromium (WebAuthn e2e), PostgreSQL (storage conformance), libfaketime (chaos suite), the
 # pinned OPA CLI, the pinned oauth2-proxy (sidecar test), the Python verifier's packages
 # (PyJWT, cryptography, pytest), and for deploy/: kustomize (renders the Kubernetes
-# overlays), kubernetes-validate (offline Kubernetes schemas), hadolint (Containerfile lint)
+# overlays), kubernetes-validate (offline Kubernetes schemas), hadolint (Containerfile lint),
 # podman (builds the images where a registry for the base images is reachable), and
 # promtool (checks and unit-tests the Prometheus rules in deploy/prometheus).
 # Idempotent; quiet when everything is already there.

@@ -92,6 +92,10 @@ describe('metrics of a real stack after a mint and a denial (coordinator + signe
     expect(signed).toBeGreaterThanOrEqual(1);
     expect((await mint(stack, DENIED)).status).toBe(403);
 
+    const raw = await (await fetch(`${stack.coordinatorUrl}/metrics`)).text();
+    // Subjects and scopes never become labels (unbounded cardinality, and who minted what).
+    expect(raw).not.toContain('dev@localhost');
+    expect(raw).not.toContain('deploy:');
     const c = await scrape(`${stack.coordinatorUrl}/metrics`);
     const mints = sum(c, 'frostmint_mints_total', { outcome: 'ok' });
     expect(mints).toBeGreaterThanOrEqual(1);

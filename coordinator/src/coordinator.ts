@@ -26,6 +26,7 @@ import type { RequesterAuthenticator } from './auth/types.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { loadHttpsIdentity, reloadHttpsIdentity } from './http/https.ts';
+import { JwksKeyring, MAX_CLOCK_TOLERANCE_SECONDS } from './keys/jwks-keyring.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { countedEngine, countedPolicy } from './metrics-policy.ts';
 import { boundedCodes, signerCallObserver } from './metrics-signers.ts';
@@ -154,8 +155,16 @@ export async function startCoordinator(options: {
           ),
           ...(guardians.length > 0 ? { pending } : {}),
         });
+        const jwk = await groupJwk(frost.publicKey.groupKey);
         return {
-          jwk: await groupJwk(frost.publicKey.groupKey),
+          jwk,
+          // Rotation: a replaced key stays published until its tokens expired (plus the
+          // verifiers' largest clock tolerance); a pre-published next key is there too.
+          jwks: await JwksKeyring.open({
+            stateDir: config.stateDir,
+            current: jwk,
+            retainSeconds: config.maxTtlSeconds + MAX_CLOCK_TOLERANCE_SECONDS,
+          }),
           threshold: groupConfig.threshold,
           mints,
           frost,

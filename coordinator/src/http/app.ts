@@ -32,6 +32,8 @@ export interface CoordinatorAppOptions {
   /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
   readonly group?: {
     jwk: GroupJwk;
+    /** Every key the JWKS publishes across a rotation (current, next, retired); `[jwk]` when absent. */
+    jwks?: { keys(): GroupJwk[] };
     threshold: number;
     mints: MintService;
     /** Mints waiting for guardian approvals, and their API. */
@@ -91,7 +93,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
 
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     void reply.header('cache-control', 'public, max-age=300');
-    return { keys: group ? [group.jwk] : [] };
+    return { keys: group ? (group.jwks?.keys() ?? [group.jwk]) : [] };
   });
 
   app.get('/.well-known/openid-configuration', async () => ({

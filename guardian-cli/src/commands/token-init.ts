@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { initToken, Pkcs11Token, readPin, type TokenDescription } from '@frostmint/signer';
+import { initToken, Pkcs11Token, readPin, type TokenDescription } from '@frostmint/pkcs11';
 import type { Command } from 'commander';
 import { type KeyRecord, keyRecord } from '../guardian-record.ts';
 import type { CliIo } from '../io.ts';

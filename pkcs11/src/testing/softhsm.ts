@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initToken } from '../../src/pkcs11/init-token.ts';
-import type { KeyUsage } from '../../src/pkcs11/objects.ts';
-import type { Pkcs11TokenOptions } from '../../src/pkcs11/options.ts';
-import { Pkcs11Token } from '../../src/pkcs11/token.ts';
+import { initToken } from '../init-token.ts';
+import type { KeyUsage } from '../objects.ts';
+import type { Pkcs11TokenOptions } from '../options.ts';
+import { Pkcs11Token } from '../token.ts';
 
 /**
  * Test fixture: a private SoftHSM2 instance (its own SOFTHSM2_CONF and token directory in a

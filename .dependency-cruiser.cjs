@@ -54,7 +54,7 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     // Build output of the workspaces, generated policy; not `@frostmint/x/dist/...` (a deep import).
-    exclude: { path: '(^|/)(node_modules|.frostmint)/|^[a-z0-9-]+/dist/|^policy/build/' },
+    exclude: { path: '(^|/)(node_modules|\\.frostmint)/|^[a-z0-9-]+/dist/|^policy/build/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

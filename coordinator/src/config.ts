@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { AnomalyConfigSchema } from './anomaly/config.ts';
 import { HttpsFilesSchema } from './http/https.ts';
 import { AbuseConfigSchema } from './requests/abuse.ts';
-import { CoordinatorAttestationConfigSchema } from './signing/signer-attestations.ts';
+import { CoordinatorAttestationConfigSchema } from './signing/attestation-config.ts';
 import { StorageConfigSchema } from './storage/open.ts';
 
 const SignerEndpointSchema = z

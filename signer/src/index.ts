@@ -5,7 +5,6 @@ export * from './daemon.ts';
 export * from './health.ts';
 export * from './metrics.ts';
 export * from './open-vault.ts';
-export * from './pkcs11/index.ts';
 export * from './server.ts';
 export * from './service.ts';
 export * from './signing-log.ts';

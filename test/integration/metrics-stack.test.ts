@@ -121,10 +121,11 @@ describe('metrics of a real stack after a mint and a denial (coordinator + signe
         status_class: '4xx',
       }),
     ).toBe(1);
-    // Both rounds of every mint, per signer: two shares per token.
-    expect(
-      sum(c, 'frostmint_signer_call_duration_seconds_count', { rpc: 'sign', outcome: 'ok' }),
-    ).toBe(2 * mints);
+    // Round two of every mint asks two signers; a hedged round (a slow signer on a loaded
+    // machine) asks another pair, at most twice per mint.
+    const signs = sum(c, 'frostmint_signer_call_duration_seconds_count', { rpc: 'sign' });
+    expect(signs).toBeGreaterThanOrEqual(2 * mints);
+    expect(signs).toBeLessThanOrEqual(6 * mints);
     expect(
       sum(c, 'frostmint_signer_call_duration_seconds_count', { rpc: 'commit' }),
     ).toBeGreaterThanOrEqual(2 * mints);
@@ -160,9 +161,12 @@ describe('metrics of a real stack after a mint and a denial (coordinator + signe
     expect(
       sum(s, 'frostmint_signer_requests_total', { rpc: 'Commit', outcome: 'ok' }),
     ).toBeGreaterThanOrEqual(1);
+    // Every share it issued followed its own allow (a refused nonce can follow one too).
+    const issued = sum(s, 'frostmint_signer_requests_total', { rpc: 'Sign', outcome: 'ok' });
+    expect(issued).toBeGreaterThanOrEqual(signed);
     expect(
       sum(s, 'frostmint_signer_policy_evaluations_total', { kind: 'mint', result: 'allow' }),
-    ).toBe(signed);
+    ).toBeGreaterThanOrEqual(issued);
     // The denied mint never reached a signer.
     expect(
       sum(s, 'frostmint_signer_policy_evaluations_total', { kind: 'mint', result: 'deny' }),

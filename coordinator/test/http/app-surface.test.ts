@@ -129,7 +129,7 @@ describe('coordinator HTTP surface', () => {
       response_types_supported: [],
       grant_types_supported: [],
     });
-    // RFC 8414 §2: "issuer" has no query or fragment and is https.
+    // RFC 8414 §2: "issuer" has no query or fragment.
     expect(new URL(rfc8414.json().issuer).search).toBe('');
     expect((await app.inject({ url: '/.well-known/jwks.json' })).json()).toEqual({ keys: [] });
   });

@@ -221,6 +221,8 @@ export const OPERATIONS: readonly Operation[] = [
       'binding_expired',
       'binding_invalid',
       'challenge_used',
+      'sign_count_regressed',
+      'store_duplicate_approval',
       'webauthn_disabled',
       'web_approval_unsupported',
     ],
@@ -388,6 +390,8 @@ export const OPERATIONS: readonly Operation[] = [
       'registration_invalid',
       'registration_malformed',
       'registration_done',
+      'store_challenge_unknown',
+      'store_challenge_expired',
     ],
   },
   {
@@ -405,6 +409,8 @@ export const OPERATIONS: readonly Operation[] = [
       'binding_invalid',
       'binding_malformed',
       'binding_mismatch',
+      'binding_expired',
+      'store_conflict',
     ],
   },
   {

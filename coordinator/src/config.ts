@@ -9,7 +9,7 @@ import {
 import { z } from 'zod';
 import { HttpsFilesSchema } from './http/https.ts';
 import { AbuseConfigSchema } from './requests/abuse.ts';
-import { CoordinatorAttestationConfigSchema } from './signing/signer-attestations.ts';
+import { CoordinatorAttestationConfigSchema } from './signing/attestation-config.ts';
 import { StorageConfigSchema } from './storage/open.ts';
 
 const SignerEndpointSchema = z

@@ -4,7 +4,6 @@ export * from './config.ts';
 export * from './daemon.ts';
 export * from './health.ts';
 export * from './open-vault.ts';
-export * from './pkcs11/index.ts';
 export * from './server.ts';
 export * from './service.ts';
 export * from './signing-log.ts';

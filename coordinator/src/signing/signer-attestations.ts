@@ -2,7 +2,6 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import {
   type AttestationVerdict,
   AttestationVerifier,
-  AttestationVerifierConfigSchema,
   evidenceFromWire,
   FrostmintError,
   policyVerdict,
@@ -10,24 +9,14 @@ import {
   verdictProblem,
 } from '@frostmint/core';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { Metrics } from '../metrics.ts';
+import type { CoordinatorAttestationConfig } from './attestation-config.ts';
 import type { SignerPool } from './signer-pool.ts';
 
-/** The coordinator's `attestation` configuration: how and how often signers are attested. */
-export const CoordinatorAttestationConfigSchema = z
-  .object({
-    /** Trust anchors, requirements (measurement allow-list, minimum TCB …), VCEK sources. */
-    verifier: AttestationVerifierConfigSchema.default({}),
-    /** For requesters' evidence (their own measurements); `verifier` when absent. */
-    requesterVerifier: AttestationVerifierConfigSchema.optional(),
-    /** How often each signer is attested again, with a fresh nonce each time. */
-    intervalMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
-    /** A verified verdict older than this no longer counts; default twice `intervalMs`. */
-    maxAgeMs: z.number().int().min(1_000).max(172_800_000).optional(),
-  })
-  .strict();
-export type CoordinatorAttestationConfig = z.infer<typeof CoordinatorAttestationConfigSchema>;
+export {
+  type CoordinatorAttestationConfig,
+  CoordinatorAttestationConfigSchema,
+} from './attestation-config.ts';
 
 /** One signer's latest attestation, as `/readyz` shows it. */
 export interface SignerAttestationStatus {

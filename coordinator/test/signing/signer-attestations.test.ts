@@ -12,15 +12,15 @@ import {
   UnavailableError,
 } from '@frostmint/core';
 import type { AttestResponse } from '@frostmint/proto';
-import { pino } from 'pino';
-import { beforeAll, describe, expect, it } from 'vitest';
 import {
   certTable,
   createTestChain,
   MEASUREMENT,
   signedReport,
   type TestChain,
-} from '../../../core/test/attestation/helpers/snp-fixtures.ts';
+} from '@frostmint/test-support/snp';
+import { pino } from 'pino';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/metrics.ts';
 import { SignerAttestations } from '../../src/signing/signer-attestations.ts';
 import type { SignerPool } from '../../src/signing/signer-pool.ts';

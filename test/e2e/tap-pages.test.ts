@@ -1,8 +1,8 @@
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessStack, startInProcessStack } from '../support/in-process-stack.ts';
 import { checkPage, pageFacts } from '../support/page-facts.ts';
-import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { completeMint, enrollSoft, prepareMint, relyingParty } from '../support/webauthn-flow.ts';
 
 const ALICE = 'alice@example.com';

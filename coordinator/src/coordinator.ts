@@ -13,8 +13,6 @@ import {
 } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { PendingMints } from './approvals/pending-mints.ts';
-import { webApprovalRoutes } from './approvals/web/wire.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { CredentialRouter } from './auth/by-credential.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
@@ -23,11 +21,11 @@ import type { RequesterAuthenticator } from './auth/types.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { loadHttpsIdentity, reloadHttpsIdentity } from './http/https.ts';
+import { startBackgroundJobs } from './jobs.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { MintService } from './mint.ts';
+import { wireMintFlows } from './mint/wire.ts';
 import { MintAttestation } from './mint-attestation.ts';
 import { PolicyRollout } from './policy/rollout.ts';
-import { webauthnRoutes } from './requests/wire.ts';
 import { DEFAULT_HEDGE } from './signing/hedge.ts';
 import { RoundDriver, type RoundEvents } from './signing/round-driver.ts';
 import {
@@ -97,6 +95,7 @@ export async function startCoordinator(options: {
     log,
     metrics,
   });
+  const authenticator = options.authenticator ?? requesterAuthenticator(config, store, log);
   const group = groupConfig
     ? await (async () => {
         const frost = loadGroup(groupPublicKeyOf(groupConfig));
@@ -104,68 +103,40 @@ export async function startCoordinator(options: {
           events: roundAudit(audit, metrics, log),
           hedge: { ...DEFAULT_HEDGE, capMs: config.rpcDeadlineMs },
         });
-        const guardians = groupConfig.version === 2 ? groupConfig.guardians.keys : [];
-        // Without guardians nothing can be approved: such mints are denied outright.
-        const pending = new PendingMints({
+        const flows = wireMintFlows({
+          config,
           store,
-          audit,
-          log,
-          guardians,
-          ...(config.webauthn ? { rp: config.webauthn } : {}),
-          mint: (requester, body, approved) => mints.mintApproved(requester, body, approved),
-          windowSeconds: config.approvalWindowSeconds,
-        });
-        const mints: MintService = new MintService({
-          issuer: config.issuer,
+          pool,
+          frost,
           kid: groupConfig.kid,
-          defaultTtlSeconds: config.defaultTtlSeconds,
-          maxTtlSeconds: config.maxTtlSeconds,
-          driver,
+          threshold: groupConfig.threshold,
+          guardians: groupConfig.version === 2 ? groupConfig.guardians.keys : [],
           policy,
+          audit,
           log,
           metrics,
-          audit,
-          assertStoreWritable: () => store.health.assertWritable(),
+          driver,
           attestation: new MintAttestation(
             attestations,
             requesterVerifier,
             groupConfig.threshold,
             log,
           ),
-          ...(guardians.length > 0 ? { pending } : {}),
+          // Enrollments are started by an operator credential, never by a CI ID token.
+          operator: options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR,
         });
         return {
           jwk: await groupJwk(frost.publicKey.groupKey),
           threshold: groupConfig.threshold,
-          mints,
-          frost,
-          guardians,
-          ...(guardians.length > 0 ? { pending } : {}),
+          mints: flows.mints,
+          flows,
+          ...(flows.approvals ? { approvals: flows.approvals } : {}),
         };
       })()
     : undefined;
   if (!group) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
-  const authenticator = options.authenticator ?? requesterAuthenticator(config, store, log);
-  const webauthn =
-    group &&
-    groupConfig &&
-    webauthnRoutes({
-      config,
-      store,
-      pool,
-      frost: group.frost,
-      kid: groupConfig.kid,
-      threshold: groupConfig.threshold,
-      policy: policy.live,
-      audit,
-      log,
-      // Enrollments are started by an operator credential, never by a CI ID token.
-      operator: options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR,
-      metrics,
-      ...(group.pending ? { approvals: group.pending } : {}),
-    });
-  const webApprovals =
-    group && webApprovalRoutes({ ...group, webauthn: config.webauthn, store, audit, log });
+  // Sweeps run on every coordinator, whatever flows it serves.
+  const jobs = startBackgroundJobs({ store, log });
   const app = buildCoordinatorApp({
     issuer: config.issuer,
     log,
@@ -177,10 +148,7 @@ export async function startCoordinator(options: {
     store: store.health,
     ...(group ? { group } : {}),
     ...(https ? { https } : {}),
-    extraRoutes: (app) => {
-      webauthn?.register(app);
-      webApprovals?.(app);
-    },
+    ...(group ? { extraRoutes: group.flows.extraRoutes } : {}),
   });
   await pool.refresh();
   await attestations.start(config.healthIntervalMs);
@@ -199,10 +167,11 @@ export async function startCoordinator(options: {
     url: address,
     close: async () => {
       stopReload?.();
+      jobs.close();
       attestations.close();
       await app.close();
       policy.close();
-      if (webauthn) webauthn.close();
+      group?.flows.close();
       pool.close();
       await store.close();
     },

@@ -47,7 +47,7 @@ export function rawAssertion(assertion: AssertionBody): RawAssertion & {
  *
  * @example
  * ```ts
- * await ctx.quorum.sign({ …, evidence: webauthnEvidence(tap.enrollment, assertion) });
+ * await signCertificate(ctx, { …, evidence: webauthnEvidence(tap.enrollment, assertion) });
  * ```
  */
 export function webauthnEvidence(enrollment: Enrollment, assertion: AssertionBody): Evidence {

@@ -162,9 +162,27 @@ CREATE INDEX guardian_credentials_bound ON guardian_credentials (not_after)
 ALTER TABLE approvals ADD COLUMN webauthn jsonb;
 `;
 
+/**
+ * Explicit request kinds: until now `kind` said only "token" or "enrollment", and the flow
+ * of a row was inferred from its content (a one-step request kept its poll record in
+ * `evidence`; a renewal's claims name its credential). Every existing row gets the kind that
+ * inference gave it, and the column accepts the four kinds only.
+ */
+const requestKinds = `
+UPDATE mint_requests SET kind = CASE
+  WHEN kind = 'token' AND evidence ->> 'secretSha256' IS NOT NULL THEN 'polled_mint'
+  WHEN kind = 'token' THEN 'tap_mint'
+  WHEN claims ->> 'credential_id' IS NOT NULL THEN 'renewal'
+  ELSE 'enrollment'
+END;
+ALTER TABLE mint_requests ADD CONSTRAINT mint_requests_kind
+  CHECK (kind IN ('tap_mint', 'polled_mint', 'enrollment', 'renewal'));
+`;
+
 /** Every migration, in order. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial_schema', sql: initialSchema },
   { version: 2, name: 'mint_results', sql: mintResults },
   { version: 3, name: 'guardian_credentials', sql: guardianCredentials },
+  { version: 4, name: 'request_kinds', sql: requestKinds },
 ];

@@ -13,7 +13,7 @@ import { PolicyDeniedError } from '../mint/authorize.ts';
 import { auditDenial } from '../mint/record.ts';
 import type { RequesterIdentity } from '../mint/token.ts';
 import type { MintBody } from '../mint-body.ts';
-import type { Enrollment, JsonObject } from '../storage/index.ts';
+import type { Enrollment, JsonObject, MintRequest } from '../storage/index.ts';
 import { awaitTap, tapDeadline } from './approved-tap.ts';
 import { pickSigners, type RequestContext, tapUrl } from './context.ts';
 import { requestOfKind, type StoredRequestOf } from './kinds.ts';
@@ -178,15 +178,7 @@ export class MintRequestService {
    */
   async status(id: string) {
     const { ctx } = this;
-    const found = await this.#request(id);
-    // A failure to fix the final token (e.g. no healthy quorum right now) must not fail the
-    // status read: the request stays as stored, and the next read tries again.
-    const request = ctx.approvals
-      ? await awaitTap(ctx, ctx.approvals, found).catch((err: unknown) => {
-          ctx.log.warn({ err, requestId: id }, 'could not fix the approved token yet');
-          return found.row;
-        })
-      : found.row;
+    const request = await this.#fixedForStatus(id);
     const nowMs = ctx.now();
     const open = request.status === 'pending' || request.status === 'approved';
     const expired = open && request.expiresAt.getTime() <= nowMs;
@@ -314,6 +306,24 @@ export class MintRequestService {
     if (sealed) return done;
     const expiresIn = claims.exp - Math.floor(ctx.now() / 1000);
     return { ...done, token, token_type: 'Bearer', expires_in: expiresIn };
+  }
+
+  /**
+   * The row a status read shows: a two-step request with its final token fixed once its
+   * approvals are in — a failure to fix it (e.g. no healthy quorum right now) must not fail
+   * the read: the request stays as stored, and the next read tries again — or a polled mint
+   * as stored (its requester's poll finishes it, never a tap).
+   */
+  async #fixedForStatus(id: string): Promise<MintRequest> {
+    const { ctx } = this;
+    const stored = await ctx.store.mintRequests.get(id);
+    if (stored?.kind === 'polled_mint') return stored;
+    const found = requestOfKind(stored, 'tap_mint', `no mint request ${id}`);
+    if (!ctx.approvals) return found.row;
+    return awaitTap(ctx, ctx.approvals, found).catch((err: unknown) => {
+      ctx.log.warn({ err, requestId: id }, 'could not fix the approved token yet');
+      return found.row;
+    });
   }
 
   async #request(id: string): Promise<TapMint> {

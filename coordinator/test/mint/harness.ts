@@ -21,7 +21,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { pino } from 'pino';
 import { ApprovalGate } from '../../src/approvals/gate.ts';
-import { AuditLog } from '../../src/audit/audit-log.ts';
+import { type AuditEntry, AuditLog } from '../../src/audit/audit-log.ts';
 import { DevBearerAuthenticator } from '../../src/auth/dev-bearer.ts';
 import type { Requester } from '../../src/auth/types.ts';
 import { createMetrics } from '../../src/metrics.ts';
@@ -35,11 +35,7 @@ import { MintRequestService } from '../../src/requests/mint-requests.ts';
 import type { SignAttempt, TokenSigner } from '../../src/signing/round-driver.ts';
 import { SignerAttestations } from '../../src/signing/signer-attestations.ts';
 import { SignerPool } from '../../src/signing/signer-pool.ts';
-import {
-  type AuditEntry,
-  type CoordinatorStore,
-  openCoordinatorStore,
-} from '../../src/storage/index.ts';
+import { type CoordinatorStore, openCoordinatorStore } from '../../src/storage/index.ts';
 import { guardian, type TestGuardian } from './guardians.ts';
 
 const POLICY_DIR = fileURLToPath(new URL('../../../policy/', import.meta.url));

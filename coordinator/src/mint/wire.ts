@@ -1,18 +1,12 @@
-import type { FrostGroup, GuardianKey } from '@frostmint/core';
+import type { GuardianKey } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
 import { ApprovalGate } from '../approvals/gate.ts';
 import { webApprovalRoutes } from '../approvals/web/wire.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
-import type { RequesterAuthenticator } from '../auth/types.ts';
-import type { CoordinatorConfig } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
 import type { MintAttestation } from '../mint-attestation.ts';
 import type { PolicyRollout } from '../policy/rollout.ts';
-import { webauthnFlows } from '../requests/wire.ts';
+import { type FlowParts, webauthnFlows } from '../requests/wire.ts';
 import type { TokenSigner } from '../signing/round-driver.ts';
-import type { SignerPool } from '../signing/signer-pool.ts';
-import type { CoordinatorStore } from '../storage/index.ts';
 import { MintService } from './one-step.ts';
 import { MintPipeline } from './pipeline.ts';
 import { PolledMints } from './polled.ts';
@@ -39,24 +33,16 @@ export interface MintFlows {
  * const flows = wireMintFlows({ config, store, pool, frost, kid, threshold, guardians, policy, audit, log, metrics, driver, attestation, operator });
  * ```
  */
-export function wireMintFlows(parts: {
-  config: CoordinatorConfig;
-  store: CoordinatorStore;
-  pool: SignerPool;
-  frost: FrostGroup;
-  kid: string;
-  threshold: number;
-  /** The group's guardians (none: mints needing approvals are denied outright). */
-  guardians: readonly GuardianKey[];
-  policy: PolicyRollout;
-  audit: AuditLog;
-  log: Logger;
-  metrics: Metrics;
-  driver: TokenSigner;
-  attestation: MintAttestation;
-  /** Who may start enrollments. */
-  operator: RequesterAuthenticator;
-}): MintFlows {
+export function wireMintFlows(
+  parts: FlowParts & {
+    /** The group's guardians (none: mints needing approvals are denied outright). */
+    guardians: readonly GuardianKey[];
+    policy: PolicyRollout;
+    metrics: Metrics;
+    driver: TokenSigner;
+    attestation: MintAttestation;
+  },
+): MintFlows {
   const { config, store, audit, log, guardians } = parts;
   const pipeline = new MintPipeline({
     issuer: config.issuer,

@@ -21,7 +21,7 @@ import type { JsonObject, MintRequest } from '../storage/index.ts';
 import { tapDeadline } from './approved-tap.ts';
 import { pickSigners, type RequestContext, signCertificate, tapUrl } from './context.ts';
 import { awaitEnrollmentTap } from './enrollment-approvals.ts';
-import { requestOfKind, type StoredRegistration, type StoredRequestOf } from './kinds.ts';
+import { loadRequest, type StoredRegistration, type StoredRequestOf } from './kinds.ts';
 
 /** What `POST /v1/enrollments` answers. */
 export interface PreparedEnrollment {
@@ -485,12 +485,8 @@ export class EnrollmentService {
     return decision;
   }
 
-  async #enrollment(id: string): Promise<StoredRequestOf<'enrollment'>> {
-    return requestOfKind(
-      await this.ctx.store.mintRequests.get(id),
-      'enrollment',
-      `no enrollment request ${id}`,
-    );
+  #enrollment(id: string): Promise<StoredRequestOf<'enrollment'>> {
+    return loadRequest(this.ctx.store, id, 'enrollment', `no enrollment request ${id}`);
   }
 
   async #pending(id: string): Promise<StoredRequestOf<'enrollment'>> {

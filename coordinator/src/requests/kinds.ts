@@ -14,7 +14,7 @@ import {
   type RequesterAttestationBody,
   RequesterAttestationBodySchema,
 } from '../mint-attestation.ts';
-import type { MintRequest, MintRequestKind } from '../storage/index.ts';
+import type { CoordinatorStore, MintRequest, MintRequestKind } from '../storage/index.ts';
 
 /** The passkey an enrollment registered while it waits for its IdP login. */
 export interface StoredRegistration {
@@ -110,6 +110,24 @@ export function requestOfKind<K extends MintRequestKind>(
     throw new FrostmintError('request_not_found', notFound, { status: 404 });
   }
   return decodeRequest(row) as StoredRequestOf<K>;
+}
+
+/**
+ * Reads request `id` of kind `kind` from the store, decoded; `request_not_found` (404)
+ * with `notFound` when there is none of that kind.
+ *
+ * @example
+ * ```ts
+ * const { row, body } = await loadRequest(store, id, 'renewal', `no renewal request ${id}`);
+ * ```
+ */
+export async function loadRequest<K extends MintRequestKind>(
+  store: Pick<CoordinatorStore, 'mintRequests'>,
+  id: string,
+  kind: K,
+  notFound: string,
+): Promise<StoredRequestOf<K>> {
+  return requestOfKind(await store.mintRequests.get(id), kind, notFound);
 }
 
 /** The header (from its signing input) and claims of a token request. */

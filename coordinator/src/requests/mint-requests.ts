@@ -16,7 +16,7 @@ import type { MintBody } from '../mint-body.ts';
 import type { Enrollment, JsonObject, MintRequest } from '../storage/index.ts';
 import { awaitTap, tapDeadline } from './approved-tap.ts';
 import { pickSigners, type RequestContext, tapUrl } from './context.ts';
-import { requestOfKind, type StoredRequestOf } from './kinds.ts';
+import { loadRequest, requestOfKind, type StoredRequestOf } from './kinds.ts';
 import type { AssertionBody, PrepareMintBody } from './schemas.ts';
 import { sealResult } from './seal-result.ts';
 import { checkSignCount, consumeChallenge, verifyStoredTap, webauthnEvidence } from './tap.ts';
@@ -326,12 +326,8 @@ export class MintRequestService {
     });
   }
 
-  async #request(id: string): Promise<TapMint> {
-    return requestOfKind(
-      await this.ctx.store.mintRequests.get(id),
-      'tap_mint',
-      `no mint request ${id}`,
-    );
+  #request(id: string): Promise<TapMint> {
+    return loadRequest(this.ctx.store, id, 'tap_mint', `no mint request ${id}`);
   }
 
   /** A two-step request that takes a tap: pending, or approved by its guardians; unexpired. */

@@ -11,7 +11,7 @@ import {
 } from '@frostmint/core';
 import type { JsonObject } from '../storage/index.ts';
 import { pickSigners, type RequestContext, signCertificate, tapUrl } from './context.ts';
-import { requestOfKind, type StoredRequestOf } from './kinds.ts';
+import { loadRequest, type StoredRequestOf } from './kinds.ts';
 import type { AssertionBody } from './schemas.ts';
 import { checkSignCount, consumeChallenge, verifyStoredTap, webauthnEvidence } from './tap.ts';
 
@@ -220,12 +220,8 @@ export class RenewalService {
     };
   }
 
-  async #renewal(id: string): Promise<StoredRequestOf<'renewal'>> {
-    return requestOfKind(
-      await this.ctx.store.mintRequests.get(id),
-      'renewal',
-      `no renewal request ${id}`,
-    );
+  #renewal(id: string): Promise<StoredRequestOf<'renewal'>> {
+    return loadRequest(this.ctx.store, id, 'renewal', `no renewal request ${id}`);
   }
 
   async #pending(id: string): Promise<StoredRequestOf<'renewal'>> {

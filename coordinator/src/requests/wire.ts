@@ -18,6 +18,22 @@ import { MintRequestService } from './mint-requests.ts';
 import { RenewalService } from './renewal.ts';
 import { registerRequestRoutes } from './routes.ts';
 
+/** The coordinator's parts every request flow is wired from. */
+export interface FlowParts {
+  readonly config: CoordinatorConfig;
+  readonly store: CoordinatorStore;
+  readonly pool: SignerPool;
+  readonly frost: FrostGroup;
+  /** The group key's id (RFC 7638 thumbprint). */
+  readonly kid: string;
+  readonly threshold: number;
+  readonly audit: AuditLog;
+  readonly log: Logger;
+  /** Who may start enrollments. */
+  readonly operator: RequesterAuthenticator;
+  readonly metrics?: Metrics;
+}
+
 /** The WebAuthn request flows (two-step mint, enrollment, renewal), wired. */
 export interface WebAuthnFlows {
   /** What the approval gate does with a two-step mint or enrollment once approved. */
@@ -43,21 +59,14 @@ export interface WebAuthnFlows {
  * app.register(flows.routes(gate));
  * ```
  */
-export function webauthnFlows(parts: {
-  config: CoordinatorConfig;
-  store: CoordinatorStore;
-  pool: SignerPool;
-  frost: FrostGroup;
-  kid: string;
-  threshold: number;
-  pipeline: MintPipeline;
-  driver: TokenSigner;
-  policy: PolicyEngine;
-  audit: AuditLog;
-  log: Logger;
-  operator: RequesterAuthenticator;
-  metrics?: Metrics;
-}): WebAuthnFlows | undefined {
+export function webauthnFlows(
+  parts: FlowParts & {
+    pipeline: MintPipeline;
+    driver: TokenSigner;
+    /** The policy in force, read live (enrollment decisions). */
+    policy: PolicyEngine;
+  },
+): WebAuthnFlows | undefined {
   const { config } = parts;
   if (!config.webauthn) return undefined;
   const now = Date.now;

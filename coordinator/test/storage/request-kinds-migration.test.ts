@@ -16,6 +16,7 @@ import { MIGRATIONS } from '../../src/storage/migrations.ts';
 import { openPgliteDriver } from '../../src/storage/pglite-driver.ts';
 import { openPostgresDriver } from '../../src/storage/postgres-driver.ts';
 import { SqlMintRequestStore } from '../../src/storage/sql/mint-requests.ts';
+import type { JsonObject } from '../../src/storage/store.ts';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const HEADER = { alg: 'EdDSA', typ: 'at+jwt', kid: 'kid-1' };
@@ -73,29 +74,36 @@ const LEGACY: [id: string, kind: string, claims: unknown, evidence: unknown, exp
   ],
 ];
 
+/** Inserts a row the way a version-3 coordinator does: without `request_kind`. */
+async function insertLegacy(
+  db: SqlExecutor,
+  at: Date,
+  [id, kind, claims, evidence]: (typeof LEGACY)[number],
+) {
+  await db.query(
+    `INSERT INTO mint_requests (id, requester, kind, signing_input, claims, decision,
+           justification, required_approvals, status, status_reason, evidence, created_at,
+           updated_at, expires_at)
+         VALUES ($1, 'someone', $2, $3, $4::text::jsonb, '{}'::jsonb, NULL, 0, 'pending', NULL,
+           $5::text::jsonb, $6, $6, $7)`,
+    [
+      id,
+      kind,
+      `${b64(HEADER)}.${b64(claims)}`,
+      JSON.stringify(claims),
+      evidence === null ? null : JSON.stringify(evidence),
+      at,
+      new Date(at.getTime() + 60_000),
+    ],
+  );
+}
+
 async function backfills(driver: SqlDriver) {
   const db = new SqlExecutor(driver);
   try {
     const at = new Date(Date.UTC(2001, 0, 1));
     expect(await migrate(db, MIGRATIONS.slice(0, 3), at)).toEqual([1, 2, 3]);
-    for (const [id, kind, claims, evidence] of LEGACY) {
-      await db.query(
-        `INSERT INTO mint_requests (id, requester, kind, signing_input, claims, decision,
-           justification, required_approvals, status, status_reason, evidence, created_at,
-           updated_at, expires_at)
-         VALUES ($1, 'someone', $2, $3, $4::text::jsonb, '{}'::jsonb, NULL, 0, 'pending', NULL,
-           $5::text::jsonb, $6, $6, $7)`,
-        [
-          id,
-          kind,
-          `${b64(HEADER)}.${b64(claims)}`,
-          JSON.stringify(claims),
-          evidence === null ? null : JSON.stringify(evidence),
-          at,
-          new Date(at.getTime() + 60_000),
-        ],
-      );
-    }
+    for (const legacy of LEGACY) await insertLegacy(db, at, legacy);
     expect(await migrate(db, MIGRATIONS, at)).toEqual([4]);
     const requests = new SqlMintRequestStore({ db, now: () => at });
     for (const [id, , , , expected] of LEGACY) {
@@ -111,9 +119,33 @@ async function backfills(driver: SqlDriver) {
     expect(() =>
       requestOfKind(renewal.row, 'enrollment', 'no enrollment request renew'),
     ).toThrowError(expect.objectContaining({ code: 'request_not_found', status: 404 }));
-    // From now on the column takes the four kinds only.
+    // The previous release, still running beside this one, writes rows without the kind:
+    // they get it all the same.
+    for (const [id, ...rest] of LEGACY) await insertLegacy(db, at, [`${id}-old`, ...rest]);
+    for (const [id, , , , expected] of LEGACY) {
+      expect((await requests.get(`${id}-old`))?.kind).toBe(expected);
+    }
+    // This release writes the kind and, for the previous release, what the row mints.
+    const created = await requests.create({
+      id: 'new-renewal',
+      requester: 'carol@example.com',
+      kind: 'renewal',
+      signingInput: '{}',
+      claims: LEGACY[3]![2] as JsonObject,
+      decision: {},
+      justification: null,
+      requiredApprovals: 0,
+      createdAt: at,
+      expiresAt: new Date(at.getTime() + 60_000),
+    });
+    expect(created.kind).toBe('renewal');
+    const { rows } = await db.query<{ kind: string }>(
+      `SELECT kind FROM mint_requests WHERE id = 'new-renewal'`,
+    );
+    expect(rows[0]?.kind).toBe('enrollment');
+    // The column takes the four kinds only.
     await expect(
-      db.query(`UPDATE mint_requests SET kind = 'token' WHERE id = 'two-step'`),
+      db.query(`UPDATE mint_requests SET request_kind = 'token' WHERE id = 'two-step'`),
     ).rejects.toThrow();
   } finally {
     await db.close();

@@ -1,4 +1,10 @@
-import { mintChallenge, signingInput, type TokenClaims } from '@frostmint/core';
+import {
+  mintChallenge,
+  type PolicyDecision,
+  PolicyDecisionSchema,
+  signingInput,
+  type TokenClaims,
+} from '@frostmint/core';
 import type { ApprovableRequest } from '../approvals/subject.ts';
 import type { JsonObject, MintRequest } from '../storage/index.ts';
 import { type ApprovalStage, pickSigners, type RequestContext } from './context.ts';
@@ -108,7 +114,12 @@ export function awaitTap(
       iat,
       nbf: iat,
       exp: iat + (prepared.exp - prepared.iat),
-      frostmint: { ...prepared.frostmint, signers: pickSigners(ctx), approvals: approvedBy },
+      frostmint: {
+        ...prepared.frostmint,
+        // Attested signers only, when the decision the request was prepared with requires it.
+        signers: pickSigners(ctx, ctx.pipeline.authorizer.eligibility(preparedDecision(request))),
+        approvals: approvedBy,
+      },
     };
     const input = signingInput(header, claims);
     return {
@@ -118,4 +129,9 @@ export function awaitTap(
       purpose: 'authentication',
     };
   });
+}
+
+/** The policy decision a two-step request was prepared with. */
+function preparedDecision(request: StoredRequestOf<'tap_mint'>): PolicyDecision {
+  return PolicyDecisionSchema.parse(request.row.decision);
 }

@@ -30,6 +30,7 @@ import { MintPipeline } from '../../src/mint/pipeline.ts';
 import { PolledMints } from '../../src/mint/polled.ts';
 import { MintAttestation } from '../../src/mint-attestation.ts';
 import { AbuseConfigSchema, AbuseGuard } from '../../src/requests/abuse.ts';
+import { ApprovedTaps } from '../../src/requests/approved-requests.ts';
 import type { RequestContext } from '../../src/requests/context.ts';
 import { MintRequestService } from '../../src/requests/mint-requests.ts';
 import type { SignAttempt, TokenSigner } from '../../src/signing/round-driver.ts';
@@ -160,13 +161,6 @@ export async function mintFlows(): Promise<Flows> {
     attestation: new MintAttestation(signerAttestations, verifier, THRESHOLD, log),
   });
   const guardians = [await guardian('Guardian 1'), await guardian('Guardian 2')];
-  const gate = new ApprovalGate({
-    store,
-    audit,
-    log,
-    guardians: guardians.map((g) => g.key),
-  });
-  const polled = new PolledMints({ pipeline, gate, store, log });
   const ctx: RequestContext = {
     kid: 'test-kid',
     groupKey: new Uint8Array(32),
@@ -185,6 +179,14 @@ export async function mintFlows(): Promise<Flows> {
     metrics,
     now: Date.now,
   };
+  const gate = new ApprovalGate({
+    store,
+    audit,
+    log,
+    guardians: guardians.map((g) => g.key),
+    approved: new ApprovedTaps(ctx),
+  });
+  const polled = new PolledMints({ pipeline, gate, store, log });
   let seen = await store.audit.size();
   return {
     store,

@@ -4,7 +4,7 @@
  * WebAuthn mint. In-process: real store, real policy, real attestation state; only the
  * FROST quorum is replaced by one signing key.
  */
-import { FrostmintError, type PolicyDecision } from '@frostmint/core';
+import { FrostmintError, type MintApprovalSubject, type PolicyDecision } from '@frostmint/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Requester } from '../../src/auth/types.ts';
 import { onlyApprovalsMissing } from '../../src/mint/authorize.ts';
@@ -192,6 +192,24 @@ describe('approvals-only detection is one rule', () => {
     expect(prepared).toMatchObject({ status_reason: 'awaiting_approvals', required_approvals: 1 });
     const listed = (await flows.gate.listPending()).map((r) => r.id);
     expect(listed).toEqual(expect.arrayContaining([parked.request_id, prepared.request_id]));
+    // The gate hands each request on by its kind: the two-step one is fixed for its tap at
+    // once, the polled one waits for its requester's poll.
+    for (const id of [parked.request_id, prepared.request_id]) {
+      const view = await flows.gate.pendingView(id);
+      const [g] = flows.guardians;
+      await flows.gate.approve(id, {
+        guardianKid: g!.key.approvalKey.kid,
+        signature: g!.approve(view.approval_subject as MintApprovalSubject),
+      });
+    }
+    expect((await flows.store.mintRequests.get(prepared.request_id))?.status).toBe('approved');
+    expect((await flows.store.mintRequests.get(parked.request_id))?.status).toBe('pending');
+    expect(await flows.twoStep.status(prepared.request_id)).toMatchObject({
+      status: 'approved',
+      status_reason: 'awaiting_tap',
+      approved_by: ['Guardian 1'],
+      public_key: { rpId: 'localhost' },
+    });
   });
 
   it('denies it the same way in both flows when the group has no guardians', async () => {

@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   ConflictError,
-  claimsForEvidence,
   ForbiddenError,
   FrostmintError,
   mintChallenge,
   signingInput,
   type TokenClaims,
 } from '@frostmint/core';
-import type { Requester } from '../auth/types.ts';
 import { PolicyDeniedError } from '../mint/authorize.ts';
 import { auditDenial } from '../mint/record.ts';
-import type { RequesterIdentity } from '../mint/token.ts';
 import type { MintBody } from '../mint-body.ts';
 import type { Enrollment, JsonObject, MintRequest } from '../storage/index.ts';
 import { awaitTap, tapDeadline } from './approved-tap.ts';
@@ -19,7 +16,13 @@ import { pickSigners, type RequestContext, tapUrl } from './context.ts';
 import { loadRequest, requestOfKind, type StoredRequestOf } from './kinds.ts';
 import type { AssertionBody, PrepareMintBody } from './schemas.ts';
 import { sealResult } from './seal-result.ts';
-import { checkSignCount, consumeChallenge, verifyStoredTap, webauthnEvidence } from './tap.ts';
+import {
+  checkSignCount,
+  consumeChallenge,
+  engineer,
+  tapRequester,
+  verifyStoredTap,
+} from './tap.ts';
 
 /**
  * What `POST /v1/mint/requests` answers: the exact token to approve and how to approve it —
@@ -249,10 +252,7 @@ export class MintRequestService {
     const tap = await verifyStoredTap(ctx, user, assertion, challenge);
     await consumeChallenge(ctx, challenge);
     await checkSignCount(ctx, user, tap, (code) => this.#deny(request, [code]));
-    const requester: Requester = {
-      ...engineer(user, tap.cert.roles),
-      evidence: webauthnEvidence(tap.enrollment, assertion),
-    };
+    const requester = tapRequester(tap, assertion);
     const verified =
       row.requiredApprovals > 0 && ctx.approvals
         ? await ctx.approvals.verifiedApprovals(request)
@@ -395,17 +395,6 @@ export class MintRequestService {
       reasons,
     });
   }
-}
-
-/** An engineer as claims and policy see them, with the roles of their enrollments. */
-function engineer(subject: string, roles: readonly string[]): RequesterIdentity {
-  const { amr, client_id } = claimsForEvidence('webauthn', subject);
-  return {
-    subject,
-    clientId: client_id,
-    amr,
-    policy: { kind: 'engineer', subject, roles: [...roles], amr: ['webauthn'] },
-  };
 }
 
 /** The request a prepared token stands for, with its fixed lifetime. */

@@ -39,7 +39,11 @@ import { SignerPool } from '../../src/signing/signer-pool.ts';
 import { type CoordinatorStore, openCoordinatorStore } from '../../src/storage/index.ts';
 import { guardian, type TestGuardian } from './guardians.ts';
 
-const POLICY_DIR = fileURLToPath(new URL('../../../policy/', import.meta.url));
+/** The project's compiled policy, through its package's entry points. */
+const POLICY = {
+  wasm: fileURLToPath(import.meta.resolve('@frostmint/policy/policy.wasm')),
+  data: fileURLToPath(import.meta.resolve('@frostmint/policy/data.json')),
+};
 const THRESHOLD = 2;
 const DEV_BEARER = 'dev-bearer-credential-of-at-least-32-chars';
 
@@ -114,10 +118,7 @@ export interface Flows {
 export async function mintFlows(): Promise<Flows> {
   const { store, close } = await ramStore();
   const log = pino({ level: 'silent' });
-  const engine = await loadPolicyFiles({
-    wasm: join(POLICY_DIR, 'build/policy.wasm'),
-    data: join(POLICY_DIR, 'data.json'),
-  });
+  const engine = await loadPolicyFiles(POLICY);
   const inputs: PolicyInput[] = [];
   const recording: PolicyEngine = {
     id: engine.id,

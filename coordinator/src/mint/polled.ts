@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { type ApprovalGate, expirySeconds, unknownRequest } from '../approvals/gate.ts';
 import type { Requester } from '../auth/types.ts';
 import type { MintBody } from '../mint-body.ts';
-import { requestOfKind, type StoredRequestOf } from '../requests/kinds.ts';
+import { decodeRequest, type StoredRequestOf } from '../requests/kinds.ts';
 import type { CoordinatorStore } from '../storage/index.ts';
 import type { Authorization } from './authorize.ts';
 import { type MintPipeline, type MintResponse, mintResponse } from './pipeline.ts';
@@ -136,9 +136,11 @@ export class PolledMints {
     let seen: number | undefined;
     for (;;) {
       const row = await store.mintRequests.get(id);
-      if (row?.kind !== 'polled_mint') throw unknownRequest();
-      const request = requestOfKind(row, 'polled_mint', 'no such request');
-      if (!secretMatches(request, secret)) throw unknownRequest();
+      // Another kind, or the wrong secret: the same 404 as an unknown id.
+      const request = row?.kind === 'polled_mint' ? decodeRequest(row) : undefined;
+      if (!row || request?.kind !== 'polled_mint' || !secretMatches(request, secret)) {
+        throw unknownRequest();
+      }
       const approvals = await store.approvals.listByRequest(id);
       const expiresIn = expirySeconds(row) - this.#now();
       if (row.status === 'denied') {

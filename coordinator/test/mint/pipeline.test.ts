@@ -131,6 +131,16 @@ describe('one mint pipeline, one set of rules for every front end', () => {
       justification: 'release 1.2',
     })) as PendingMint;
     expect(parked).toMatchObject({ status: 'pending', required_approvals: 2 });
+    for (const [id, secret] of [
+      [parked.request_id, 'not-the-secret'],
+      [
+        (await flows.twoStep.prepare({ user: ALICE, scope: ['db:migrate'], audience: 'db-api' }))
+          .request_id,
+        parked.request_secret,
+      ],
+    ] as const) {
+      expect((await refusal(flows.polled.poll(id, secret, 0))).code).toBe('request_unknown');
+    }
     const early = await flows.polled.poll(parked.request_id, parked.request_secret, 0);
     expect(early).toMatchObject({ status: 'pending', approved_by: [] });
     for (const g of flows.guardians) {

@@ -16,8 +16,6 @@ import type { Logger } from 'pino';
 import { anomalyOptions } from './anomaly/config.ts';
 import { AnomalyDetector } from './anomaly/detector.ts';
 import { anomalyTap } from './anomaly/tap.ts';
-import { PendingMints } from './approvals/pending-mints.ts';
-import { webApprovalRoutes } from './approvals/web/wire.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { CredentialRouter } from './auth/by-credential.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
@@ -26,14 +24,13 @@ import type { RequesterAuthenticator } from './auth/types.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { loadHttpsIdentity, reloadHttpsIdentity } from './http/https.ts';
+import { startBackgroundJobs } from './jobs.ts';
 import { JwksKeyring, MAX_CLOCK_TOLERANCE_SECONDS } from './keys/jwks-keyring.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { countedEngine, countedPolicy } from './metrics-policy.ts';
 import { boundedCodes, signerCallObserver } from './metrics-signers.ts';
-import { MintService } from './mint.ts';
+import { wireMintFlows } from './mint/wire.ts';
 import { MintAttestation } from './mint-attestation.ts';
 import { PolicyRollout } from './policy/rollout.ts';
-import { webauthnRoutes } from './requests/wire.ts';
 import { DEFAULT_HEDGE } from './signing/hedge.ts';
 import { RoundDriver, type RoundEvents } from './signing/round-driver.ts';
 import {
@@ -76,7 +73,7 @@ export async function startCoordinator(options: {
   const metrics = createMetrics({
     signers: () => pool.status(),
     quorum: () => group && { available: pool.candidates().length, threshold: group.threshold },
-    pendingApprovals: async () => (await group?.pending?.listPending())?.length ?? 0,
+    pendingApprovals: async () => (await group?.approvals?.gate.listPending())?.length ?? 0,
   });
   const signerCodes = boundedCodes();
   const pool = new SignerPool(config.signers, config.tls, {
@@ -119,6 +116,7 @@ export async function startCoordinator(options: {
     log,
     metrics,
   });
+  const authenticator = options.authenticator ?? requesterAuthenticator(config, store, log);
   const group = groupConfig
     ? await (async () => {
         const frost = loadGroup(groupPublicKeyOf(groupConfig));
@@ -126,35 +124,27 @@ export async function startCoordinator(options: {
           events: roundAudit(audit, metrics, log, signerCodes),
           hedge: { ...DEFAULT_HEDGE, capMs: config.rpcDeadlineMs },
         });
-        const guardians = groupConfig.version === 2 ? groupConfig.guardians.keys : [];
-        // Without guardians nothing can be approved: such mints are denied outright.
-        const pending = new PendingMints({
+        const flows = wireMintFlows({
+          config,
           store,
-          audit,
-          log,
-          guardians,
-          ...(config.webauthn ? { rp: config.webauthn } : {}),
-          mint: (requester, body, approved) => mints.mintApproved(requester, body, approved),
-          windowSeconds: config.approvalWindowSeconds,
-        });
-        const mints: MintService = new MintService({
-          issuer: config.issuer,
+          pool,
+          frost,
           kid: groupConfig.kid,
-          defaultTtlSeconds: config.defaultTtlSeconds,
-          maxTtlSeconds: config.maxTtlSeconds,
-          driver,
-          policy: countedPolicy(policy, metrics),
+          threshold: groupConfig.threshold,
+          guardians: groupConfig.version === 2 ? groupConfig.guardians.keys : [],
+          policy,
+          audit,
           log,
           metrics,
-          audit,
-          assertStoreWritable: () => store.health.assertWritable(),
+          driver,
           attestation: new MintAttestation(
             attestations,
             requesterVerifier,
             groupConfig.threshold,
             log,
           ),
-          ...(guardians.length > 0 ? { pending } : {}),
+          // Enrollments are started by an operator credential, never by a CI ID token.
+          operator: options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR,
         });
         const jwk = await groupJwk(frost.publicKey.groupKey);
         return {
@@ -167,35 +157,15 @@ export async function startCoordinator(options: {
             retainSeconds: config.maxTtlSeconds + MAX_CLOCK_TOLERANCE_SECONDS,
           }),
           threshold: groupConfig.threshold,
-          mints,
-          frost,
-          guardians,
-          ...(guardians.length > 0 ? { pending } : {}),
+          mints: flows.mints,
+          flows,
+          ...(flows.approvals ? { approvals: flows.approvals } : {}),
         };
       })()
     : undefined;
   if (!group) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
-  const authenticator = options.authenticator ?? requesterAuthenticator(config, store, log);
-  const webauthn =
-    group &&
-    groupConfig &&
-    webauthnRoutes({
-      config,
-      store,
-      pool,
-      frost: group.frost,
-      kid: groupConfig.kid,
-      threshold: groupConfig.threshold,
-      policy: countedEngine(policy.live, metrics),
-      audit,
-      log,
-      // Enrollments are started by an operator credential, never by a CI ID token.
-      operator: options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR,
-      metrics,
-      ...(group.pending ? { approvals: group.pending } : {}),
-    });
-  const webApprovals =
-    group && webApprovalRoutes({ ...group, webauthn: config.webauthn, store, audit, log });
+  // Sweeps run on every coordinator, whatever flows it serves.
+  const jobs = startBackgroundJobs({ store, log });
   const app = buildCoordinatorApp({
     issuer: config.issuer,
     log,
@@ -207,10 +177,7 @@ export async function startCoordinator(options: {
     store: store.health,
     ...(group ? { group } : {}),
     ...(https ? { https } : {}),
-    extraRoutes: (app) => {
-      webauthn?.register(app);
-      webApprovals?.(app);
-    },
+    ...(group ? { extraRoutes: group.flows.extraRoutes } : {}),
   });
   await pool.refresh();
   await attestations.start(config.healthIntervalMs);
@@ -229,10 +196,11 @@ export async function startCoordinator(options: {
     url: address,
     close: async () => {
       stopReload?.();
+      jobs.close();
       attestations.close();
       await app.close();
       policy.close();
-      if (webauthn) webauthn.close();
+      group?.flows.close();
       pool.close();
       await store.close();
     },

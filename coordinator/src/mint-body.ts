@@ -3,15 +3,19 @@ import { z } from 'zod';
 import { InputText } from './http/input.ts';
 import { RequesterAttestationBodySchema } from './mint-attestation.ts';
 
-// Its own module (not mint.ts): the approval types need the body without the mint service,
-// which imports them (an import cycle otherwise).
-
 const scopeToken = InputText.regex(
   /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/,
   'scope tokens are printable ASCII without spaces, quotes or backslashes',
 );
 
-/** Body of `POST /v1/mint`. */
+/**
+ * Body of `POST /v1/mint` (and the common part of `POST /v1/mint/requests`).
+ *
+ * @example
+ * ```ts
+ * const body = parseInput(MintBodySchema, request.body, 'body');
+ * ```
+ */
 export const MintBodySchema = z
   .object({
     scope: z.array(scopeToken).min(1).max(16),

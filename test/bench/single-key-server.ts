@@ -11,6 +11,7 @@ import {
   buildCoordinatorApp,
   createMetrics,
   DevBearerAuthenticator,
+  MintPipeline,
   MintService,
   openCoordinatorStore,
   SignerPool,
@@ -47,16 +48,18 @@ const app = buildCoordinatorApp({
   group: {
     jwk,
     threshold: 1,
-    mints: new MintService({
-      issuer,
-      kid: jwk.kid,
-      defaultTtlSeconds: 900,
-      maxTtlSeconds: 900,
-      driver: singleKey,
-      policy: { current: await loadPolicyFiles(DEMO_POLICY) },
-      log,
-      audit: new AuditLog(store.audit),
-    }),
+    mints: new MintService(
+      new MintPipeline({
+        issuer,
+        kid: jwk.kid,
+        defaultTtlSeconds: 900,
+        maxTtlSeconds: 900,
+        driver: singleKey,
+        policy: { current: await loadPolicyFiles(DEMO_POLICY) },
+        log,
+        audit: new AuditLog(store.audit),
+      }),
+    ),
   },
 });
 const url = await app.listen({ host: '127.0.0.1', port: 0 });

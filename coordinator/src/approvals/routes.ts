@@ -3,8 +3,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { bearerOf } from '../auth/oidc.ts';
 import { Base64Url, InputText, parseInput } from '../http/input.ts';
+import type { PolledMints } from '../mint/polled.ts';
 import { RequestParamsSchema } from '../requests/schemas.ts';
-import type { PendingMints } from './pending-mints.ts';
+import type { ApprovalGate } from './gate.ts';
 
 const b64u = Base64Url.min(1).max(512);
 export const GuardianAnswerSchema = z.object({ guardian_kid: b64u, signature: b64u }).strict();
@@ -33,10 +34,14 @@ export const PollQuerySchema = z
  *
  * @example
  * ```ts
- * registerApprovalRoutes(app, pendingMints);
+ * registerApprovalRoutes(app, gate, polled);
  * ```
  */
-export function registerApprovalRoutes(app: FastifyInstance, pending: PendingMints): void {
+export function registerApprovalRoutes(
+  app: FastifyInstance,
+  pending: ApprovalGate,
+  polled: PolledMints,
+): void {
   app.get('/v1/approvals/pending', async () => ({ requests: await pending.listPending() }));
 
   app.post('/v1/mint/requests/:id/approvals', async (request) => {
@@ -56,7 +61,7 @@ export function registerApprovalRoutes(app: FastifyInstance, pending: PendingMin
     const secret = bearerOf(request);
     if (secret.length > 128)
       throw new UnauthenticatedError('unauthenticated', 'bad request secret');
-    const result = await pending.poll(id, secret, wait);
+    const result = await polled.poll(id, secret, wait);
     if ('status' in result) void reply.status(202);
     return result;
   });

@@ -2,15 +2,12 @@ import {
   type ApprovalKind,
   type ApprovalRelyingParty,
   ENROLLMENT_APPROVAL,
-  type EnrollmentRequest,
-  EnrollmentRequestSchema,
   enrollmentApprovalSubject,
   FrostmintError,
   MINT_APPROVAL,
   mintApprovalSubject,
 } from '@frostmint/core';
-import type { MintRequest } from '../storage/index.ts';
-import { requestToken } from './record.ts';
+import type { StoredRequest, StoredRequestOf } from '../requests/kinds.ts';
 
 /** What guardians answer about a stored request: its kind and its subject at a `notAfter`. */
 export interface RequestSubject {
@@ -18,32 +15,21 @@ export interface RequestSubject {
   readonly subjectAt: (notAfter: number) => unknown;
 }
 
-/**
- * Whether a stored request is one guardians can answer: a token request, or an enrollment
- * request (not a renewal) whose policy decision requires approvals.
- *
- * @example
- * ```ts
- * if (!approvable(row)) throw unknownRequest();
- * ```
- */
-export function approvable(row: MintRequest): boolean {
-  if (row.kind === 'token') return true;
-  return enrollmentOf(row) !== undefined && row.requiredApprovals > 0;
-}
+/** A request guardians can answer. */
+export type ApprovableRequest = StoredRequestOf<'tap_mint' | 'polled_mint' | 'enrollment'>;
 
 /**
- * The certificate request of an enrollment row, or undefined for any other row (a token
- * request, a renewal — whose claims carry the credential).
+ * Whether guardians can answer a stored request: a token request of either mint flow, or an
+ * enrollment whose policy decision requires approvals (never a renewal).
  *
  * @example
  * ```ts
- * const request = enrollmentOf(row);
+ * if (!approvable(request)) throw unknownRequest();
  * ```
  */
-export function enrollmentOf(row: MintRequest): EnrollmentRequest | undefined {
-  if (row.kind !== 'enrollment' || 'credential_id' in row.claims) return undefined;
-  return EnrollmentRequestSchema.parse(row.claims);
+export function approvable(request: StoredRequest): request is ApprovableRequest {
+  if (request.kind === 'renewal') return false;
+  return request.kind !== 'enrollment' || request.row.requiredApprovals > 0;
 }
 
 /**
@@ -52,14 +38,16 @@ export function enrollmentOf(row: MintRequest): EnrollmentRequest | undefined {
  *
  * @example
  * ```ts
- * const { kind, subjectAt } = requestSubject(row, config.webauthn);
+ * const { kind, subjectAt } = requestSubject(request, config.webauthn);
  * const digest = guardianApprovalDigest(kind, subjectAt(expiresAt));
  * ```
  */
-export function requestSubject(row: MintRequest, rp?: ApprovalRelyingParty): RequestSubject {
-  const enrollment = enrollmentOf(row);
-  if (enrollment === undefined) {
-    const { header, claims } = requestToken(row);
+export function requestSubject(
+  request: ApprovableRequest,
+  rp?: ApprovalRelyingParty,
+): RequestSubject {
+  if (request.kind !== 'enrollment') {
+    const { header, claims } = request;
     return {
       kind: MINT_APPROVAL,
       subjectAt: (notAfter) => mintApprovalSubject(header, claims, notAfter),
@@ -70,6 +58,6 @@ export function requestSubject(row: MintRequest, rp?: ApprovalRelyingParty): Req
   }
   return {
     kind: ENROLLMENT_APPROVAL,
-    subjectAt: (notAfter) => enrollmentApprovalSubject(enrollment, rp.rpId, notAfter),
+    subjectAt: (notAfter) => enrollmentApprovalSubject(request.request, rp.rpId, notAfter),
   };
 }

@@ -1,12 +1,14 @@
 import { type GroupJwk, UnavailableError } from '@frostmint/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { PendingMints } from '../approvals/pending-mints.ts';
+import type { ApprovalGate } from '../approvals/gate.ts';
 import { registerApprovalRoutes } from '../approvals/routes.ts';
 import type { RequesterAuthenticator } from '../auth/types.ts';
 import type { Metrics } from '../metrics.ts';
 import { instrumentHttp, timeMint } from '../metrics-http.ts';
-import { MintBodySchema, type MintService } from '../mint.ts';
+import type { MintService } from '../mint/one-step.ts';
+import type { PolledMints } from '../mint/polled.ts';
+import { MintBodySchema } from '../mint-body.ts';
 import type { PolicyRollout } from '../policy/rollout.ts';
 import type { SignerAttestations } from '../signing/signer-attestations.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
@@ -38,8 +40,8 @@ export interface CoordinatorAppOptions {
     jwks?: { keys(): GroupJwk[] };
     threshold: number;
     mints: MintService;
-    /** Mints waiting for guardian approvals, and their API. */
-    pending?: PendingMints;
+    /** The approval gate (guardians' API) and the polled mints waiting at it. */
+    approvals?: { gate: ApprovalGate; polled: PolledMints };
   };
   /** More routes (the WebAuthn request lifecycle, coordinator/src/requests). */
   readonly extraRoutes?: (app: FastifyInstance) => void;
@@ -79,7 +81,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   if (options.policy) registerPolicyRoutes(app, options.policy);
   options.extraRoutes?.(app);
 
-  if (group?.pending) registerApprovalRoutes(app, group.pending);
+  if (group?.approvals) registerApprovalRoutes(app, group.approvals.gate, group.approvals.polled);
 
   app.post('/v1/mint', async (request, reply) => {
     if (!group)

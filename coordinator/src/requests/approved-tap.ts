@@ -1,7 +1,14 @@
-import { mintChallenge, signingInput, type TokenClaims } from '@frostmint/core';
-import { maybePending, requestToken } from '../approvals/record.ts';
+import {
+  mintChallenge,
+  type PolicyDecision,
+  PolicyDecisionSchema,
+  signingInput,
+  type TokenClaims,
+} from '@frostmint/core';
+import type { ApprovableRequest } from '../approvals/subject.ts';
 import type { JsonObject, MintRequest } from '../storage/index.ts';
 import { type ApprovalStage, pickSigners, type RequestContext } from './context.ts';
+import type { StoredRequestOf } from './kinds.ts';
 
 /**
  * When the tap on an approved request (a mint's assertion, an enrollment's registration)
@@ -41,16 +48,17 @@ export interface FixedForTap {
  *
  * @example
  * ```ts
- * const row = await fixWhenApproved(ctx, stage, row, (approvedBy, iat) => buildFixed(approvedBy, iat));
+ * const row = await fixWhenApproved(ctx, stage, request, 'mint request', (approvedBy, iat) => buildFixed(approvedBy, iat));
  * ```
  */
 export async function fixWhenApproved(
   ctx: RequestContext,
   stage: ApprovalStage,
-  row: MintRequest,
+  request: ApprovableRequest,
   what: string,
   fix: (approvedBy: string[], iat: number) => FixedForTap,
 ): Promise<MintRequest> {
+  const { row } = request;
   const nowMs = ctx.now();
   if (row.requiredApprovals === 0 || row.expiresAt.getTime() <= nowMs) return row;
   const due =
@@ -58,7 +66,7 @@ export async function fixWhenApproved(
       (await ctx.store.approvals.listByRequest(row.id)).length >= row.requiredApprovals) ||
     (row.status === 'approved' && tapDeadline(ctx, row) <= nowMs);
   if (!due) return row;
-  const { approvedBy } = await stage.verifiedApprovals(row);
+  const { approvedBy } = await stage.verifiedApprovals(request);
   if (approvedBy.length < row.requiredApprovals) return row;
   const iat = Math.floor(nowMs / 1000);
   const fixed = fix(approvedBy, iat);
@@ -91,24 +99,27 @@ export async function fixWhenApproved(
  *
  * @example
  * ```ts
- * const row = await awaitTap(ctx, approvals, await store.mintRequests.get(id));
+ * const row = await awaitTap(ctx, approvals, request);
  * ```
  */
 export function awaitTap(
   ctx: RequestContext,
   stage: ApprovalStage,
-  row: MintRequest,
+  request: StoredRequestOf<'tap_mint'>,
 ): Promise<MintRequest> {
-  // Only two-step requests: a one-step (CI) request is finished by its requester's poll.
-  if (row.kind !== 'token' || maybePending(row) !== undefined) return Promise.resolve(row);
-  return fixWhenApproved(ctx, stage, row, 'mint request', (approvedBy, iat) => {
-    const { header, claims: prepared } = requestToken(row);
+  return fixWhenApproved(ctx, stage, request, 'mint request', (approvedBy, iat) => {
+    const { header, claims: prepared } = request;
     const claims: TokenClaims = {
       ...prepared,
       iat,
       nbf: iat,
       exp: iat + (prepared.exp - prepared.iat),
-      frostmint: { ...prepared.frostmint, signers: pickSigners(ctx), approvals: approvedBy },
+      frostmint: {
+        ...prepared.frostmint,
+        // Attested signers only, when the decision the request was prepared with requires it.
+        signers: pickSigners(ctx, ctx.pipeline.authorizer.eligibility(preparedDecision(request))),
+        approvals: approvedBy,
+      },
     };
     const input = signingInput(header, claims);
     return {
@@ -118,4 +129,9 @@ export function awaitTap(
       purpose: 'authentication',
     };
   });
+}
+
+/** The policy decision a two-step request was prepared with. */
+function preparedDecision(request: StoredRequestOf<'tap_mint'>): PolicyDecision {
+  return PolicyDecisionSchema.parse(request.row.decision);
 }

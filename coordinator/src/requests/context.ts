@@ -1,32 +1,37 @@
 import {
+  type MintApprovalWire,
   type OidcVerifier,
   type PolicyEngine,
   UnavailableError,
   type WebAuthnConfig,
 } from '@frostmint/core';
+import { type Evidence, SigningPurpose } from '@frostmint/proto';
 import type { Logger } from 'pino';
-import type { PendingMints } from '../approvals/pending-mints.ts';
+import type { ApprovalStage } from '../approvals/gate.ts';
+import { approvalToProto } from '../approvals/proto.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { FixedQuorum } from '../signing/fixed-quorum.ts';
+import type { MintPipeline } from '../mint/pipeline.ts';
+import type { TokenSigner } from '../signing/round-driver.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import type { CoordinatorStore } from '../storage/index.ts';
 import type { AbuseGuard } from './abuse.ts';
 
 /** What the WebAuthn request lifecycle (enrollment and mint) works with. */
 export interface RequestContext {
-  readonly issuer: string;
   readonly kid: string;
   /** 32-byte group public key (enrollment certificates are checked against it). */
   readonly groupKey: Uint8Array;
   readonly threshold: number;
   readonly webauthn: WebAuthnConfig;
-  readonly defaultTtlSeconds: number;
-  readonly maxTtlSeconds: number;
   readonly clockSkewSeconds: number;
   readonly store: CoordinatorStore;
   readonly pool: SignerPool;
-  readonly quorum: FixedQuorum;
+  /** The mint pipeline (check, authorize, sign, record) the two-step mint runs on. */
+  readonly pipeline: MintPipeline;
+  /** The one round driver: certificates are signed by the signer set fixed at `begin`. */
+  readonly driver: TokenSigner;
+  /** The policy in force (enrollment decisions; read live). */
   readonly policy: PolicyEngine;
   readonly audit: AuditLog;
   readonly abuse: AbuseGuard;
@@ -55,20 +60,23 @@ export interface EnrollmentIdp {
   readonly clientId: string;
 }
 
-/** What the two-step mint uses of the guardian-approval lifecycle (`PendingMints`). */
-export type ApprovalStage = Pick<PendingMints, 'verifiedApprovals' | 'approvers' | 'windowSeconds'>;
+export type { ApprovalStage };
 
 /**
- * The signer set of a new request: the first `threshold` healthy signers, ascending. A
- * prepared request names them (the tap approves exactly that message), so it is chosen now.
+ * The signer set of a new request: the first `threshold` healthy signers (among those
+ * `eligible`, when policy requires attested signers), ascending. A prepared request names
+ * them (the tap approves exactly that message), so it is chosen now.
  *
  * @example
  * ```ts
  * const signers = pickSigners(ctx); // e.g. [1, 3]
  * ```
  */
-export function pickSigners(ctx: Pick<RequestContext, 'pool' | 'threshold'>): number[] {
-  const candidates = ctx.pool.candidates();
+export function pickSigners(
+  ctx: Pick<RequestContext, 'pool' | 'threshold'>,
+  eligible: (id: number) => boolean = () => true,
+): number[] {
+  const candidates = ctx.pool.candidates().filter(eligible);
   if (candidates.length < ctx.threshold) {
     throw new UnavailableError(
       'quorum_unavailable',
@@ -85,4 +93,34 @@ export function tapUrl(
   id: string,
 ) {
   return new URL(`/tap/${kind}/${id}`, ctx.webauthn.origins[0]).href;
+}
+
+/**
+ * Has exactly `signers` sign an enrollment certificate (an enrollment's or a renewal's)
+ * through the one round driver: the first failure of a named signer ends the signing.
+ *
+ * @example
+ * ```ts
+ * const signature = await signCertificate(ctx, { requestId: id, signers, message, evidence });
+ * ```
+ */
+export async function signCertificate(
+  ctx: Pick<RequestContext, 'driver'>,
+  s: {
+    readonly requestId: string;
+    readonly signers: readonly number[];
+    readonly message: Uint8Array;
+    readonly evidence: Evidence;
+    readonly approvals?: readonly MintApprovalWire[];
+  },
+): Promise<Uint8Array> {
+  const { signature } = await ctx.driver.sign({
+    requestId: s.requestId,
+    signers: s.signers,
+    messageFor: () => s.message,
+    evidence: s.evidence,
+    purpose: SigningPurpose.SIGNING_PURPOSE_ENROLLMENT,
+    approvals: (s.approvals ?? []).map(approvalToProto),
+  });
+  return signature;
 }

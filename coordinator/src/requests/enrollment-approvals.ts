@@ -1,8 +1,8 @@
 import { canonicalJson, EnrollmentRequestSchema, registrationChallenge } from '@frostmint/core';
-import { enrollmentOf } from '../approvals/subject.ts';
-import type { JsonObject, MintRequest } from '../storage/index.ts';
+import type { JsonObject } from '../storage/index.ts';
 import { fixWhenApproved } from './approved-tap.ts';
 import type { ApprovalStage, RequestContext } from './context.ts';
+import { decodeRequest, type StoredRequestOf } from './kinds.ts';
 
 /**
  * Moves an enrollment whose guardian approvals are in to "awaiting the registration tap":
@@ -12,17 +12,16 @@ import type { ApprovalStage, RequestContext } from './context.ts';
  *
  * @example
  * ```ts
- * const row = await awaitEnrollmentTap(ctx, approvals, await store.mintRequests.get(id));
+ * const current = await awaitEnrollmentTap(ctx, approvals, enrollment);
  * ```
  */
-export function awaitEnrollmentTap(
+export async function awaitEnrollmentTap(
   ctx: RequestContext,
   stage: ApprovalStage,
-  row: MintRequest,
-): Promise<MintRequest> {
-  const prepared = enrollmentOf(row);
-  if (!prepared) return Promise.resolve(row);
-  return fixWhenApproved(ctx, stage, row, 'enrollment', (_approvedBy, iat) => {
+  enrollment: StoredRequestOf<'enrollment'>,
+): Promise<StoredRequestOf<'enrollment'>> {
+  const prepared = enrollment.request;
+  const row = await fixWhenApproved(ctx, stage, enrollment, 'enrollment', (_approvedBy, iat) => {
     const request = EnrollmentRequestSchema.parse({
       ...prepared,
       iat,
@@ -35,4 +34,7 @@ export function awaitEnrollmentTap(
       purpose: 'registration',
     };
   });
+  return row === enrollment.row
+    ? enrollment
+    : (decodeRequest(row) as StoredRequestOf<'enrollment'>);
 }

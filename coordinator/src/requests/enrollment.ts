@@ -5,7 +5,6 @@ import {
   type EnrollDecision,
   type EnrollmentCertificateBody,
   type EnrollmentRequest,
-  EnrollmentRequestSchema,
   encodeEnrollmentCertificate,
   enrollmentProofNonce,
   enrollmentSigningInput,
@@ -18,11 +17,11 @@ import {
   verifyEnrollmentIdToken,
   verifyEnrollmentRegistration,
 } from '@frostmint/core';
-import { SigningPurpose } from '@frostmint/proto';
 import type { JsonObject, MintRequest } from '../storage/index.ts';
 import { tapDeadline } from './approved-tap.ts';
-import { pickSigners, type RequestContext, tapUrl } from './context.ts';
+import { pickSigners, type RequestContext, signCertificate, tapUrl } from './context.ts';
 import { awaitEnrollmentTap } from './enrollment-approvals.ts';
+import { loadRequest, type StoredRegistration, type StoredRequestOf } from './kinds.ts';
 
 /** What `POST /v1/enrollments` answers. */
 export interface PreparedEnrollment {
@@ -55,12 +54,6 @@ export interface AwaitingIdToken {
   id_token_nonce: string;
   /** Where to log in: the coordinator's enrollment IdP (the signers trust their own list). */
   idp: { issuer: string; client_id: string };
-}
-
-/** The verified credential kept with a request while it waits for its ID token. */
-interface StoredRegistration {
-  registration: unknown;
-  credential: RegisteredCredential;
 }
 
 /** Reasons a request may start with: its proof (IdP login or approvals) comes later. */
@@ -215,17 +208,14 @@ export class EnrollmentService {
    */
   async status(id: string) {
     const { ctx } = this;
-    const found = await ctx.store.mintRequests.get(id);
-    if (found === null || found.kind !== 'enrollment' || 'credential_id' in found.claims) {
-      throw new FrostmintError('request_not_found', `no enrollment request ${id}`);
-    }
-    const stored = ctx.approvals ? await awaitEnrollmentTap(ctx, ctx.approvals, found) : found;
-    const request = EnrollmentRequestSchema.parse(stored.claims);
+    const found = await this.#enrollment(id);
+    const current = ctx.approvals ? await awaitEnrollmentTap(ctx, ctx.approvals, found) : found;
+    const { row: stored, request } = current;
     const open = stored.status === 'pending' || stored.status === 'approved';
     const expired = open && stored.expiresAt.getTime() <= ctx.now();
     const status = expired ? 'expired' : stored.status === 'minted' ? 'enrolled' : stored.status;
     const awaiting = status === 'pending' && stored.requiredApprovals > 0;
-    const registered = status === 'pending' ? storedRegistration(stored) : undefined;
+    const registered = status === 'pending' ? current.registration : undefined;
     const summary = {
       request_id: id,
       status,
@@ -256,21 +246,6 @@ export class EnrollmentService {
   }
 
   /**
-   * Advances enrollment `id` to the registration tap once its guardian approvals are in
-   * (called when an approval completes the count; `status` does the same on every read).
-   *
-   * @example
-   * ```ts
-   * pendingMints.onEnoughApprovals((id) => enrollments.approvalsComplete(id));
-   * ```
-   */
-  async approvalsComplete(id: string): Promise<void> {
-    const row = await this.ctx.store.mintRequests.get(id);
-    if (row !== null && this.ctx.approvals)
-      await awaitEnrollmentTap(this.ctx, this.ctx.approvals, row);
-  }
-
-  /**
    * The registration tap. With guardian approvals that prove the enrollment the quorum signs
    * now; otherwise the verified credential waits with the request for the IdP login
    * ({@link proveWithIdToken}), whose nonce binds exactly this credential.
@@ -280,19 +255,18 @@ export class EnrollmentService {
     registration: unknown,
   ): Promise<CompletedEnrollment | AwaitingIdToken> {
     const { ctx } = this;
-    const pending = await this.#pending(id);
-    if (storedRegistration(pending)) {
+    const { row: pending, request, registration: done } = await this.#pending(id);
+    if (done) {
       throw new ConflictError(
         'registration_done',
         'this enrollment already has its registration: finish the sign-in in your terminal',
       );
     }
-    const request = EnrollmentRequestSchema.parse(pending.claims);
     await ctx.abuse.ensureNotLockedOut(request.sub);
     // The approvals the signers will check themselves (none when policy requires none).
     const approved =
       pending.requiredApprovals > 0 && ctx.approvals
-        ? await ctx.approvals.verifiedApprovals(pending)
+        ? await ctx.approvals.verifiedApprovals({ kind: 'enrollment', row: pending, request })
         : { approvals: [], approvedBy: [] };
     const credential = await verifyEnrollmentRegistration(
       registration,
@@ -348,8 +322,7 @@ export class EnrollmentService {
    */
   async proveWithIdToken(id: string, idToken: string): Promise<CompletedEnrollment> {
     const { ctx } = this;
-    const pending = await this.#pending(id);
-    const stored = storedRegistration(pending);
+    const { row: pending, request, registration: stored } = await this.#pending(id);
     if (!stored) {
       throw new ConflictError(
         'registration_missing',
@@ -359,7 +332,6 @@ export class EnrollmentService {
     if (!ctx.enrollmentIdp) {
       throw new ForbiddenError('enrollment_unproven', 'this coordinator has no enrollment IdP');
     }
-    const request = EnrollmentRequestSchema.parse(pending.claims);
     const body = bodyOf(request, stored.credential);
     const now = Math.floor(ctx.now() / 1000);
     const proof = await verifyEnrollmentIdToken(ctx.enrollmentIdp.verifier, idToken, body, now);
@@ -406,7 +378,7 @@ export class EnrollmentService {
     const signers = pickSigners(ctx);
     let signature: Uint8Array;
     try {
-      signature = await ctx.quorum.sign({
+      signature = await signCertificate(ctx, {
         requestId: id,
         signers,
         message: enrollmentSigningInput(body),
@@ -416,7 +388,6 @@ export class EnrollmentService {
             value: { responseJson: Buffer.from(JSON.stringify(registration), 'utf8'), idToken },
           },
         },
-        purpose: SigningPurpose.SIGNING_PURPOSE_ENROLLMENT,
         approvals: approved.approvals,
       });
     } catch (err) {
@@ -514,11 +485,13 @@ export class EnrollmentService {
     return decision;
   }
 
-  async #pending(id: string): Promise<MintRequest> {
-    const request = await this.ctx.store.mintRequests.get(id);
-    if (request === null || request.kind !== 'enrollment' || 'credential_id' in request.claims) {
-      throw new FrostmintError('request_not_found', `no enrollment request ${id}`);
-    }
+  #enrollment(id: string): Promise<StoredRequestOf<'enrollment'>> {
+    return loadRequest(this.ctx.store, id, 'enrollment', `no enrollment request ${id}`);
+  }
+
+  async #pending(id: string): Promise<StoredRequestOf<'enrollment'>> {
+    const enrollment = await this.#enrollment(id);
+    const request = enrollment.row;
     if (request.status === 'pending' && request.requiredApprovals > 0) {
       throw new ConflictError(
         'awaiting_approvals',
@@ -549,7 +522,7 @@ export class EnrollmentService {
         'the time to tap for this approved enrollment passed: reload the tap page for a fresh one',
       );
     }
-    return request;
+    return enrollment;
   }
 
   async #deny(request: MintRequest, reason: string): Promise<void> {
@@ -567,12 +540,4 @@ function bodyOf(
   credential: RegisteredCredential,
 ): EnrollmentCertificateBody {
   return { ...request, credential_id: credential.credentialId, public_key: credential.publicKey };
-}
-
-/** The registration a request keeps while it waits for its ID token, if any. */
-function storedRegistration(request: MintRequest): StoredRegistration | undefined {
-  const evidence = request.evidence as Partial<StoredRegistration> | null;
-  return evidence?.credential && evidence.registration !== undefined
-    ? (evidence as StoredRegistration)
-    : undefined;
 }

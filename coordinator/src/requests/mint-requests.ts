@@ -1,29 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import {
   ConflictError,
-  claimsForEvidence,
-  compactJws,
-  decideLifetime,
-  decisionLogFields,
   ForbiddenError,
   FrostmintError,
-  InvalidRequestError,
-  type MintApprovalWire,
   mintChallenge,
-  mintPolicyInput,
-  type PolicyDecision,
-  type PolicyInput,
   signingInput,
   type TokenClaims,
 } from '@frostmint/core';
-import { type Evidence, SigningPurpose } from '@frostmint/proto';
-import { maybePending } from '../approvals/record.ts';
+import { PolicyDeniedError } from '../mint/authorize.ts';
+import { auditDenial } from '../mint/record.ts';
+import type { MintBody } from '../mint-body.ts';
 import type { Enrollment, JsonObject, MintRequest } from '../storage/index.ts';
 import { awaitTap, tapDeadline } from './approved-tap.ts';
 import { pickSigners, type RequestContext, tapUrl } from './context.ts';
+import { loadRequest, requestOfKind, type StoredRequestOf } from './kinds.ts';
 import type { AssertionBody, PrepareMintBody } from './schemas.ts';
 import { sealResult } from './seal-result.ts';
-import { checkSignCount, consumeChallenge, verifyStoredTap, webauthnEvidence } from './tap.ts';
+import {
+  checkSignCount,
+  consumeChallenge,
+  engineer,
+  tapRequester,
+  verifyStoredTap,
+} from './tap.ts';
 
 /**
  * What `POST /v1/mint/requests` answers: the exact token to approve and how to approve it —
@@ -64,16 +63,19 @@ export interface CompletedMint {
   expires_in?: number;
 }
 
+type TapMint = StoredRequestOf<'tap_mint'>;
+
 /**
- * The two-step WebAuthn mint (DESIGN.md "Mint flow"): `prepare` fixes the claims, the
- * signer set and the challenge SHA-256(signing input); `complete` verifies the tap
- * (WebAuthn §7.2 with user verification, origin and RP ID from config, single-use expiring
- * challenge, L3 signature counter), re-evaluates policy with the roles of the certificate
- * that tapped, and has exactly the named signers sign — each of which verifies the
- * assertion again itself. A request whose policy decision needs guardian approvals waits
- * for them first (the approval lifecycle of `coordinator/src/approvals`); once they are in,
- * its final token is fixed and the tap approves that (see `awaitTap`), and the signers
- * receive the approvals with the assertion.
+ * The front end of the two-step WebAuthn mint (DESIGN.md "Mint flow") over the mint
+ * pipeline (`coordinator/src/mint`): `prepare` checks and authorizes the request for the
+ * engineer and the roles of their enrollments, fixes the claims, the signer set and the
+ * challenge SHA-256(signing input); `complete` authenticates the tap (WebAuthn §7.2 with
+ * user verification, origin and RP ID from config, single-use expiring challenge, L3
+ * signature counter) into a `Requester`, authorizes again with the roles of the
+ * certificate that tapped, and has exactly the named signers sign — each of which verifies
+ * the assertion again itself. A request whose policy decision needs guardian approvals
+ * waits for them at the approval gate first; once they are in, its final token is fixed and
+ * the tap approves that (see `awaitTap`), and the signers receive the approvals.
  *
  * @example
  * ```ts
@@ -86,39 +88,26 @@ export class MintRequestService {
 
   async prepare(body: PrepareMintBody): Promise<PreparedMint> {
     const { ctx } = this;
-    if (body.ttl !== undefined && body.ttl > ctx.maxTtlSeconds) {
-      throw new ForbiddenError(
-        'ttl_too_long',
-        `ttl ${body.ttl} s exceeds this deployment's ${ctx.maxTtlSeconds} s cap`,
-      );
-    }
-    if (new Set(body.scope).size !== body.scope.length) {
-      throw new InvalidRequestError('scope_invalid', 'scope lists a scope twice');
-    }
+    const { pipeline } = ctx;
+    pipeline.check(body);
     await ctx.abuse.limitPrepare(body.user);
     const nowMs = ctx.now();
     const iat = Math.floor(nowMs / 1000);
     const enrollments = await this.#activeEnrollments(body.user, iat);
     const roles = [...new Set(enrollments.flatMap((e) => e.roles))].sort();
-    const requester = engineer(body.user, roles);
-    const { ttl, decision } = await this.#authorize(requester, body, iat);
-    const awaitsApprovals = decision.required_approvals > 0;
-    const signers = pickSigners(ctx);
-    const { amr, client_id } = claimsForEvidence('webauthn', body.user);
-    const claims: TokenClaims = {
-      iss: ctx.issuer,
-      sub: body.user,
-      aud: body.audience,
-      scope: body.scope.join(' '),
-      iat,
-      nbf: iat,
-      exp: iat + ttl,
+    const authorization = await pipeline.authorize(engineer(body.user, roles), body, {
+      now: iat,
+      mayWait: ctx.approvals !== undefined,
+    });
+    const { awaitsApprovals, decision } = authorization;
+    const signers = pickSigners(ctx, pipeline.authorizer.eligibility(decision));
+    const claims = pipeline.claims(authorization.policy, engineer(body.user, roles), body, {
       jti: randomBytes(16).toString('base64url'),
-      client_id,
-      amr,
-      frostmint: { signers, policy: ctx.policy.id },
-    };
-    const input = signingInput({ alg: 'EdDSA', typ: 'at+jwt', kid: ctx.kid }, claims);
+      ttl: authorization.ttl,
+      iat,
+      signers,
+    });
+    const input = signingInput(pipeline.header, claims);
     const id = randomBytes(16).toString('base64url');
     const challenge = mintChallenge(input).toString('base64url');
     const createdAt = new Date(nowMs);
@@ -129,7 +118,7 @@ export class MintRequestService {
     await ctx.store.mintRequests.create({
       id,
       requester: body.user,
-      kind: 'token',
+      kind: 'tap_mint',
       signingInput: input,
       claims: claims as unknown as JsonObject,
       decision: decision as unknown as JsonObject,
@@ -137,6 +126,7 @@ export class MintRequestService {
       requiredApprovals: decision.required_approvals,
       createdAt,
       expiresAt,
+      ...(body.attestation ? { evidence: { attestation: body.attestation } } : {}),
     });
     if (!awaitsApprovals) {
       await ctx.store.challenges.create({
@@ -170,20 +160,6 @@ export class MintRequestService {
     };
   }
 
-  /**
-   * Advances request `id` once its approvals are in (called when a guardian's approval
-   * completes the count; `status` does the same on every read).
-   *
-   * @example
-   * ```ts
-   * pendingMints.onEnoughApprovals((id) => mints.approvalsComplete(id));
-   * ```
-   */
-  async approvalsComplete(id: string): Promise<void> {
-    const row = await this.ctx.store.mintRequests.get(id);
-    if (row !== null && this.ctx.approvals) await awaitTap(this.ctx, this.ctx.approvals, row);
-  }
-
   /** `PublicKeyCredentialRequestOptionsJSON` for a request's challenge. */
   requestOptions(challenge: string, enrollments: readonly Enrollment[]): PublicKeyOptions {
     return {
@@ -205,18 +181,7 @@ export class MintRequestService {
    */
   async status(id: string) {
     const { ctx } = this;
-    const stored = await ctx.store.mintRequests.get(id);
-    if (stored === null || stored.kind !== 'token') {
-      throw new FrostmintError('request_not_found', `no mint request ${id}`);
-    }
-    // A failure to fix the final token (e.g. no healthy quorum right now) must not fail the
-    // status read: the request stays as stored, and the next read tries again.
-    const request = ctx.approvals
-      ? await awaitTap(ctx, ctx.approvals, stored).catch((err: unknown) => {
-          ctx.log.warn({ err, requestId: id }, 'could not fix the approved token yet');
-          return stored;
-        })
-      : stored;
+    const request = await this.#fixedForStatus(id);
     const nowMs = ctx.now();
     const open = request.status === 'pending' || request.status === 'approved';
     const expired = open && request.expiresAt.getTime() <= nowMs;
@@ -266,9 +231,7 @@ export class MintRequestService {
 
   async complete(id: string, assertion: AssertionBody): Promise<CompletedMint> {
     try {
-      const done = await this.#complete(id, assertion);
-      if (done.status === 'minted') this.ctx.metrics?.mints.inc({ outcome: 'ok' });
-      return done;
+      return await this.#complete(id, assertion);
     } catch (err) {
       this.ctx.metrics?.mints.inc({
         outcome: err instanceof FrostmintError ? err.code : 'internal',
@@ -279,87 +242,64 @@ export class MintRequestService {
 
   async #complete(id: string, assertion: AssertionBody): Promise<CompletedMint> {
     const { ctx } = this;
+    const { pipeline } = ctx;
     const request = await this.#openRequest(id);
-    const user = request.requester;
+    const { row, claims } = request;
+    const user = row.requester;
     await ctx.abuse.ensureNotLockedOut(user);
-    const nowMs = ctx.now();
-    const now = Math.floor(nowMs / 1000);
-    const challenge = mintChallenge(request.signingInput);
+    // Step 2 (authenticate): the tap, over SHA-256 of the exact signing input.
+    const challenge = mintChallenge(row.signingInput);
     const tap = await verifyStoredTap(ctx, user, assertion, challenge);
     await consumeChallenge(ctx, challenge);
     await checkSignCount(ctx, user, tap, (code) => this.#deny(request, [code]));
-    const roles = tap.cert.roles;
-    const claims = request.claims as unknown as TokenClaims;
+    const requester = tapRequester(tap, assertion);
     const verified =
-      request.requiredApprovals > 0 && ctx.approvals
+      row.requiredApprovals > 0 && ctx.approvals
         ? await ctx.approvals.verifiedApprovals(request)
         : { approvals: [], approvedBy: [] };
-    const decision = this.#evaluate(
-      engineer(user, roles),
-      {
-        scopes: claims.scope.split(' '),
-        audience: claims.aud,
-        ttl: claims.exp - claims.iat,
-        ...(request.justification === null ? {} : { justification: request.justification }),
-      },
-      now,
-      verified.approvedBy,
-    );
-    if (!decision.allow) {
-      await this.#deny(request, decision.reasons);
-      throw policyDenied(decision.reasons);
-    }
-    const evidence = webauthnEvidence(tap.enrollment, assertion);
-    return this.#sign(request, claims, evidence, verified.approvals);
-  }
-
-  async #sign(
-    request: MintRequest,
-    claims: TokenClaims,
-    evidence: Evidence,
-    approvals: readonly MintApprovalWire[],
-  ): Promise<CompletedMint> {
-    const { ctx } = this;
+    // Step 3 (authorize) again, with the roles of the certificate that tapped.
+    const authorization = await pipeline
+      .authorize(requester, preparedBody(request), {
+        now: Math.floor(ctx.now() / 1000),
+        approvals: verified.approvedBy,
+        mayWait: false,
+      })
+      .catch(async (err: unknown) => {
+        await this.#markDenied(
+          request,
+          err instanceof PolicyDeniedError ? err.reasons : [code(err)],
+        );
+        throw err;
+      });
     let token: string;
     let sealed: boolean;
     try {
-      const signature = await ctx.quorum.sign({
-        requestId: request.id,
-        signers: claims.frostmint.signers,
-        message: Buffer.from(request.signingInput, 'latin1'),
-        evidence,
-        purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
-        approvals,
+      // Steps 5–6: exactly the named signers sign the approved input; the mint is recorded.
+      const signed = await pipeline.sign({
+        requestId: row.id,
+        requester,
+        authorization,
+        approvals: verified.approvals,
+        token: { signingInput: row.signingInput, claims },
       });
-      token = compactJws(request.signingInput, signature);
-      // Sealed (and stored sealed) before the request becomes `minted`: a key the token
-      // cannot be sealed to ends the request denied, never minted but undeliverable.
-      sealed = await sealResult(ctx, request.id, token);
+      token = signed.token;
+      // Step 7 (deliver): sealed (and stored sealed) before the request becomes `minted`.
+      sealed = await sealResult(ctx, row.id, token);
     } catch (err) {
-      await this.#deny(request, [err instanceof FrostmintError ? err.code : 'internal']);
+      await this.#deny(request, [code(err)]);
       throw err;
     }
     const minted = await ctx.store.mintRequests.transition(
-      request.id,
-      request.status,
+      row.id,
+      row.status,
       'minted',
       new Date(ctx.now()),
     );
     if (minted === null)
       throw new ConflictError('request_not_pending', 'another coordinator completed this request');
-    await ctx.audit.record({
-      type: 'mint',
-      jti: claims.jti,
-      sub: claims.sub,
-      aud: claims.aud,
-      scope: claims.scope,
-      exp: claims.exp,
-      policy: ctx.policy.id,
-      signers: claims.frostmint.signers,
-    });
     const done = {
       status: 'minted' as const,
-      request_id: request.id,
+      request_id: row.id,
       jti: claims.jti,
       expires_at: claims.exp,
     };
@@ -368,26 +308,46 @@ export class MintRequestService {
     return { ...done, token, token_type: 'Bearer', expires_in: expiresIn };
   }
 
+  /**
+   * The row a status read shows: a two-step request with its final token fixed once its
+   * approvals are in — a failure to fix it (e.g. no healthy quorum right now) must not fail
+   * the read: the request stays as stored, and the next read tries again — or a polled mint
+   * as stored (its requester's poll finishes it, never a tap).
+   */
+  async #fixedForStatus(id: string): Promise<MintRequest> {
+    const { ctx } = this;
+    const stored = await ctx.store.mintRequests.get(id);
+    if (stored?.kind === 'polled_mint') return stored;
+    const found = requestOfKind(stored, 'tap_mint', `no mint request ${id}`);
+    if (!ctx.approvals) return found.row;
+    return awaitTap(ctx, ctx.approvals, found).catch((err: unknown) => {
+      ctx.log.warn({ err, requestId: id }, 'could not fix the approved token yet');
+      return found.row;
+    });
+  }
+
+  #request(id: string): Promise<TapMint> {
+    return loadRequest(this.ctx.store, id, 'tap_mint', `no mint request ${id}`);
+  }
+
   /** A two-step request that takes a tap: pending, or approved by its guardians; unexpired. */
-  async #openRequest(id: string): Promise<MintRequest> {
-    const request = await this.ctx.store.mintRequests.get(id);
-    if (request === null || request.kind !== 'token' || maybePending(request) !== undefined) {
-      throw new FrostmintError('request_not_found', `no mint request ${id}`);
-    }
-    if (request.status === 'pending' && request.requiredApprovals > 0) {
+  async #openRequest(id: string): Promise<TapMint> {
+    const request = await this.#request(id);
+    const { row } = request;
+    if (row.status === 'pending' && row.requiredApprovals > 0) {
       const approvers = (await this.ctx.approvals?.approvers(id)) ?? [];
       throw new ConflictError(
         'awaiting_approvals',
-        `guardians have not approved this request yet (${approvers.length} of ${request.requiredApprovals}): tap once they have`,
+        `guardians have not approved this request yet (${approvers.length} of ${row.requiredApprovals}): tap once they have`,
       );
     }
-    if (request.status !== 'pending' && request.status !== 'approved') {
+    if (row.status !== 'pending' && row.status !== 'approved') {
       throw new ConflictError(
         'request_not_pending',
-        `this request is ${request.status}${request.statusReason ? ` (${request.statusReason})` : ''}; prepare a new one`,
+        `this request is ${row.status}${row.statusReason ? ` (${row.statusReason})` : ''}; prepare a new one`,
       );
     }
-    if (request.expiresAt.getTime() <= this.ctx.now()) {
+    if (row.expiresAt.getTime() <= this.ctx.now()) {
       throw new FrostmintError(
         'request_expired',
         'this request expired before the tap: prepare a new one',
@@ -409,85 +369,46 @@ export class MintRequestService {
     return active;
   }
 
-  /** Policy with the TTL rule of `POST /v1/mint`: no requested TTL → the policy's maximum. */
-  async #authorize(requester: PolicyInput['requester'], body: PrepareMintBody, now: number) {
-    const request = {
-      scopes: body.scope,
-      audience: body.audience,
-      ...(body.justification === undefined ? {} : { justification: body.justification }),
-    };
-    const { ttl, decision } = decideLifetime(
-      (t) => this.#evaluate(requester, { ...request, ttl: t }, now),
-      {
-        requested: body.ttl,
-        defaultTtl: this.ctx.defaultTtlSeconds,
-        maxTtl: this.ctx.maxTtlSeconds,
-      },
-    );
-    if (!decision.allow && !(this.ctx.approvals && onlyAwaitingApprovals(decision))) {
-      await this.ctx.audit.record({
-        type: 'denial',
-        sub: requester.subject,
-        aud: body.audience,
-        scope: body.scope.join(' '),
-        policy: this.ctx.policy.id,
-        reasons: decision.reasons,
-      });
-      for (const reason of decision.reasons)
-        this.ctx.metrics?.policyDenials.inc({ reason: reason.split(':')[0] });
-      throw policyDenied(decision.reasons);
-    }
-    return { ttl, decision };
-  }
-
-  #evaluate(
-    requester: PolicyInput['requester'],
-    request: { scopes: string[]; audience: string; ttl: number; justification?: string },
-    now: number,
-    approvals: readonly string[] = [],
-  ): PolicyDecision {
-    const input = mintPolicyInput({ requester, ...request, approvals: [...approvals], now });
-    const decision = this.ctx.policy.evaluate(input);
-    this.ctx.log.info(
-      { decision: decisionLogFields(this.ctx.policy.id, input, decision) },
-      'policy decision',
-    );
-    return decision;
-  }
-
-  async #deny(request: MintRequest, reasons: string[]): Promise<void> {
+  /** Ends the request denied (policy already audited its own denial). */
+  async #markDenied(request: TapMint, reasons: readonly string[]): Promise<void> {
     await this.ctx.store.mintRequests
       .transition(
-        request.id,
-        request.status,
+        request.row.id,
+        request.row.status,
         'denied',
         new Date(this.ctx.now()),
         reasons.join(', '),
       )
       .catch((err: unknown) =>
-        this.ctx.log.warn({ err, id: request.id }, 'could not mark request denied'),
+        this.ctx.log.warn({ err, id: request.row.id }, 'could not mark request denied'),
       );
-    const claims = request.claims as unknown as TokenClaims;
-    await this.ctx.audit.record({
-      type: 'denial',
-      sub: request.requester,
-      aud: claims.aud,
-      scope: claims.scope,
-      policy: this.ctx.policy.id,
+  }
+
+  /** Ends the request denied for a reason of the tap or the signers, and audits it. */
+  async #deny(request: TapMint, reasons: string[]): Promise<void> {
+    await this.#markDenied(request, reasons);
+    await auditDenial(this.ctx.audit, {
+      sub: request.row.requester,
+      aud: request.claims.aud,
+      scope: request.claims.scope,
+      policy: this.ctx.pipeline.authorizer.policy.id,
       reasons,
     });
   }
 }
 
-function engineer(subject: string, roles: readonly string[]): PolicyInput['requester'] {
-  return { kind: 'engineer', subject, roles: [...roles], amr: ['webauthn'] };
+/** The request a prepared token stands for, with its fixed lifetime. */
+function preparedBody(request: TapMint): MintBody {
+  const { claims, row, attestation } = request;
+  return {
+    scope: claims.scope.split(' '),
+    audience: claims.aud,
+    ttl: claims.exp - claims.iat,
+    ...(row.justification === null ? {} : { justification: row.justification }),
+    ...(attestation ? { attestation } : {}),
+  };
 }
 
-/** A request that policy allows once guardians approve it waits for them. */
-function onlyAwaitingApprovals(decision: PolicyDecision): boolean {
-  return decision.reasons.length === 1 && decision.reasons[0] === 'approvals_missing';
-}
-
-function policyDenied(reasons: readonly string[]): ForbiddenError {
-  return new ForbiddenError('policy_denied', `policy denies this mint: ${reasons.join(', ')}`);
+function code(err: unknown): string {
+  return err instanceof FrostmintError ? err.code : 'internal';
 }

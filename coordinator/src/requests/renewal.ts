@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import {
   canonicalJson,
   type EnrollmentCertificateBody,
-  EnrollmentCertificateBodySchema,
   encodeEnrollmentCertificate,
   enrollmentSigningInput,
   ForbiddenError,
@@ -10,9 +9,9 @@ import {
   mintChallenge,
   verifyEnrollmentCertificate,
 } from '@frostmint/core';
-import { SigningPurpose } from '@frostmint/proto';
-import type { JsonObject, MintRequest } from '../storage/index.ts';
-import { pickSigners, type RequestContext, tapUrl } from './context.ts';
+import type { JsonObject } from '../storage/index.ts';
+import { pickSigners, type RequestContext, signCertificate, tapUrl } from './context.ts';
+import { loadRequest, type StoredRequestOf } from './kinds.ts';
 import type { AssertionBody } from './schemas.ts';
 import { checkSignCount, consumeChallenge, verifyStoredTap, webauthnEvidence } from './tap.ts';
 
@@ -54,11 +53,7 @@ export class RenewalService {
 
   /** Where a renewal stands, with the request options while it waits for the tap. */
   async status(id: string) {
-    const request = await this.ctx.store.mintRequests.get(id);
-    if (request === null || request.kind !== 'enrollment' || !('credential_id' in request.claims)) {
-      throw new FrostmintError('request_not_found', `no renewal request ${id}`);
-    }
-    const body = EnrollmentCertificateBodySchema.parse(request.claims);
+    const { row: request, body } = await this.#renewal(id);
     const expired = request.status === 'pending' && request.expiresAt.getTime() <= this.ctx.now();
     const status = expired ? 'expired' : request.status === 'minted' ? 'renewed' : request.status;
     const waiting = status === 'pending';
@@ -122,7 +117,7 @@ export class RenewalService {
     await ctx.store.mintRequests.create({
       id: body.cert_id,
       requester: body.sub,
-      kind: 'enrollment',
+      kind: 'renewal',
       signingInput: canonicalJson(body),
       claims: body as unknown as JsonObject,
       decision: { renewal_of: previous.cert_id },
@@ -161,8 +156,7 @@ export class RenewalService {
 
   async complete(id: string, assertion: AssertionBody) {
     const { ctx } = this;
-    const request = await this.#pending(id);
-    const body = EnrollmentCertificateBodySchema.parse(request.claims);
+    const { body } = await this.#pending(id);
     await ctx.abuse.ensureNotLockedOut(body.sub);
     if (assertion.id !== body.credential_id) {
       throw new ForbiddenError(
@@ -182,12 +176,11 @@ export class RenewalService {
     const signers = pickSigners(ctx);
     let signature: Uint8Array;
     try {
-      signature = await ctx.quorum.sign({
+      signature = await signCertificate(ctx, {
         requestId: id,
         signers,
         message,
         evidence: webauthnEvidence(tap.enrollment, assertion),
-        purpose: SigningPurpose.SIGNING_PURPOSE_ENROLLMENT,
       });
     } catch (err) {
       await deny(err instanceof FrostmintError ? err.code : 'internal').catch(() => {});
@@ -225,17 +218,19 @@ export class RenewalService {
     };
   }
 
-  async #pending(id: string): Promise<MintRequest> {
-    const request = await this.ctx.store.mintRequests.get(id);
-    if (request === null || request.kind !== 'enrollment' || !('credential_id' in request.claims)) {
-      throw new FrostmintError('request_not_found', `no renewal request ${id}`);
-    }
+  #renewal(id: string): Promise<StoredRequestOf<'renewal'>> {
+    return loadRequest(this.ctx.store, id, 'renewal', `no renewal request ${id}`);
+  }
+
+  async #pending(id: string): Promise<StoredRequestOf<'renewal'>> {
+    const renewal = await this.#renewal(id);
+    const request = renewal.row;
     if (request.status !== 'pending') {
       throw new FrostmintError('request_not_pending', `this renewal is ${request.status}`);
     }
     if (request.expiresAt.getTime() <= this.ctx.now()) {
       throw new FrostmintError('request_expired', 'this renewal expired: start again');
     }
-    return request;
+    return renewal;
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Base64Url, InputJson, InputText } from '../http/input.ts';
-import { MintBodySchema } from '../mint.ts';
+import { MintBodySchema } from '../mint-body.ts';
 import { resultKeyProblem } from './result-key.ts';
 
 const subject = InputText.min(1)

@@ -1,4 +1,5 @@
 import {
+  claimsForEvidence,
   type EnrollmentCertificate,
   ForbiddenError,
   FrostmintError,
@@ -8,9 +9,47 @@ import {
   verifyEnrollmentCertificate,
 } from '@frostmint/core';
 import type { Evidence } from '@frostmint/proto';
+import type { Requester } from '../auth/types.ts';
+import type { RequesterIdentity } from '../mint/token.ts';
 import type { Enrollment } from '../storage/index.ts';
 import type { RequestContext } from './context.ts';
 import type { AssertionBody } from './schemas.ts';
+
+/**
+ * An engineer as claims and policy see them, with the roles of their enrollments, before
+ * any evidence (a two-step request is authorized for them when prepared).
+ *
+ * @example
+ * ```ts
+ * const auth = await pipeline.authorize(engineer(user, roles), body, { now, mayWait: true });
+ * ```
+ */
+export function engineer(subject: string, roles: readonly string[]): RequesterIdentity {
+  const { amr, client_id } = claimsForEvidence('webauthn', subject);
+  return {
+    subject,
+    clientId: client_id,
+    amr,
+    policy: { kind: 'engineer', subject, roles: [...roles], amr: ['webauthn'] },
+  };
+}
+
+/**
+ * A verified tap as requester evidence — the same `Requester` the dev bearer and OIDC
+ * authenticators give the mint pipeline: the engineer with the roles of the certificate
+ * that tapped, and the certificate and assertion every signer verifies again.
+ *
+ * @example
+ * ```ts
+ * const requester = tapRequester(await verifyStoredTap(ctx, user, assertion, challenge), assertion);
+ * ```
+ */
+export function tapRequester(tap: StoredTap, assertion: AssertionBody): Requester {
+  return {
+    ...engineer(tap.enrollment.userId, tap.cert.roles),
+    evidence: webauthnEvidence(tap.enrollment, assertion),
+  };
+}
 
 /** A tap verified against the stored enrollment of `user`. */
 export interface StoredTap {
@@ -47,7 +86,7 @@ export function rawAssertion(assertion: AssertionBody): RawAssertion & {
  *
  * @example
  * ```ts
- * await ctx.quorum.sign({ …, evidence: webauthnEvidence(tap.enrollment, assertion) });
+ * await signCertificate(ctx, { …, evidence: webauthnEvidence(tap.enrollment, assertion) });
  * ```
  */
 export function webauthnEvidence(enrollment: Enrollment, assertion: AssertionBody): Evidence {

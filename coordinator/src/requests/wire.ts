@@ -1,56 +1,72 @@
 import { type FrostGroup, jwksEventLogger, OidcVerifier, type PolicyEngine } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { PendingMints } from '../approvals/pending-mints.ts';
+import type { ApprovalStage } from '../approvals/gate.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { RequesterAuthenticator } from '../auth/types.ts';
 import type { CoordinatorConfig } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
-import { FixedQuorum } from '../signing/fixed-quorum.ts';
+import type { MintPipeline } from '../mint/pipeline.ts';
+import type { TokenSigner } from '../signing/round-driver.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import type { CoordinatorStore } from '../storage/index.ts';
 import { AbuseGuard } from './abuse.ts';
+import { ApprovedTaps } from './approved-requests.ts';
+import type { RequestContext } from './context.ts';
 import { EnrollmentService } from './enrollment.ts';
 import { MintRequestService } from './mint-requests.ts';
 import { RenewalService } from './renewal.ts';
 import { registerRequestRoutes } from './routes.ts';
 
-/** How often expired challenges, rate-limit windows and overdue requests are swept. */
-const SWEEP_INTERVAL_MS = 60_000;
+/** The coordinator's parts every request flow is wired from. */
+export interface FlowParts {
+  readonly config: CoordinatorConfig;
+  readonly store: CoordinatorStore;
+  readonly pool: SignerPool;
+  readonly frost: FrostGroup;
+  /** The group key's id (RFC 7638 thumbprint). */
+  readonly kid: string;
+  readonly threshold: number;
+  readonly audit: AuditLog;
+  readonly log: Logger;
+  /** Who may start enrollments. */
+  readonly operator: RequesterAuthenticator;
+  readonly metrics?: Metrics;
+}
 
-/** The WebAuthn request lifecycle, wired: its routes and its periodic sweep. */
-export interface WebAuthnLifecycle {
-  readonly register: (app: FastifyInstance) => void;
-  /** Stops the sweep. */
+/** The WebAuthn request flows (two-step mint, enrollment, renewal), wired. */
+export interface WebAuthnFlows {
+  /** What the approval gate does with a two-step mint or enrollment once approved. */
+  readonly approved: ApprovedTaps;
+  /**
+   * The route registration, with the approval gate (`approvals`; without it requests
+   * needing approvals are denied).
+   */
+  routes(approvals: ApprovalStage | undefined): (app: FastifyInstance) => void;
+  /** Stops the enrollment IdP's key refresh. */
   close(): void;
 }
 
 /**
- * Builds the WebAuthn request lifecycle from the coordinator's parts: the route
- * registration for the HTTP app and a sweep (every minute) of expired challenges, replay
- * entries, rate-limit windows and overdue requests. Undefined when `webauthn` is not
- * configured.
+ * Builds the WebAuthn request flows from the coordinator's parts: the two-step mint runs on
+ * the mint pipeline, enrollments and renewals sign through the same round driver.
+ * Undefined when `webauthn` is not configured. (Background sweeps are not started here:
+ * see `jobs.ts`.)
  *
  * @example
  * ```ts
- * const webauthn = webauthnRoutes({ config, store, pool, frost, kid, policy, audit, log, operator });
+ * const flows = webauthnFlows({ config, store, pool, frost, kid, threshold, pipeline, driver, policy, audit, log, operator });
+ * app.register(flows.routes(gate));
  * ```
  */
-export function webauthnRoutes(parts: {
-  config: CoordinatorConfig;
-  store: CoordinatorStore;
-  pool: SignerPool;
-  frost: FrostGroup;
-  kid: string;
-  threshold: number;
-  policy: PolicyEngine;
-  audit: AuditLog;
-  log: Logger;
-  operator: RequesterAuthenticator;
-  metrics?: Metrics;
-  /** Guardian approvals; without them mints needing approvals are denied. */
-  approvals?: PendingMints;
-}): WebAuthnLifecycle | undefined {
+export function webauthnFlows(
+  parts: FlowParts & {
+    pipeline: MintPipeline;
+    driver: TokenSigner;
+    /** The policy in force, read live (enrollment decisions). */
+    policy: PolicyEngine;
+  },
+): WebAuthnFlows | undefined {
   const { config } = parts;
   if (!config.webauthn) return undefined;
   const now = Date.now;
@@ -60,48 +76,36 @@ export function webauthnRoutes(parts: {
     issuer: idp.issuers[0]!.issuer,
     clientId: idp.issuers[0]!.audience,
   };
-  const ctx = {
-    issuer: config.issuer,
+  const ctx: RequestContext = {
     kid: parts.kid,
     groupKey: parts.frost.publicKey.groupKey,
     threshold: parts.threshold,
     webauthn: config.webauthn,
-    defaultTtlSeconds: config.defaultTtlSeconds,
-    maxTtlSeconds: config.maxTtlSeconds,
     clockSkewSeconds: config.clockSkewSeconds,
     store: parts.store,
     pool: parts.pool,
-    quorum: new FixedQuorum(parts.pool, parts.frost, parts.log),
+    pipeline: parts.pipeline,
+    driver: parts.driver,
     policy: parts.policy,
     audit: parts.audit,
     abuse: new AbuseGuard(parts.store, config.abuse, now),
     log: parts.log,
     ...(parts.metrics ? { metrics: parts.metrics } : {}),
-    ...(parts.approvals ? { approvals: parts.approvals } : {}),
     ...(enrollmentIdp ? { enrollmentIdp } : {}),
     now,
   };
-  const routes = {
-    mints: new MintRequestService(ctx),
-    enrollments: new EnrollmentService(ctx),
-    renewals: new RenewalService(ctx),
-    operator: parts.operator,
-  };
-  parts.approvals?.onEnoughApprovals((id) => routes.mints.approvalsComplete(id));
-  parts.approvals?.onEnoughApprovals((id) => routes.enrollments.approvalsComplete(id));
-  const sweep = async () => {
-    await parts.store.sweepExpired();
-    await parts.store.mintRequests.expireOverdue();
-  };
-  const timer = setInterval(() => {
-    sweep().catch((err: unknown) => parts.log.warn({ err }, 'sweep of expired state failed'));
-  }, SWEEP_INTERVAL_MS);
-  timer.unref();
   return {
-    register: (app) => registerRequestRoutes(app, routes),
-    close: () => {
-      clearInterval(timer);
-      enrollmentIdp?.verifier.close();
+    approved: new ApprovedTaps(ctx),
+    routes: (approvals) => {
+      const withGate: RequestContext = approvals ? { ...ctx, approvals } : ctx;
+      const routes = {
+        mints: new MintRequestService(withGate),
+        enrollments: new EnrollmentService(withGate),
+        renewals: new RenewalService(withGate),
+        operator: parts.operator,
+      };
+      return (app) => registerRequestRoutes(app, routes);
     },
+    close: () => enrollmentIdp?.verifier.close(),
   };
 }

@@ -41,6 +41,14 @@ export interface SignAttempt {
   readonly requesterAttestation?: AttestationEvidence;
   /** Only signers it accepts take part (policy requires signer attestation); read live. */
   readonly eligible?: (id: number) => boolean;
+  /**
+   * A signer set fixed in advance (a tap approved a message naming exactly these): only they
+   * are asked, none is replaced, and the first failure ends the signing — the signer's own
+   * refusal code, or `signer_unavailable` — so the request must be started again.
+   */
+  readonly signers?: readonly number[];
+  /** What the signers sign (default: a token). */
+  readonly purpose?: SigningPurpose;
 }
 
 /** Round two is hedged at most this often per mint; then it waits for the answers. */
@@ -84,6 +92,8 @@ export interface RoundDriverOptions {
 /** One mint's signing attempts: who is left out, and who refused with what. */
 interface Attempts {
   readonly requestId: string;
+  /** The fixed signer set of this signing, if any (see `SignAttempt.signers`). */
+  readonly fixed?: readonly number[];
   readonly excluded: Set<number>;
   /** Signers hedged around: asked again only when no quorum forms without them. */
   readonly slow: Set<number>;
@@ -133,13 +143,17 @@ export class RoundDriver implements TokenSigner {
       requestId: attempt.requestId ?? randomUUID(),
       excluded: new Set<number>(),
       slow: new Set<number>(),
-      hedges: 0,
+      // A fixed set has no one to hedge to: round two waits for the named signers.
+      hedges: attempt.signers ? MAX_HEDGES : 0,
       refusals: new Map(),
       reports: [],
+      ...(attempt.signers ? { fixed: attempt.signers } : {}),
     };
+    const fixed = attempt.signers;
+    const eligible = fixed ? (id: number) => fixed.includes(id) : attempt.eligible;
     try {
       for (;;) {
-        const commitments = await this.#roundOne(attempts, attempt.eligible);
+        const commitments = await this.#roundOne(attempts, eligible);
         const signers = commitments.map((c) => c.id).sort((a, b) => a - b);
         const message = attempt.messageFor(signers);
         const shares = await this.#roundTwo(attempts, message, commitments, attempt);
@@ -169,6 +183,7 @@ export class RoundDriver implements TokenSigner {
    */
   #candidates(attempts: Attempts, eligible: (id: number) => boolean): number[] {
     const { threshold } = this.group.publicKey;
+    if (attempts.fixed) return attempts.fixed.filter((id) => !attempts.excluded.has(id));
     const all = this.#available(attempts, eligible);
     const brisk = all.filter((id) => !attempts.slow.has(id));
     const healthy = brisk.filter((id) => !this.pool.isDegraded(id));
@@ -298,7 +313,7 @@ export class RoundDriver implements TokenSigner {
           message: Buffer.from(message),
           commitments: wire,
           evidence: attempt.evidence,
-          purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
+          purpose: attempt.purpose ?? SigningPurpose.SIGNING_PURPOSE_TOKEN,
           approvals: [...(attempt.approvals ?? [])],
           requesterAttestation: attempt.requesterAttestation,
         })
@@ -399,6 +414,7 @@ export class RoundDriver implements TokenSigner {
     this.log.warn({ signer: id, rpc, code, reason }, 'signer call failed');
     this.#report(attempts, id, rpc, code, reason);
     attempts.excluded.add(id);
+    if (attempts.fixed) throw namedSignerFailed(this.pool, id, err);
     if (err instanceof FrostError) {
       this.pool.markFaulty(id, 'invalid commitment');
       return;
@@ -475,3 +491,21 @@ async function settledOrAfter(calls: readonly Promise<unknown>[], ms: number): P
 }
 
 function noop(): void {}
+
+/**
+ * The error that ends a signing with a fixed signer set when one of the named signers
+ * fails: `signer_unavailable` when it cannot be reached, else its own refusal.
+ */
+function namedSignerFailed(pool: SignerPool, id: number, err: unknown): FrostmintError {
+  if (err instanceof UnavailableError) {
+    pool.markUnreachable(id, err.message);
+    return new UnavailableError(
+      'signer_unavailable',
+      `signer ${id}, which this request names, is unavailable (${err.message}); start a new request`,
+      { cause: err },
+    );
+  }
+  return err instanceof FrostmintError
+    ? err
+    : new FrostmintError('internal', `signer ${id} failed`, { cause: err });
+}

@@ -162,9 +162,45 @@ CREATE INDEX guardian_credentials_bound ON guardian_credentials (not_after)
 ALTER TABLE approvals ADD COLUMN webauthn jsonb;
 `;
 
+/**
+ * Explicit request kinds. Until now the flow of a request was inferred from its content (a
+ * one-step request kept its poll record in `evidence`; a renewal's claims name its
+ * credential), and `kind` said only what it mints (`token` or `enrollment`). `request_kind`
+ * names the flow: every existing row gets what that inference gave it. For a rolling
+ * upgrade the previous release keeps working: it still writes `kind` alone, and a trigger
+ * fills in `request_kind` for its rows with the same inference — in this one place, until a
+ * later migration drops it with the previous release gone.
+ */
+const requestKinds = `
+CREATE FUNCTION mint_requests_legacy_kind(kind text, claims jsonb, evidence jsonb)
+  RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT CASE
+    WHEN kind = 'token' AND evidence ->> 'secretSha256' IS NOT NULL THEN 'polled_mint'
+    WHEN kind = 'token' THEN 'tap_mint'
+    WHEN claims ->> 'credential_id' IS NOT NULL THEN 'renewal'
+    ELSE 'enrollment'
+  END
+$fn$;
+ALTER TABLE mint_requests ADD COLUMN request_kind text
+  CHECK (request_kind IN ('tap_mint', 'polled_mint', 'enrollment', 'renewal'));
+UPDATE mint_requests SET request_kind = mint_requests_legacy_kind(kind, claims, evidence);
+ALTER TABLE mint_requests ALTER COLUMN request_kind SET NOT NULL;
+CREATE FUNCTION mint_requests_fill_kind() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF NEW.request_kind IS NULL THEN
+    NEW.request_kind := mint_requests_legacy_kind(NEW.kind, NEW.claims, NEW.evidence);
+  END IF;
+  RETURN NEW;
+END
+$fn$;
+CREATE TRIGGER mint_requests_fill_kind BEFORE INSERT ON mint_requests
+  FOR EACH ROW EXECUTE FUNCTION mint_requests_fill_kind();
+`;
+
 /** Every migration, in order. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial_schema', sql: initialSchema },
   { version: 2, name: 'mint_results', sql: mintResults },
   { version: 3, name: 'guardian_credentials', sql: guardianCredentials },
+  { version: 4, name: 'request_kinds', sql: requestKinds },
 ];

@@ -126,8 +126,12 @@ export interface EnrollmentStore {
 
 /** The lifecycle of a mint request. */
 export type MintRequestStatus = 'pending' | 'approved' | 'minted' | 'denied' | 'expired';
-/** What a request mints: an access token, or an enrollment certificate. */
-export type MintRequestKind = 'token' | 'enrollment';
+/**
+ * The flow a request belongs to: an engineer's two-step mint approved by a WebAuthn tap, a
+ * one-step mint that waits for guardian approvals while its requester polls, an enrollment,
+ * or a certificate renewal. Decoded into a tagged union by `requests/kinds.ts`.
+ */
+export type MintRequestKind = 'tap_mint' | 'polled_mint' | 'enrollment' | 'renewal';
 
 /** A prepared mint: the exact token to sign, the policy's decision, and where it stands. */
 export interface MintRequest {
@@ -165,7 +169,7 @@ export interface MintRequestStore {
    *
    * @example
    * ```ts
-   * const request = await store.mintRequests.create({ id, requester: sub, kind: 'token',
+   * const request = await store.mintRequests.create({ id, requester: sub, kind: 'tap_mint',
    *   signingInput, claims, decision, justification, requiredApprovals: 2,
    *   createdAt: now, expiresAt: new Date(now.getTime() + 600_000) });
    * ```

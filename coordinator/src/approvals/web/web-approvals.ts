@@ -10,11 +10,11 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/serv
 import type { Logger } from 'pino';
 import type { AssertionBody } from '../../requests/schemas.ts';
 import type { CoordinatorStore } from '../../storage/index.ts';
-import type { PendingMints, PendingView } from '../pending-mints.ts';
+import type { ApprovalGate, PendingView } from '../gate.ts';
 import type { GuardianCredentials } from './credentials.ts';
 
 export interface WebApprovalsOptions {
-  readonly pending: PendingMints;
+  readonly pending: ApprovalGate;
   readonly credentials: GuardianCredentials;
   readonly store: CoordinatorStore;
   readonly webauthn: WebAuthnConfig;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../../audit/audit-log.ts';
 import type { CoordinatorStore } from '../../storage/index.ts';
-import type { PendingMints } from '../pending-mints.ts';
+import type { ApprovalGate } from '../gate.ts';
 import { GuardianCredentials } from './credentials.ts';
 import { registerWebApprovalRoutes } from './routes.ts';
 import { WebApprovals } from './web-approvals.ts';
@@ -19,7 +19,7 @@ import { WebApprovals } from './web-approvals.ts';
  */
 export function webApprovalRoutes(parts: {
   webauthn: WebAuthnConfig | undefined;
-  pending?: PendingMints | undefined;
+  pending?: ApprovalGate | undefined;
   store: CoordinatorStore;
   guardians: readonly GuardianKey[];
   audit: AuditLog;

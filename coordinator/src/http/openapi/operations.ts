@@ -2,7 +2,7 @@ import { type ErrorCode, SignedPolicyBundleSchema } from '@frostmint/core';
 import type { ZodType } from 'zod';
 import { GuardianAnswerSchema, PollQuerySchema } from '../../approvals/routes.ts';
 import { BindSchema, RegistrationParamsSchema, StartSchema } from '../../approvals/web/routes.ts';
-import { MintBodySchema } from '../../mint.ts';
+import { MintBodySchema } from '../../mint-body.ts';
 import {
   AssertionBodySchema,
   BeginEnrollmentBodySchema,

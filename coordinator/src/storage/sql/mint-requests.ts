@@ -12,7 +12,19 @@ import type { StoreContext } from './context.ts';
 import { assertDate, assertInt, jsonParam, toDate, toInt } from './values.ts';
 
 const COLUMNS = `id, requester, kind, signing_input, claims, decision, justification,
-  required_approvals, status, status_reason, evidence, created_at, updated_at, expires_at`;
+  required_approvals, status, status_reason, evidence, created_at, updated_at, expires_at,
+  request_kind`;
+
+/**
+ * What each kind mints, as the `kind` column says it (the previous release reads this
+ * column, not `request_kind`).
+ */
+const MINTS: Record<MintRequestKind, 'token' | 'enrollment'> = {
+  tap_mint: 'token',
+  polled_mint: 'token',
+  enrollment: 'enrollment',
+  renewal: 'enrollment',
+};
 
 /** The moves the request lifecycle allows; minted, denied and expired are final. */
 const TRANSITIONS: Record<MintRequestStatus, readonly MintRequestStatus[]> = {
@@ -29,7 +41,9 @@ const MAX_LIST = 500;
 export interface MintRequestRow {
   id: string;
   requester: string;
-  kind: MintRequestKind;
+  /** What it mints (`token` or `enrollment`), for the previous release. */
+  kind: string;
+  request_kind: MintRequestKind;
   signing_input: string;
   claims: JsonObject;
   decision: JsonObject;
@@ -58,12 +72,12 @@ export class SqlMintRequestStore implements MintRequestStore {
       const { rows } = await this.ctx.db.query<MintRequestRow>(
         `INSERT INTO mint_requests (${COLUMNS})
          VALUES ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb, $7, $8, 'pending', NULL,
-                 $9::text::jsonb, $10, $10, $11)
+                 $9::text::jsonb, $10, $10, $11, $12)
          RETURNING ${COLUMNS}`,
         [
           r.id,
           r.requester,
-          r.kind,
+          MINTS[r.kind],
           r.signingInput,
           jsonParam(r.claims),
           jsonParam(r.decision),
@@ -72,6 +86,7 @@ export class SqlMintRequestStore implements MintRequestStore {
           r.evidence == null ? null : jsonParam(r.evidence),
           r.createdAt,
           r.expiresAt,
+          r.kind,
         ],
       );
       return fromRow(rows[0]!);
@@ -270,7 +285,7 @@ function fromRow(row: MintRequestRow): MintRequest {
   return {
     id: row.id,
     requester: row.requester,
-    kind: row.kind,
+    kind: row.request_kind,
     signingInput: row.signing_input,
     claims: row.claims,
     decision: row.decision,

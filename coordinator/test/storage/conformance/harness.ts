@@ -84,7 +84,7 @@ export function newMintRequest(
   return {
     id: randomUUID(),
     requester: 'alice@example.com',
-    kind: 'token',
+    kind: 'tap_mint',
     signingInput: 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhbGljZSJ9',
     claims: { sub: 'alice@example.com', scope: 'deploy:prod', aud: ['deploy-api'], exp: 900 },
     decision: { allow: true, reasons: ['deploy:prod needs 2 approvals'], approvals: 2 },

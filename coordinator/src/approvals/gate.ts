@@ -1,4 +1,3 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   type ApprovalRelyingParty,
   type EnrollmentApprovalSubject,
@@ -8,7 +7,6 @@ import {
   guardianApprovalInput,
   type MintApprovalWire,
   mintApprovalSubject,
-  signingInput,
   UnavailableError,
   verifyGuardianApprovals,
   verifyGuardianSignature,
@@ -16,27 +14,18 @@ import {
 } from '@frostmint/core';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { ApprovedMint, MintResponse } from '../mint.ts';
+import { decodeRequest, type StoredRequest } from '../requests/kinds.ts';
 import type { CoordinatorStore, MintRequest } from '../storage/index.ts';
-import {
-  decodePending,
-  encodePending,
-  maybePending,
-  type PendingRecord,
-  requestToken,
-} from './record.ts';
-import { approvable, enrollmentOf, requestSubject } from './subject.ts';
-import type { PendingMint, PendingMintInput, PendingMintSink } from './types.ts';
+import { type ApprovableRequest, approvable, requestSubject } from './subject.ts';
 import { decodeProof, encodeProof } from './web/proof.ts';
 
-type StoredApprovals = Awaited<ReturnType<CoordinatorStore['approvals']['listByRequest']>>;
+/** The approvals of a request as the store keeps them. */
+export type StoredApprovals = Awaited<ReturnType<CoordinatorStore['approvals']['listByRequest']>>;
 /**
  * How long a mint waits for its approvals (and an approval stays valid), in seconds, unless
  * configured (`approvalWindowSeconds`).
  */
 export const DEFAULT_APPROVAL_WINDOW_SECONDS = 1800;
-/** Longest `?wait=` a poll may hold the connection, in seconds. */
-export const MAX_POLL_WAIT_SECONDS = 60;
 
 /** A guardian's signed answer as submitted over HTTP. */
 export interface GuardianAnswer {
@@ -93,16 +82,19 @@ export interface PendingEnrollmentView {
   readonly approval_subject: EnrollmentApprovalSubject;
 }
 
-/** Where a poll stands (HTTP 202) while the request waits. */
-export interface PollStatus {
-  readonly request_id: string;
-  readonly status: 'pending' | 'approved';
-  readonly approved_by: string[];
-  readonly required_approvals: number;
-  readonly expires_in: number;
+/**
+ * What happens to a request once its approvals are in, by kind: a two-step mint or an
+ * enrollment is fixed for its tap (`requests/approved-tap.ts`); a polled mint waits for its
+ * requester's poll. Given the gate, whose verified approvals it uses.
+ */
+export interface ApprovedRequests {
+  advance(request: StoredRequest, gate: ApprovalStage): Promise<unknown>;
 }
 
-export interface PendingMintsOptions {
+/** What the request flows use of the gate. */
+export type ApprovalStage = Pick<ApprovalGate, 'verifiedApprovals' | 'approvers' | 'windowSeconds'>;
+
+export interface ApprovalGateOptions {
   readonly store: CoordinatorStore;
   readonly audit: AuditLog;
   readonly log: Logger;
@@ -110,12 +102,8 @@ export interface PendingMintsOptions {
   readonly guardians: readonly GuardianKey[];
   /** The coordinator's WebAuthn relying party: WebAuthn approvals are refused without it. */
   readonly rp?: ApprovalRelyingParty;
-  /** Resumes an approved mint (the mint service's `mintApproved`). */
-  readonly mint: (
-    requester: PendingRecord['requester'],
-    body: PendingRecord['body'],
-    approved: ApprovedMint,
-  ) => Promise<MintResponse>;
+  /** Advances a request whose approvals are in (absent without WebAuthn: nothing to fix). */
+  readonly approved?: ApprovedRequests | undefined;
   readonly now?: () => number;
   /** How long a request waits for approvals (default {@link DEFAULT_APPROVAL_WINDOW_SECONDS}). */
   readonly windowSeconds?: number;
@@ -130,28 +118,30 @@ export interface VerifiedApprovals {
 }
 
 /**
- * Mints that wait for guardian approvals, persisted in the coordinator store so any
- * coordinator can take an approval or finish the mint: created when policy's only objection
- * is missing approvals, approved or denied by guardians (each answer verified against the
- * group's guardian keys before it is stored; a guardian counts once), and finished by the
- * requester's poll once enough guardians approved. Exactly one poll mints (compare-and-set
- * pending → approved → minted); a failed mint ends the request (denied), never retried
- * with the same approvals. Engineers' two-step WebAuthn requests share the same pending
- * list, approvals and denials; once their count is reached they go on to the tap instead of
- * a poll (`onEnoughApprovals`, `coordinator/src/requests/approved-tap.ts`). Enrollments
- * whose policy requires approvals share them too (kind `enrollment`, subject and domain from
- * `./subject.ts`), then go on to the registration tap
- * (`coordinator/src/requests/enrollment-approvals.ts`).
+ * The approval gate of every request that policy allows only once guardians approve it
+ * (a polled or two-step mint, an enrollment), persisted in the coordinator store so any
+ * coordinator can take an answer: lists what waits, verifies each guardian's approval or
+ * denial against the group's guardian keys before storing it (a guardian counts once), and
+ * once the count is reached hands the request to `approved` (by kind). Finishing a request
+ * belongs to its front end (`mint/polled.ts`, `requests/`).
  *
  * @example
  * ```ts
- * const pending = new PendingMints({ store, audit, log, guardians, mint: (r, b, a) => mints.mintApproved(r, b, a) });
+ * const gate = new ApprovalGate({ store, audit, log, guardians, approved: new ApprovedTaps(ctx) });
  * ```
  */
-export class PendingMints implements PendingMintSink {
-  readonly #listeners: ((id: string) => Promise<unknown>)[] = [];
+export class ApprovalGate {
+  constructor(private readonly options: ApprovalGateOptions) {}
 
-  constructor(private readonly options: PendingMintsOptions) {}
+  /** The guardians of the group configuration. */
+  get guardians(): readonly GuardianKey[] {
+    return this.options.guardians;
+  }
+
+  /** The coordinator's WebAuthn relying party, when configured. */
+  get rp(): ApprovalRelyingParty | undefined {
+    return this.options.rp;
+  }
 
   /** How long a request waits for its approvals, in seconds. */
   get windowSeconds(): number {
@@ -159,65 +149,22 @@ export class PendingMints implements PendingMintSink {
   }
 
   /**
-   * Calls `listener` with the id of a request of another flow (the WebAuthn two-step mint)
-   * once an approval brought it to its required count. A failing listener is logged: the
-   * approval stands, and the flow can pick the request up again when it is next read.
-   */
-  onEnoughApprovals(listener: (id: string) => Promise<unknown>): void {
-    this.#listeners.push(listener);
-  }
-
-  /**
    * Every stored approval of `row`, verified over its token (they were verified when
    * submitted; this is the coordinator's check before it hands them to the signers).
    * Throws `approval_invalid` / `approval_expired`.
    */
-  async verifiedApprovals(row: MintRequest): Promise<VerifiedApprovals> {
-    const approvals = this.#wires(row, await this.options.store.approvals.listByRequest(row.id));
-    const approvedBy = await this.#verify(row, approvals);
+  async verifiedApprovals(request: ApprovableRequest): Promise<VerifiedApprovals> {
+    const approvals = this.wires(
+      request.row,
+      await this.options.store.approvals.listByRequest(request.row.id),
+    );
+    const approvedBy = await this.#verify(request, approvals);
     return { approvals, approvedBy };
   }
 
   /** Who approved request `id` so far (guardian names, or kids of unknown keys), oldest first. */
   async approvers(id: string): Promise<string[]> {
-    return this.#names(await this.options.store.approvals.listByRequest(id));
-  }
-
-  async create(input: PendingMintInput): Promise<PendingMint> {
-    const now = this.#now();
-    const id = randomBytes(16).toString('base64url');
-    const secret = randomBytes(32).toString('base64url');
-    // A request cannot outlive its evidence: signers refuse an expired ID token.
-    const expiresAt = Math.min(
-      now + this.windowSeconds,
-      input.requester.evidenceExpiresAt ?? Number.POSITIVE_INFINITY,
-    );
-    const ttl = input.claims.exp - input.claims.iat;
-    await this.options.store.mintRequests.create({
-      id,
-      requester: input.requester.subject,
-      kind: 'token',
-      signingInput: signingInput(input.header, input.claims),
-      claims: JSON.parse(JSON.stringify(input.claims)),
-      decision: JSON.parse(JSON.stringify(input.decision)),
-      justification: input.request.justification ?? null,
-      requiredApprovals: input.decision.required_approvals,
-      createdAt: new Date(now * 1000),
-      expiresAt: new Date(expiresAt * 1000),
-      evidence: encodePending(input.requester, input.request, input.header, ttl, sha256(secret)),
-    });
-    this.options.log.info(
-      { requestId: id, sub: input.requester.subject, required: input.decision.required_approvals },
-      'mint waits for guardian approvals',
-    );
-    return {
-      request_id: id,
-      status: 'pending',
-      request_secret: secret,
-      required_approvals: input.decision.required_approvals,
-      expires_at: expiresAt,
-      approval_subject: mintApprovalSubject(input.header, input.claims, expiresAt),
-    };
+    return this.names(await this.options.store.approvals.listByRequest(id));
   }
 
   /**
@@ -228,15 +175,16 @@ export class PendingMints implements PendingMintSink {
     const rows = await this.options.store.mintRequests.listPending(100);
     const views: (PendingView | PendingEnrollmentView)[] = [];
     for (const row of rows) {
-      if (!approvable(row) || (row.kind !== 'token' && row.status !== 'pending')) continue;
-      views.push(await this.#view(row));
+      const request = decodeRequest(row);
+      if (!approvable(request)) continue;
+      views.push(await this.#view(request));
     }
     return views;
   }
 
   /** One pending, unexpired request as guardians review it (`request_not_pending` else). */
   async pendingView(id: string): Promise<PendingView | PendingEnrollmentView> {
-    return this.#view(await this.#pendingRow(id));
+    return this.#view(await this.#pendingRequest(id));
   }
 
   /**
@@ -250,8 +198,9 @@ export class PendingMints implements PendingMintSink {
     answer: GuardianAnswer,
     afterVerify?: () => Promise<void>,
   ): Promise<{ approvals: number; required: number }> {
-    const row = await this.#pendingRow(id);
-    await this.#verify(row, [this.#wire(row, answer)]);
+    const request = await this.#pendingRequest(id);
+    const { row } = request;
+    await this.#verify(request, [this.#wire(row, answer)]);
     await afterVerify?.();
     const count = await this.options.store.approvals.add({
       requestId: id,
@@ -267,21 +216,23 @@ export class PendingMints implements PendingMintSink {
       decision: 'approve',
       ...(answer.webauthn ? { method: 'webauthn' } : {}),
     });
-    if (count >= row.requiredApprovals && maybePending(row) === undefined) {
-      for (const listener of this.#listeners) {
-        await listener(id).catch((err: unknown) =>
+    if (count >= row.requiredApprovals) {
+      // The approval stands even if the request cannot advance now: the next read retries.
+      await this.options.approved
+        ?.advance(request, this)
+        .catch((err: unknown) =>
           this.options.log.warn({ err, requestId: id }, 'could not advance the approved request'),
         );
-      }
     }
     return { approvals: count, required: row.requiredApprovals };
   }
 
   /** A guardian's refusal (signed with the denial domain): the request ends, denied. */
   async deny(id: string, answer: GuardianAnswer): Promise<void> {
-    const row = await this.#pendingRow(id);
+    const request = await this.#pendingRequest(id);
+    const { row } = request;
     const guardian = this.options.guardians.find((g) => g.approvalKey.kid === answer.guardianKid);
-    const { kind, subjectAt } = requestSubject(row, this.options.rp);
+    const { kind, subjectAt } = requestSubject(request, this.options.rp);
     const denial = guardianApprovalInput(kind, subjectAt(expirySeconds(row)), true);
     if (!guardian || !verifyGuardianSignature(guardian, denial, answer.signature)) {
       throw new ForbiddenError(
@@ -305,64 +256,8 @@ export class PendingMints implements PendingMintSink {
     });
   }
 
-  /**
-   * The requester's poll: waits up to `waitSeconds` for the approvals, then mints (200
-   * with the token, exactly once) or says where the request stands (202) — at the
-   * deadline, or as soon as another guardian approved. Unknown id and
-   * wrong secret both answer `request_unknown` (404).
-   */
-  async poll(id: string, secret: string, waitSeconds: number): Promise<MintResponse | PollStatus> {
-    const deadline = Date.now() + Math.min(waitSeconds, MAX_POLL_WAIT_SECONDS) * 1000;
-    let seen: number | undefined;
-    for (;;) {
-      const row = await this.options.store.mintRequests.get(id);
-      if (row?.kind !== 'token' || !secretMatches(row, secret)) throw unknownRequest();
-      const approvals = await this.options.store.approvals.listByRequest(id);
-      const expiresIn = expirySeconds(row) - this.#now();
-      if (row.status === 'denied') {
-        throw new ForbiddenError(
-          'request_denied',
-          `the request was denied: ${row.statusReason ?? 'no reason given'}`,
-        );
-      }
-      if (row.status === 'minted') {
-        throw new FrostmintError('request_already_minted', 'this request was minted already');
-      }
-      if (row.status === 'expired' || (row.status === 'pending' && expiresIn < 0)) {
-        if (row.status === 'pending') {
-          await this.options.store.mintRequests.expireOverdue();
-        }
-        throw new FrostmintError(
-          'request_expired',
-          'the request expired before enough guardians approved',
-        );
-      }
-      if (row.status === 'pending' && approvals.length >= row.requiredApprovals) {
-        const claimed = await this.options.store.mintRequests.transition(
-          id,
-          'pending',
-          'approved',
-          new Date(this.#now() * 1000),
-        );
-        if (claimed) return this.#finish(claimed, approvals);
-      }
-      // Answer at the deadline, or early when a guardian approved, so the requester sees it.
-      seen ??= approvals.length;
-      if (Date.now() >= deadline || approvals.length !== seen) {
-        return {
-          request_id: id,
-          status: row.status === 'approved' ? 'approved' : 'pending',
-          approved_by: this.#names(approvals),
-          required_approvals: row.requiredApprovals,
-          expires_in: Math.max(0, expiresIn),
-        };
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-
   /** Stored approvals as the wire form they were verified in (with any WebAuthn proof). */
-  #wires(row: MintRequest, approvals: StoredApprovals): MintApprovalWire[] {
+  wires(row: MintRequest, approvals: StoredApprovals): MintApprovalWire[] {
     return approvals.map((a) =>
       this.#wire(row, {
         guardianKid: a.guardianId,
@@ -372,43 +267,9 @@ export class PendingMints implements PendingMintSink {
     );
   }
 
-  async #finish(row: MintRequest, approvals: StoredApprovals): Promise<MintResponse> {
-    const pending = decodePending(row);
-    const wire = this.#wires(row, approvals);
-    try {
-      const minted = await this.options.mint(pending.requester, pending.body, {
-        jti: pending.claims.jti,
-        ttl: pending.ttl,
-        approvals: wire,
-        guardians: this.options.guardians,
-        rp: this.options.rp,
-      });
-      await this.options.store.mintRequests.transition(
-        row.id,
-        'approved',
-        'minted',
-        new Date(this.#now() * 1000),
-      );
-      return minted;
-    } catch (err) {
-      const reason = err instanceof FrostmintError ? err.code : 'internal';
-      // Fail closed: the request ends; its approvals are never presented again.
-      await this.options.store.mintRequests
-        .transition(
-          row.id,
-          'approved',
-          'denied',
-          new Date(this.#now() * 1000),
-          `mint failed: ${reason}`,
-        )
-        .catch(() => {});
-      throw err;
-    }
-  }
-
   /** The approvals of `row` verified over its subject (mint or enrollment). */
-  #verify(row: MintRequest, approvals: readonly MintApprovalWire[]): Promise<string[]> {
-    const { kind, subjectAt } = requestSubject(row, this.options.rp);
+  #verify(request: ApprovableRequest, approvals: readonly MintApprovalWire[]): Promise<string[]> {
+    const { kind, subjectAt } = requestSubject(request, this.options.rp);
     return verifyGuardianApprovals(
       approvals,
       kind,
@@ -419,9 +280,10 @@ export class PendingMints implements PendingMintSink {
     );
   }
 
-  async #pendingRow(id: string): Promise<MintRequest> {
+  async #pendingRequest(id: string): Promise<ApprovableRequest> {
     const row = await this.options.store.mintRequests.get(id);
-    if (!row || !approvable(row)) throw unknownRequest();
+    const request = row && decodeRequest(row);
+    if (!request || !approvable(request)) throw unknownRequest();
     if (row.status !== 'pending' || expirySeconds(row) < this.#now()) {
       throw new FrostmintError('request_not_pending', `the request is ${row.status}, not pending`);
     }
@@ -431,10 +293,11 @@ export class PendingMints implements PendingMintSink {
         'this group has no guardians: nothing can be approved',
       );
     }
-    return row;
+    return request;
   }
 
-  async #view(row: MintRequest): Promise<PendingView | PendingEnrollmentView> {
+  async #view(request: ApprovableRequest): Promise<PendingView | PendingEnrollmentView> {
+    const { row } = request;
     const approvals = await this.options.store.approvals.listByRequest(row.id);
     const answered = approvals.map((a) => ({
       guardian_kid: a.guardianId,
@@ -451,9 +314,9 @@ export class PendingMints implements PendingMintSink {
       created_at: Math.floor(row.createdAt.getTime() / 1000),
       expires_at: expirySeconds(row),
     };
-    const enrollment = enrollmentOf(row);
-    if (enrollment) {
-      const { subjectAt } = requestSubject(row, this.options.rp);
+    if (request.kind === 'enrollment') {
+      const enrollment = request.request;
+      const { subjectAt } = requestSubject(request, this.options.rp);
       return {
         ...common,
         kind: 'enrollment',
@@ -464,8 +327,8 @@ export class PendingMints implements PendingMintSink {
         approval_subject: subjectAt(expirySeconds(row)) as EnrollmentApprovalSubject,
       };
     }
-    const { header, claims } = requestToken(row);
-    const pending = maybePending(row);
+    const { header, claims } = request;
+    const pending = request.kind === 'polled_mint' ? request.pending : undefined;
     const oidc = pending?.requester.policy.oidc;
     return {
       ...common,
@@ -489,7 +352,8 @@ export class PendingMints implements PendingMintSink {
     };
   }
 
-  #names(approvals: readonly { guardianId: string }[]): string[] {
+  /** Guardian names of stored approvals (kids of unknown keys), in order. */
+  names(approvals: readonly { guardianId: string }[]): string[] {
     return approvals.map((a) => this.#guardianName(a.guardianId) ?? a.guardianId);
   }
 
@@ -502,23 +366,27 @@ export class PendingMints implements PendingMintSink {
   }
 }
 
-function expirySeconds(row: MintRequest): number {
+/**
+ * When a request stops taking approvals (its expiry), Unix seconds: the `not_after` of
+ * every approval of it.
+ *
+ * @example
+ * ```ts
+ * const notAfter = expirySeconds(row);
+ * ```
+ */
+export function expirySeconds(row: MintRequest): number {
   return Math.floor(row.expiresAt.getTime() / 1000);
 }
 
-function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
-
-function secretMatches(row: MintRequest, secret: string): boolean {
-  const pending = maybePending(row);
-  if (!pending) return false;
-  return timingSafeEqual(
-    Buffer.from(pending.secretSha256, 'hex'),
-    Buffer.from(sha256(secret), 'hex'),
-  );
-}
-
-function unknownRequest(): FrostmintError {
+/**
+ * The 404 for an unknown request (or one the caller may not see).
+ *
+ * @example
+ * ```ts
+ * if (!row) throw unknownRequest();
+ * ```
+ */
+export function unknownRequest(): FrostmintError {
   return new FrostmintError('request_not_found', 'no such request (or not yours)');
 }

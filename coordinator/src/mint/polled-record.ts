@@ -1,16 +1,11 @@
-import {
-  PolicyInputSchema,
-  type TokenClaims,
-  type TokenHeader,
-  TokenHeaderSchema,
-} from '@frostmint/core';
+import { PolicyInputSchema, type TokenClaims, type TokenHeader } from '@frostmint/core';
 import { z } from 'zod';
 import type { Requester } from '../auth/types.ts';
-import { MintBodySchema } from '../mint.ts';
+import { MintBodySchema } from '../mint-body.ts';
 import type { JsonObject, MintRequest } from '../storage/index.ts';
 
 /**
- * What a pending token request keeps in the store's `evidence` column beside the token:
+ * What a polled mint (kind `polled_mint`) keeps in the store's `evidence` column beside the token:
  * how to resume the mint (the requester and its evidence for the signers, the request
  * body, the lifetime) and the SHA-256 of the requester's poll secret. Secrets are never
  * stored in the clear; the ID token is evidence the signers still have to see (it was
@@ -77,11 +72,12 @@ export function encodePending(
 }
 
 /**
- * Decodes a stored pending request (a row from any coordinator sharing the store).
+ * Decodes the record of a stored polled mint (a row from any coordinator sharing the
+ * store); only `requests/kinds.ts` calls it, once per read.
  *
  * @example
  * ```ts
- * const pending = decodePending(await store.mintRequests.get(id));
+ * const pending = decodePending(row);
  * ```
  */
 export function decodePending(row: MintRequest): PendingRecord {
@@ -100,34 +96,4 @@ export function decodePending(row: MintRequest): PendingRecord {
     ttl: record.ttl,
     secretSha256: record.secretSha256,
   };
-}
-
-/**
- * The token a stored request stands for, whatever flow created it (this module's one-step
- * CI/dev mints, or the two-step WebAuthn mint): the header from its signing input and its
- * claims. This is all an approval needs, so guardians can approve either kind.
- *
- * @example
- * ```ts
- * const { header, claims } = requestToken(await store.mintRequests.get(id));
- * ```
- */
-export function requestToken(row: MintRequest): { header: TokenHeader; claims: TokenClaims } {
-  const [segment] = row.signingInput.split('.');
-  const header = TokenHeaderSchema.parse(
-    JSON.parse(Buffer.from(segment ?? '', 'base64url').toString('utf8')),
-  );
-  return { header, claims: row.claims as unknown as TokenClaims };
-}
-
-/**
- * The one-step record of a request, or undefined for a request another flow created.
- *
- * @example
- * ```ts
- * const record = maybePending(row); // undefined for a WebAuthn two-step request
- * ```
- */
-export function maybePending(row: MintRequest): PendingRecord | undefined {
-  return PendingRecordSchema.safeParse(row.evidence).success ? decodePending(row) : undefined;
 }

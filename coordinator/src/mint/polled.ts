@@ -128,7 +128,7 @@ export class PolledMints {
    * The requester's poll: waits up to `waitSeconds` for the approvals, then mints (200
    * with the token, exactly once) or says where the request stands (202) — at the
    * deadline, or as soon as another guardian approved. Unknown id and
-   * wrong secret both answer `request_unknown` (404).
+   * wrong secret both answer `request_not_found` (404).
    */
   async poll(id: string, secret: string, waitSeconds: number): Promise<MintResponse | PollStatus> {
     const { store, gate } = this.options;

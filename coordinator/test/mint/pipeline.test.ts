@@ -139,7 +139,7 @@ describe('one mint pipeline, one set of rules for every front end', () => {
         parked.request_secret,
       ],
     ] as const) {
-      expect((await refusal(flows.polled.poll(id, secret, 0))).code).toBe('request_unknown');
+      expect((await refusal(flows.polled.poll(id, secret, 0))).code).toBe('request_not_found');
     }
     const early = await flows.polled.poll(parked.request_id, parked.request_secret, 0);
     expect(early).toMatchObject({ status: 'pending', approved_by: [] });

@@ -21,6 +21,7 @@ import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
 import { OidcAuthenticator } from './auth/oidc.ts';
 import type { RequesterAuthenticator } from './auth/types.ts';
 import type { CoordinatorConfig } from './config.ts';
+import { MintDpop } from './dpop/index.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { loadHttpsIdentity, reloadHttpsIdentity } from './http/https.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -168,6 +169,7 @@ export async function startCoordinator(options: {
     group && webApprovalRoutes({ ...group, webauthn: config.webauthn, store, audit, log });
   const app = buildCoordinatorApp({
     issuer: config.issuer,
+    dpop: new MintDpop({ issuer: config.issuer, clockSkewSeconds: config.clockSkewSeconds }),
     log,
     pool,
     authenticator,

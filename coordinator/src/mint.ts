@@ -22,6 +22,7 @@ import { approvalToProto } from './approvals/proto.ts';
 import type { PendingMint, PendingMintSink } from './approvals/types.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { Requester } from './auth/types.ts';
+import { dpopClaims, dpopSignFields, refuseDpopPending } from './dpop/index.ts';
 import { InputText } from './http/input.ts';
 import type { Metrics } from './metrics.ts';
 import {
@@ -54,7 +55,7 @@ export type MintBody = z.infer<typeof MintBodySchema>;
 /** Answer of a successful mint. */
 export interface MintResponse {
   token: string;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   expires_at: number;
   jti: string;
@@ -140,6 +141,7 @@ export class MintService {
       mayWait: !!pending,
     });
     if (awaitsApprovals && pending) {
+      refuseDpopPending(requester);
       const claims = this.#claims(policy, requester, request, { jti, ttl, iat, signers: [] });
       const waiting = await pending.create({
         requester,
@@ -246,6 +248,7 @@ export class MintService {
       jti: t.jti,
       client_id: requester.clientId,
       amr: requester.amr,
+      ...dpopClaims(requester),
       frostmint: {
         signers: t.signers,
         policy: policy.id,
@@ -277,6 +280,7 @@ export class MintService {
       approvals: t.approvals.map(approvalToProto),
       ...(attested?.requesterEvidence ? { requesterAttestation: attested.requesterEvidence } : {}),
       ...withEligible(this.options.attestation?.eligibility(t.decision)),
+      ...dpopSignFields(requester),
       messageFor: (signers) =>
         Buffer.from(
           signingInput(header, this.#claims(policy, requester, request, { ...t, signers })),
@@ -297,7 +301,7 @@ export class MintService {
     this.options.metrics?.mints.inc({ outcome: 'ok' });
     return {
       token: compactJws(Buffer.from(signed.message).toString('latin1'), signed.signature),
-      token_type: 'Bearer',
+      token_type: requester.dpop ? 'DPoP' : 'Bearer',
       expires_in: ttl,
       expires_at: iat + ttl,
       jti,
@@ -332,6 +336,7 @@ export class MintService {
         ...(request.justification === undefined ? {} : { justification: request.justification }),
         approvals: context.approvals,
         now: context.now,
+        dpopBound: requester.dpop !== undefined,
         ...(attested?.signerAttestation ? { signerAttestation: attested.signerAttestation } : {}),
         ...(attested?.requesterAttestation
           ? { requesterAttestation: attested.requesterAttestation }

@@ -1,9 +1,10 @@
-import { FrostmintError, type GroupJwk, UnavailableError } from '@frostmint/core';
+import { DPOP_ALGS, FrostmintError, type GroupJwk, UnavailableError } from '@frostmint/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { PendingMints } from '../approvals/pending-mints.ts';
 import { registerApprovalRoutes } from '../approvals/routes.ts';
 import type { RequesterAuthenticator } from '../auth/types.ts';
+import { MintDpop } from '../dpop/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { MintBodySchema, type MintService } from '../mint.ts';
 import type { PolicyRollout } from '../policy/rollout.ts';
@@ -40,6 +41,8 @@ export interface CoordinatorAppOptions {
   readonly extraRoutes?: (app: FastifyInstance) => void;
   /** Serve HTTPS with this certificate and key (see ./https.ts); plain HTTP when absent. */
   readonly https?: HttpsIdentity;
+  /** DPoP at the mint endpoint. Default: verified against `issuer` with 30 s skew. */
+  readonly dpop?: MintDpop;
 }
 
 /**
@@ -74,11 +77,13 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   options.extraRoutes?.(app);
 
   if (group?.pending) registerApprovalRoutes(app, group.pending);
+  const dpop = options.dpop ?? new MintDpop({ issuer });
+  dpop.refuseElsewhere(app);
 
   app.post('/v1/mint', async (request, reply) => {
     if (!group)
       throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
-    const requester = await authenticator.authenticate(request);
+    const requester = await dpop.bind(await authenticator.authenticate(request), request);
     const body = parseInput(MintBodySchema, request.body, 'body');
     const minted = await group.mints.mint(requester, body).catch((err: unknown) => {
       options.metrics.mints.inc({ outcome: err instanceof FrostmintError ? err.code : 'internal' });
@@ -98,6 +103,8 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     jwks_uri: new URL('/.well-known/jwks.json', issuer).href,
     frostmint_mint_endpoint: new URL('/v1/mint', issuer).href,
     token_signing_alg_values_supported: ['EdDSA'],
+    // RFC 9449 §5.1: the mint endpoint binds tokens to DPoP proofs of these algorithms.
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
     // OpenID Connect Discovery 1.0 §3 (required there): OIDC libraries (go-oidc in
     // oauth2-proxy, ...) take the accepted algorithms from it and default to RS256 without it.
     id_token_signing_alg_values_supported: ['EdDSA'],

@@ -73,6 +73,7 @@ export class FixedQuorum {
           purpose: s.purpose,
           approvals: (s.approvals ?? []).map(approvalToProto),
           requesterAttestation: undefined,
+          dpopProof: '',
         }),
       ),
     );

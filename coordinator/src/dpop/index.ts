@@ -1,0 +1,7 @@
+export {
+  dpopClaims,
+  dpopSignFields,
+  MintDpop,
+  type MintDpopOptions,
+  refuseDpopPending,
+} from './mint-dpop.ts';

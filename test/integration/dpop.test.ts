@@ -10,6 +10,8 @@ import { calculateJwkThumbprint, decodeJwt, exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MintAnswer, startTestStack } from '../harness.ts';
 import { askQuorum, SIGNER_PAIRS } from '../support/rogue-sign.ts';
+import { SoftAuthenticator } from '../support/soft-authenticator.ts';
+import { api, completeMint, enrollSoft, type Prepared } from '../support/webauthn-flow.ts';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 
@@ -78,6 +80,55 @@ describe('DPoP-bound tokens (RFC 9449) through the real stack', () => {
     expect(bearer.body.message).toContain('dpop_required:deploy:bound');
     const dpop = await mintWith(bound, await generateProof(alice, mintUrl, 'POST'));
     expect(dpop.status).toBe(200);
+  });
+
+  describe('the two-step WebAuthn mint (proof at prepare, tap approves claims with cnf)', () => {
+    let carol: SoftAuthenticator;
+    beforeAll(async () => {
+      carol = (await enrollSoft(stack, 'carol@example.com')).auth;
+    });
+    const prepare = (scope: string, headers: Record<string, string> = {}) =>
+      api<Prepared & { claims: { cnf?: unknown } }>(
+        stack,
+        'POST',
+        '/v1/mint/requests',
+        { user: 'carol@example.com', scope: [scope], audience: 'deploy-api' },
+        headers,
+      );
+    const tap = (challenge: string) =>
+      SoftAuthenticator.toJson(carol.assert(Buffer.from(challenge, 'base64url')));
+
+    it('mints the prepared bound token once the engineer taps; the signers verify the stored proof', async () => {
+      const dpop = await generateProof(alice, mintUrl, 'POST');
+      const prepared = await prepare('deploy:bound', { dpop });
+      expect(prepared.status, JSON.stringify(prepared.body)).toBe(201);
+      expect(prepared.body.claims.cnf).toEqual({ jkt: alice.jkt });
+      const done = await completeMint(
+        stack,
+        prepared.body.request_id,
+        tap(prepared.body.public_key.challenge),
+      );
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      const body = done.body as { token?: string; token_type?: string };
+      expect(body.token_type).toBe('DPoP');
+      expect(decodeJwt(body.token!).cnf).toEqual({ jkt: alice.jkt });
+    });
+
+    it('refuses a require_dpop scope without a proof, and a DPoP header on the other routes', async () => {
+      const bearer = await prepare('deploy:bound');
+      expect(bearer.status).toBe(403);
+      expect(bearer.body.message).toContain('dpop_required:deploy:bound');
+      const other = await api(
+        stack,
+        'POST',
+        '/v1/mint/requests/x/assertion',
+        {},
+        {
+          dpop: await generateProof(alice, mintUrl, 'POST'),
+        },
+      );
+      expect(other).toMatchObject({ status: 400, body: { error: 'dpop_unsupported' } });
+    });
   });
 
   describe('a resource server using the SDK middleware', () => {

@@ -24,7 +24,7 @@ export interface MintDpopOptions {
  * (§4.3, `htm` POST, `htu` the mint endpoint under the issuer, single-use), and the requester
  * gains the binding, so the token gets `cnf.jkt` and the signers get the proof to verify
  * themselves. A proof that fails is refused (400 with the SDK's code, RFC 9449 §5: never a
- * silently unbound token). Other mint paths refuse a `DPoP` header (`dpop_unsupported`).
+ * silently unbound token). The two-step prepare is hooked the same way ({@link register}).
  *
  * @example
  * ```ts
@@ -51,47 +51,69 @@ export class MintDpop {
    * `dpop_proof_replayed`.
    */
   async bind(requester: Requester, request: FastifyRequest): Promise<Requester> {
-    const proof = singleHeader(request.headers.dpop);
-    if (proof === undefined) return requester;
-    const now = this.#now();
-    const check = { issuer: this.#issuer, now, clockTolerance: this.#skew };
-    const verified = await verifyMintDpopProof(proof, check).catch((err: unknown) => {
-      throw asBadRequest(err);
-    });
-    await spendDpopProof(verified, {
-      now,
-      clockTolerance: this.#skew,
-      replayStore: this.#replayStore,
-    }).catch((err: unknown) => {
-      throw asBadRequest(err);
-    });
-    const dpop: DpopBinding = { proof, jkt: verified.jkt };
-    return { ...requester, dpop };
+    const dpop = await this.#verify(request);
+    return dpop ? { ...requester, dpop } : requester;
   }
 
   /**
-   * Refuses a `DPoP` header on the two-step (WebAuthn) mint routes under `/v1/mint/`, whose
-   * tokens are not bound yet: the client would otherwise get a bearer token it did not ask for.
+   * Hooks the other mint routes: `POST /v1/mint/requests` (the two-step WebAuthn prepare,
+   * whose claims the tap then approves, `cnf` included) gets its `DPoP` header verified
+   * here, the binding read back with {@link dpopBindingOf}; any other route under
+   * `/v1/mint/` refuses a `DPoP` header (`dpop_unsupported`) rather than ignore it.
    */
-  refuseElsewhere(app: FastifyInstance): void {
+  register(app: FastifyInstance): void {
     app.addHook('onRequest', async (request) => {
-      if (request.headers.dpop !== undefined && request.url.startsWith('/v1/mint/')) {
+      if (request.headers.dpop === undefined || !request.url.startsWith('/v1/mint/')) return;
+      if (request.method !== 'POST' || request.url.split('?')[0] !== '/v1/mint/requests') {
         throw new InvalidRequestError(
           'dpop_unsupported',
-          'DPoP binding is available on POST /v1/mint only',
+          'DPoP binding is available on POST /v1/mint and POST /v1/mint/requests only',
         );
       }
+      const dpop = await this.#verify(request);
+      if (dpop) BINDINGS.set(request, dpop);
     });
+  }
+
+  async #verify(request: FastifyRequest): Promise<DpopBinding | undefined> {
+    const proof = singleHeader(request.headers.dpop);
+    if (proof === undefined) return undefined;
+    const now = this.#now();
+    const check = { issuer: this.#issuer, now, clockTolerance: this.#skew };
+    try {
+      const verified = await verifyMintDpopProof(proof, check);
+      await spendDpopProof(verified, { ...check, replayStore: this.#replayStore });
+      return { proof, jkt: verified.jkt };
+    } catch (err) {
+      throw asBadRequest(err);
+    }
   }
 }
 
+const BINDINGS = new WeakMap<FastifyRequest, DpopBinding>();
+
+/**
+ * The DPoP binding {@link MintDpop.register} verified for this request, if any.
+ *
+ * @example
+ * ```ts
+ * const prepared = await mints.prepare(body, dpopBindingOf(request));
+ * ```
+ */
+export function dpopBindingOf(request: FastifyRequest): DpopBinding | undefined {
+  return BINDINGS.get(request);
+}
+
+/** Whatever carries an optional DPoP binding: a `Requester`, or `{dpop}` of a prepare. */
+type Bound = { readonly dpop?: DpopBinding | undefined };
+
 /** The `cnf` claim of a token minted for `requester` (RFC 9449 §6.1), or nothing. */
-export function dpopClaims(requester: Requester): { cnf?: { jkt: string } } {
+export function dpopClaims(requester: Bound): { cnf?: { jkt: string } } {
   return requester.dpop ? { cnf: { jkt: requester.dpop.jkt } } : {};
 }
 
 /** The proof the signers verify before co-signing a bound token, or nothing. */
-export function dpopSignFields(requester: Requester): { dpopProof?: string } {
+export function dpopSignFields(requester: Bound): { dpopProof?: string } {
   return requester.dpop ? { dpopProof: requester.dpop.proof } : {};
 }
 
@@ -99,7 +121,7 @@ export function dpopSignFields(requester: Requester): { dpopProof?: string } {
  * Refuses to park a DPoP-bound mint for guardian approvals: the proof is fresh for minutes
  * only and the resumed mint gets fresh times, so it could not be signed bound later.
  */
-export function refuseDpopPending(requester: Requester): void {
+export function refuseDpopPending(requester: Bound): void {
   if (requester.dpop) {
     throw new InvalidRequestError(
       'dpop_unsupported',
@@ -130,4 +152,22 @@ function asBadRequest(err: unknown): unknown {
     return new InvalidRequestError(err.code, err.message, { cause: err });
   }
   return err;
+}
+
+/**
+ * The DPoP binding a prepared two-step request keeps: the proof in its `evidence` column
+ * (stored at prepare) and the `cnf.jkt` of its fixed claims; nothing for a bearer request.
+ *
+ * @example
+ * ```ts
+ * await quorum.sign({ …, ...dpopSignFields({ dpop: storedDpop(request) }) });
+ * ```
+ */
+export function storedDpop(request: {
+  readonly evidence: Readonly<Record<string, unknown>> | null;
+  readonly claims: Readonly<Record<string, unknown>>;
+}): DpopBinding | undefined {
+  const proof = request.evidence?.dpop_proof;
+  const jkt = (request.claims.cnf as { jkt?: unknown } | undefined)?.jkt;
+  return typeof proof === 'string' && typeof jkt === 'string' ? { proof, jkt } : undefined;
 }

@@ -73,12 +73,12 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   // JSON is the only body the API takes: anything else is 415 `unsupported_media_type`.
   app.removeContentTypeParser('text/plain');
   app.addHook('preValidation', async (request) => checkRequestText(request));
+  const dpop = options.dpop ?? new MintDpop({ issuer });
+  dpop.register(app);
   if (options.policy) registerPolicyRoutes(app, options.policy);
   options.extraRoutes?.(app);
 
   if (group?.pending) registerApprovalRoutes(app, group.pending);
-  const dpop = options.dpop ?? new MintDpop({ issuer });
-  dpop.refuseElsewhere(app);
 
   app.post('/v1/mint', async (request, reply) => {
     if (!group)

@@ -18,6 +18,8 @@ import {
 } from '@frostmint/core';
 import { type Evidence, SigningPurpose } from '@frostmint/proto';
 import { maybePending } from '../approvals/record.ts';
+import type { DpopBinding } from '../auth/types.ts';
+import { dpopClaims, dpopSignFields, refuseDpopPending, storedDpop } from '../dpop/index.ts';
 import type { Enrollment, JsonObject, MintRequest } from '../storage/index.ts';
 import { awaitTap, tapDeadline } from './approved-tap.ts';
 import { pickSigners, type RequestContext, tapUrl } from './context.ts';
@@ -60,7 +62,7 @@ export interface CompletedMint {
   expires_at: number;
   /** Present unless the token was sealed to the requester's result key. */
   token?: string;
-  token_type?: 'Bearer';
+  token_type?: 'Bearer' | 'DPoP';
   expires_in?: number;
 }
 
@@ -84,7 +86,7 @@ export interface CompletedMint {
 export class MintRequestService {
   constructor(private readonly ctx: RequestContext) {}
 
-  async prepare(body: PrepareMintBody): Promise<PreparedMint> {
+  async prepare(body: PrepareMintBody, dpop?: DpopBinding): Promise<PreparedMint> {
     const { ctx } = this;
     if (body.ttl !== undefined && body.ttl > ctx.maxTtlSeconds) {
       throw new ForbiddenError(
@@ -101,8 +103,9 @@ export class MintRequestService {
     const enrollments = await this.#activeEnrollments(body.user, iat);
     const roles = [...new Set(enrollments.flatMap((e) => e.roles))].sort();
     const requester = engineer(body.user, roles);
-    const { ttl, decision } = await this.#authorize(requester, body, iat);
+    const { ttl, decision } = await this.#authorize(requester, body, iat, dpop !== undefined);
     const awaitsApprovals = decision.required_approvals > 0;
+    if (awaitsApprovals) refuseDpopPending({ dpop });
     const signers = pickSigners(ctx);
     const { amr, client_id } = claimsForEvidence('webauthn', body.user);
     const claims: TokenClaims = {
@@ -116,6 +119,7 @@ export class MintRequestService {
       jti: randomBytes(16).toString('base64url'),
       client_id,
       amr,
+      ...dpopClaims({ dpop }),
       frostmint: { signers, policy: ctx.policy.id },
     };
     const input = signingInput({ alg: 'EdDSA', typ: 'at+jwt', kid: ctx.kid }, claims);
@@ -137,6 +141,8 @@ export class MintRequestService {
       requiredApprovals: decision.required_approvals,
       createdAt,
       expiresAt,
+      // The proof the signers verify at the tap (RFC 9449); the claims already carry cnf.
+      ...(dpop ? { evidence: { dpop_proof: dpop.proof } } : {}),
     });
     if (!awaitsApprovals) {
       await ctx.store.challenges.create({
@@ -304,6 +310,7 @@ export class MintRequestService {
       },
       now,
       verified.approvedBy,
+      claims.cnf !== undefined,
     );
     if (!decision.allow) {
       await this.#deny(request, decision.reasons);
@@ -330,6 +337,7 @@ export class MintRequestService {
         evidence,
         purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
         approvals,
+        ...dpopSignFields({ dpop: storedDpop(request) }),
       });
       token = compactJws(request.signingInput, signature);
       // Sealed (and stored sealed) before the request becomes `minted`: a key the token
@@ -365,7 +373,8 @@ export class MintRequestService {
     };
     if (sealed) return done;
     const expiresIn = claims.exp - Math.floor(ctx.now() / 1000);
-    return { ...done, token, token_type: 'Bearer', expires_in: expiresIn };
+    const tokenType = claims.cnf ? 'DPoP' : 'Bearer';
+    return { ...done, token, token_type: tokenType, expires_in: expiresIn };
   }
 
   /** A two-step request that takes a tap: pending, or approved by its guardians; unexpired. */
@@ -410,14 +419,19 @@ export class MintRequestService {
   }
 
   /** Policy with the TTL rule of `POST /v1/mint`: no requested TTL → the policy's maximum. */
-  async #authorize(requester: PolicyInput['requester'], body: PrepareMintBody, now: number) {
+  async #authorize(
+    requester: PolicyInput['requester'],
+    body: PrepareMintBody,
+    now: number,
+    dpopBound: boolean,
+  ) {
     const request = {
       scopes: body.scope,
       audience: body.audience,
       ...(body.justification === undefined ? {} : { justification: body.justification }),
     };
     const { ttl, decision } = decideLifetime(
-      (t) => this.#evaluate(requester, { ...request, ttl: t }, now),
+      (t) => this.#evaluate(requester, { ...request, ttl: t }, now, [], dpopBound),
       {
         requested: body.ttl,
         defaultTtl: this.ctx.defaultTtlSeconds,
@@ -445,8 +459,15 @@ export class MintRequestService {
     request: { scopes: string[]; audience: string; ttl: number; justification?: string },
     now: number,
     approvals: readonly string[] = [],
+    dpopBound = false,
   ): PolicyDecision {
-    const input = mintPolicyInput({ requester, ...request, approvals: [...approvals], now });
+    const input = mintPolicyInput({
+      requester,
+      ...request,
+      approvals: [...approvals],
+      now,
+      dpopBound,
+    });
     const decision = this.ctx.policy.evaluate(input);
     this.ctx.log.info(
       { decision: decisionLogFields(this.ctx.policy.id, input, decision) },

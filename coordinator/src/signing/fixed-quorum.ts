@@ -21,6 +21,8 @@ export interface FixedSigning {
   readonly purpose: SigningPurpose;
   /** Guardian approvals of the request; every signer verifies them against the token. */
   readonly approvals?: readonly MintApprovalWire[];
+  /** The requester's DPoP proof, for a token bound with `cnf.jkt` (RFC 9449). */
+  readonly dpopProof?: string;
 }
 
 /**
@@ -73,7 +75,7 @@ export class FixedQuorum {
           purpose: s.purpose,
           approvals: (s.approvals ?? []).map(approvalToProto),
           requesterAttestation: undefined,
-          dpopProof: '',
+          dpopProof: s.dpopProof ?? '',
         }),
       ),
     );

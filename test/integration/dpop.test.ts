@@ -4,13 +4,13 @@ import { DEMO_POLICY } from '@frostmint/cli';
 import { loadPolicyFiles, readGroupConfig, signingInput, type TokenClaims } from '@frostmint/core';
 import type { Evidence } from '@frostmint/proto';
 import { createVerifier, expressAuth, type FrostmintRequest, type Verifier } from '@frostmint/sdk';
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { generateKeyPair, generateProof, type KeyPair } from 'dpop';
 import express from 'express';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MintAnswer, startTestStack } from '../harness.ts';
 import { askQuorum, SIGNER_PAIRS } from '../support/rogue-sign.ts';
-import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { api, completeMint, enrollSoft, type Prepared } from '../support/webauthn-flow.ts';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

@@ -7,8 +7,8 @@ import {
 } from '@frostmint/core';
 import type { MintApproval } from '@frostmint/proto';
 import { createVerifier } from '@frostmint/sdk';
+import type { LocalIssuer } from '@frostmint/test-support/oidc-issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalIssuer } from '../../core/test/oidc/local-issuer.ts';
 import type { CeremonyStack } from '../support/ceremony-stack.ts';
 import { type GuardedStack, startGuardedStack } from '../support/guarded-stack.ts';
 import { mintCi, startMintCi } from '../support/mint-ci.ts';
@@ -71,7 +71,7 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
     expect(waiting.body.expires_in).toBeGreaterThan(0);
     expect(await poll(id, 'not-the-secret')).toMatchObject({
       status: 404,
-      body: { error: 'request_unknown' },
+      body: { error: 'request_not_found' },
     });
 
     const shown = await pendingList();

@@ -1,4 +1,5 @@
 import {
+  asFrostmintError,
   type DpopReplayStore,
   InvalidRequestError,
   MemoryReplayStore,
@@ -85,7 +86,7 @@ export class MintDpop {
       await spendDpopProof(verified, { ...check, replayStore: this.#replayStore });
       return { proof, jkt: verified.jkt };
     } catch (err) {
-      throw asBadRequest(err);
+      throw asFrostmintError(err);
     }
   }
 }
@@ -140,18 +141,6 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
     );
   }
   return value;
-}
-
-function asBadRequest(err: unknown): unknown {
-  if (
-    err instanceof Error &&
-    'code' in err &&
-    typeof err.code === 'string' &&
-    err.code.startsWith('dpop_')
-  ) {
-    return new InvalidRequestError(err.code, err.message, { cause: err });
-  }
-  return err;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { DPOP_ALGS, FrostmintError, type GroupJwk, UnavailableError } from '@frostmint/core';
+import { type GroupJwk, UnavailableError } from '@frostmint/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { PendingMints } from '../approvals/pending-mints.ts';
@@ -6,6 +6,7 @@ import { registerApprovalRoutes } from '../approvals/routes.ts';
 import type { RequesterAuthenticator } from '../auth/types.ts';
 import { MintDpop } from '../dpop/index.ts';
 import type { Metrics } from '../metrics.ts';
+import { instrumentHttp, timeMint } from '../metrics-http.ts';
 import { MintBodySchema, type MintService } from '../mint.ts';
 import type { PolicyRollout } from '../policy/rollout.ts';
 import type { SignerAttestations } from '../signing/signer-attestations.ts';
@@ -14,6 +15,8 @@ import type { StoreHealth } from '../storage/index.ts';
 import { notFound, replyWithError } from './errors.ts';
 import type { HttpsIdentity } from './https.ts';
 import { checkRequestText, parseInput } from './input.ts';
+import { registerMetadataRoutes } from './metadata.ts';
+import { registerOpenApiRoute } from './openapi/route.ts';
 import { registerPolicyRoutes } from './policy-routes.ts';
 import { trackRoutes } from './route-table.ts';
 
@@ -32,6 +35,8 @@ export interface CoordinatorAppOptions {
   /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
   readonly group?: {
     jwk: GroupJwk;
+    /** Every key the JWKS publishes across a rotation (current, next, retired); `[jwk]` when absent. */
+    jwks?: { keys(): GroupJwk[] };
     threshold: number;
     mints: MintService;
     /** Mints waiting for guardian approvals, and their API. */
@@ -68,6 +73,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     ...(options.https ? { https: options.https } : {}),
   }) as FastifyInstance;
   trackRoutes(app);
+  instrumentHttp(app, options.metrics);
   app.setErrorHandler(replyWithError);
   app.setNotFoundHandler(notFound(app));
   // JSON is the only body the API takes: anything else is 415 `unsupported_media_type`.
@@ -83,32 +89,17 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   app.post('/v1/mint', async (request, reply) => {
     if (!group)
       throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
-    const requester = await dpop.bind(await authenticator.authenticate(request), request);
-    const body = parseInput(MintBodySchema, request.body, 'body');
-    const minted = await group.mints.mint(requester, body).catch((err: unknown) => {
-      options.metrics.mints.inc({ outcome: err instanceof FrostmintError ? err.code : 'internal' });
-      throw err;
+    const minted = await timeMint(options.metrics, async () => {
+      const requester = await dpop.bind(await authenticator.authenticate(request), request);
+      const body = parseInput(MintBodySchema, request.body, 'body');
+      return group.mints.mint(requester, body);
     });
     if ('request_id' in minted) void reply.status(202);
     return minted;
   });
 
-  app.get('/.well-known/jwks.json', async (_request, reply) => {
-    void reply.header('cache-control', 'public, max-age=300');
-    return { keys: group ? [group.jwk] : [] };
-  });
-
-  app.get('/.well-known/openid-configuration', async () => ({
-    issuer,
-    jwks_uri: new URL('/.well-known/jwks.json', issuer).href,
-    frostmint_mint_endpoint: new URL('/v1/mint', issuer).href,
-    token_signing_alg_values_supported: ['EdDSA'],
-    // RFC 9449 §5.1: the mint endpoint binds tokens to DPoP proofs of these algorithms.
-    dpop_signing_alg_values_supported: [...DPOP_ALGS],
-    // OpenID Connect Discovery 1.0 §3 (required there): OIDC libraries (go-oidc in
-    // oauth2-proxy, ...) take the accepted algorithms from it and default to RS256 without it.
-    id_token_signing_alg_values_supported: ['EdDSA'],
-  }));
+  registerMetadataRoutes(app, { issuer }, () => (group ? (group.jwks?.keys() ?? [group.jwk]) : []));
+  registerOpenApiRoute(app, { issuer });
 
   app.get('/metrics', async (_request, reply) => {
     void reply.header('content-type', options.metrics.registry.contentType);

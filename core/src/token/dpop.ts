@@ -1,5 +1,5 @@
 import { FrostmintVerifyError, type VerifiedDpopProof, verifyDpopProof } from '@frostmint/sdk/dpop';
-import { ForbiddenError } from '../errors.ts';
+import { FrostmintError } from '../errors.ts';
 
 // The one DPoP implementation (the SDK's), for the coordinator and the signers.
 export {
@@ -31,7 +31,7 @@ export function mintDpopHtu(issuer: string): string {
  * Verifies a requester's DPoP proof for a mint (RFC 9449 §4.3 via `@frostmint/sdk/dpop`):
  * `POST` on {@link mintDpopHtu}, `iat` within ±(60 s + `clockTolerance`) of `now`, no
  * `ath` (no token exists yet). Replay is the caller's (its own store). Failures are
- * `ForbiddenError` with the SDK's codes (`dpop_proof_invalid`, …), so the coordinator and
+ * `FrostmintError`s with the SDK's codes (`dpop_proof_invalid`, 400), so the coordinator and
  * the signers refuse with the same stable code.
  *
  * @example
@@ -51,7 +51,21 @@ export async function verifyMintDpopProof(
       clockTolerance: rules.clockTolerance,
     });
   } catch (err) {
-    if (!(err instanceof FrostmintVerifyError)) throw err;
-    throw new ForbiddenError(err.code, err.message, { cause: err });
+    throw asFrostmintError(err);
   }
+}
+
+/**
+ * The SDK's DPoP refusal (`FrostmintVerifyError` `dpop_*`) as the `FrostmintError` with the
+ * same code and that code's status; anything else unchanged.
+ *
+ * @example
+ * ```ts
+ * await spendDpopProof(proof, check).catch((err) => { throw asFrostmintError(err); });
+ * ```
+ */
+export function asFrostmintError(err: unknown): unknown {
+  if (!(err instanceof FrostmintVerifyError) || !err.code.startsWith('dpop_')) return err;
+  const code = err.code as 'dpop_proof_invalid' | 'dpop_proof_replayed';
+  return new FrostmintError(code, err.message, { cause: err });
 }

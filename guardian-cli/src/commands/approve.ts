@@ -4,7 +4,7 @@ import {
   InvalidRequestError,
   mintApprovalDigest,
 } from '@frostmint/core';
-import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/signer';
+import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/pkcs11';
 import type { Command } from 'commander';
 import { ApprovalApi, type PendingRequest } from '../approvals/coordinator-api.ts';
 import { describePending } from '../approvals/summary.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Pkcs11Token, readPin } from '@frostmint/signer';
+import { Pkcs11Token, readPin } from '@frostmint/pkcs11';
 import type { Command } from 'commander';
 import {
   GUARDIAN_RECORD_FORMAT,

@@ -6,7 +6,7 @@ import {
   type GuardianBindingBody,
   guardianBindingInput,
 } from '@frostmint/core';
-import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/signer';
+import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/pkcs11';
 import type { Command } from 'commander';
 import { ApprovalApi, type RegistrationStatus } from '../approvals/coordinator-api.ts';
 import type { CliIo } from '../io.ts';

@@ -1,4 +1,4 @@
-import { FrostmintError, UnavailableError } from '@frostmint/core';
+import { errorFromAnswer, FrostmintError, UnavailableError } from '@frostmint/core';
 
 /**
  * A small JSON client for the coordinator's API: errors come back as `FrostmintError`s
@@ -47,10 +47,7 @@ export class CoordinatorClient {
       );
     }
     if (!res.ok) {
-      const { error, message } = json as { error?: string; message?: string };
-      throw new FrostmintError(error ?? 'http_error', message ?? `HTTP ${res.status}`, {
-        status: res.status,
-      });
+      throw errorFromAnswer(res.status, json);
     }
     return json as T;
   }

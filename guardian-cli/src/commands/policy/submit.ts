@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { FrostmintError, UnavailableError } from '@frostmint/core';
+import { errorFromAnswer, UnavailableError } from '@frostmint/core';
 import type { Command } from 'commander';
 import type { CliIo } from '../../io.ts';
 
@@ -73,9 +73,7 @@ export async function submitPolicy(options: SubmitOptions): Promise<SubmitResult
   }
   const answer = (await res.json()) as SubmitResult & { error?: string; message?: string };
   if (!res.ok) {
-    throw new FrostmintError(answer.error ?? 'internal', answer.message ?? `HTTP ${res.status}`, {
-      status: res.status,
-    });
+    throw errorFromAnswer(res.status, answer);
   }
   return answer;
 }

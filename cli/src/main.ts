@@ -27,6 +27,10 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Command
     summary: 'SEV-SNP attestation tools',
     load: async () => (await import('./commands/attest.ts')).attestCommand(),
   },
+  dpop: {
+    summary: 'DPoP (RFC 9449) proofs for sender-constrained tokens',
+    load: async () => (await import('./commands/dpop.ts')).dpopCommand(),
+  },
   'mint-ci': {
     summary: "exchange this CI job's OIDC ID token for a token (non-interactive)",
     load: async () => (await import('./commands/mint-ci.ts')).mintCiCommand(),

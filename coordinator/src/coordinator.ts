@@ -22,6 +22,7 @@ import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
 import { OidcAuthenticator } from './auth/oidc.ts';
 import type { RequesterAuthenticator } from './auth/types.ts';
 import type { CoordinatorConfig } from './config.ts';
+import { MintDpop } from './dpop/index.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { loadHttpsIdentity, reloadHttpsIdentity } from './http/https.ts';
 import { startBackgroundJobs } from './jobs.ts';
@@ -168,6 +169,7 @@ export async function startCoordinator(options: {
   const jobs = startBackgroundJobs({ store, log });
   const app = buildCoordinatorApp({
     issuer: config.issuer,
+    dpop: new MintDpop({ issuer: config.issuer, clockSkewSeconds: config.clockSkewSeconds }),
     log,
     pool,
     authenticator,

@@ -525,6 +525,36 @@ export const ERROR_CODES = {
     where: 'shared',
     description: 'The token claims differ from what the requester evidence yields.',
   },
+
+  // ── DPoP (RFC 9449) at the mint endpoints and the signers ─────────────────────────────
+  dpop_proof_invalid: {
+    status: 400,
+    where: 'shared',
+    description:
+      'The DPoP proof fails RFC 9449 §4.3 (typ, alg, public jwk, signature, jti, htm/htu of the mint endpoint, iat window); the message names the check.',
+  },
+  dpop_proof_replayed: {
+    status: 400,
+    where: 'shared',
+    description: 'This DPoP proof (jti, for its key) was already used for another token.',
+  },
+  dpop_proof_missing: {
+    status: 403,
+    where: 'signer',
+    description: "The token is bound to a key (cnf.jkt) but the requester's DPoP proof is missing.",
+  },
+  dpop_binding_mismatch: {
+    status: 403,
+    where: 'signer',
+    description:
+      'The token is bound to a key (cnf.jkt) the DPoP proof does not prove, or a proof came with an unbound token.',
+  },
+  dpop_unsupported: {
+    status: 400,
+    where: 'api',
+    description:
+      'DPoP binding is not available here: a route other than POST /v1/mint and POST /v1/mint/requests, or a bound mint that would wait for guardian approvals.',
+  },
   group_config_invalid: {
     status: 400,
     where: 'shared',

@@ -120,6 +120,14 @@ reasons contains "requester_attestation_missing" if {
 	not input.requester_attestation.verified
 }
 
+# A scope that only sender-constrained tokens may carry (RFC 9449 cnf.jkt). input.dpop_bound is
+# set by each evaluator from a DPoP proof it verified itself, never taken from the coordinator.
+reasons contains sprintf("dpop_required:%s", [s]) if {
+	some s in requested
+	object.get(scope_cfg(s), "require_dpop", false) == true
+	not input.dpop_bound == true
+}
+
 reasons contains sprintf("outside_time_window:%s", [s]) if {
 	some s in requested
 	window := scope_cfg(s).hours_utc

@@ -8,7 +8,7 @@ now := 1800000000 # 2027-01-15T08:00:00Z
 
 cfg := {
 	"roles": {
-		"developer": {"scopes": ["deploy:canary", "read:logs"]},
+		"developer": {"scopes": ["deploy:canary", "read:logs", "deploy:bound"]},
 		"releaser": ["deploy:canary", "deploy:prod"],
 	},
 	"dev": {"roles": ["developer"]},
@@ -17,6 +17,7 @@ cfg := {
 		"deploy:prod": {"max_ttl": 600, "audiences": ["deploy-api"], "approvals": 2},
 		"read:logs": 300,
 		"attested": {"require_signer_attestation": true, "require_requester_attestation": true},
+		"deploy:bound": {"max_ttl": 600, "audiences": ["deploy-api"], "require_dpop": true},
 		"office": {"hours_utc": {"from": 9, "to": 17}},
 		"night": {"hours_utc": {"from": 22, "to": 6}},
 	},
@@ -211,4 +212,29 @@ test_ci_deploy_prod_still_needs_approvals if {
 	d := decide(ci(main, ["deploy:prod"]))
 	d.reasons == ["approvals_missing"]
 	d.required_approvals == 2
+}
+
+test_require_dpop_denies_a_bearer_token if {
+	d := decide(engineer(["developer"], ["deploy:bound"], "deploy-api", 600))
+	not d.allow
+	d.reasons == ["dpop_required:deploy:bound"]
+	e := decide(object.union(engineer(["developer"], ["deploy:bound"], "deploy-api", 600), {"dpop_bound": false}))
+	e.reasons == ["dpop_required:deploy:bound"]
+}
+
+test_require_dpop_allows_a_bound_token if {
+	d := decide(object.union(engineer(["developer"], ["deploy:bound"], "deploy-api", 600), {"dpop_bound": true}))
+	d.allow
+}
+
+test_require_dpop_applies_when_mixed_with_other_scopes if {
+	d := decide(engineer(["developer"], ["deploy:canary", "deploy:bound"], "deploy-api", 600))
+	d.reasons == ["dpop_required:deploy:bound"]
+	e := decide(object.union(engineer(["developer"], ["deploy:canary"], "deploy-api", 600), {"dpop_bound": true}))
+	e.allow
+}
+
+test_dpop_bound_must_be_exactly_true if {
+	d := decide(object.union(engineer(["developer"], ["deploy:bound"], "deploy-api", 600), {"dpop_bound": "true"}))
+	d.reasons == ["dpop_required:deploy:bound"]
 }

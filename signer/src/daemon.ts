@@ -30,6 +30,7 @@ import { SignerAttestation } from './attestation/signer-attestation.ts';
 import type { SignerConfig } from './config.ts';
 import { DkgCoordinatorFacing } from './dkg.ts';
 import { type ApprovalChecker, approvalChecker } from './evidence/approvals.ts';
+import { DpopEvidenceChecker } from './evidence/dpop.ts';
 import { type OidcEvidenceChecker, oidcEvidenceChecker } from './evidence/oidc.ts';
 import { ReplayWindow } from './evidence/replay-window.ts';
 import { countedHolder } from './metrics.ts';
@@ -88,6 +89,7 @@ export class SignerDaemon {
   readonly #enrollmentProof: EnrollmentProofChecker;
   readonly #attestation: SignerAttestation;
   readonly #replay: ReplayWindow;
+  readonly #dpop: DpopEvidenceChecker;
   readonly #approvals: ApprovalChecker;
   readonly #journal: SigningLog;
   readonly #onPolicyEvaluation: ((evaluation: PolicyEvaluation) => void) | undefined;
@@ -110,6 +112,7 @@ export class SignerDaemon {
     this.#oidc = options.config.oidc && oidcEvidenceChecker(options.config.oidc, options.log);
     this.#enrollmentProof = enrollmentProofChecker(options.config.enrollmentIdp, options.log);
     this.#replay = new ReplayWindow({ capacity: WEBAUTHN_REPLAY_CAPACITY });
+    this.#dpop = new DpopEvidenceChecker(options.config);
     this.#approvals = approvalChecker();
     this.dkg = new DkgCoordinatorFacing({
       config: options.config,
@@ -247,6 +250,7 @@ export class SignerDaemon {
     // Spent only now that a share exists, and before it leaves: if a concurrent mint spent
     // the ID token meanwhile this throws and the share is never returned.
     checked.spendEvidence?.(Math.floor(this.#now() / 1000));
+    checked.spendDpop?.(Math.floor(this.#now() / 1000));
     await this.#journal.append({
       kind: 'signed',
       purpose: 'token',
@@ -327,6 +331,7 @@ export class SignerDaemon {
       ...(this.#oidc ? { oidc: this.#oidc } : {}),
       approvals: this.#approvals,
       guardians: group.config.version === 2 ? group.config.guardians.keys : [],
+      dpop: this.#dpop,
     };
   }
 

@@ -48,6 +48,7 @@ export function enforcePolicy(
     ttl: claims.exp - claims.iat,
     approvals: checked.approvals,
     now: context.now,
+    dpopBound: checked.dpopBound,
     ...(context.attestation
       ? {
           signerAttestation: context.attestation.signer,

@@ -16,6 +16,7 @@ import {
 import type { Evidence, SignRequest } from '@frostmint/proto';
 import type { SignerConfig } from './config.ts';
 import type { ApprovalChecker } from './evidence/approvals.ts';
+import type { DpopEvidenceChecker } from './evidence/dpop.ts';
 import type { OidcEvidenceChecker } from './evidence/oidc.ts';
 import { checkWebAuthnEvidence } from './webauthn/assertion-evidence.ts';
 
@@ -39,6 +40,10 @@ export interface CheckedSignRequest {
    * produced, so a refused attempt leaves the evidence usable; throws if it was spent since.
    */
   readonly spendEvidence?: (now: number) => void;
+  /** The token is DPoP-bound and the requester's proof verified here (policy `dpop_bound`). */
+  readonly dpopBound: boolean;
+  /** Records the DPoP proof as used, once the share is produced. */
+  readonly spendDpop?: (now: number) => void;
 }
 
 export interface SignContext {
@@ -54,6 +59,8 @@ export interface SignContext {
   /** Verifies guardian approvals against `guardians` (the group configuration's). */
   readonly approvals: ApprovalChecker;
   readonly guardians: readonly GuardianKey[];
+  /** Verifies the requester's DPoP proof of a `cnf`-bound token (RFC 9449). */
+  readonly dpop: DpopEvidenceChecker;
 }
 
 /**
@@ -82,6 +89,8 @@ export async function checkSignRequest(
       ? { maxAgeSeconds: ctx.config.webauthn.challengeTtlSeconds }
       : {}),
   });
+  const dpop = await ctx.dpop.check(req.dpopProof, claims, ctx.now);
+  const dpopFields = { dpopBound: dpop.bound, ...(dpop.spend ? { spendDpop: dpop.spend } : {}) };
   const commitments = checkCommitments(req, ctx);
   const ids = commitments.map((c) => c.id).sort((a, b) => a - b);
   const named = [...claims.frostmint.signers].sort((a, b) => a - b);
@@ -112,7 +121,16 @@ export async function checkSignRequest(
       clockSkewSeconds: ctx.config.clockSkewSeconds,
     });
     checkClaimsFollowEvidence(claims, 'webauthn', engineer.requester.subject);
-    return { message: req.message, header, claims, commitments, own, approvals, ...engineer };
+    return {
+      message: req.message,
+      header,
+      claims,
+      commitments,
+      own,
+      approvals,
+      ...engineer,
+      ...dpopFields,
+    };
   }
   const { requester, spend } = await checkEvidence(req.evidence, claims, ctx);
   return {
@@ -124,6 +142,7 @@ export async function checkSignRequest(
     requester,
     approvals,
     ...(spend ? { spendEvidence: spend } : {}),
+    ...dpopFields,
   };
 }
 

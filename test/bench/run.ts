@@ -8,6 +8,7 @@ import { benchMint } from './mint-bench.ts';
 import { benchOidc } from './oidc-bench.ts';
 import { benchPolicy } from './policy-bench.ts';
 import { benchSdk } from './sdk-bench.ts';
+import { benchSdkDpop } from './sdk-dpop-bench.ts';
 import { benchWebAuthn } from './webauthn-bench.ts';
 
 for (const run of [
@@ -15,6 +16,7 @@ for (const run of [
   benchPolicy,
   benchAttestation,
   benchSdk,
+  benchSdkDpop,
   benchOidc,
   benchMint,
   benchCiMint,

@@ -5,16 +5,16 @@ import { pathToFileURL } from 'node:url';
 import { createVerifier } from '@frostmint/sdk';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 
-const ISSUER = 'https://mint.bench';
-const AUDIENCE = 'deploy-api';
-const ROUNDS = 7;
-const ROUND_MS = 300;
+export const ISSUER = 'https://mint.bench';
+export const AUDIENCE = 'deploy-api';
+export const ROUNDS = 7;
+export const ROUND_MS = 300;
 /** Verifications in flight: Web Crypto verifies off the main thread, so a sequential loop
  * would measure thread-pool round trips rather than throughput. */
 const CONCURRENCY = 32;
 
 /** Operations per second of `op` over `ms` milliseconds, `CONCURRENCY` in flight at a time. */
-async function rate(op: () => Promise<unknown>, ms: number): Promise<number> {
+export async function rate(op: () => Promise<unknown>, ms: number): Promise<number> {
   let count = 0;
   const started = performance.now();
   const deadline = started + ms;
@@ -25,7 +25,7 @@ async function rate(op: () => Promise<unknown>, ms: number): Promise<number> {
   return (count * 1000) / (performance.now() - started);
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }

@@ -49,6 +49,7 @@ export async function askToSign(
       purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
       approvals: [],
       requesterAttestation: undefined,
+      dpopProof: '',
       ...requestOver,
     };
     const client = clients[signers.indexOf(target)]!;
@@ -107,6 +108,7 @@ export async function askQuorum(
       purpose: SigningPurpose.SIGNING_PURPOSE_TOKEN,
       approvals: [],
       requesterAttestation: undefined,
+      dpopProof: '',
       ...requestOver,
       message: Buffer.from(requestOver.message),
     };

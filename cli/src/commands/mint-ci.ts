@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { mintProof } from '../dpop/mint-proof.ts';
 import { awaitApprovals } from '../oidc/await-approvals.ts';
 import { exchangeIdToken } from '../oidc/exchange.ts';
 import { MINT_CI_EXIT, MintCiError } from '../oidc/exit-codes.ts';
@@ -16,6 +17,7 @@ interface MintCiOptions {
   idTokenAudience: string;
   format: OutputFormat;
   wait: number;
+  dpopKey?: string;
 }
 
 /**
@@ -63,6 +65,10 @@ export function mintCiCommand(env: NodeJS.ProcessEnv = process.env): Command {
       waitSeconds,
       900,
     )
+    .option(
+      '--dpop-key <file>',
+      'bind the token to this Ed25519 DPoP key (RFC 9449; created 0600 if missing): it is then useless without the key',
+    )
     .exitOverride((err) => {
       process.exit(err.exitCode === 0 ? MINT_CI_EXIT.ok : MINT_CI_EXIT.usage);
     })
@@ -86,6 +92,9 @@ export function mintCiCommand(env: NodeJS.ProcessEnv = process.env): Command {
         const answer = await exchangeIdToken({
           coordinator: opts.coordinator,
           idToken,
+          ...(opts.dpopKey === undefined
+            ? {}
+            : { dpop: await mintProof(opts.dpopKey, opts.coordinator) }),
           scopes: opts.scope,
           audience: opts.aud,
           ...(opts.ttl === undefined ? {} : { ttl: opts.ttl }),

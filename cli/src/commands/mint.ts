@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { compactDecrypt, exportJWK, generateKeyPair } from 'jose';
+import { mintProof } from '../dpop/mint-proof.ts';
 import { awaitGuardians } from './tap/await-guardians.ts';
 import { CoordinatorClient } from './tap/client.ts';
 import {
@@ -21,6 +22,7 @@ interface MintOptions extends TapOptions {
   ttl?: number;
   justification?: string;
   format: 'token' | 'json' | 'env';
+  dpopKey?: string;
 }
 
 interface Prepared {
@@ -79,6 +81,10 @@ export function mintCommand(): Command {
         .choices(['token', 'json', 'env'])
         .default('token'),
     )
+    .option(
+      '--dpop-key <file>',
+      'bind the token to this Ed25519 DPoP key (RFC 9449; created 0600 if missing): it is then useless without the key',
+    )
     .addHelpText('after', EXIT_CODES_HELP)
     .action((options: MintOptions) => runTap(() => mint(options)));
 }
@@ -90,7 +96,14 @@ async function mint(options: MintOptions): Promise<void> {
   const api = new CoordinatorClient(coordinator);
   const { publicKey, privateKey } = await generateKeyPair('ECDH-ES', { crv: 'X25519' });
   const { kty, crv, x } = await exportJWK(publicKey);
-  const prepared = await api.request<Prepared>('POST', '/v1/mint/requests', {
+  // The DPoP proof goes with the prepare only: the claims the tap approves then carry cnf.
+  const prepareApi =
+    options.dpopKey === undefined
+      ? api
+      : new CoordinatorClient(coordinator, {
+          dpop: await mintProof(options.dpopKey, coordinator),
+        });
+  const prepared = await prepareApi.request<Prepared>('POST', '/v1/mint/requests', {
     user,
     scope,
     audience: options.aud,

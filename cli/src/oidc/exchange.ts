@@ -10,12 +10,14 @@ export interface ExchangeRequest {
   readonly audience: string;
   readonly ttl?: number;
   readonly justification?: string;
+  /** A DPoP proof (RFC 9449) for `POST /v1/mint`: the token is then bound to its key. */
+  readonly dpop?: string;
 }
 
 /** The coordinator's answer to a successful mint. */
 export interface MintedToken {
   readonly token: string;
-  readonly token_type: 'Bearer';
+  readonly token_type: 'Bearer' | 'DPoP';
   readonly expires_in: number;
   readonly expires_at: number;
   readonly jti: string;
@@ -48,7 +50,11 @@ export async function exchangeIdToken(
     url,
     {
       method: 'POST',
-      headers: { authorization: `Bearer ${request.idToken}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${request.idToken}`,
+        'content-type': 'application/json',
+        ...(request.dpop === undefined ? {} : { dpop: request.dpop }),
+      },
       body: JSON.stringify({
         scope: request.scopes,
         audience: request.audience,

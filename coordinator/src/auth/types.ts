@@ -20,6 +20,16 @@ export interface Requester {
    * has succeeded or is stored awaiting approvals, so a refused attempt leaves it usable.
    */
   readonly spend?: () => Promise<void>;
+  /** The DPoP key the token is bound to and the proof of it (see `coordinator/src/dpop`). */
+  readonly dpop?: DpopBinding;
+}
+
+/** A verified DPoP proof (RFC 9449) of the requester's key, for `POST /v1/mint`. */
+export interface DpopBinding {
+  /** The proof JWT as received: the signers verify it again. */
+  readonly proof: string;
+  /** RFC 7638 thumbprint of the proof key: the token's `cnf.jkt`. */
+  readonly jkt: string;
 }
 
 /**

@@ -49,6 +49,7 @@ export async function signGroupConfig(
           purpose: SigningPurpose.SIGNING_PURPOSE_GROUP_CONFIG,
           approvals: [],
           requesterAttestation: undefined,
+          dpopProof: '',
         },
         SIGN_DEADLINE_MS,
       ),

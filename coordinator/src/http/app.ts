@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ApprovalGate } from '../approvals/gate.ts';
 import { registerApprovalRoutes } from '../approvals/routes.ts';
 import type { RequesterAuthenticator } from '../auth/types.ts';
+import { MintDpop } from '../dpop/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { instrumentHttp, timeMint } from '../metrics-http.ts';
 import type { MintService } from '../mint/one-step.ts';
@@ -47,6 +48,8 @@ export interface CoordinatorAppOptions {
   readonly extraRoutes?: (app: FastifyInstance) => void;
   /** Serve HTTPS with this certificate and key (see ./https.ts); plain HTTP when absent. */
   readonly https?: HttpsIdentity;
+  /** DPoP at the mint endpoint. Default: verified against `issuer` with 30 s skew. */
+  readonly dpop?: MintDpop;
 }
 
 /**
@@ -78,6 +81,8 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   // JSON is the only body the API takes: anything else is 415 `unsupported_media_type`.
   app.removeContentTypeParser('text/plain');
   app.addHook('preValidation', async (request) => checkRequestText(request));
+  const dpop = options.dpop ?? new MintDpop({ issuer });
+  dpop.register(app);
   if (options.policy) registerPolicyRoutes(app, options.policy);
   options.extraRoutes?.(app);
 
@@ -87,7 +92,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     if (!group)
       throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
     const minted = await timeMint(options.metrics, async () => {
-      const requester = await authenticator.authenticate(request);
+      const requester = await dpop.bind(await authenticator.authenticate(request), request);
       const body = parseInput(MintBodySchema, request.body, 'body');
       return group.mints.mint(requester, body);
     });

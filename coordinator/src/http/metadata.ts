@@ -1,3 +1,4 @@
+import { DPOP_ALGS } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 
 /** Where the metadata documents point; all absolute URLs under the issuer. */
@@ -32,6 +33,8 @@ function common(issuer: string) {
     frostmint_mint_endpoint: at('/v1/mint'),
     frostmint_openapi_uri: at('/openapi.json'),
     token_signing_alg_values_supported: ALGS,
+    // RFC 9449 §5.1: the mint endpoint binds tokens to DPoP proofs of these algorithms.
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
   };
 }
 

@@ -125,6 +125,7 @@ export class MintAuthorizer {
         now: context.now,
         approvals: context.approvals ?? [],
         attested,
+        dpopBound: requester.dpop !== undefined,
       });
       const decision = policy.evaluate(input);
       this.options.log.info(
@@ -173,6 +174,8 @@ export class MintAuthorizer {
       now: number;
       approvals: readonly string[];
       attested: MintAttestationFacts | undefined;
+      /** The token will carry `cnf.jkt` (RFC 9449): policy input `dpop_bound`. */
+      dpopBound?: boolean;
     },
   ): PolicyInput {
     const { attested } = t;
@@ -184,6 +187,7 @@ export class MintAuthorizer {
       ...(request.justification === undefined ? {} : { justification: request.justification }),
       approvals: [...t.approvals],
       now: t.now,
+      dpopBound: t.dpopBound === true,
       ...(attested?.signerAttestation ? { signerAttestation: attested.signerAttestation } : {}),
       ...(attested?.requesterAttestation
         ? { requesterAttestation: attested.requesterAttestation }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Requester } from '../auth/types.ts';
+import { refuseDpopPending } from '../dpop/index.ts';
 import type { MintBody } from '../mint-body.ts';
 import { type MintPipeline, type MintResponse, mintResponse } from './pipeline.ts';
 import type { PendingMint, PolledMints } from './polled.ts';
@@ -35,6 +36,8 @@ export class MintService {
     const claimsFor = (signers: readonly number[]) =>
       pipeline.claims(policy, requester, request, { jti, ttl, iat, signers });
     if (authorization.awaitsApprovals && polled) {
+      // A parked mint is finished by a later poll, which carries no fresh proof of the key.
+      refuseDpopPending(requester);
       return polled.park({ requester, request, claims: claimsFor([]), authorization });
     }
     const signed = await pipeline.sign({

@@ -7,6 +7,7 @@ import {
 } from '@frostmint/core';
 import { approvalToProto } from '../approvals/proto.ts';
 import type { Requester } from '../auth/types.ts';
+import { dpopSignFields } from '../dpop/index.ts';
 import type { MintBody } from '../mint-body.ts';
 import type { TokenSigner } from '../signing/round-driver.ts';
 import {
@@ -50,7 +51,7 @@ export type TokenToSign =
 export interface SignStep {
   /** Correlates the signers' logs (the token's `jti`, or the request id). */
   readonly requestId: string;
-  readonly requester: Pick<Requester, 'evidence' | 'spend'>;
+  readonly requester: Pick<Requester, 'evidence' | 'spend' | 'dpop'>;
   readonly authorization: Pick<Authorization, 'decision' | 'attested' | 'policy'>;
   /** Guardian approvals; every signer verifies them against the token. */
   readonly approvals: readonly MintApprovalWire[];
@@ -67,7 +68,8 @@ export interface SignedToken {
 /** Answer of a successful mint (`POST /v1/mint`, a poll that mints). */
 export interface MintResponse {
   token: string;
-  token_type: 'Bearer';
+  /** `DPoP` for a token bound with `cnf.jkt` (RFC 9449 §5), else `Bearer`. */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   expires_at: number;
   jti: string;
@@ -152,6 +154,7 @@ export class MintPipeline {
       ...(attested?.requesterEvidence ? { requesterAttestation: attested.requesterEvidence } : {}),
       ...(eligible ? { eligible } : {}),
       ...(fixed ? { signers: fixed.claims.frostmint.signers } : {}),
+      ...dpopSignFields(step.requester),
       messageFor: (signers) =>
         Buffer.from(
           fixed ? fixed.signingInput : signingInput(this.header, claimsFor(signers)),
@@ -180,7 +183,7 @@ export function mintResponse(signed: SignedToken): MintResponse {
   const { claims } = signed;
   return {
     token: signed.token,
-    token_type: 'Bearer',
+    token_type: claims.cnf ? 'DPoP' : 'Bearer',
     expires_in: claims.exp - claims.iat,
     expires_at: claims.exp,
     jti: claims.jti,

@@ -1,9 +1,10 @@
 import type { TokenClaims, TokenHeader } from '@frostmint/core';
 import type { Requester } from '../auth/types.ts';
+import { dpopClaims } from '../dpop/index.ts';
 import type { MintBody } from '../mint-body.ts';
 
 /** Who a token is for, as claims and policy see it (an authenticated `Requester` without its evidence). */
-export type RequesterIdentity = Pick<Requester, 'subject' | 'clientId' | 'amr' | 'policy'>;
+export type RequesterIdentity = Pick<Requester, 'subject' | 'clientId' | 'amr' | 'policy' | 'dpop'>;
 
 /** What varies between the builds of one token: its id, lifetime, times and signer set. */
 export interface TokenTimes {
@@ -59,6 +60,7 @@ export function tokenClaims(o: {
     jti: t.jti,
     client_id: o.requester.clientId,
     amr: [...o.requester.amr],
+    ...dpopClaims(o.requester),
     frostmint: {
       signers: [...t.signers],
       policy: o.policyId,

@@ -7,6 +7,8 @@ import {
   signingInput,
   type TokenClaims,
 } from '@frostmint/core';
+import type { DpopBinding } from '../auth/types.ts';
+import { refuseDpopPending, storedDpop } from '../dpop/index.ts';
 import { PolicyDeniedError } from '../mint/authorize.ts';
 import { auditDenial } from '../mint/record.ts';
 import type { MintBody } from '../mint-body.ts';
@@ -59,7 +61,7 @@ export interface CompletedMint {
   expires_at: number;
   /** Present unless the token was sealed to the requester's result key. */
   token?: string;
-  token_type?: 'Bearer';
+  token_type?: 'Bearer' | 'DPoP';
   expires_in?: number;
 }
 
@@ -86,7 +88,7 @@ type TapMint = StoredRequestOf<'tap_mint'>;
 export class MintRequestService {
   constructor(private readonly ctx: RequestContext) {}
 
-  async prepare(body: PrepareMintBody): Promise<PreparedMint> {
+  async prepare(body: PrepareMintBody, dpop?: DpopBinding): Promise<PreparedMint> {
     const { ctx } = this;
     const { pipeline } = ctx;
     pipeline.check(body);
@@ -95,13 +97,15 @@ export class MintRequestService {
     const iat = Math.floor(nowMs / 1000);
     const enrollments = await this.#activeEnrollments(body.user, iat);
     const roles = [...new Set(enrollments.flatMap((e) => e.roles))].sort();
-    const authorization = await pipeline.authorize(engineer(body.user, roles), body, {
+    const requester = { ...engineer(body.user, roles), ...(dpop ? { dpop } : {}) };
+    const authorization = await pipeline.authorize(requester, body, {
       now: iat,
       mayWait: ctx.approvals !== undefined,
     });
     const { awaitsApprovals, decision } = authorization;
+    if (awaitsApprovals) refuseDpopPending(requester);
     const signers = pickSigners(ctx, pipeline.authorizer.eligibility(decision));
-    const claims = pipeline.claims(authorization.policy, engineer(body.user, roles), body, {
+    const claims = pipeline.claims(authorization.policy, requester, body, {
       jti: randomBytes(16).toString('base64url'),
       ttl: authorization.ttl,
       iat,
@@ -126,7 +130,15 @@ export class MintRequestService {
       requiredApprovals: decision.required_approvals,
       createdAt,
       expiresAt,
-      ...(body.attestation ? { evidence: { attestation: body.attestation } } : {}),
+      ...(body.attestation || dpop
+        ? {
+            evidence: {
+              ...(body.attestation ? { attestation: body.attestation } : {}),
+              // The proof the signers verify at the tap (RFC 9449); the claims carry cnf.
+              ...(dpop ? { dpop_proof: dpop.proof } : {}),
+            },
+          }
+        : {}),
     });
     if (!awaitsApprovals) {
       await ctx.store.challenges.create({
@@ -252,7 +264,8 @@ export class MintRequestService {
     const tap = await verifyStoredTap(ctx, user, assertion, challenge);
     await consumeChallenge(ctx, challenge);
     await checkSignCount(ctx, user, tap, (code) => this.#deny(request, [code]));
-    const requester = tapRequester(tap, assertion);
+    const dpop = storedDpop(row);
+    const requester = { ...tapRequester(tap, assertion), ...(dpop ? { dpop } : {}) };
     const verified =
       row.requiredApprovals > 0 && ctx.approvals
         ? await ctx.approvals.verifiedApprovals(request)
@@ -305,7 +318,8 @@ export class MintRequestService {
     };
     if (sealed) return done;
     const expiresIn = claims.exp - Math.floor(ctx.now() / 1000);
-    return { ...done, token, token_type: 'Bearer', expires_in: expiresIn };
+    const tokenType = claims.cnf ? 'DPoP' : 'Bearer';
+    return { ...done, token, token_type: tokenType, expires_in: expiresIn };
   }
 
   /**

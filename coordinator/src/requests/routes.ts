@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodType } from 'zod';
 import type { RequesterAuthenticator } from '../auth/types.ts';
+import { dpopBindingOf } from '../dpop/index.ts';
 import { InputJson, parseInput } from '../http/input.ts';
 import type { EnrollmentService } from './enrollment.ts';
 import type { MintRequestService } from './mint-requests.ts';
@@ -44,7 +45,10 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
   const { mints, enrollments, renewals, operator } = routes;
 
   app.post('/v1/mint/requests', async (request, reply) => {
-    const prepared = await mints.prepare(body(PrepareMintBodySchema, request.body));
+    const prepared = await mints.prepare(
+      body(PrepareMintBodySchema, request.body),
+      dpopBindingOf(request),
+    );
     void reply.status(201);
     return prepared;
   });

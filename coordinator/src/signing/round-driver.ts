@@ -39,6 +39,8 @@ export interface SignAttempt {
   readonly requestId?: string;
   /** Forwarded to every signer, which verifies it itself. */
   readonly requesterAttestation?: AttestationEvidence;
+  /** The requester's DPoP proof, for a token bound with `cnf.jkt` (RFC 9449). */
+  readonly dpopProof?: string;
   /** Only signers it accepts take part (policy requires signer attestation); read live. */
   readonly eligible?: (id: number) => boolean;
   /**
@@ -316,6 +318,7 @@ export class RoundDriver implements TokenSigner {
           purpose: attempt.purpose ?? SigningPurpose.SIGNING_PURPOSE_TOKEN,
           approvals: [...(attempt.approvals ?? [])],
           requesterAttestation: attempt.requesterAttestation,
+          dpopProof: attempt.dpopProof ?? '',
         })
         .then(
           (res) => {

@@ -15,6 +15,8 @@ const ScopeSettingsSchema = z.union([
       approvals: z.number().int().min(0).max(16).optional(),
       require_signer_attestation: z.boolean().optional(),
       require_requester_attestation: z.boolean().optional(),
+      /** Only DPoP-bound (sender-constrained, RFC 9449) tokens may carry the scope. */
+      require_dpop: z.boolean().optional(),
       hours_utc: z
         .object({ from: z.number().int().min(0).max(23), to: z.number().int().min(0).max(24) })
         .strict()

@@ -62,6 +62,11 @@ export const PolicyInputSchema = z
     approvals: z.array(z.string()).default([]),
     signer_attestation: AttestationVerdictSchema.optional(),
     requester_attestation: AttestationVerdictSchema.optional(),
+    /**
+     * The token will be sender-constrained (RFC 9449 `cnf.jkt`): a DPoP proof of the
+     * requester's key verified by this evaluator itself.
+     */
+    dpop_bound: z.boolean().default(false),
   })
   .strict();
 export type PolicyInput = z.input<typeof PolicyInputSchema>;

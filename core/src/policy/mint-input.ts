@@ -15,6 +15,8 @@ export interface MintFacts {
   readonly signerAttestation?: AttestationVerdict;
   /** The requester's SEV-SNP verdict, when the request carried evidence. */
   readonly requesterAttestation?: AttestationVerdict;
+  /** The token is bound to a key whose DPoP proof this evaluator verified (`cnf.jkt`). */
+  readonly dpopBound?: boolean;
 }
 
 /**
@@ -39,5 +41,6 @@ export function mintPolicyInput(facts: MintFacts): PolicyInput {
     approvals: [...facts.approvals],
     ...(facts.signerAttestation ? { signer_attestation: facts.signerAttestation } : {}),
     ...(facts.requesterAttestation ? { requester_attestation: facts.requesterAttestation } : {}),
+    dpop_bound: facts.dpopBound === true,
   };
 }

@@ -37,6 +37,11 @@ export const TokenClaimsSchema = z
     jti: z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'jti must be ≥ 128 bits of base64url'),
     client_id: z.string().min(1).max(256),
     amr: z.array(z.string().min(1).max(32)).max(8).optional(),
+    /** DPoP binding (RFC 9449 §6.1, RFC 7800 §3.1): RFC 7638 SHA-256 thumbprint of the key. */
+    cnf: z
+      .object({ jkt: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'jkt is a base64url SHA-256') })
+      .strict()
+      .optional(),
     frostmint: z
       .object({
         signers: z.array(z.number().int().min(1).max(255)).min(1).max(16),

@@ -58,6 +58,9 @@ const tokenErrors: ErrorCode[] = [
   'signer_attestation_unavailable',
 ];
 
+/** A `DPoP` proof header (RFC 9449) on the mint routes: refused rather than ignored. */
+const dpopErrors: ErrorCode[] = ['dpop_proof_invalid', 'dpop_proof_replayed', 'dpop_unsupported'];
+
 /**
  * Every route the coordinator can serve (some only with WebAuthn, approvals or policy
  * rollout configured). `test/integration/openapi.test.ts` checks this list against the
@@ -84,6 +87,7 @@ export const OPERATIONS: readonly Operation[] = [
       'oidc_token_invalid',
       'rate_limited',
       ...tokenErrors,
+      ...dpopErrors,
       'guardians_missing',
     ],
   },
@@ -101,6 +105,7 @@ export const OPERATIONS: readonly Operation[] = [
       'rate_limited',
       'result_key_invalid',
       ...tokenErrors,
+      ...dpopErrors,
     ],
   },
   {

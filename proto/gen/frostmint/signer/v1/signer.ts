@@ -242,7 +242,16 @@ export interface SignRequest {
    * Requester attestation (a CI runner in a confidential VM), forwarded as the requester
    * sent it; every signer verifies it itself (docs/attestation.md, "Requester attestation").
    */
-  requesterAttestation: AttestationEvidence | undefined;
+  requesterAttestation:
+    | AttestationEvidence
+    | undefined;
+  /**
+   * The requester's DPoP proof (RFC 9449 §4.2) for POST on the coordinator's mint endpoint,
+   * forwarded as the requester sent it when the token carries `cnf.jkt`; every signer
+   * verifies it itself (valid, fresh for the token's iat, single-use, key thumbprint =
+   * `cnf.jkt`) before it co-signs. Empty for a bearer token.
+   */
+  dpopProof: string;
 }
 
 export interface SignResponse {
@@ -1818,6 +1827,7 @@ function createBaseSignRequest(): SignRequest {
     purpose: 0,
     approvals: [],
     requesterAttestation: undefined,
+    dpopProof: "",
   };
 }
 
@@ -1843,6 +1853,9 @@ export const SignRequest: MessageFns<SignRequest> = {
     }
     if (message.requesterAttestation !== undefined) {
       AttestationEvidence.encode(message.requesterAttestation, writer.uint32(58).fork()).join();
+    }
+    if (message.dpopProof !== "") {
+      writer.uint32(66).string(message.dpopProof);
     }
     return writer;
   },
@@ -1916,6 +1929,14 @@ export const SignRequest: MessageFns<SignRequest> = {
             message.requesterAttestation = AttestationEvidence.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.dpopProof = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1949,6 +1970,11 @@ export const SignRequest: MessageFns<SignRequest> = {
         : isSet(object.requester_attestation)
         ? AttestationEvidence.fromJSON(object.requester_attestation)
         : undefined,
+      dpopProof: isSet(object.dpopProof)
+        ? globalThis.String(object.dpopProof)
+        : isSet(object.dpop_proof)
+        ? globalThis.String(object.dpop_proof)
+        : "",
     };
   },
 
@@ -1975,6 +2001,9 @@ export const SignRequest: MessageFns<SignRequest> = {
     if (message.requesterAttestation !== undefined) {
       obj.requesterAttestation = AttestationEvidence.toJSON(message.requesterAttestation);
     }
+    if (message.dpopProof !== "") {
+      obj.dpopProof = message.dpopProof;
+    }
     return obj;
   },
 
@@ -1994,6 +2023,7 @@ export const SignRequest: MessageFns<SignRequest> = {
     message.requesterAttestation = (object.requesterAttestation !== undefined && object.requesterAttestation !== null)
       ? AttestationEvidence.fromPartial(object.requesterAttestation)
       : undefined;
+    message.dpopProof = object.dpopProof ?? "";
     return message;
   },
 };

@@ -1,0 +1,9 @@
+export {
+  dpopBindingOf,
+  dpopClaims,
+  dpopSignFields,
+  MintDpop,
+  type MintDpopOptions,
+  refuseDpopPending,
+  storedDpop,
+} from './mint-dpop.ts';

@@ -27,6 +27,9 @@ class Claims:
     nbf: int | None
     scopes: tuple[str, ...]
     all: dict[str, Any] = field(repr=False)
+    #: ``cnf.jkt`` (RFC 9449 §6.1): the key a bound token's presenter must prove with a DPoP
+    #: proof; None for a bearer token.
+    dpop_jkt: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,19 @@ def check_claims(payload: dict[str, Any], rules: ClaimRules, now: int) -> Claims
         if parsed is None:
             raise VerifyError("token_scope_invalid", "token scope claim is not RFC 6749 scope syntax")
         scopes = parsed
-    return Claims(iss, sub, aud, iat, exp, dates.get("nbf"), scopes, payload)
+    return Claims(iss, sub, aud, iat, exp, dates.get("nbf"), scopes, payload, confirmation_key(payload))
+
+
+def confirmation_key(payload: dict[str, Any]) -> str | None:
+    """``cnf`` (RFC 7800 §3.1) as RFC 9449 §6.1 binds it: None for a bearer token, else the
+    ``jkt`` string. Any other ``cnf`` is refused: this verifier could not check it."""
+    if "cnf" not in payload:
+        return None
+    cnf = payload["cnf"]
+    jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
+    if not isinstance(jkt, str) or jkt == "":
+        raise VerifyError("token_claims_invalid", "token cnf claim is not {jkt: thumbprint}")
+    return jkt
 
 
 def parse_scope(scope: str) -> tuple[str, ...] | None:

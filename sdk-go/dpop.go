@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -30,6 +31,9 @@ type DPoPInput struct {
 	HTM   string // the request's method, e.g. "POST"
 	HTU   string // the request's target URI as the client addressed it, e.g. "https://api.example/deploy"
 }
+
+// thumbprintSyntax is a base64url SHA-256 digest: 43 characters.
+var thumbprintSyntax = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
 // dpopAlgs are the proof algorithms accepted, each with the JWK kty and crv it requires.
 var dpopAlgs = map[string]struct{ kty, crv string }{
@@ -60,19 +64,19 @@ func (v *Verifier) checkDPoP(ctx context.Context, token string, jkt string, in *
 		}
 		return nil
 	}
+	if jkt == "" {
+		return fail(CodeDPoPBindingMismatch, "a DPoP proof came with a token that is not bound to a key (no cnf.jkt)")
+	}
 	window := v.cfg.dpopMaxAge + v.cfg.clockTolerance
 	proof, err := checkProof(in, v.cfg.now().Unix(), int64(window.Seconds()))
 	if err != nil {
 		return err
 	}
-	if jkt == "" {
-		return fail(CodeDPoPBindingMismatch, "a DPoP proof came with a token that is not bound to a key (no cnf.jkt)")
+	if proof.ath != accessTokenHash(token) {
+		return fail(CodeDPoPBindingMismatch, "the DPoP proof's ath is not the hash of this token")
 	}
 	if proof.jkt != jkt {
 		return fail(CodeDPoPBindingMismatch, "the DPoP proof's key is not the key the token is bound to (cnf.jkt)")
-	}
-	if proof.ath != accessTokenHash(token) {
-		return fail(CodeDPoPBindingMismatch, "the DPoP proof's ath is not the hash of this token")
 	}
 	// After iat + window the proof is refused by its age, so the entry can go then.
 	expires := time.Unix(proof.iat, 0).Add(window + time.Second)
@@ -115,8 +119,7 @@ func proofKey(header map[string]any) (string, crypto.PublicKey, string, error) {
 	if _, ok := header["crit"]; ok {
 		return "", nil, "", fail(CodeDPoPProofInvalid, "DPoP proof header names critical extensions")
 	}
-	typ, _ := header["typ"].(string)
-	if typ = strings.ToLower(typ); typ != "dpop+jwt" && typ != "application/dpop+jwt" {
+	if header["typ"] != "dpop+jwt" { // exactly, as RFC 9449 §4.2 writes it
 		return "", nil, "", fail(CodeDPoPProofInvalid, "DPoP proof typ is not dpop+jwt")
 	}
 	alg, _ := header["alg"].(string)
@@ -199,11 +202,11 @@ func proofClaims(payload map[string]any, in *DPoPInput, jkt string, now, window 
 }
 
 // normalizeHTU reduces an http(s) URI to what RFC 9449 §4.3 step 9 compares: scheme and
-// host in lower case, the default port dropped, an empty path as "/" (RFC 3986 §6.2.2–6.2.3),
-// query and fragment ignored.
+// host in lower case, the default port dropped, an empty path as "/", dot segments removed
+// (RFC 3986 §6.2.2–6.2.3), query and fragment ignored. A URI with userinfo is refused.
 func normalizeHTU(raw string) (string, bool) {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" || u.Hostname() == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" || u.User != nil || u.Hostname() == "" {
 		return "", false
 	}
 	host := strings.ToLower(u.Hostname())
@@ -213,11 +216,34 @@ func normalizeHTU(raw string) (string, bool) {
 	if port := u.Port(); port != "" && port != map[string]string{"http": "80", "https": "443"}[u.Scheme] {
 		host += ":" + port
 	}
-	path := u.EscapedPath()
+	path := removeDotSegments(u.EscapedPath())
 	if path == "" {
 		path = "/"
 	}
 	return u.Scheme + "://" + host + path, true
+}
+
+// removeDotSegments resolves "." and ".." in an absolute path (RFC 3986 §5.2.4).
+func removeDotSegments(path string) string {
+	segments := strings.Split(path, "/")
+	out := make([]string, 0, len(segments))
+	for i, segment := range segments {
+		last := i == len(segments)-1
+		switch segment {
+		case ".":
+		case "..":
+			if len(out) > 1 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, segment)
+			continue
+		}
+		if last { // a trailing "." or ".." leaves a directory: the path ends in "/"
+			out = append(out, "")
+		}
+	}
+	return strings.Join(out, "/")
 }
 
 // accessTokenHash is the ath of RFC 9449 §4.2: base64url of SHA-256 over the token's ASCII.
@@ -227,8 +253,8 @@ func accessTokenHash(token string) string {
 }
 
 // confirmationKey reads cnf (RFC 7800 §3.1) as RFC 9449 §6.1 binds it: absent for a bearer
-// token, else an object with a jkt string. Any other cnf is refused, since this verifier
-// could not check what it confirms.
+// token, else exactly {jkt: a base64url SHA-256 thumbprint}. Any other cnf is refused, since
+// this verifier could not check what it confirms.
 func confirmationKey(payload map[string]any) (string, error) {
 	raw, present := payload["cnf"]
 	if !present {
@@ -236,7 +262,7 @@ func confirmationKey(payload map[string]any) (string, error) {
 	}
 	cnf, _ := raw.(map[string]any)
 	jkt, _ := cnf["jkt"].(string)
-	if jkt == "" {
+	if len(cnf) != 1 || !thumbprintSyntax.MatchString(jkt) {
 		return "", fail(CodeClaimsInvalid, "token cnf claim is not {jkt: thumbprint}")
 	}
 	return jkt, nil

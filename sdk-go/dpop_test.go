@@ -207,6 +207,8 @@ func TestDPoPProofRefusals(t *testing.T) {
 		{"path case", good, testHTM, "https://api.example/Deploy"},
 		{"typ JWT", h.proof(token, map[string]any{"typ": "JWT"}, nil), testHTM, testHTU},
 		{"typ missing", h.proof(token, map[string]any{"typ": nil}, nil), testHTM, testHTU},
+		{"typ application/dpop+jwt", h.proof(token, map[string]any{"typ": "application/dpop+jwt"}, nil), testHTM, testHTU},
+		{"htu with userinfo", h.proof(token, nil, map[string]any{"htu": "https://user@api.example/deploy"}), testHTM, testHTU},
 		{"alg none", b64(`{"typ":"dpop+jwt","alg":"none","jwk":`+mustJSON(h.jwk)+`}`) + "." + parts[1] + "." + parts[2], testHTM, testHTU},
 		{"alg HS256 with the public key as secret", hs256(), testHTM, testHTU},
 		{"alg ES256 with an Ed25519 jwk", h.proof(token, map[string]any{"alg": "ES256"}, nil), testHTM, testHTU},
@@ -248,6 +250,7 @@ func TestDPoPIATWindowAndNormalisedURI(t *testing.T) {
 		{"default port", map[string]any{"htu": "https://api.example:443/deploy"}, testHTU},
 		{"query and fragment", map[string]any{"htu": "https://api.example/deploy?x=1#f"}, testHTU + "?y=2"},
 		{"empty path", map[string]any{"htu": "https://api.example"}, "https://api.example/"},
+		{"dot segments", map[string]any{"htu": "https://api.example/v1/../deploy/."}, testHTU + "/"},
 	}
 	for _, c := range accepted {
 		t.Run(c.name, func(t *testing.T) {
@@ -333,10 +336,12 @@ func TestDPoPMalformedConfirmation(t *testing.T) {
 	k := newTestKey(t)
 	v := newTestVerifier(t, k.jwks)
 	for name, cnf := range map[string]any{
-		"cnf a string":     "abc",
-		"cnf without jkt":  map[string]any{"x5t#S256": "abc"},
-		"jkt not a string": map[string]any{"jkt": 1},
-		"jkt empty":        map[string]any{"jkt": ""},
+		"cnf a string":                 "abc",
+		"cnf without jkt":              map[string]any{"x5t#S256": "abc"},
+		"jkt not a string":             map[string]any{"jkt": 1},
+		"jkt empty":                    map[string]any{"jkt": ""},
+		"jkt not a SHA-256 thumbprint": map[string]any{"jkt": "abc"},
+		"jkt and another member":       map[string]any{"jkt": newEdHolder(t).jkt, "x5t#S256": "abc"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := v.Verify(context.Background(), k.sign(k.header(), claimsJSON(map[string]any{"cnf": cnf})))

@@ -11,6 +11,8 @@ from .errors import VerifyError
 
 #: RFC 6749 §3.3 scope-token: printable ASCII except space, ``"`` and ``\``.
 SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")
+#: A base64url SHA-256 digest (RFC 7638 thumbprint): 43 characters.
+_THUMBPRINT = re.compile(r"[A-Za-z0-9_-]{43}")
 #: The largest integer every verifier represents exactly (2^53 − 1).
 MAX_NUMERIC_DATE = 2**53 - 1
 
@@ -98,12 +100,13 @@ def check_claims(payload: dict[str, Any], rules: ClaimRules, now: int) -> Claims
 
 def confirmation_key(payload: dict[str, Any]) -> str | None:
     """``cnf`` (RFC 7800 §3.1) as RFC 9449 §6.1 binds it: None for a bearer token, else the
-    ``jkt`` string. Any other ``cnf`` is refused: this verifier could not check it."""
+    ``jkt``: exactly ``{jkt: <base64url SHA-256 thumbprint>}``. Any other ``cnf`` is refused:
+    this verifier could not check what it confirms."""
     if "cnf" not in payload:
         return None
     cnf = payload["cnf"]
-    jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
-    if not isinstance(jkt, str) or jkt == "":
+    jkt = cnf.get("jkt") if isinstance(cnf, dict) and len(cnf) == 1 else None
+    if not isinstance(jkt, str) or not _THUMBPRINT.fullmatch(jkt):
         raise VerifyError("token_claims_invalid", "token cnf claim is not {jkt: thumbprint}")
     return jkt
 

@@ -69,13 +69,13 @@ def check_dpop(token: str, jkt: str | None, dpop: DPoPInput | None, *, now: int,
         if jkt is not None:
             raise VerifyError("dpop_proof_missing", "token is bound to a key (cnf.jkt): a DPoP proof is required")
         return
-    proof = check_proof(dpop, now, window)
     if jkt is None:
         raise _mismatch("a DPoP proof came with a token that is not bound to a key (no cnf.jkt)")
-    if proof.jkt != jkt:
-        raise _mismatch("the DPoP proof's key is not the key the token is bound to (cnf.jkt)")
+    proof = check_proof(dpop, now, window)
     if proof.ath != access_token_hash(token):
         raise _mismatch("the DPoP proof's ath is not the hash of this token")
+    if proof.jkt != jkt:
+        raise _mismatch("the DPoP proof's key is not the key the token is bound to (cnf.jkt)")
     try:
         # After iat + window the proof is refused by its age, so the entry can go then.
         fresh = replay.use(f"{proof.jkt}:{proof.jti}", proof.iat + window + 1)
@@ -113,8 +113,7 @@ def _proof_key(header: dict[str, Any]) -> tuple[str, Any, str]:
     """Header checks (RFC 9449 §4.2, §4.3 steps 4–7); the jwk's key and RFC 7638 thumbprint."""
     if "crit" in header:
         raise _invalid("DPoP proof header names critical extensions")
-    typ = header.get("typ")
-    if not isinstance(typ, str) or typ.lower() not in ("dpop+jwt", "application/dpop+jwt"):
+    if header.get("typ") != "dpop+jwt":  # exactly, as RFC 9449 §4.2 writes it
         raise _invalid("DPoP proof typ is not dpop+jwt")
     alg = header.get("alg")
     if alg not in _ALGS:
@@ -170,8 +169,8 @@ def _proof_claims(payload: dict[str, Any], dpop: DPoPInput, jkt: str, now: int, 
 
 def normalize_htu(raw: str) -> str | None:
     """An http(s) URI reduced to what RFC 9449 §4.3 step 9 compares: scheme and host in
-    lower case, the default port dropped, an empty path as ``/`` (RFC 3986 §6.2.2–6.2.3),
-    query and fragment ignored; None if it is no such URI.
+    lower case, the default port dropped, an empty path as ``/``, dot segments removed (RFC
+    3986 §6.2.2–6.2.3), query and fragment ignored; None if it is no such URI or has userinfo.
 
     Example::
 
@@ -182,14 +181,29 @@ def normalize_htu(raw: str) -> str | None:
         port = parts.port
     except ValueError:
         return None
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
         return None
     host = parts.hostname
     if ":" in host:
         host = f"[{host}]"
     if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
         host = f"{host}:{port}"
-    return f"{parts.scheme}://{host}{parts.path or '/'}"
+    return f"{parts.scheme}://{host}{_remove_dot_segments(parts.path) or '/'}"
+
+
+def _remove_dot_segments(path: str) -> str:
+    """Resolves ``.`` and ``..`` in an absolute path (RFC 3986 §5.2.4)."""
+    segments = path.split("/")
+    out: list[str] = []
+    for i, segment in enumerate(segments):
+        if segment not in (".", ".."):
+            out.append(segment)
+            continue
+        if segment == ".." and len(out) > 1:
+            out.pop()
+        if i == len(segments) - 1:  # a trailing "." or ".." leaves a directory: ends in "/"
+            out.append("")
+    return "/".join(out)
 
 
 def access_token_hash(token: str) -> str:

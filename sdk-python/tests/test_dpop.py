@@ -153,6 +153,8 @@ class DPoPTest(unittest.TestCase):
             "path case": (good, HTM, "https://api.example/Deploy"),
             "typ JWT": (h.proof(token, {"typ": "JWT"}), HTM, HTU),
             "typ missing": (h.proof(token, {"typ": None}), HTM, HTU),
+            "typ application/dpop+jwt": (h.proof(token, {"typ": "application/dpop+jwt"}), HTM, HTU),
+            "htu with userinfo": (h.proof(token, htu="https://user@api.example/deploy"), HTM, HTU),
             "alg none": (none, HTM, HTU),
             "alg HS256 with the public key as secret": (hs256, HTM, HTU),
             "alg ES256 with an Ed25519 jwk": (h.proof(token, {"alg": "ES256"}), HTM, HTU),
@@ -184,6 +186,7 @@ class DPoPTest(unittest.TestCase):
             "default port": ({"htu": "https://api.example:443/deploy"}, HTU),
             "query and fragment": ({"htu": "https://api.example/deploy?x=1#f"}, HTU + "?y=2"),
             "empty path": ({"htu": "https://api.example"}, "https://api.example/"),
+            "dot segments": ({"htu": "https://api.example/v1/../deploy/."}, HTU + "/"),
         }
         for name, (overrides, htu) in accepted.items():
             with self.subTest(name):
@@ -220,7 +223,8 @@ class DPoPTest(unittest.TestCase):
         self.assert_code("dpop_proof_replayed", self.token, self.holder.proof(self.token), v=full)
 
     def test_malformed_confirmation(self) -> None:
-        for cnf in ("abc", {"x5t#S256": "abc"}, {"jkt": 1}, {"jkt": ""}):
+        jkt = Holder.ed25519().jkt
+        for cnf in ("abc", {"x5t#S256": "abc"}, {"jkt": 1}, {"jkt": ""}, {"jkt": "abc"}, {"jkt": jkt, "x5t#S256": "abc"}):
             with self.subTest(cnf=cnf):
                 with self.assertRaises(VerifyError) as caught:
                     self.verifier().verify(self.key.sign(HEADER, claims(cnf=cnf)))

@@ -1,7 +1,10 @@
 /**
  * Stable, machine-readable reasons a verification fails. Services branch on these; the
  * Express and Fastify adapters map them to HTTP (`token_scope_missing` → 403, `jwks_*` →
- * 503, every other `token_*` → 401).
+ * 503, every other `token_*` and every `dpop_*` → 401). The `dpop_*` codes are RFC 9449:
+ * `dpop_proof_missing` a `cnf`-bound token without a proof, `dpop_proof_invalid` a proof that
+ * fails §4.3, `dpop_binding_mismatch` a proof for another key (`cnf.jkt`) or token (`ath`) or
+ * a proof with an unbound token, `dpop_proof_replayed` a proof `jti` seen before.
  */
 export type VerifyErrorCode =
   | 'token_missing'
@@ -20,7 +23,11 @@ export type VerifyErrorCode =
   | 'token_scope_missing'
   | 'jwks_unavailable'
   | 'jwks_invalid'
-  | 'jwks_stale';
+  | 'jwks_stale'
+  | 'dpop_proof_missing'
+  | 'dpop_proof_invalid'
+  | 'dpop_binding_mismatch'
+  | 'dpop_proof_replayed';
 
 /**
  * The only error `verify` rejects with. Same shape as frostmint's server-side errors: a

@@ -1,4 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
+import { DPOP_MAX_AGE } from './dpop/proof.ts';
+import { type DpopReplayStore, MemoryReplayStore } from './dpop/replay.ts';
 import { type VerifierEvent, warnOnFailure } from './events.ts';
 
 /** Largest accepted `clockTolerance`, in seconds: more would make `exp` meaningless. */
@@ -39,6 +41,19 @@ export interface VerifierOptions {
   clock?: () => number;
   /** Told about JWKS refreshes and failures. Default: warn on stderr when a refresh fails. */
   onEvent?: (event: VerifierEvent) => void;
+  /** DPoP (RFC 9449) proof checking, for `cnf`-bound tokens. */
+  dpop?: DpopOptions;
+}
+
+/** DPoP settings of {@link VerifierOptions}. */
+export interface DpopOptions {
+  /** A proof is accepted for ±(maxAge + clockTolerance) around its `iat`, seconds. Default 60, at most 300. */
+  maxAge?: number;
+  /**
+   * Where proof `jti`s are remembered (single use). Default: a {@link MemoryReplayStore} of
+   * 100 000 entries in this process; share one store between instances behind a balancer.
+   */
+  replayStore?: DpopReplayStore;
 }
 
 /** {@link VerifierOptions} with defaults applied and every value checked. */
@@ -56,6 +71,8 @@ export interface ResolvedOptions {
   readonly maxTokenLifetime: number;
   readonly clock: () => number;
   readonly onEvent: (event: VerifierEvent) => void;
+  readonly dpopMaxAge: number;
+  readonly dpopReplayStore: DpopReplayStore;
 }
 
 /**
@@ -69,7 +86,8 @@ export interface ResolvedOptions {
  * ```
  */
 export function resolveOptions(options: VerifierOptions): ResolvedOptions {
-  const { issuer, audience, jwks, jwksUri, onEvent = warnOnFailure } = options;
+  const { issuer, audience, jwks, jwksUri, onEvent = warnOnFailure, dpop = {} } = options;
+  const clock = options.clock ?? Date.now;
   if (typeof issuer !== 'string' || issuer === '') throw new TypeError('issuer is required');
   const audiences = typeof audience === 'string' ? [audience] : [...(audience ?? [])];
   if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a === '')) {
@@ -101,7 +119,9 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
       1,
       MAX_TOKEN_LIFETIME,
     ),
-    clock: options.clock ?? Date.now,
+    clock,
+    dpopMaxAge: duration('dpop.maxAge', dpop.maxAge, DPOP_MAX_AGE, 1, MAX_CLOCK_TOLERANCE),
+    dpopReplayStore: dpop.replayStore ?? new MemoryReplayStore({ clock }),
     onEvent: (event) => {
       try {
         onEvent(event);

@@ -1,5 +1,6 @@
 import { type JWTHeaderParameters, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { accessTokenClaims, type FrostmintClaims } from './claims.ts';
+import { checkDpopBinding, type DpopRequest } from './dpop/check.ts';
 import { FrostmintVerifyError } from './errors.ts';
 import { parseTokenGrammar } from './grammar/compact.ts';
 import { accessTokenKid } from './header.ts';
@@ -13,6 +14,12 @@ import { assertScopeTokens, missingScopes } from './scope.ts';
 export interface VerifyOptions {
   /** Scopes the token must all carry in its `scope` claim. */
   requiredScopes?: readonly string[];
+  /**
+   * The DPoP proof sent with the token and the request it must be for (RFC 9449 §4.3). A
+   * token bound with `cnf.jkt` is refused without one (`dpop_proof_missing`); a proof with an
+   * unbound token is refused too (`dpop_binding_mismatch`).
+   */
+  dpop?: DpopRequest;
 }
 
 /** A token that passed every check. */
@@ -32,6 +39,8 @@ export interface Verifier {
    * ```ts
    * const { claims, stale } = await verifier.verify(token, { requiredScopes: ['deploy:canary'] });
    * if (stale) metrics.increment('frostmint.jwks_stale');
+   * // A DPoP-bound token (Authorization: DPoP <token>, DPoP: <proof>):
+   * await verifier.verify(token, { dpop: { proof, htm: 'POST', htu: 'https://api.example/deploy' } });
    * ```
    */
   verify(token: string, options?: VerifyOptions): Promise<VerifiedToken>;
@@ -51,8 +60,9 @@ export interface Verifier {
  * (canonical base64url, unique JSON member names, size and depth caps, NumericDates, scope
  * syntax; see `@frostmint/sdk/grammar`), then EdDSA (Ed25519) only, `typ: at+jwt`, exact
  * issuer, audience, `exp`/`nbf`/`iat` with bounded skew, `exp − iat` at most
- * `maxTokenLifetime`, required scopes, keys from a cached JWKS of prime-order Ed25519 points
- * (see {@link VerifierOptions}). Invalid options throw at once.
+ * `maxTokenLifetime`, DPoP binding (RFC 9449: a `cnf.jkt` token needs a valid, fresh,
+ * single-use proof by that key for this request), required scopes, keys from a cached JWKS
+ * of prime-order Ed25519 points (see {@link VerifierOptions}). Invalid options throw at once.
  *
  * @example
  * ```ts
@@ -82,7 +92,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const resolveKey = (header: JWTHeaderParameters) => keySet.resolve(accessTokenKid(header));
 
   return {
-    async verify(token, { requiredScopes = [] } = {}) {
+    async verify(token, { requiredScopes = [], dpop } = {}) {
       assertScopeTokens(requiredScopes);
       // The signers' grammar first: jose never sees a token no signer would have signed.
       parseTokenGrammar(token, 3);
@@ -94,6 +104,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
         throw fromJoseError(err);
       }
       const claims = accessTokenClaims(verified.payload, config.maxTokenLifetime);
+      // Before scopes: a token used without its key is a 401, whatever it grants.
+      await checkDpopBinding(token, claims, dpop, {
+        now: config.clock(),
+        clockTolerance: config.clockTolerance,
+        maxAge: config.dpopMaxAge,
+        replayStore: config.dpopReplayStore,
+      });
       const missing = missingScopes(claims.scope, requiredScopes);
       if (missing.length > 0) {
         throw new FrostmintVerifyError(

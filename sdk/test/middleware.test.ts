@@ -121,7 +121,7 @@ describe.each([
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="deploy-api"');
       expect(await res.json()).toEqual({
         error: 'token_missing',
-        message: 'a Bearer token is required',
+        message: 'a Bearer or DPoP token is required',
       });
     }
   });

@@ -1,7 +1,9 @@
-/** The parameters of one RFC 6750 §3 `Bearer` challenge. */
+import { DPOP_ALGS } from '../dpop/proof.ts';
+
+/** The parameters of one RFC 6750 §3 `Bearer` or RFC 9449 §7.1 `DPoP` challenge. */
 export interface BearerChallenge {
   readonly realm: string;
-  readonly error?: 'invalid_token' | 'insufficient_scope';
+  readonly error?: 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof';
   readonly description?: string;
   /** Space-separated scopes needed, for `insufficient_scope`. */
   readonly scope?: string;
@@ -21,13 +23,31 @@ const UNSAFE = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
  * ```
  */
 export function bearerChallenge(challenge: BearerChallenge): string {
+  return `Bearer ${challengeParams(challenge).join(', ')}`;
+}
+
+/**
+ * Formats an RFC 9449 §7.1 `DPoP` challenge: the {@link bearerChallenge} parameters plus
+ * `algs`, the proof algorithms accepted.
+ *
+ * @example
+ * ```ts
+ * dpopChallenge({ realm: 'deploy-api', error: 'invalid_dpop_proof', description: 'DPoP proof invalid: htu is not the request URI' });
+ * // 'DPoP realm="deploy-api", error="invalid_dpop_proof", error_description="…", algs="EdDSA ES256 ES384"'
+ * ```
+ */
+export function dpopChallenge(challenge: BearerChallenge): string {
+  return `DPoP ${[...challengeParams(challenge), `algs="${DPOP_ALGS.join(' ')}"`].join(', ')}`;
+}
+
+function challengeParams(challenge: BearerChallenge): string[] {
   const params = [`realm="${challenge.realm}"`];
   if (challenge.error !== undefined) params.push(`error="${challenge.error}"`);
   if (challenge.description !== undefined) {
     params.push(`error_description="${challenge.description.replace(UNSAFE, "'")}"`);
   }
   if (challenge.scope !== undefined) params.push(`scope="${challenge.scope}"`);
-  return `Bearer ${params.join(', ')}`;
+  return params;
 }
 
 /**

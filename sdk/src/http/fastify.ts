@@ -1,10 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { VerifiedToken, Verifier } from '../verifier.ts';
-import { type BearerAuthOptions, bearerAuthenticator } from './authenticate.ts';
+import { type BearerAuthOptions, bearerAuthenticator, requestUri } from './authenticate.ts';
 
 /** The part of a Fastify request the hook reads and writes. */
 export interface FastifyAuthRequest {
   readonly headers: IncomingHttpHeaders;
+  readonly method: string;
+  /** The path and query as received. */
+  readonly url: string;
+  readonly protocol: 'http' | 'https';
   frostmint?: VerifiedToken;
 }
 
@@ -22,8 +26,9 @@ export type FastifyAuthHook = (
 ) => Promise<FastifyAuthReply | undefined>;
 
 /**
- * Fastify hook: verifies the `Authorization: Bearer` token and puts the result on
- * `request.frostmint`; otherwise replies 401/403 with an RFC 6750 `WWW-Authenticate`
+ * Fastify hook: verifies the `Authorization: Bearer` token (or `Authorization: DPoP` token
+ * with its `DPoP` proof for this method and URI, RFC 9449) and puts the result on
+ * `request.frostmint`; otherwise replies 401/403 with an RFC 6750 (or RFC 9449) `WWW-Authenticate`
  * challenge (503 when no usable JWKS) and a JSON `{error, message}`. Use it app-wide or per
  * route; `onRequest` runs before the body is read.
  *
@@ -39,7 +44,12 @@ export type FastifyAuthHook = (
 export function fastifyAuth(verifier: Verifier, options: BearerAuthOptions = {}): FastifyAuthHook {
   const authenticate = bearerAuthenticator(verifier, options);
   return async (request, reply) => {
-    const outcome = await authenticate(request.headers.authorization);
+    const outcome = await authenticate({
+      authorization: request.headers.authorization,
+      dpop: request.headers.dpop,
+      method: request.method,
+      url: requestUri(options, request.protocol === 'https', request.headers.host, request.url),
+    });
     if (outcome.ok) {
       request.frostmint = outcome.token;
       return undefined;

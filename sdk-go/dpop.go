@@ -46,6 +46,10 @@ var dpopAlgs = map[string]struct{ kty, crv string }{
 // §6.2.2, §6.3.2, §6.4; RFC 8037 §2): an embedded jwk must be a public key (RFC 9449 §4.2).
 var privateJWKMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 
+// proofClock is when a proof is checked, in unix seconds: its iat may be window from now,
+// its own exp and nbf (if any) hold with tolerance.
+type proofClock struct{ now, window, tolerance int64 }
+
 // checkedProof is a proof whose signature and claims passed; binding is checked after.
 type checkedProof struct {
 	jkt string // RFC 7638 thumbprint of the proof's jwk
@@ -68,7 +72,11 @@ func (v *Verifier) checkDPoP(ctx context.Context, token string, jkt string, in *
 		return fail(CodeDPoPBindingMismatch, "a DPoP proof came with a token that is not bound to a key (no cnf.jkt)")
 	}
 	window := v.cfg.dpopMaxAge + v.cfg.clockTolerance
-	proof, err := checkProof(in, v.cfg.now().Unix(), int64(window.Seconds()))
+	proof, err := checkProof(in, proofClock{
+		now:       v.cfg.now().Unix(),
+		window:    int64(window.Seconds()),
+		tolerance: int64(v.cfg.clockTolerance.Seconds()),
+	})
 	if err != nil {
 		return err
 	}
@@ -93,7 +101,7 @@ func (v *Verifier) checkDPoP(ctx context.Context, token string, jkt string, in *
 // checkProof runs RFC 9449 §4.3 steps 2–11 on a proof: one well-formed JWT (frostmint's
 // strict grammar), typ dpop+jwt, an allowed asymmetric alg, a public jwk of that alg's key
 // type, a valid signature under it, then jti, htm, htu, iat and an ath to compare.
-func checkProof(in *DPoPInput, now, window int64) (*checkedProof, error) {
+func checkProof(in *DPoPInput, clock proofClock) (*checkedProof, error) {
 	jws, err := parseCompact(in.Proof)
 	if err != nil {
 		var verr *Error
@@ -111,7 +119,7 @@ func checkProof(in *DPoPInput, now, window int64) (*checkedProof, error) {
 	if _, err := signed.Verify(key); err != nil {
 		return nil, fail(CodeDPoPProofInvalid, "DPoP proof signature does not verify under its jwk")
 	}
-	return proofClaims(jws.payload, in, jkt, now, window)
+	return proofClaims(jws.payload, in, jkt, clock)
 }
 
 // proofKey checks the proof header (RFC 9449 §4.2, §4.3 steps 4–7) and imports its jwk.
@@ -172,7 +180,7 @@ func checkProofKeyType(alg string, key any) error {
 }
 
 // proofClaims checks the proof's claims (RFC 9449 §4.2, §4.3 steps 8–11).
-func proofClaims(payload map[string]any, in *DPoPInput, jkt string, now, window int64) (*checkedProof, error) {
+func proofClaims(payload map[string]any, in *DPoPInput, jkt string, clock proofClock) (*checkedProof, error) {
 	jti, _ := payload["jti"].(string)
 	if jti == "" || utf8.RuneCountInString(jti) > MaxDPoPJTILength {
 		return nil, fail(CodeDPoPProofInvalid, "DPoP proof jti is missing, empty or longer than %d characters", MaxDPoPJTILength)
@@ -191,14 +199,36 @@ func proofClaims(payload map[string]any, in *DPoPInput, jkt string, now, window 
 	if !present || !ok {
 		return nil, fail(CodeDPoPProofInvalid, "DPoP proof iat is missing or not an integer NumericDate")
 	}
-	if iat < now-window || iat > now+window {
-		return nil, fail(CodeDPoPProofInvalid, "DPoP proof iat is more than %d s from now", window)
+	if iat < clock.now-clock.window || iat > clock.now+clock.window {
+		return nil, fail(CodeDPoPProofInvalid, "DPoP proof iat is more than %d s from now", clock.window)
+	}
+	if err := proofValidity(payload, clock); err != nil {
+		return nil, err
 	}
 	ath, _ := payload["ath"].(string)
 	if ath == "" {
 		return nil, fail(CodeDPoPProofInvalid, "DPoP proof has no ath (hash of the access token)")
 	}
 	return &checkedProof{jkt: jkt, jti: jti, iat: iat, ath: ath}, nil
+}
+
+// proofValidity: a proof's own nbf and exp, when present, hold too (RFC 7519 §4.1.4–4.1.5),
+// as the TypeScript SDK's JOSE library checks them.
+func proofValidity(payload map[string]any, clock proofClock) error {
+	for _, name := range []string{"nbf", "exp"} {
+		raw, present := payload[name]
+		if !present {
+			continue
+		}
+		date, ok := numericDate(raw)
+		if !ok {
+			return fail(CodeDPoPProofInvalid, "DPoP proof %s is not an integer NumericDate", name)
+		}
+		if (name == "nbf" && date > clock.now+clock.tolerance) || (name == "exp" && date <= clock.now-clock.tolerance) {
+			return fail(CodeDPoPProofInvalid, "DPoP proof is outside its own %s", name)
+		}
+	}
+	return nil
 }
 
 // normalizeHTU reduces an http(s) URI to what RFC 9449 §4.3 step 9 compares: scheme and

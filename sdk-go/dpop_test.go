@@ -219,6 +219,8 @@ func TestDPoPProofRefusals(t *testing.T) {
 		{"crit", h.proof(token, map[string]any{"crit": []string{"x"}, "x": 1}, nil), testHTM, testHTU},
 		{"iat too old", h.proof(token, nil, map[string]any{"iat": testNow - 91}), testHTM, testHTU},
 		{"iat too new", h.proof(token, nil, map[string]any{"iat": testNow + 91}), testHTM, testHTU},
+		{"own exp passed", h.proof(token, nil, map[string]any{"exp": testNow - 30}), testHTM, testHTU},
+		{"own nbf ahead", h.proof(token, nil, map[string]any{"nbf": testNow + 31}), testHTM, testHTU},
 		{"iat missing", h.proof(token, nil, map[string]any{"iat": nil}), testHTM, testHTU},
 		{"iat a string", h.proof(token, nil, map[string]any{"iat": "1800000000"}), testHTM, testHTU},
 		{"jti missing", h.proof(token, nil, map[string]any{"jti": nil}), testHTM, testHTU},
@@ -246,6 +248,7 @@ func TestDPoPIATWindowAndNormalisedURI(t *testing.T) {
 	}{
 		{"iat 90 s old (60 s + 30 s tolerance)", map[string]any{"iat": testNow - 90}, testHTU},
 		{"iat 90 s ahead", map[string]any{"iat": testNow + 90}, testHTU},
+		{"own exp and nbf inside the tolerance", map[string]any{"exp": testNow - 29, "nbf": testNow + 30}, testHTU},
 		{"host and scheme case", map[string]any{"htu": "HTTPS://API.Example/deploy"}, testHTU},
 		{"default port", map[string]any{"htu": "https://api.example:443/deploy"}, testHTU},
 		{"query and fragment", map[string]any{"htu": "https://api.example/deploy?x=1#f"}, testHTU + "?y=2"},

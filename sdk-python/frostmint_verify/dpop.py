@@ -49,6 +49,15 @@ class DPoPInput:
     htu: str
 
 
+class ProofClock(NamedTuple):
+    """When a proof is checked, unix seconds: its ``iat`` may be ``window`` from ``now``, its
+    own ``exp`` and ``nbf`` (if any) hold with ``tolerance``."""
+
+    now: int
+    window: int
+    tolerance: int
+
+
 class CheckedProof(NamedTuple):
     jkt: str
     jti: str
@@ -56,14 +65,14 @@ class CheckedProof(NamedTuple):
     ath: str
 
 
-def check_dpop(token: str, jkt: str | None, dpop: DPoPInput | None, *, now: int, window: int, replay: ReplayCache) -> None:
+def check_dpop(token: str, jkt: str | None, dpop: DPoPInput | None, clock: ProofClock, replay: ReplayCache) -> None:
     """RFC 9449 on a verified token: a token with ``cnf.jkt`` needs a proof; a proof needs a
     bound token whose ``cnf.jkt`` is the proof key's thumbprint (§6.1) and whose hash is the
     proof's ``ath`` (§4.3 step 12); the proof's ``jti`` is then used up in ``replay``.
 
     Example::
 
-        check_dpop(token, claims.dpop_jkt, DPoPInput(proof, "POST", url), now=now, window=90, replay=cache)
+        check_dpop(token, claims.dpop_jkt, DPoPInput(proof, "POST", url), ProofClock(now, 90, 30), cache)
     """
     if dpop is None or dpop.proof == "":
         if jkt is not None:
@@ -71,14 +80,14 @@ def check_dpop(token: str, jkt: str | None, dpop: DPoPInput | None, *, now: int,
         return
     if jkt is None:
         raise _mismatch("a DPoP proof came with a token that is not bound to a key (no cnf.jkt)")
-    proof = check_proof(dpop, now, window)
+    proof = check_proof(dpop, clock)
     if proof.ath != access_token_hash(token):
         raise _mismatch("the DPoP proof's ath is not the hash of this token")
     if proof.jkt != jkt:
         raise _mismatch("the DPoP proof's key is not the key the token is bound to (cnf.jkt)")
     try:
         # After iat + window the proof is refused by its age, so the entry can go then.
-        fresh = replay.use(f"{proof.jkt}:{proof.jti}", proof.iat + window + 1)
+        fresh = replay.use(f"{proof.jkt}:{proof.jti}", proof.iat + clock.window + 1)
     except Exception as err:  # noqa: BLE001 - any store failure leaves single use unproven
         raise VerifyError(
             "dpop_proof_replayed", f"cannot record the DPoP proof's jti, so single use is unproven: {err}"
@@ -87,7 +96,7 @@ def check_dpop(token: str, jkt: str | None, dpop: DPoPInput | None, *, now: int,
         raise VerifyError("dpop_proof_replayed", "the DPoP proof's jti was used before")
 
 
-def check_proof(dpop: DPoPInput, now: int, window: int) -> CheckedProof:
+def check_proof(dpop: DPoPInput, clock: ProofClock) -> CheckedProof:
     """RFC 9449 §4.3 steps 2–11: one well-formed JWT (frostmint's strict grammar), typ
     dpop+jwt, an allowed asymmetric alg, a public jwk of that alg's key type, a valid
     signature under it, then jti, htm, htu, iat and an ath to compare. Raises
@@ -95,7 +104,7 @@ def check_proof(dpop: DPoPInput, now: int, window: int) -> CheckedProof:
 
     Example::
 
-        proof = check_proof(DPoPInput(header, "POST", "https://api.example/deploy"), now, 90)
+        proof = check_proof(DPoPInput(header, "POST", "https://api.example/deploy"), ProofClock(now, 90, 30))
     """
     try:
         jws = parse_compact(dpop.proof)
@@ -106,7 +115,7 @@ def check_proof(dpop: DPoPInput, now: int, window: int) -> CheckedProof:
         jwt.PyJWS().decode_complete(dpop.proof, key=key, algorithms=[alg])
     except jwt.PyJWTError:
         raise _invalid("DPoP proof signature does not verify under its jwk") from None
-    return _proof_claims(jws.payload, dpop, jkt, now, window)
+    return _proof_claims(jws.payload, dpop, jkt, clock)
 
 
 def _proof_key(header: dict[str, Any]) -> tuple[str, Any, str]:
@@ -145,7 +154,7 @@ def _thumbprint(required: dict[str, str]) -> str:
     return _b64u(hashlib.sha256(canonical.encode("ascii")).digest())
 
 
-def _proof_claims(payload: dict[str, Any], dpop: DPoPInput, jkt: str, now: int, window: int) -> CheckedProof:
+def _proof_claims(payload: dict[str, Any], dpop: DPoPInput, jkt: str, clock: ProofClock) -> CheckedProof:
     """Claim checks (RFC 9449 §4.2, §4.3 steps 8–11)."""
     jti = payload.get("jti")
     if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_LENGTH:
@@ -159,12 +168,26 @@ def _proof_claims(payload: dict[str, Any], dpop: DPoPInput, jkt: str, now: int, 
     iat = numeric_date(payload["iat"]) if "iat" in payload else None
     if iat is None:
         raise _invalid("DPoP proof iat is missing or not an integer NumericDate")
-    if not now - window <= iat <= now + window:
-        raise _invalid(f"DPoP proof iat is more than {window} s from now")
+    if not clock.now - clock.window <= iat <= clock.now + clock.window:
+        raise _invalid(f"DPoP proof iat is more than {clock.window} s from now")
+    _check_validity(payload, clock)
     ath = payload.get("ath")
     if not isinstance(ath, str) or ath == "":
         raise _invalid("DPoP proof has no ath (hash of the access token)")
     return CheckedProof(jkt, jti, iat, ath)
+
+
+def _check_validity(payload: dict[str, Any], clock: ProofClock) -> None:
+    """A proof's own ``nbf`` and ``exp``, when present, hold too (RFC 7519 §4.1.4–4.1.5), as
+    the TypeScript SDK's JOSE library checks them."""
+    for name in ("nbf", "exp"):
+        if name not in payload:
+            continue
+        date = numeric_date(payload[name])
+        if date is None:
+            raise _invalid(f"DPoP proof {name} is not an integer NumericDate")
+        if (name == "nbf" and date > clock.now + clock.tolerance) or (name == "exp" and date <= clock.now - clock.tolerance):
+            raise _invalid(f"DPoP proof is outside its own {name}")
 
 
 def normalize_htu(raw: str) -> str | None:

@@ -10,7 +10,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from .claims import ClaimRules, Claims, check_claims, is_scope_token, missing_scopes
-from .dpop import DPoPInput, check_dpop
+from .dpop import DPoPInput, ProofClock, check_dpop
 from .errors import VerifyError
 from .grammar import parse_compact
 from .jwks import RemoteKeySet, unknown_kid
@@ -105,7 +105,8 @@ class Verifier:
             raise VerifyError("token_malformed", "token is not a well-formed JWS") from None
         now = int(self._clock())
         claims = check_claims(jws.payload, self._rules, now)
-        check_dpop(token, claims.dpop_jkt, dpop, now=now, window=self._dpop_window, replay=self._replay)
+        clock = ProofClock(now, self._dpop_window, self._rules.clock_tolerance)
+        check_dpop(token, claims.dpop_jkt, dpop, clock, self._replay)
         missing = missing_scopes(claims, required_scopes)
         if missing:
             raise VerifyError("token_scope_missing", f"token lacks scope {' '.join(missing)}")

@@ -165,6 +165,8 @@ class DPoPTest(unittest.TestCase):
             "crit": (h.proof(token, {"crit": ["x"], "x": 1}), HTM, HTU),
             "iat too old": (h.proof(token, iat=NOW - 91), HTM, HTU),
             "iat too new": (h.proof(token, iat=NOW + 91), HTM, HTU),
+            "own exp passed": (h.proof(token, exp=NOW - 30), HTM, HTU),
+            "own nbf ahead": (h.proof(token, nbf=NOW + 31), HTM, HTU),
             "iat missing": (h.proof(token, iat=None), HTM, HTU),
             "iat a string": (h.proof(token, iat=str(NOW)), HTM, HTU),
             "jti missing": (h.proof(token, jti=None), HTM, HTU),
@@ -182,6 +184,7 @@ class DPoPTest(unittest.TestCase):
         accepted = {
             "iat 90 s old (60 s + 30 s tolerance)": ({"iat": NOW - 90}, HTU),
             "iat 90 s ahead": ({"iat": NOW + 90}, HTU),
+            "own exp and nbf inside the tolerance": ({"exp": NOW - 29, "nbf": NOW + 30}, HTU),
             "host and scheme case": ({"htu": "HTTPS://API.Example/deploy"}, HTU),
             "default port": ({"htu": "https://api.example:443/deploy"}, HTU),
             "query and fragment": ({"htu": "https://api.example/deploy?x=1#f"}, HTU + "?y=2"),

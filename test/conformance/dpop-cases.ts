@@ -1,4 +1,4 @@
-import { createHash, createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, type JWK, SignJWT } from 'jose';
 import type { OutcomeClass } from './classes.ts';
 
@@ -110,6 +110,13 @@ export async function addDpopCases({ now, token, add }: DpopCaseContext): Promis
   await htu('https://api.conformance.test:443/deploy', DPOP_HTU, 'default-port');
   await htu(`${DPOP_HTU}?env=canary#top`, `${DPOP_HTU}?env=prod`, 'query-and-fragment-ignored');
   await htu('https://api.conformance.test', 'https://api.conformance.test/', 'empty-path');
+  await htu('https://api.conformance.test/v1/../deploy/.', `${DPOP_HTU}/`, 'dot-segments');
+  add(
+    'valid',
+    'valid/dpop-jti-128-characters',
+    bound,
+    request(await proof(ed, bound, { claims: { jti: 'j'.repeat(128) } })),
+  );
   // the iat window is ±(60 s + clockTolerance 30 s), inclusive
   add(
     'valid',
@@ -160,7 +167,25 @@ export async function addDpopCases({ now, token, add }: DpopCaseContext): Promis
     request(good, 'https://evil.conformance.test/deploy'),
   );
   add('dpop_proof', 'dpop_proof/htm-other', bound, request(good, DPOP_HTU, 'GET'));
+  add('dpop_proof', 'dpop_proof/htm-other-case', bound, request(good, DPOP_HTU, 'post'));
+  await bad('htu-with-userinfo', { claims: { htu: 'https://user@api.conformance.test/deploy' } });
   await bad('typ-jwt', { header: { typ: 'JWT' } });
+  await bad('typ-application-dpop+jwt', { header: { typ: 'application/dpop+jwt' } });
+  await bad('jwk-missing', { header: { jwk: undefined } });
+  // An Ed25519 signature under a header claiming ES256 (jose would not sign it).
+  const mismatchInput = `${b64u(JSON.stringify({ alg: 'ES256', typ: 'dpop+jwt', jwk: ed.jwk }))}.${goodPayload}`;
+  add(
+    'dpop_proof',
+    'dpop_proof/alg-es256-with-ed25519-jwk',
+    bound,
+    request(`${mismatchInput}.${b64u(sign(null, Buffer.from(mismatchInput), ed.privateKey))}`),
+  );
+  add(
+    'dpop_proof',
+    'dpop_proof/thief-signs-naming-victim-jwk',
+    bound,
+    request(await proof(thief, bound, { header: { jwk: ed.jwk } })),
+  );
   add(
     'dpop_proof',
     'dpop_proof/alg-none',
@@ -190,8 +215,15 @@ export async function addDpopCases({ now, token, add }: DpopCaseContext): Promis
   await bad('iat-one-past-window', { claims: { iat: now - 91 } });
   await bad('iat-too-old', { claims: { iat: now - 600 } });
   await bad('iat-too-new', { claims: { iat: now + 600 } });
+  await bad('iat-not-integer', { claims: { iat: now + 0.5 } });
+  await bad('own-exp-passed', { claims: { exp: now - 30 } });
   await bad('jti-missing', { claims: { jti: undefined } });
+  await bad('jti-129-characters', { claims: { jti: 'j'.repeat(129) } });
   await bad('ath-missing', { claims: { ath: undefined } });
+
+  // claims: a cnf other than exactly {jkt: <thumbprint>} cannot be checked, so it is refused
+  add('claims', 'claims/cnf-jkt-with-another-member', token({ cnf: { jkt: ed.jkt, kid: 'k' } }));
+  add('claims', 'claims/cnf-jkt-not-a-thumbprint', token({ cnf: { jkt: 'abc' } }));
 
   // dpop_replay: the very same proof presented twice
   add('dpop_replay', 'dpop_replay/same-proof-twice', bound, {

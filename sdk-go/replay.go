@@ -71,6 +71,10 @@ func (m *MemoryReplayCache) Use(_ context.Context, key string, expires time.Time
 }
 
 // Len is the number of live entries.
+//
+// Example:
+//
+//	metrics.Gauge("dpop_replay_entries").Set(float64(cache.Len()))
 func (m *MemoryReplayCache) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -101,7 +101,13 @@ def check_claims(payload: dict[str, Any], rules: ClaimRules, now: int) -> Claims
 def confirmation_key(payload: dict[str, Any]) -> str | None:
     """``cnf`` (RFC 7800 §3.1) as RFC 9449 §6.1 binds it: None for a bearer token, else the
     ``jkt``: exactly ``{jkt: <base64url SHA-256 thumbprint>}``. Any other ``cnf`` is refused:
-    this verifier could not check what it confirms."""
+    this verifier could not check what it confirms.
+
+    Example::
+
+        confirmation_key({"sub": "alice"})  # None: a bearer token
+        confirmation_key({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}})  # that jkt
+    """
     if "cnf" not in payload:
         return None
     cnf = payload["cnf"]

@@ -230,7 +230,12 @@ def _remove_dot_segments(path: str) -> str:
 
 
 def access_token_hash(token: str) -> str:
-    """The ``ath`` of RFC 9449 §4.2: base64url of SHA-256 over the token's ASCII."""
+    """The ``ath`` of RFC 9449 §4.2: base64url of SHA-256 over the token's ASCII.
+
+    Example::
+
+        access_token_hash("eyJ...")  # 43 base64url characters
+    """
     return _b64u(hashlib.sha256(token.encode("ascii")).digest())
 
 

@@ -10,7 +10,10 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/json"
+	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -299,6 +302,34 @@ func TestDPoPReplay(t *testing.T) {
 	// Once past its window the replayed proof is refused for its age, not accepted again.
 	now = now.Add(2 * time.Minute)
 	expectCode(t, verifyDPoP(v, token, proof, testHTM, testHTU), CodeDPoPProofInvalid)
+}
+
+// TestDPoPConcurrentReplay: the same proof raced in from many goroutines is accepted once.
+func TestDPoPConcurrentReplay(t *testing.T) {
+	k, h := newTestKey(t), newEdHolder(t)
+	token := boundToken(k, h)
+	v := newTestVerifier(t, k.jwks)
+	proof := h.proof(token, nil, nil)
+	var accepted, replayed atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 32; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := verifyDPoP(v, token, proof, testHTM, testHTU)
+			var verr *Error
+			switch {
+			case err == nil:
+				accepted.Add(1)
+			case errors.As(err, &verr) && verr.Code == CodeDPoPProofReplayed:
+				replayed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if accepted.Load() != 1 || replayed.Load() != 31 {
+		t.Fatalf("accepted %d, replayed %d of 32 concurrent presentations", accepted.Load(), replayed.Load())
+	}
 }
 
 func TestMemoryReplayCacheBoundedAndFailsClosed(t *testing.T) {

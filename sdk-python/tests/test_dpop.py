@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import threading
 import unittest
 from typing import Any, Callable
 
@@ -209,6 +210,31 @@ class DPoPTest(unittest.TestCase):
         v.verify(self.token, dpop=DPoPInput(third, HTM, HTU))
         now[0] += 120  # past its window the replayed proof is refused for its age
         self.assert_code("dpop_proof_invalid", self.token, proof, v=v)
+
+    def test_concurrent_replay(self) -> None:
+        """The same proof raced in from many threads is accepted once."""
+        v = self.verifier()
+        proof = self.holder.proof(self.token)
+        outcomes: list[str] = []
+        lock = threading.Lock()
+        start = threading.Barrier(16)
+
+        def present() -> None:
+            start.wait()
+            try:
+                v.verify(self.token, dpop=DPoPInput(proof, HTM, HTU))
+                outcome = "accepted"
+            except VerifyError as err:
+                outcome = err.code
+            with lock:
+                outcomes.append(outcome)
+
+        threads = [threading.Thread(target=present) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(outcomes), ["accepted"] + ["dpop_proof_replayed"] * 15)
 
     def test_memory_replay_cache_bounded_and_fails_closed(self) -> None:
         now = [float(NOW)]

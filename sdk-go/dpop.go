@@ -22,6 +22,10 @@ import (
 // DefaultDPoPMaxAge is how far a DPoP proof's iat may be from now (plus ClockTolerance).
 const DefaultDPoPMaxAge = 60 * time.Second
 
+// MaxDPoPMaxAge is the largest accepted DPoPMaxAge (as in the TypeScript SDK): a proof is a
+// per-request credential, not a session.
+const MaxDPoPMaxAge = 300 * time.Second
+
 // MaxDPoPJTILength caps a proof's jti (characters).
 const MaxDPoPJTILength = 128
 

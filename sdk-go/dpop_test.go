@@ -277,6 +277,13 @@ func TestDPoPIATWindowAndNormalisedURI(t *testing.T) {
 	})
 }
 
+func TestDPoPMaxAgeBounded(t *testing.T) {
+	if _, err := NewVerifier(Options{Issuer: testIssuer, Audience: []string{testAudience}, JWKS: newTestKey(t).jwks,
+		DPoPMaxAge: MaxDPoPMaxAge + time.Second}); err == nil {
+		t.Fatal("a DPoPMaxAge above the cap was accepted")
+	}
+}
+
 func TestDPoPReplay(t *testing.T) {
 	k, h := newTestKey(t), newEdHolder(t)
 	token := boundToken(k, h)

@@ -33,7 +33,7 @@ type Options struct {
 	Fetch JWKSFetchOptions // how JWKSURL is fetched and cached
 
 	// DPoPMaxAge: a DPoP proof's iat may be this far from now, plus ClockTolerance (RFC 9449
-	// §11.1); default 60 s.
+	// §11.1); default 60 s, at most MaxDPoPMaxAge.
 	DPoPMaxAge time.Duration
 	// ReplayCache records used DPoP proofs; default NewMemoryReplayCache(0, Now).
 	ReplayCache ReplayCache
@@ -123,6 +123,9 @@ func NewVerifier(o Options) (*Verifier, error) {
 	}
 	if cfg.maxTokenAge < time.Second || cfg.maxTokenLifetime < time.Second || cfg.dpopMaxAge < time.Second {
 		return nil, errors.New("frostmint: MaxTokenAge, MaxTokenLifetime and DPoPMaxAge must be at least 1 s")
+	}
+	if cfg.dpopMaxAge > MaxDPoPMaxAge {
+		return nil, fmt.Errorf("frostmint: DPoPMaxAge must be at most %s", MaxDPoPMaxAge)
 	}
 	if (o.JWKS == nil) == (o.JWKSURL == "") {
 		return nil, errors.New("frostmint: give exactly one of JWKS and JWKSURL")

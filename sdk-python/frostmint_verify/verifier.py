@@ -19,6 +19,9 @@ from .replay import MemoryReplayCache, ReplayCache
 
 #: Largest accepted clock tolerance in seconds: more would make ``exp`` meaningless.
 MAX_CLOCK_TOLERANCE = 300
+#: Largest accepted ``dpop_max_age`` in seconds (as in the TypeScript SDK): a proof is a
+#: per-request credential, not a session.
+MAX_DPOP_MAX_AGE = 300
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class Verifier:
             raise ValueError(f"clock_tolerance must be in [0, {MAX_CLOCK_TOLERANCE}]")
         if max_token_age < 1 or max_token_lifetime < 1 or dpop_max_age < 1:
             raise ValueError("max_token_age, max_token_lifetime and dpop_max_age must be at least 1")
+        if dpop_max_age > MAX_DPOP_MAX_AGE:
+            raise ValueError(f"dpop_max_age must be at most {MAX_DPOP_MAX_AGE}")
         if (jwks is None) == (jwks_uri is None):
             raise ValueError("give exactly one of jwks and jwks_uri")
         self._rules = ClaimRules(issuer, audiences, clock_tolerance, max_token_age, max_token_lifetime)

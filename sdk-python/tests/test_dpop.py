@@ -198,6 +198,10 @@ class DPoPTest(unittest.TestCase):
         narrow = self.verifier(dpop_max_age=5, clock_tolerance=5)
         self.assert_code("dpop_proof_invalid", self.token, self.holder.proof(self.token, iat=NOW - 11), v=narrow)
 
+    def test_dpop_max_age_bounded(self) -> None:
+        with self.assertRaises(ValueError):
+            self.verifier(dpop_max_age=301)
+
     def test_replay(self) -> None:
         now = [NOW]
         v = Verifier(issuer=ISSUER, audience=AUDIENCE, jwks=self.key.jwks, clock=lambda: now[0])

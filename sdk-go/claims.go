@@ -24,7 +24,10 @@ type Claims struct {
 	IssuedAt  int64
 	NotBefore int64 // 0 when absent
 	Expiry    int64
-	All       map[string]any
+	// DPoPKeyThumbprint is cnf.jkt (RFC 9449 §6.1): the key a bound token's presenter must
+	// prove with a DPoP proof; "" for a bearer token.
+	DPoPKeyThumbprint string
+	All               map[string]any
 }
 
 // HasScope reports whether the token carries the scope token s.
@@ -99,6 +102,11 @@ func checkClaims(payload map[string]any, cfg *config, now int64) (*Claims, error
 			return nil, fail(CodeScopeInvalid, "token scope claim is not RFC 6749 scope syntax")
 		}
 	}
+	jkt, err := confirmationKey(payload)
+	if err != nil {
+		return nil, err
+	}
+	claims.DPoPKeyThumbprint = jkt
 	return claims, nil
 }
 

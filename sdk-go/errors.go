@@ -8,7 +8,9 @@ import "fmt"
 type Code string
 
 // The codes Verify can fail with. HTTP mapping: CodeScopeMissing → 403, the jwks_* codes →
-// 503, every other token_* code → 401.
+// 503, every other token_* and dpop_* code → 401 (for dpop_* with an RFC 9449 §7.1
+// `WWW-Authenticate: DPoP error="invalid_dpop_proof"` or, for CodeDPoPProofMissing and
+// CodeDPoPBindingMismatch, `error="invalid_token"`).
 const (
 	CodeMalformed        Code = "token_malformed"
 	CodeAlgNotAllowed    Code = "token_alg_not_allowed"
@@ -26,6 +28,17 @@ const (
 	CodeJWKSUnavailable  Code = "jwks_unavailable"
 	CodeJWKSInvalid      Code = "jwks_invalid"
 	CodeJWKSStale        Code = "jwks_stale"
+
+	// DPoP (RFC 9449): a token bound to a key (cnf.jkt) came without a proof.
+	CodeDPoPProofMissing Code = "dpop_proof_missing"
+	// The proof is malformed or fails a check of RFC 9449 §4.3 (typ, alg, jwk, signature,
+	// jti, htm, htu, iat).
+	CodeDPoPProofInvalid Code = "dpop_proof_invalid"
+	// The proof's key is not the token's cnf.jkt, its ath is another token's, or a proof came
+	// with a token that is not bound to any key.
+	CodeDPoPBindingMismatch Code = "dpop_binding_mismatch"
+	// The proof's jti was seen before (or the replay cache could not record it).
+	CodeDPoPProofReplayed Code = "dpop_proof_replayed"
 )
 
 // Error is the only error type Verify returns. Its message never carries key material.

@@ -31,6 +31,18 @@ type Options struct {
 	Now              func() time.Time
 
 	Fetch JWKSFetchOptions // how JWKSURL is fetched and cached
+
+	// DPoPMaxAge: a DPoP proof's iat may be this far from now, plus ClockTolerance (RFC 9449
+	// §11.1); default 60 s, at most MaxDPoPMaxAge.
+	DPoPMaxAge time.Duration
+	// ReplayCache records used DPoP proofs; default NewMemoryReplayCache(0, Now).
+	ReplayCache ReplayCache
+}
+
+// VerifyOptions are the per-call inputs of VerifyWith.
+type VerifyOptions struct {
+	RequiredScopes []string   // scopes the token must all carry
+	DPoP           *DPoPInput // the request's DPoP proof, method and URI (RFC 9449); nil: none
 }
 
 // VerifiedToken is a token that passed every check.
@@ -42,8 +54,9 @@ type VerifiedToken struct {
 
 // Verifier verifies frostmint access tokens locally; safe for concurrent use.
 type Verifier struct {
-	cfg  *config
-	keys keySource
+	cfg    *config
+	keys   keySource
+	replay ReplayCache
 }
 
 type config struct {
@@ -52,6 +65,7 @@ type config struct {
 	clockTolerance   time.Duration
 	maxTokenAge      time.Duration
 	maxTokenLifetime time.Duration
+	dpopMaxAge       time.Duration
 	now              func() time.Time
 }
 
@@ -94,16 +108,24 @@ func NewVerifier(o Options) (*Verifier, error) {
 		clockTolerance:   orDefault(o.ClockTolerance, 30*time.Second),
 		maxTokenAge:      orDefault(o.MaxTokenAge, 900*time.Second),
 		maxTokenLifetime: orDefault(o.MaxTokenLifetime, 900*time.Second),
+		dpopMaxAge:       orDefault(o.DPoPMaxAge, DefaultDPoPMaxAge),
 		now:              o.Now,
 	}
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}
+	replay := o.ReplayCache
+	if replay == nil {
+		replay = NewMemoryReplayCache(0, cfg.now)
+	}
 	if cfg.clockTolerance < 0 || cfg.clockTolerance > MaxClockTolerance {
 		return nil, fmt.Errorf("frostmint: ClockTolerance must be in [0, %s]", MaxClockTolerance)
 	}
-	if cfg.maxTokenAge < time.Second || cfg.maxTokenLifetime < time.Second {
-		return nil, errors.New("frostmint: MaxTokenAge and MaxTokenLifetime must be at least 1 s")
+	if cfg.maxTokenAge < time.Second || cfg.maxTokenLifetime < time.Second || cfg.dpopMaxAge < time.Second {
+		return nil, errors.New("frostmint: MaxTokenAge, MaxTokenLifetime and DPoPMaxAge must be at least 1 s")
+	}
+	if cfg.dpopMaxAge > MaxDPoPMaxAge {
+		return nil, fmt.Errorf("frostmint: DPoPMaxAge must be at most %s", MaxDPoPMaxAge)
 	}
 	if (o.JWKS == nil) == (o.JWKSURL == "") {
 		return nil, errors.New("frostmint: give exactly one of JWKS and JWKSURL")
@@ -113,7 +135,7 @@ func NewVerifier(o Options) (*Verifier, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Verifier{cfg: cfg, keys: staticKeys(keys)}, nil
+		return &Verifier{cfg: cfg, keys: staticKeys(keys), replay: replay}, nil
 	}
 	u, err := secureURL(o.JWKSURL)
 	if err != nil {
@@ -123,13 +145,30 @@ func NewVerifier(o Options) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Verifier{cfg: cfg, keys: remote}, nil
+	return &Verifier{cfg: cfg, keys: remote, replay: replay}, nil
 }
 
-// Verify checks token and that it carries every scope in requiredScopes. It returns the
-// verified token or an *Error. Order: grammar, header (alg, typ, kid), key, signature,
-// claims, required scopes.
+// Verify checks a token presented without a DPoP proof and that it carries every scope in
+// requiredScopes: VerifyWith with only RequiredScopes. A DPoP-bound token (cnf.jkt) fails
+// with CodeDPoPProofMissing here.
 func (v *Verifier) Verify(ctx context.Context, token string, requiredScopes ...string) (*VerifiedToken, error) {
+	return v.VerifyWith(ctx, token, VerifyOptions{RequiredScopes: requiredScopes})
+}
+
+// VerifyWith checks token, its DPoP proof when one is given or the token is bound, and the
+// required scopes. It returns the verified token or an *Error. Order: grammar, header (alg,
+// typ, kid), key, signature, claims, DPoP (proof, binding, replay), required scopes.
+//
+// Example (a DPoP-bound token, RFC 9449 §7.1):
+//
+//	tok, err := v.VerifyWith(ctx, strings.TrimPrefix(r.Header.Get("Authorization"), "DPoP "),
+//		frostmint.VerifyOptions{
+//			RequiredScopes: []string{"deploy:canary"},
+//			DPoP: &frostmint.DPoPInput{Proof: r.Header.Get("DPoP"), HTM: r.Method,
+//				HTU: "https://api.example.com" + r.URL.Path},
+//		})
+func (v *Verifier) VerifyWith(ctx context.Context, token string, o VerifyOptions) (*VerifiedToken, error) {
+	requiredScopes := o.RequiredScopes
 	for _, s := range requiredScopes {
 		if !scopeToken.MatchString(s) {
 			return nil, fmt.Errorf("frostmint: required scope %q is not a scope token (RFC 6749 §3.3)", s)
@@ -152,6 +191,9 @@ func (v *Verifier) Verify(ctx context.Context, token string, requiredScopes ...s
 	}
 	claims, err := checkClaims(jws.payload, v.cfg, v.cfg.now().Unix())
 	if err != nil {
+		return nil, err
+	}
+	if err := v.checkDPoP(ctx, token, claims.DPoPKeyThumbprint, o.DPoP); err != nil {
 		return nil, err
 	}
 	for _, s := range requiredScopes {

@@ -27,7 +27,7 @@ type testKey struct {
 	jwks []byte
 }
 
-func newTestKey(t *testing.T) *testKey {
+func newTestKey(t testing.TB) *testKey {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
@@ -71,7 +71,7 @@ func claimsJSON(overrides map[string]any) string {
 	return string(out)
 }
 
-func newTestVerifier(t *testing.T, jwks []byte) *Verifier {
+func newTestVerifier(t testing.TB, jwks []byte) *Verifier {
 	t.Helper()
 	v, err := NewVerifier(Options{
 		Issuer: testIssuer, Audience: []string{testAudience}, JWKS: jwks,

@@ -10,17 +10,19 @@ from __future__ import annotations
 import json
 import sys
 
-from frostmint_verify import Verifier, VerifyError
+from frostmint_verify import DPoPInput, Verifier, VerifyError
 
 _OPTIONS = {"clockTolerance": "clock_tolerance", "maxTokenAge": "max_token_age", "maxTokenLifetime": "max_token_lifetime"}
 
 
-_KNOWN = {"issuer", "audience", "now", "requiredScopes", *_OPTIONS}
+_KNOWN = {"issuer", "audience", "now", "requiredScopes", "dpop", *_OPTIONS}
+_KNOWN_DPOP = {"proof", "htm", "htu", "presentTwice"}
 
 
 def run(case: dict) -> dict:
     options = case["options"]
-    unknown = set(options) - _KNOWN
+    dpop = options.get("dpop")
+    unknown = (set(options) - _KNOWN) | {f"dpop.{k}" for k in set(dpop or {}) - _KNOWN_DPOP}
     if unknown:  # e.g. a DPoP proof this runner cannot check: fail the case, never ignore it
         return {"name": case["name"], "code": "unexpected", "message": f"unknown options {sorted(unknown)}"}
     extra = {py: options[ts] for ts, py in _OPTIONS.items() if ts in options}
@@ -32,7 +34,10 @@ def run(case: dict) -> dict:
             clock=lambda: options["now"],
             **extra,
         )
-        verifier.verify(case["token"], options.get("requiredScopes", ()))
+        request = None if dpop is None else DPoPInput(dpop["proof"], dpop["htm"], dpop["htu"])
+        # A replay case presents the same token and proof twice; the second outcome counts.
+        for _ in range(2 if dpop and dpop.get("presentTwice") else 1):
+            verifier.verify(case["token"], options.get("requiredScopes", ()), dpop=request)
     except VerifyError as err:
         return {"name": case["name"], "code": err.code, "message": err.message}
     except Exception as err:  # a crash is a finding, reported as such

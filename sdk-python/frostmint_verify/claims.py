@@ -11,6 +11,8 @@ from .errors import VerifyError
 
 #: RFC 6749 §3.3 scope-token: printable ASCII except space, ``"`` and ``\``.
 SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")
+#: A base64url SHA-256 digest (RFC 7638 thumbprint): 43 characters.
+_THUMBPRINT = re.compile(r"[A-Za-z0-9_-]{43}")
 #: The largest integer every verifier represents exactly (2^53 − 1).
 MAX_NUMERIC_DATE = 2**53 - 1
 
@@ -27,6 +29,9 @@ class Claims:
     nbf: int | None
     scopes: tuple[str, ...]
     all: dict[str, Any] = field(repr=False)
+    #: ``cnf.jkt`` (RFC 9449 §6.1): the key a bound token's presenter must prove with a DPoP
+    #: proof; None for a bearer token.
+    dpop_jkt: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,26 @@ def check_claims(payload: dict[str, Any], rules: ClaimRules, now: int) -> Claims
         if parsed is None:
             raise VerifyError("token_scope_invalid", "token scope claim is not RFC 6749 scope syntax")
         scopes = parsed
-    return Claims(iss, sub, aud, iat, exp, dates.get("nbf"), scopes, payload)
+    return Claims(iss, sub, aud, iat, exp, dates.get("nbf"), scopes, payload, confirmation_key(payload))
+
+
+def confirmation_key(payload: dict[str, Any]) -> str | None:
+    """``cnf`` (RFC 7800 §3.1) as RFC 9449 §6.1 binds it: None for a bearer token, else the
+    ``jkt``: exactly ``{jkt: <base64url SHA-256 thumbprint>}``. Any other ``cnf`` is refused:
+    this verifier could not check what it confirms.
+
+    Example::
+
+        confirmation_key({"sub": "alice"})  # None: a bearer token
+        confirmation_key({"cnf": {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}})  # that jkt
+    """
+    if "cnf" not in payload:
+        return None
+    cnf = payload["cnf"]
+    jkt = cnf.get("jkt") if isinstance(cnf, dict) and len(cnf) == 1 else None
+    if not isinstance(jkt, str) or not _THUMBPRINT.fullmatch(jkt):
+        raise VerifyError("token_claims_invalid", "token cnf claim is not {jkt: thumbprint}")
+    return jkt
 
 
 def parse_scope(scope: str) -> tuple[str, ...] | None:

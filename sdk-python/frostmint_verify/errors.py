@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 #: Stable, machine-readable reasons; the same strings as the TypeScript SDK and the Go
-#: verifier. HTTP mapping: ``token_scope_missing`` → 403, ``jwks_*`` → 503, other → 401.
+#: verifier. HTTP mapping: ``token_scope_missing`` → 403, ``jwks_*`` → 503, other → 401
+#: (``dpop_*`` with an RFC 9449 §7.1 ``WWW-Authenticate: DPoP`` challenge).
 CODES = frozenset(
     {
         "token_malformed",
@@ -22,6 +23,13 @@ CODES = frozenset(
         "jwks_unavailable",
         "jwks_invalid",
         "jwks_stale",
+        # DPoP (RFC 9449): a bound token (cnf.jkt) came without a proof; the proof fails a
+        # check of §4.3; its key or ath is not this token's (or the token is unbound); its
+        # jti was used before (or could not be recorded).
+        "dpop_proof_missing",
+        "dpop_proof_invalid",
+        "dpop_binding_mismatch",
+        "dpop_proof_replayed",
     }
 )
 

@@ -10,13 +10,18 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from .claims import ClaimRules, Claims, check_claims, is_scope_token, missing_scopes
+from .dpop import DPoPInput, ProofClock, check_dpop
 from .errors import VerifyError
 from .grammar import parse_compact
 from .jwks import RemoteKeySet, unknown_kid
 from .keys import parse_jwks
+from .replay import MemoryReplayCache, ReplayCache
 
 #: Largest accepted clock tolerance in seconds: more would make ``exp`` meaningless.
 MAX_CLOCK_TOLERANCE = 300
+#: Largest accepted ``dpop_max_age`` in seconds (as in the TypeScript SDK): a proof is a
+#: per-request credential, not a session.
+MAX_DPOP_MAX_AGE = 300
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,8 @@ class VerifiedToken:
 class Verifier:
     """Verifies frostmint tokens locally. Exactly one of ``jwks`` (a fixed key set: dict or
     JSON bytes) and ``jwks_uri`` (https; plain http only on loopback). Times in seconds.
+    A DPoP proof's ``iat`` may be ``dpop_max_age`` (+ ``clock_tolerance``) from now; used
+    proofs go to ``replay_cache`` (default: a bounded :class:`MemoryReplayCache`).
 
     Example::
 
@@ -49,6 +56,8 @@ class Verifier:
         clock_tolerance: int = 30,
         max_token_age: int = 900,
         max_token_lifetime: int = 900,
+        dpop_max_age: int = 60,
+        replay_cache: ReplayCache | None = None,
         clock: Callable[[], float] = time.time,
         **jwks_cache: float,
     ) -> None:
@@ -57,18 +66,34 @@ class Verifier:
             raise ValueError("issuer and a non-empty audience are required")
         if not 0 <= clock_tolerance <= MAX_CLOCK_TOLERANCE:
             raise ValueError(f"clock_tolerance must be in [0, {MAX_CLOCK_TOLERANCE}]")
-        if max_token_age < 1 or max_token_lifetime < 1:
-            raise ValueError("max_token_age and max_token_lifetime must be at least 1")
+        if max_token_age < 1 or max_token_lifetime < 1 or dpop_max_age < 1:
+            raise ValueError("max_token_age, max_token_lifetime and dpop_max_age must be at least 1")
+        if dpop_max_age > MAX_DPOP_MAX_AGE:
+            raise ValueError(f"dpop_max_age must be at most {MAX_DPOP_MAX_AGE}")
         if (jwks is None) == (jwks_uri is None):
             raise ValueError("give exactly one of jwks and jwks_uri")
         self._rules = ClaimRules(issuer, audiences, clock_tolerance, max_token_age, max_token_lifetime)
         self._clock = clock
+        self._dpop_window = dpop_max_age + clock_tolerance
+        self._replay = replay_cache if replay_cache is not None else MemoryReplayCache(clock=clock)
         self._static = parse_jwks(jwks) if jwks is not None else None
         self._remote = None if jwks_uri is None else RemoteKeySet(jwks_uri, clock=clock, **jwks_cache)
 
-    def verify(self, token: str, required_scopes: Sequence[str] = ()) -> VerifiedToken:
+    def verify(
+        self, token: str, required_scopes: Sequence[str] = (), *, dpop: DPoPInput | None = None
+    ) -> VerifiedToken:
         """The verified token, or raises :class:`VerifyError`. Order: grammar, header (alg,
-        typ, kid), key, signature, claims, required scopes."""
+        typ, kid), key, signature, claims, DPoP (proof, binding, replay), required scopes.
+        A token bound to a key (``cnf.jkt``) needs ``dpop``, the request's proof (RFC 9449).
+
+        Example::
+
+            token = verifier.verify(
+                request.headers["Authorization"].removeprefix("DPoP "),
+                ["deploy:canary"],
+                dpop=DPoPInput(request.headers.get("DPoP", ""), request.method, "https://api.example" + request.path),
+            )
+        """
         if isinstance(required_scopes, str):
             raise TypeError("required_scopes is a list of scope tokens, not one string")
         for scope in required_scopes:
@@ -83,7 +108,10 @@ class Verifier:
             raise VerifyError("token_signature_invalid", "token signature does not verify") from None
         except jwt.PyJWTError:
             raise VerifyError("token_malformed", "token is not a well-formed JWS") from None
-        claims = check_claims(jws.payload, self._rules, int(self._clock()))
+        now = int(self._clock())
+        claims = check_claims(jws.payload, self._rules, now)
+        clock = ProofClock(now, self._dpop_window, self._rules.clock_tolerance)
+        check_dpop(token, claims.dpop_jkt, dpop, clock, self._replay)
         missing = missing_scopes(claims, required_scopes)
         if missing:
             raise VerifyError("token_scope_missing", f"token lacks scope {' '.join(missing)}")

@@ -1,6 +1,7 @@
 import { createHmac, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { compactJws, groupJwk, signingInput, type TokenClaims } from '@frostmint/core';
 import type { OutcomeClass } from './classes.ts';
+import { addDpopCases, type DpopCaseInput } from './dpop-cases.ts';
 
 /** Token size cap of every verifier (bytes of the compact token). */
 export const MAX_TOKEN_BYTES = 8192;
@@ -17,11 +18,13 @@ export interface CaseOptions {
   maxTokenAge?: number;
   maxTokenLifetime?: number;
   requiredScopes?: string[];
+  /** The request's DPoP proof, method and URI (RFC 9449); absent: no proof presented. */
+  dpop?: DpopCaseInput;
 }
 
 /**
- * One conformance case. New kinds of input (e.g. a DPoP proof: `options.dpop = {proof, htm,
- * htu}`) extend `options`; a runner that meets an option it does not know must fail the case.
+ * One conformance case, verified by a fresh verifier (its own replay cache). New kinds of
+ * input extend `options`; a runner that meets an option it does not know must fail the case.
  */
 export interface ConformanceCase {
   name: string;
@@ -341,6 +344,13 @@ export async function generateCases(): Promise<CaseFile> {
     add('scope', `scope/${name}`, token({ scope }));
   add('insufficient_scope', 'insufficient_scope/missing', valid, {
     requiredScopes: ['deploy:prod'],
+  });
+
+  // DPoP (RFC 9449): sender-constrained tokens
+  await addDpopCases({
+    now: NOW,
+    token: (overrides) => token(overrides),
+    add: (expect, name, t, dpop) => add(expect, name, t, dpop === undefined ? {} : { dpop }),
   });
   return { version: 1, cases };
 }

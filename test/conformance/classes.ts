@@ -27,6 +27,14 @@ export const CLASSES = [
   'scope',
   /** A required scope is absent (RFC 6750 §3.1 insufficient_scope). */
   'insufficient_scope',
+  /** A DPoP-bound token (`cnf.jkt`, RFC 9449 §6.1) presented without a proof. */
+  'dpop_missing',
+  /** The DPoP proof fails RFC 9449 §4.3: grammar, typ, alg, jwk, signature, jti, htm, htu, iat. */
+  'dpop_proof',
+  /** The proof's key is not `cnf.jkt`, its `ath` is another token's, or the token is unbound. */
+  'dpop_binding',
+  /** The proof's `jti` was used before (RFC 9449 §11.1). */
+  'dpop_replay',
 ] as const;
 
 export type OutcomeClass = (typeof CLASSES)[number];
@@ -54,6 +62,10 @@ const BY_CODE: Readonly<Record<string, OutcomeClass>> = {
   token_ttl_exceeded: 'lifetime',
   token_scope_invalid: 'scope',
   token_scope_missing: 'insufficient_scope',
+  dpop_proof_missing: 'dpop_missing',
+  dpop_proof_invalid: 'dpop_proof',
+  dpop_binding_mismatch: 'dpop_binding',
+  dpop_proof_replayed: 'dpop_replay',
 };
 
 /**

@@ -57,6 +57,10 @@ describe('the case file', () => {
       [
         'audience',
         'claims',
+        'dpop_binding',
+        'dpop_missing',
+        'dpop_proof',
+        'dpop_replay',
         'expired',
         'header',
         'insufficient_scope',

@@ -2,10 +2,17 @@ import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createVerifier, FrostmintVerifyError, type VerifierOptions } from '@frostmint/sdk';
+import {
+  createVerifier,
+  FrostmintVerifyError,
+  type Verifier,
+  type VerifierOptions,
+  type VerifyOptions,
+} from '@frostmint/sdk';
 import type { ConformanceCase } from './cases.ts';
 
 const run = promisify(execFile);
+const KNOWN_DPOP = new Set(['proof', 'htm', 'htu', 'presentTwice']);
 const KNOWN_OPTIONS = new Set([
   'issuer',
   'audience',
@@ -32,8 +39,13 @@ export interface CaseResult {
 export async function runTypeScript(cases: readonly ConformanceCase[]): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const c of cases) {
-    const { now, requiredScopes, ...rest } = c.options;
-    const unknown = Object.keys(rest).filter((k) => !KNOWN_OPTIONS.has(k));
+    const { now, requiredScopes, dpop, ...rest } = c.options;
+    const unknown = [
+      ...Object.keys(rest).filter((k) => !KNOWN_OPTIONS.has(k)),
+      ...Object.keys(dpop ?? {})
+        .filter((k) => !KNOWN_DPOP.has(k))
+        .map((k) => `dpop.${k}`),
+    ];
     if (unknown.length > 0) {
       // e.g. a DPoP proof this runner cannot check: fail the case, never ignore it
       results.push({ name: c.name, code: 'unexpected', message: `unknown options ${unknown}` });
@@ -42,8 +54,12 @@ export async function runTypeScript(cases: readonly ConformanceCase[]): Promise<
     // maxTokenLifetime is passed through as data: the SDK type may not declare it yet.
     const options: VerifierOptions = { ...rest, jwks: c.jwks as never, clock: () => now * 1000 };
     const verifier = createVerifier(options);
+    const verifyOptions: VerifyOptions = {
+      requiredScopes: requiredScopes ?? [],
+      ...(dpop && { dpop: { proof: dpop.proof, htm: dpop.htm, htu: dpop.htu } }),
+    };
     try {
-      await verifier.verify(c.token, { requiredScopes: requiredScopes ?? [] });
+      await verifyOnceOrTwice(verifier, c.token, verifyOptions, dpop?.presentTwice === true);
       results.push({ name: c.name, code: '' });
     } catch (err) {
       results.push(
@@ -56,6 +72,17 @@ export async function runTypeScript(cases: readonly ConformanceCase[]): Promise<
     }
   }
   return results;
+}
+
+/** A replay case presents the same token and proof twice; the second outcome counts. */
+async function verifyOnceOrTwice(
+  verifier: Verifier,
+  token: string,
+  options: VerifyOptions,
+  twice: boolean,
+): Promise<void> {
+  await verifier.verify(token, options);
+  if (twice) await verifier.verify(token, options);
 }
 
 /**

@@ -24,16 +24,26 @@ type caseFile struct {
 		Token   string          `json:"token"`
 		JWKS    json.RawMessage `json:"jwks"`
 		Options struct {
-			Issuer           string   `json:"issuer"`
-			Audience         []string `json:"audience"`
-			Now              int64    `json:"now"`
-			ClockTolerance   *int64   `json:"clockTolerance"`
-			MaxTokenAge      *int64   `json:"maxTokenAge"`
-			MaxTokenLifetime *int64   `json:"maxTokenLifetime"`
-			RequiredScopes   []string `json:"requiredScopes"`
+			Issuer           string    `json:"issuer"`
+			Audience         []string  `json:"audience"`
+			Now              int64     `json:"now"`
+			ClockTolerance   *int64    `json:"clockTolerance"`
+			MaxTokenAge      *int64    `json:"maxTokenAge"`
+			MaxTokenLifetime *int64    `json:"maxTokenLifetime"`
+			RequiredScopes   []string  `json:"requiredScopes"`
+			DPoP             *dpopCase `json:"dpop"`
 		} `json:"options"`
 		Expect string `json:"expect"`
 	} `json:"cases"`
+}
+
+// dpopCase is a request's DPoP input; PresentTwice: verify the same token and proof twice
+// on one verifier and report the second outcome (a replay).
+type dpopCase struct {
+	Proof        string `json:"proof"`
+	HTM          string `json:"htm"`
+	HTU          string `json:"htu"`
+	PresentTwice bool   `json:"presentTwice"`
 }
 
 type result struct {
@@ -79,7 +89,7 @@ func main() {
 			Now:              func() time.Time { return now },
 		})
 		if err == nil {
-			_, err = v.Verify(context.Background(), c.Token, o.RequiredScopes...)
+			err = verify(v, c.Token, o.RequiredScopes, o.DPoP)
 		}
 		results = append(results, outcome(c.Name, err))
 	}
@@ -88,6 +98,23 @@ func main() {
 	if err := out.Encode(results); err != nil {
 		os.Exit(1)
 	}
+}
+
+func verify(v *frostmint.Verifier, token string, scopes []string, dpop *dpopCase) error {
+	opts := frostmint.VerifyOptions{RequiredScopes: scopes}
+	presentations := 1
+	if dpop != nil {
+		opts.DPoP = &frostmint.DPoPInput{Proof: dpop.Proof, HTM: dpop.HTM, HTU: dpop.HTU}
+		if dpop.PresentTwice {
+			presentations = 2
+		}
+	}
+	for i := 0; i < presentations; i++ {
+		if _, err := v.VerifyWith(context.Background(), token, opts); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func outcome(name string, err error) result {

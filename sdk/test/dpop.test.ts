@@ -340,15 +340,16 @@ describe('replay store', () => {
     );
   });
 
-  it('the in-memory default is bounded and forgets expired entries', () => {
+  it('the in-memory default is bounded, refuses new proofs when full of live ones, and forgets expired entries', () => {
     const now = new ManualClock();
     const store = new MemoryReplayStore({ maxEntries: 3, clock: now.now });
-    for (const key of ['a', 'b', 'c', 'd'])
-      expect(store.remember(key, now.seconds + 60)).toBe(true);
-    expect(store.size).toBe(3);
+    for (const key of ['a', 'b', 'c']) expect(store.remember(key, now.seconds + 60)).toBe(true);
     expect(store.remember('d', now.seconds + 60)).toBe(false);
+    expect(store.remember('a', now.seconds + 60)).toBe(false);
+    expect(store.size).toBe(3);
     now.advance(61_000);
     expect(store.remember('d', now.seconds + 60)).toBe(true);
+    expect(store.remember('a', now.seconds + 60)).toBe(true);
     expect(() => new MemoryReplayStore({ maxEntries: 0 })).toThrow(RangeError);
   });
 });

@@ -38,7 +38,8 @@ export async function checkDpopBinding(
   settings: DpopSettings,
 ): Promise<void> {
   const jkt = boundJkt(claims);
-  const proof = request?.proof;
+  // An empty proof is no proof (an absent `DPoP` header read as ''), as in Go and Python.
+  const proof = request?.proof || undefined;
   if (jkt === undefined) {
     if (proof === undefined) return;
     throw new FrostmintVerifyError(

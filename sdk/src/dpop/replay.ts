@@ -10,7 +10,7 @@ export interface DpopReplayStore {
 
 /** Options of {@link MemoryReplayStore}. */
 export interface MemoryReplayStoreOptions {
-  /** Most entries kept; beyond it the least recently inserted one is dropped. Default 100 000. */
+  /** Most live entries kept; when that many are live, new proofs are refused. Default 100 000. */
   maxEntries?: number;
   /** Current time in ms since the epoch. Default `Date.now`. */
   clock?: () => number;
@@ -18,8 +18,9 @@ export interface MemoryReplayStoreOptions {
 
 /**
  * The default {@link DpopReplayStore}: one process's memory, bounded. Expired entries are
- * dropped as they are met; when full, the oldest entry goes (LRU by insertion), so the bound
- * holds even under a flood. Size it above the number of proofs one instance accepts within
+ * dropped as they are met; when it is full of live entries it refuses new proofs (fail
+ * closed, as the Go and Python verifiers do): forgetting a live entry would let that proof
+ * be replayed. Size it above the number of proofs one instance accepts within
  * `maxAge + clockTolerance`; only holders of valid tokens can add entries.
  *
  * @example
@@ -52,18 +53,14 @@ export class MemoryReplayStore implements DpopReplayStore {
     const seen = this.#entries.get(key);
     if (seen !== undefined && seen > now) return false;
     this.#entries.delete(key);
-    this.#dropExpired(now);
-    while (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-    }
+    this.#dropExpired(now, this.#entries.size >= this.#maxEntries ? Infinity : 8);
+    if (this.#entries.size >= this.#maxEntries) return false;
     this.#entries.set(key, expiresAtSec);
     return true;
   }
 
-  /** Drops expired entries from the oldest end, a few at a time (amortised O(1)). */
-  #dropExpired(now: number): void {
-    let budget = 8;
+  /** Drops expired entries from the oldest end, `budget` at most (amortised O(1) when 8). */
+  #dropExpired(now: number, budget: number): void {
     for (const [key, expiresAt] of this.#entries) {
       if (budget-- === 0 || expiresAt > now) return;
       this.#entries.delete(key);

@@ -124,11 +124,11 @@ async function runVerify(opts: VerifyOptions, deps: AttestCommandDeps): Promise<
   } catch (err) {
     if (!(err instanceof AttestationFormatError)) throw err;
     if (opts.format === 'json')
-      out(JSON.stringify({ verified: false, error: err.toJSON() }, null, 2));
+      out(JSON.stringify({ verified: false, error: err.toJSON() }));
     else out(`FAIL  ${'report_format'.padEnd(17)} ${err.code}: ${err.message}`);
     return false;
   }
-  if (opts.format === 'json') out(JSON.stringify(verdict, null, 2));
+  if (opts.format === 'json') out(JSON.stringify(verdict));
   else printVerdict(verdict);
   return verdict.verified;
 }

@@ -35,6 +35,15 @@ export function usageError(message: string): CliError {
   return new CliError('usage', EXIT.usage, message);
 }
 
+/** Node file-system error codes on a path the user named. */
+const SYSTEM_CODES: Readonly<Record<string, string>> = {
+  ENOENT: 'file_not_found',
+  ENOTDIR: 'file_not_found',
+  EISDIR: 'file_unreadable',
+  EACCES: 'file_unreadable',
+  EPERM: 'file_unreadable',
+};
+
 /** How an error ends a command: its code, exit code and message. */
 export interface Failure {
   readonly code: string;
@@ -72,9 +81,12 @@ export function failureOf(err: unknown): Failure {
       reported: false,
     };
   }
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^[A-Za-z0-9_]+$/.test(code)) {
-    return { code, exitCode: exitCodeFor(code), message, reported: false };
+  const raw = (err as { code?: unknown } | null)?.code;
+  if (typeof raw === 'string' && /^[A-Za-z0-9_]+$/.test(raw)) {
+    // Node's system errors (`ENOENT`, …) become snake_case codes like every other.
+    const code = SYSTEM_CODES[raw] ?? raw.toLowerCase();
+    const advice = SYSTEM_CODES[raw] ? ': check the path' : '';
+    return { code, exitCode: exitCodeFor(code), message: `${message}${advice}`, reported: false };
   }
   return {
     code: 'internal',

@@ -68,7 +68,7 @@ export function exitCodesHelp(): string {
   const rows = (Object.keys(EXIT) as ExitName[]).map(
     (name) => `${String(EXIT[name]).padStart(3)}  ${EXIT_MEANINGS[name]}`,
   );
-  return `\nExit codes (both frostmint binaries, docs/cli.md):\n${rows.join('\n')}`;
+  return `\nExit codes:\n${rows.join('\n')}\n(one table for frostmint and frostmint-guardian: docs/cli.md)`;
 }
 
 /** Error codes (ours, the coordinator's, the PKCS#11 layer's) with a fixed meaning. */
@@ -129,10 +129,9 @@ const BY_CODE: Readonly<Record<string, ExitName>> = {
   pkcs11_key_unusable: 'key',
   ceremony_not_a_guardian: 'key',
   pkcs11_mechanism_unsupported: 'mechanism',
-  // A file named on the command line that is not there or not readable.
-  ENOENT: 'usage',
-  EISDIR: 'usage',
-  EACCES: 'usage',
+  // A file named on the command line that is not there or not readable (see `failureOf`).
+  file_not_found: 'usage',
+  file_unreadable: 'usage',
 };
 
 /**

@@ -344,7 +344,7 @@ describe('frostmint-guardian ceremony (without signers)', () => {
 
   it('documents the ceremony exit codes in --help', async () => {
     const { stdout } = await cli('--help');
-    expect(stdout).toMatch(/3 {2}refused: .*ceremony or policy bundle refused/);
+    expect(stdout).toMatch(/3 {2}refused: .*ceremony refused/);
     expect(stdout).toMatch(/9 {2}the ceremony failed midway and was aborted/);
     expect(stdout).toMatch(/11 {2}status:/);
   });

@@ -33,7 +33,7 @@ export const EXIT_MEANINGS: Readonly<Record<ExitName, string>> = {
   internal: 'unexpected failure (a bug): please report it',
   usage: 'bad command line, option, input file, or a request the coordinator called malformed',
   refused:
-    'refused: policy, a guardian, a signer or the coordinator said no (tap or report not verified, replay, revoked credential, ceremony or policy bundle refused)',
+    'refused: policy, a guardian, a signer or the coordinator said no (tap or report not verified, replay, revoked credential, ceremony refused, policy bundle malformed or refused)',
   notEnrolled: 'no active passkey enrollment: run `frostmint enroll`',
   timeout:
     'nobody acted in time: tap, guardian approvals, sign-in, security-key touch; or the request expired',
@@ -77,7 +77,6 @@ const BY_CODE: Readonly<Record<string, ExitName>> = {
   cli_usage: 'usage',
   ceremony_file_invalid: 'usage',
   guardian_record_invalid: 'usage',
-  policy_bundle_invalid: 'usage',
   approval_ambiguous: 'usage',
   not_enrolled: 'notEnrolled',
   request_expired: 'timeout',
@@ -96,6 +95,8 @@ const BY_CODE: Readonly<Record<string, ExitName>> = {
   ceremony_approvals_insufficient: 'refused',
   dkg_group_exists: 'refused',
   group_config_unsigned: 'refused',
+  // A bundle is refused whether the coordinator or the local check finds it malformed.
+  policy_bundle_invalid: 'refused',
   policy_bundle_rejected: 'refused',
   policy_approval_invalid: 'refused',
   attestation_not_verified: 'refused',

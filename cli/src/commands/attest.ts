@@ -123,8 +123,7 @@ async function runVerify(opts: VerifyOptions, deps: AttestCommandDeps): Promise<
     });
   } catch (err) {
     if (!(err instanceof AttestationFormatError)) throw err;
-    if (opts.format === 'json')
-      out(JSON.stringify({ verified: false, error: err.toJSON() }));
+    if (opts.format === 'json') out(JSON.stringify({ verified: false, error: err.toJSON() }));
     else out(`FAIL  ${'report_format'.padEnd(17)} ${err.code}: ${err.message}`);
     return false;
   }

@@ -8,7 +8,7 @@ export interface CommandResult {
   readonly text: string;
   /** For programs (`--format json`): one JSON document. */
   readonly json: unknown;
-  /** For shells (`--format env`): `export NAME=value` lines; absent when it makes no sense. */
+  /** For shells (`--format env`); absent: the JSON's scalar fields as `FROSTMINT_<FIELD>`. */
   readonly env?: Readonly<Record<string, string | number | boolean>>;
 }
 

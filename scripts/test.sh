@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite: installs what the tests need when missing (SoftHSM2, Chromium,
 # PostgreSQL, OPA, oauth2-proxy, PyJWT), builds every workspace (dist/, which the spawned
-# daemons and CLIs run), runs static checks, Rego tests, the Go and Python verifiers' own
+# daemons and CLIs run), runs static checks (typecheck, biome, dependency-cruiser: no import
+# cycles, packages meet only at their entry points), Rego tests, the Go and Python verifiers' own
 # tests and vitest, and ends with one line
 # "N passed, N failed". Exit status is non-zero when anything failed.
 set -uo pipefail
@@ -26,8 +27,10 @@ check() { # name, command...
 check build node scripts/build.mjs
 check typecheck npx tsc -p tsconfig.json
 check lint npx biome check .
+check deps npm run --silent lint:deps
 check proto-stubs-fresh bash scripts/proto-check.sh
 [ -f scripts/policy-check.sh ] && check policy-bundle-fresh bash scripts/policy-check.sh
+check prometheus-rules bash scripts/prometheus-check.sh
 check sdk-go bash -c 'cd sdk-go && go vet ./... && go test ./...'
 check sdk-python bash -c 'cd sdk-python && python3 -m pytest -q'
 

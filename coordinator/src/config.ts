@@ -1,4 +1,5 @@
 import {
+  LogLevelSchema,
   loadJsonConfig,
   MAX_TOKEN_TTL_SECONDS,
   OidcConfigSchema,
@@ -7,9 +8,10 @@ import {
   WebAuthnConfigSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
+import { AnomalyConfigSchema } from './anomaly/config.ts';
 import { HttpsFilesSchema } from './http/https.ts';
 import { AbuseConfigSchema } from './requests/abuse.ts';
-import { CoordinatorAttestationConfigSchema } from './signing/signer-attestations.ts';
+import { CoordinatorAttestationConfigSchema } from './signing/attestation-config.ts';
 import { StorageConfigSchema } from './storage/open.ts';
 
 const SignerEndpointSchema = z
@@ -73,6 +75,10 @@ export const CoordinatorConfigSchema = z
      * longer-lived approvals).
      */
     approvalWindowSeconds: z.number().int().min(60).max(86_400).default(1800),
+    /** Log level (`$FROSTMINT_LOG_LEVEL` overrides it); `info` when absent. */
+    logLevel: LogLevelSchema.optional(),
+    /** In-process credential-use anomaly detection (docs/operators/observability.md). */
+    anomaly: AnomalyConfigSchema.optional(),
   })
   .strict();
 

@@ -13,6 +13,9 @@ import {
 } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { anomalyOptions } from './anomaly/config.ts';
+import { AnomalyDetector } from './anomaly/detector.ts';
+import { anomalyTap } from './anomaly/tap.ts';
 import { PendingMints } from './approvals/pending-mints.ts';
 import { webApprovalRoutes } from './approvals/web/wire.ts';
 import { AuditLog } from './audit/audit-log.ts';
@@ -23,7 +26,10 @@ import type { RequesterAuthenticator } from './auth/types.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { loadHttpsIdentity, reloadHttpsIdentity } from './http/https.ts';
+import { JwksKeyring, MAX_CLOCK_TOLERANCE_SECONDS } from './keys/jwks-keyring.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { countedEngine, countedPolicy } from './metrics-policy.ts';
+import { boundedCodes, signerCallObserver } from './metrics-signers.ts';
 import { MintService } from './mint.ts';
 import { MintAttestation } from './mint-attestation.ts';
 import { PolicyRollout } from './policy/rollout.ts';
@@ -67,13 +73,19 @@ export async function startCoordinator(options: {
     'coordinator config',
   );
   const https = config.https && (await loadHttpsIdentity(config.https));
+  const metrics = createMetrics({
+    signers: () => pool.status(),
+    quorum: () => group && { available: pool.candidates().length, threshold: group.threshold },
+    pendingApprovals: async () => (await group?.pending?.listPending())?.length ?? 0,
+  });
+  const signerCodes = boundedCodes();
   const pool = new SignerPool(config.signers, config.tls, {
     deadlineMs: config.rpcDeadlineMs,
     healthIntervalMs: config.healthIntervalMs,
     maxClockOffsetMs: config.clockSkewSeconds * 1000,
     log,
+    onCall: signerCallObserver(metrics, signerCodes),
   });
-  const metrics = createMetrics({ signers: () => pool.status() });
   const attestationConfig = CoordinatorAttestationConfigSchema.parse(config.attestation ?? {});
   const attestations = await SignerAttestations.fromConfig(pool, attestationConfig, {
     policyId: () => policy.current.id,
@@ -87,7 +99,16 @@ export async function startCoordinator(options: {
     stateDir: config.stateDir,
     ...(config.storage ? { storage: config.storage } : {}),
   });
-  const audit = new AuditLog(store.audit);
+  const audit: AuditLog = new AuditLog(
+    store.audit,
+    Date.now,
+    anomalyTap({
+      detector: new AnomalyDetector(anomalyOptions(config.anomaly)),
+      metrics,
+      log,
+      audit: () => audit,
+    }),
+  );
   const groupConfig = await readGroupConfig(config.stateDir);
   const policy = await PolicyRollout.open({
     files: config.policy,
@@ -101,7 +122,7 @@ export async function startCoordinator(options: {
     ? await (async () => {
         const frost = loadGroup(groupPublicKeyOf(groupConfig));
         const driver = new RoundDriver(pool, frost, log, {
-          events: roundAudit(audit, metrics, log),
+          events: roundAudit(audit, metrics, log, signerCodes),
           hedge: { ...DEFAULT_HEDGE, capMs: config.rpcDeadlineMs },
         });
         const guardians = groupConfig.version === 2 ? groupConfig.guardians.keys : [];
@@ -121,7 +142,7 @@ export async function startCoordinator(options: {
           defaultTtlSeconds: config.defaultTtlSeconds,
           maxTtlSeconds: config.maxTtlSeconds,
           driver,
-          policy,
+          policy: countedPolicy(policy, metrics),
           log,
           metrics,
           audit,
@@ -134,8 +155,16 @@ export async function startCoordinator(options: {
           ),
           ...(guardians.length > 0 ? { pending } : {}),
         });
+        const jwk = await groupJwk(frost.publicKey.groupKey);
         return {
-          jwk: await groupJwk(frost.publicKey.groupKey),
+          jwk,
+          // Rotation: a replaced key stays published until its tokens expired (plus the
+          // verifiers' largest clock tolerance); a pre-published next key is there too.
+          jwks: await JwksKeyring.open({
+            stateDir: config.stateDir,
+            current: jwk,
+            retainSeconds: config.maxTtlSeconds + MAX_CLOCK_TOLERANCE_SECONDS,
+          }),
           threshold: groupConfig.threshold,
           mints,
           frost,
@@ -156,7 +185,7 @@ export async function startCoordinator(options: {
       frost: group.frost,
       kid: groupConfig.kid,
       threshold: groupConfig.threshold,
-      policy: policy.live,
+      policy: countedEngine(policy.live, metrics),
       audit,
       log,
       // Enrollments are started by an operator credential, never by a CI ID token.
@@ -254,14 +283,19 @@ function requesterAuthenticator(
  * refusing what the coordinator asked) and the metrics. An audit write that fails is
  * logged; it never changes the mint's outcome.
  */
-function roundAudit(audit: AuditLog, metrics: Metrics, log: Logger): RoundEvents {
+function roundAudit(
+  audit: AuditLog,
+  metrics: Metrics,
+  log: Logger,
+  code: (code: string) => string,
+): RoundEvents {
   const record = (entry: Parameters<AuditLog['record']>[0]) =>
     audit.record(entry).catch((err: unknown) => {
       log.error({ code: (err as { code?: string }).code, type: entry.type }, 'audit write failed');
     });
   return {
     signerRefused: (r) => {
-      metrics.signerRefusals.inc({ signer: String(r.signer), code: r.code });
+      metrics.signerRefusals.inc({ signer: String(r.signer), code: code(r.code) });
       return record({
         type: 'signer_refusal',
         request: r.requestId,

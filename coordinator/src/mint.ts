@@ -13,43 +13,21 @@ import {
   type PolicyEngine,
   signingInput,
   type TokenClaims,
-  TokenTtlSchema,
   verifyMintApprovals,
 } from '@frostmint/core';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { approvalToProto } from './approvals/proto.ts';
 import type { PendingMint, PendingMintSink } from './approvals/types.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { Requester } from './auth/types.ts';
-import { InputText } from './http/input.ts';
 import type { Metrics } from './metrics.ts';
-import {
-  type MintAttestation,
-  type MintAttestationFacts,
-  RequesterAttestationBodySchema,
-} from './mint-attestation.ts';
+import type { MintAttestation, MintAttestationFacts } from './mint-attestation.ts';
+import type { MintBody } from './mint-body.ts';
 import type { TokenSigner } from './signing/round-driver.ts';
-
-const scopeToken = InputText.regex(
-  /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/,
-  'scope tokens are printable ASCII without spaces, quotes or backslashes',
-);
 
 const APPROVALS_MISSING = 'approvals_missing';
 
-/** Body of `POST /v1/mint`. */
-export const MintBodySchema = z
-  .object({
-    scope: z.array(scopeToken).min(1).max(16),
-    audience: InputText.min(1).max(256),
-    ttl: TokenTtlSchema.optional(),
-    justification: InputText.max(1024).optional(),
-    /** Requester SEV-SNP evidence (docs/attestation.md, "Requester attestation"). */
-    attestation: RequesterAttestationBodySchema.optional(),
-  })
-  .strict();
-export type MintBody = z.infer<typeof MintBodySchema>;
+export { type MintBody, MintBodySchema } from './mint-body.ts';
 
 /** Answer of a successful mint. */
 export interface MintResponse {

@@ -11,6 +11,7 @@ export * from './errors.ts';
 export * from './frost/index.ts';
 export * from './group/index.ts';
 export * from './json-config.ts';
+export * from './log/index.ts';
 export * from './oidc/index.ts';
 export * from './policy/index.ts';
 export * from './rpc/index.ts';

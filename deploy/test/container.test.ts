@@ -51,6 +51,35 @@ function execForm(args: string): string[] {
   return parsed as string[];
 }
 
+/** Workspace folders (`package.json` `workspaces`) by package name. */
+function workspaceFolders(): Map<string, string> {
+  const root = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+    workspaces: string[];
+  };
+  return new Map(
+    root.workspaces.map((w) => [
+      (JSON.parse(readFileSync(join(REPO, w, 'package.json'), 'utf8')) as { name: string }).name,
+      w,
+    ]),
+  );
+}
+
+/** `folder` and the folders of every `@frostmint/*` package it depends on, transitively. */
+function workspaceClosure(folder: string, folders = workspaceFolders()): Set<string> {
+  const seen = new Set<string>();
+  const visit = (w: string) => {
+    if (seen.has(w)) return;
+    seen.add(w);
+    const pkg = JSON.parse(readFileSync(join(REPO, w, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dep of Object.keys(pkg.dependencies ?? {}))
+      if (dep.startsWith('@frostmint/')) visit(folders.get(dep)!);
+  };
+  visit(folder);
+  return seen;
+}
+
 /** `/opt/frostmint/<pkg>/dist/x.js` is built from `<pkg>/src/x.ts` (dist mirrors src). */
 function sourceOf(builtPath: string): string {
   const m = /^\/opt\/frostmint\/([^/]+)\/dist\/(.+)\.js$/.exec(builtPath);
@@ -110,6 +139,22 @@ describe('deploy/container/Containerfile', () => {
       expect(build.instructions.map((i) => i.args).join('\n')).toMatch(
         new RegExp(`for pkg in [^;]*\\b${target}\\b[^;]*; do .*"\\$pkg/dist"`),
       );
+    },
+  );
+
+  it.each(TARGETS)(
+    'target %s: the image holds every workspace package the daemon depends on',
+    (target) => {
+      const build = all
+        .find((s) => s.name === 'build')!
+        .instructions.map((i) => i.args)
+        .join('\n');
+      const copied = /for pkg in ([^;]*); do/.exec(build)?.[1]?.split(/\s+/) ?? [];
+      for (const w of workspaceClosure(target)) {
+        // Built packages go through the loop; the policy package (no dist/) is copied by hand.
+        if (existsSync(join(REPO, w, 'tsconfig.build.json'))) expect(copied, w).toContain(w);
+        else expect(build, w).toContain(`cp ${w}/package.json`);
+      }
     },
   );
 

@@ -13,9 +13,9 @@ import {
   jsonSyntaxProblems,
   mtlsChannelCredentials,
 } from '@frostmint/core';
+import { SEALING_KEY, type SoftHsm, softHsm } from '@frostmint/pkcs11/testing';
 import { grpcHealthCheck, SignerConfigSchema } from '@frostmint/signer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEALING_KEY, type SoftHsm, softHsm } from '../../signer/test/pkcs11/softhsm.ts';
 import {
   BIN,
   type Daemon,

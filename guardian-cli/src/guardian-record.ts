@@ -7,7 +7,7 @@ import {
   p256Spki,
   p256Thumbprint,
   type TokenDescription,
-} from '@frostmint/signer';
+} from '@frostmint/pkcs11';
 import { z } from 'zod';
 
 /**

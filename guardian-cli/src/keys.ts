@@ -5,7 +5,7 @@ import {
   Pkcs11Error,
   type Pkcs11Token,
   type PublicKeyInfo,
-} from '@frostmint/signer';
+} from '@frostmint/pkcs11';
 import type { Progress } from './progress.ts';
 
 /** A guardian token's two keys: the approval key (PIV 9c) and the sealing key (PIV 9d). */

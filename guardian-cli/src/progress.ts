@@ -1,4 +1,4 @@
-import type { TouchWaitEvent } from '@frostmint/signer';
+import type { TouchWaitEvent } from '@frostmint/pkcs11';
 import type { CliIo } from './io.ts';
 
 /** Human progress on stderr: what happens, and what the guardian must do. */

@@ -4,7 +4,7 @@ import type {
   Pkcs11TokenOptions,
   TokenSelector,
   TouchWaitEvent,
-} from '@frostmint/signer';
+} from '@frostmint/pkcs11';
 import type { Command } from 'commander';
 import type { CliIo } from './io.ts';
 

@@ -8,8 +8,8 @@ import {
   type TokenClaims,
   verifyGuardianSignature,
 } from '@frostmint/core';
+import { type SoftHsm, softHsm } from '@frostmint/pkcs11/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SoftHsm, softHsm } from '../../signer/test/pkcs11/softhsm.ts';
 import { ExitCode } from '../src/exit-codes.ts';
 import type { CliIo } from '../src/io.ts';
 import { run } from '../src/run.ts';

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '@frostmint/client/cli-kit';
+import { SO_PIN, type SoftHsm, softHsm, USER_PIN } from '@frostmint/pkcs11/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SO_PIN, type SoftHsm, softHsm, USER_PIN } from '../../signer/test/pkcs11/softhsm.ts';
 import { verifyGuardianRecord } from '../src/guardian-record.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/bin/frostmint-guardian.js', import.meta.url));

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newTranscript } from '@frostmint/core';
+import { type SoftHsm, softHsm, USER_PIN } from '@frostmint/pkcs11/testing';
+import { testGuardian } from '@frostmint/test-support/guardian';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testGuardian } from '../../core/test/ceremony/support.ts';
-import { type SoftHsm, softHsm, USER_PIN } from '../../signer/test/pkcs11/softhsm.ts';
 import { ExitCode } from '../src/exit-codes.ts';
 import { type GuardianRecord, verifyGuardianRecord } from '../src/guardian-record.ts';
 import type { CliIo } from '../src/io.ts';

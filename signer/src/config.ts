@@ -1,6 +1,7 @@
 import {
   AttestationVerifierConfigSchema,
   COORDINATOR_TLS_NAME,
+  LogLevelSchema,
   loadJsonConfig,
   MAX_TOKEN_TTL_SECONDS,
   OidcConfigSchema,
@@ -50,6 +51,16 @@ export const SignerConfigSchema = z
       .string()
       .regex(/^[^\s:]+:\d{1,5}$/)
       .optional(),
+    /**
+     * `host:port` of a plaintext HTTP listener serving only Prometheus `GET /metrics` (the
+     * signer's own requests, vault latency, policy decisions). Off when absent.
+     */
+    metricsListen: z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$/)
+      .optional(),
+    /** Log level (`$FROSTMINT_LOG_LEVEL` overrides it); `info` when absent. */
+    logLevel: LogLevelSchema.optional(),
     /** Name the coordinator's client certificate must carry. */
     coordinatorName: z.string().default(COORDINATOR_TLS_NAME),
     vault: z.discriminatedUnion('kind', [DevVaultConfigSchema, Pkcs11VaultConfigSchema]),

@@ -7,6 +7,8 @@ import {
   type GroupConfig,
   groupPublicKeyOf,
   loadGroup,
+  type PolicyEvaluation,
+  type PolicyHolder,
   participantsOf,
   readGroupConfig,
   UnavailableError,
@@ -30,6 +32,7 @@ import { DkgCoordinatorFacing } from './dkg.ts';
 import { type ApprovalChecker, approvalChecker } from './evidence/approvals.ts';
 import { type OidcEvidenceChecker, oidcEvidenceChecker } from './evidence/oidc.ts';
 import { ReplayWindow } from './evidence/replay-window.ts';
+import { countedHolder } from './metrics.ts';
 import { NonceStore } from './nonce-store.ts';
 import { enforcePolicy } from './policy-gate.ts';
 import { checkSignRequest, type SignContext } from './sign-request.ts';
@@ -59,6 +62,8 @@ export interface SignerDaemonOptions {
   readonly now?: () => number;
   /** Replaces the configured attester (tests: a fake SEV-SNP guest). */
   readonly attester?: Attester;
+  /** Told of every policy decision this signer makes (its metrics count them). */
+  readonly onPolicyEvaluation?: (evaluation: PolicyEvaluation) => void;
 }
 
 /**
@@ -85,6 +90,7 @@ export class SignerDaemon {
   readonly #replay: ReplayWindow;
   readonly #approvals: ApprovalChecker;
   readonly #journal: SigningLog;
+  readonly #onPolicyEvaluation: ((evaluation: PolicyEvaluation) => void) | undefined;
   #group: LoadedGroup | undefined;
 
   private constructor(
@@ -95,6 +101,7 @@ export class SignerDaemon {
   ) {
     this.#attestation = attestation;
     this.#journal = journal;
+    this.#onPolicyEvaluation = options.onPolicyEvaluation;
     this.#config = options.config;
     this.#vault = options.vault;
     this.#log = options.log;
@@ -216,7 +223,7 @@ export class SignerDaemon {
       req.requesterAttestation,
       checked.claims,
     );
-    enforcePolicy(this.#policy.holder, checked, checked.requester, {
+    enforcePolicy(this.#policyHolder(), checked, checked.requester, {
       now: Math.floor(this.#now() / 1000),
       log: this.#log,
       attestation: {
@@ -270,7 +277,7 @@ export class SignerDaemon {
     const checked = await checkEnrollmentRequest(
       req,
       this.#signContext(group),
-      this.#policy.holder.current,
+      this.#policyHolder().current,
       this.#log,
       this.#enrollmentProof,
     );
@@ -301,6 +308,12 @@ export class SignerDaemon {
       'enrollment certificate share issued',
     );
     return { signerId: this.#config.id, signatureShare: Buffer.from(share) };
+  }
+
+  /** The policy in force, counting its decisions when metrics are on. */
+  #policyHolder(): Pick<PolicyHolder, 'current' | 'resolve'> {
+    const observe = this.#onPolicyEvaluation;
+    return observe ? countedHolder(this.#policy.holder, observe) : this.#policy.holder;
   }
 
   #signContext(group: LoadedGroup): SignContext {

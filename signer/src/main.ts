@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { runDaemon } from '@frostmint/core';
+import { resolveLogLevel, runDaemon } from '@frostmint/core';
 import { pino } from 'pino';
 import { checkSignerConfig } from './check-config.ts';
 import { loadSignerConfig } from './config.ts';
@@ -21,7 +21,7 @@ if (process.argv[2] === 'log') {
     `Runs one FROST signer daemon (gRPC over mTLS). See docs/operators.md.\n\n${LOG_USAGE}`,
     async (path) => {
       const config = await loadSignerConfig(path);
-      const log = pino({ name: `signer-${config.id}` });
+      const log = pino({ name: `signer-${config.id}`, level: resolveLogLevel(config.logLevel) });
       return startSigner({ config, vault: openVault(config, log), log });
     },
     checkSignerConfig,

@@ -5,6 +5,13 @@ import type { Logger } from 'pino';
 import type { SignerConfig } from './config.ts';
 import { SignerDaemon } from './daemon.ts';
 import { SignerHealth, startHealthListener } from './health.ts';
+import {
+  createSignerMetrics,
+  instrumentVault,
+  policyCounter,
+  recordRpc,
+  startMetricsListener,
+} from './metrics.ts';
 import { signerService } from './service.ts';
 import type { ShareVault } from './vault/index.ts';
 
@@ -14,6 +21,8 @@ export interface RunningSigner {
   readonly port: number;
   /** The bound port of the plaintext health listener, when `healthListen` is set. */
   readonly healthPort?: number;
+  /** The bound port of the plaintext `/metrics` listener, when `metricsListen` is set. */
+  readonly metricsPort?: number;
   close(): Promise<void>;
 }
 
@@ -41,7 +50,18 @@ export async function startSigner(options: {
     { 'tls.ca': config.tls.ca, 'tls.cert': config.tls.cert, 'tls.key': config.tls.key },
     'signer config',
   );
-  const daemon = await SignerDaemon.open(options);
+  const metrics = config.metricsListen
+    ? createSignerMetrics({ signer: config.id, vault: options.vault.kind })
+    : undefined;
+  const daemon = await SignerDaemon.open({
+    ...options,
+    ...(metrics
+      ? {
+          vault: instrumentVault(options.vault, metrics),
+          onPolicyEvaluation: policyCounter(metrics),
+        }
+      : {}),
+  });
   const health = new SignerHealth();
   const server = new Server({
     'grpc.max_receive_message_length': 256 * 1024,
@@ -49,7 +69,11 @@ export async function startSigner(options: {
   });
   server.addService(
     SignerServiceService,
-    signerService(daemon, { coordinatorName: config.coordinatorName, log }),
+    signerService(daemon, {
+      coordinatorName: config.coordinatorName,
+      log,
+      ...(metrics ? { onAnswer: (answer) => recordRpc(metrics, answer) } : {}),
+    }),
   );
   health.addTo(server);
   const port = await new Promise<number>((resolve, reject) =>
@@ -60,15 +84,24 @@ export async function startSigner(options: {
   const probe = config.healthListen
     ? await startHealthListener(config.healthListen, health)
     : undefined;
+  const scrape =
+    metrics && config.metricsListen
+      ? await startMetricsListener(config.metricsListen, metrics.registry)
+      : undefined;
   health.set('SERVING');
-  log.info({ id: config.id, port, healthPort: probe?.port }, 'signer listening (mTLS)');
+  log.info(
+    { id: config.id, port, healthPort: probe?.port, metricsPort: scrape?.port },
+    'signer listening (mTLS)',
+  );
   return {
     daemon,
     port,
     ...(probe ? { healthPort: probe.port } : {}),
+    ...(scrape ? { metricsPort: scrape.port } : {}),
     close: async () => {
       health.set('NOT_SERVING');
       await probe?.close();
+      await scrape?.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await daemon.close();
     },

@@ -3,6 +3,7 @@ import type { SignerServiceServer } from '@frostmint/proto';
 import type { ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SignerDaemon } from './daemon.ts';
+import type { SignerRpcOutcome } from './metrics.ts';
 
 type Handler<Req, Res> = (req: Req) => Promise<Res>;
 
@@ -18,19 +19,35 @@ type Handler<Req, Res> = (req: Req) => Promise<Res>;
  */
 export function signerService(
   daemon: SignerDaemon,
-  options: { coordinatorName: string; log: Logger },
+  options: {
+    coordinatorName: string;
+    log: Logger;
+    /** Told of every answer (the signer's metrics): RPC, time taken, stable code when refused. */
+    onAnswer?: (answer: SignerRpcOutcome) => void;
+  },
 ): SignerServiceServer & UntypedServiceImplementation {
   const unary =
     <Req, Res>(name: string, handler: Handler<Req, Res>) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      const started = performance.now();
+      const answered = (code?: string) =>
+        options.onAnswer?.({
+          rpc: name,
+          seconds: (performance.now() - started) / 1000,
+          ...(code === undefined ? {} : { code }),
+        });
       const run = async () => {
         checkPeer(call, options.coordinatorName);
         return handler(call.request);
       };
       run().then(
-        (res) => callback(null, res),
+        (res) => {
+          answered();
+          callback(null, res);
+        },
         (err: unknown) => {
           const wire = toServiceError(err);
+          answered(String(wire.metadata?.get('frostmint-code')[0] ?? 'internal'));
           if (wire.metadata?.get('frostmint-code')[0] === 'internal') {
             options.log.error({ err, rpc: name }, 'signer RPC failed');
           } else {

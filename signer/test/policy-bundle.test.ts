@@ -12,9 +12,9 @@ import {
   policyApprovalInput,
   policyId,
 } from '@frostmint/core';
+import { Pkcs11Token, p256Jwk, p256Spki, p256Thumbprint } from '@frostmint/pkcs11';
+import { type SoftHsm, softHsm } from '@frostmint/pkcs11/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pkcs11Token, p256Jwk, p256Spki, p256Thumbprint } from '../src/index.ts';
-import { type SoftHsm, softHsm } from './pkcs11/softhsm.ts';
 
 const wasm = readFileSync(new URL('../../policy/build/policy.wasm', import.meta.url));
 const data = JSON.parse(readFileSync(new URL('../../policy/data.json', import.meta.url), 'utf8'));

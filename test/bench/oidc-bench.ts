@@ -1,7 +1,7 @@
 // CI ID token verification latency, warm vs cold JWKS cache: `npx tsx test/bench/oidc-bench.ts`.
 import { pathToFileURL } from 'node:url';
 import { OidcConfigSchema, OidcVerifier } from '@frostmint/core';
-import { startLocalIssuer } from '../../core/test/oidc/local-issuer.ts';
+import { startLocalIssuer } from '@frostmint/test-support/oidc-issuer';
 
 const SAMPLES = 200;
 const COLD_SAMPLES = 40;

@@ -15,9 +15,9 @@ import {
   verifyEnrollmentCertificate,
   verifyEnrollmentRegistration,
 } from '@frostmint/core';
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { startTestStack } from '../harness.ts';
-import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { completeMint, enrollSoft, prepareMint } from '../support/webauthn-flow.ts';
 
 const ITERATIONS = 2_000;

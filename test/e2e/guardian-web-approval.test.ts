@@ -12,12 +12,12 @@ import {
 import { type CliIo, run } from '@frostmint/guardian-cli';
 import type { MintApproval } from '@frostmint/proto';
 import { createVerifier } from '@frostmint/sdk';
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GuardedStack, startGuardedStack } from '../support/guarded-stack.ts';
 import { CI_AUDIENCE } from '../support/oidc-stack.ts';
 import { askToSign } from '../support/rogue-sign.ts';
-import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 
 /** Browser-side: an assertion over `challenge` by `credentialId` (all base64url / base64). */
 function assertIn(challenge: string, credentialId: string): string {

@@ -1,6 +1,6 @@
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessStack, startInProcessStack } from '../support/in-process-stack.ts';
-import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { api, completeMint, enrollSoft, prepareMint } from '../support/webauthn-flow.ts';
 
 /** Curve25519 field prime 2^255 - 19 (RFC 7748 §4.1). */

@@ -6,11 +6,11 @@ import {
   registrationChallenge,
 } from '@frostmint/core';
 import { type MintApproval, SigningPurpose } from '@frostmint/proto';
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli-process.ts';
 import { type GuardedStack, startGuardedStack } from '../support/guarded-stack.ts';
 import { askToSign, SIGNER_PAIRS } from '../support/rogue-sign.ts';
-import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { api, relyingParty, type WebAuthnStack } from '../support/webauthn-flow.ts';
 
 const CAROL = 'carol@example.com';

@@ -8,8 +8,8 @@ import {
 } from '@frostmint/core';
 import type { MintApproval } from '@frostmint/proto';
 import { createVerifier } from '@frostmint/sdk';
+import type { LocalIssuer } from '@frostmint/test-support/oidc-issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalIssuer } from '../../core/test/oidc/local-issuer.ts';
 import type { CeremonyStack } from '../support/ceremony-stack.ts';
 import { type GuardedStack, startGuardedStack } from '../support/guarded-stack.ts';
 import { mintCi, startMintCi } from '../support/mint-ci.ts';

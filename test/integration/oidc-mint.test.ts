@@ -10,8 +10,8 @@ import {
   type TokenClaims,
 } from '@frostmint/core';
 import { createVerifier } from '@frostmint/sdk';
+import { startLocalIssuer } from '@frostmint/test-support/oidc-issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalIssuer } from '../../core/test/oidc/local-issuer.ts';
 import {
   CI_AUDIENCE,
   mintWithIdToken,

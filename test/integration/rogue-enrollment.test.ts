@@ -15,12 +15,12 @@ import {
   registrationChallenge,
 } from '@frostmint/core';
 import { type Evidence, SigningPurpose } from '@frostmint/proto';
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack } from '../harness.ts';
 import { runCli } from '../support/cli-process.ts';
 import { idTokenFor } from '../support/idp-login.ts';
 import { askQuorum, SIGNER_PAIRS } from '../support/rogue-sign.ts';
-import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { api, enrollSoft, relyingParty } from '../support/webauthn-flow.ts';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

@@ -15,12 +15,12 @@ import {
   type TokenClaims,
 } from '@frostmint/core';
 import { type Evidence, SigningPurpose } from '@frostmint/proto';
+import { type SoftAssertion, SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack } from '../harness.ts';
 import { idTokenFor } from '../support/idp-login.ts';
 import { askQuorum, type QuorumOutcomes, SIGNER_PAIRS } from '../support/rogue-sign.ts';
-import { type SoftAssertion, SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { enrollSoft, relyingParty } from '../support/webauthn-flow.ts';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

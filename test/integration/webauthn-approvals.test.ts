@@ -5,11 +5,11 @@ import { DEMO_POLICY } from '@frostmint/cli';
 import { mintChallenge, signingInput, type TokenClaims } from '@frostmint/core';
 import type { Evidence } from '@frostmint/proto';
 import { createVerifier } from '@frostmint/sdk';
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliRun, runCli } from '../support/cli-process.ts';
 import { type GuardedStack, startGuardedStack } from '../support/guarded-stack.ts';
 import { askToSign } from '../support/rogue-sign.ts';
-import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import {
   api,
   completeMint,

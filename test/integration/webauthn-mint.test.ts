@@ -1,8 +1,8 @@
 import { createVerifier } from '@frostmint/sdk';
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack } from '../harness.ts';
 import { runCli } from '../support/cli-process.ts';
-import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { api, completeMint, enrollSoft, prepareMint } from '../support/webauthn-flow.ts';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

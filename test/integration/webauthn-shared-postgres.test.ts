@@ -3,11 +3,11 @@ import {
   type RunningCoordinator,
   startCoordinator,
 } from '@frostmint/coordinator';
+import { startPostgres, type TestPostgres } from '@frostmint/test-support/postgres';
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack } from '../harness.ts';
-import { startPostgres, type TestPostgres } from '../support/postgres.ts';
-import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 import { api, completeMint, enrollSoft, prepareMint } from '../support/webauthn-flow.ts';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;

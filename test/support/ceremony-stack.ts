@@ -20,9 +20,9 @@ import { SignerPool } from '@frostmint/coordinator';
 import { issueDevSignerIdentity } from '@frostmint/core';
 import type { CliIo } from '@frostmint/guardian-cli';
 import { run } from '@frostmint/guardian-cli';
+import { type SoftHsm, softHsm } from '@frostmint/pkcs11/testing';
 import type { SignerConfig } from '@frostmint/signer';
 import { pino } from 'pino';
-import { type SoftHsm, softHsm } from '../../signer/test/pkcs11/softhsm.ts';
 import { nodeOptionsFor } from './fixture-process.ts';
 
 export { FAULTY_SIGNER_ENTRY } from './fixture-process.ts';

@@ -15,16 +15,16 @@ import {
   requesterReportData,
 } from '@frostmint/core';
 import { AttesterConfigSchema, SnpAttester, type SnpAttesterConfig } from '@frostmint/signer';
-import { FakeConfigfs } from '../../core/test/attestation/helpers/fake-configfs.ts';
+import { FakeConfigfs } from '@frostmint/signer/testing';
 import {
   buildReport,
   certTable,
   MEASUREMENT,
   signReport,
   type TestChain,
-} from '../../core/test/attestation/helpers/snp-fixtures.ts';
+} from '@frostmint/test-support/snp';
 
-export { createTestChain, MEASUREMENT } from '../../core/test/attestation/helpers/snp-fixtures.ts';
+export { createTestChain, MEASUREMENT } from '@frostmint/test-support/snp';
 
 /** How a fake guest's "firmware" misbehaves, if at all. */
 export interface FakeGuestOptions {

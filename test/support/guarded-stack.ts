@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DevLayoutOptions } from '@frostmint/cli';
 import type { CoordinatorConfig } from '@frostmint/coordinator';
 import { loadPolicyFiles, readGroupConfig } from '@frostmint/core';
-import { type LocalIssuer, startLocalIssuer } from '../../core/test/oidc/local-issuer.ts';
+import { type LocalIssuer, startLocalIssuer } from '@frostmint/test-support/oidc-issuer';
 import { type CeremonyStack, startCeremonyStack } from './ceremony-stack.ts';
 import { CI_AUDIENCE, mintWithIdToken, oidcLayout } from './oidc-stack.ts';
 

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEMO_POLICY } from '@frostmint/cli';
-import { type LocalIssuer, startLocalIssuer } from '../../core/test/oidc/local-issuer.ts';
+import { type LocalIssuer, startLocalIssuer } from '@frostmint/test-support/oidc-issuer';
 import { type RunningStack, startTestStack } from '../harness.ts';
 
 /** The audience CI jobs request for frostmint in these tests. */

@@ -1,6 +1,6 @@
 import type { DevStack } from '@frostmint/cli';
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { idTokenFor } from './idp-login.ts';
-import { SoftAuthenticator } from './soft-authenticator.ts';
 
 export interface Answer<T = Record<string, unknown>> {
   status: number;

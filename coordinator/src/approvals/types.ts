@@ -5,7 +5,7 @@ import type {
   TokenHeader,
 } from '@frostmint/core';
 import type { Requester } from '../auth/types.ts';
-import type { MintBody } from '../mint.ts';
+import type { MintBody } from '../mint-body.ts';
 
 /** The answer (HTTP 202) to a mint that waits for guardian approvals. */
 export interface PendingMint {

@@ -60,6 +60,14 @@ export type AuditEntry =
       readonly refusals: readonly { signer: number; code: string }[];
     }
   | {
+      /** Credential use that departs from the subject's own history (see coordinator/src/anomaly). */
+      readonly type: 'anomaly';
+      readonly kind: 'rate_spike' | 'new_scope' | 'off_hours' | 'denial_burst';
+      readonly sub: string;
+      readonly detail: string;
+      readonly scope?: string;
+    }
+  | {
       /** A guardian bound a WebAuthn credential with their approval key. */
       readonly type: 'guardian_credential_bound';
       readonly guardian: string;
@@ -81,15 +89,19 @@ export class AuditLog {
   constructor(
     private readonly store: AuditStore,
     private readonly now: () => number = Date.now,
+    /** Told of every entry once it is durable (the anomaly detector watches mints and denials). */
+    private readonly onRecorded?: (entry: AuditEntry, at: Date) => void,
   ) {}
 
   async record(entry: AuditEntry): Promise<number> {
     const at = new Date(this.now());
     const entryJson = canonicalJson({ ...entry, at: at.toISOString() });
-    return this.store.append({
+    const index = await this.store.append({
       leafHash: leafHash(Buffer.from(entryJson, 'utf8')),
       entryJson,
       createdAt: at,
     });
+    this.onRecorded?.(entry, at);
+    return index;
   }
 }

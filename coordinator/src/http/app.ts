@@ -1,10 +1,11 @@
-import { FrostmintError, type GroupJwk, UnavailableError } from '@frostmint/core';
+import { type GroupJwk, UnavailableError } from '@frostmint/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { PendingMints } from '../approvals/pending-mints.ts';
 import { registerApprovalRoutes } from '../approvals/routes.ts';
 import type { RequesterAuthenticator } from '../auth/types.ts';
 import type { Metrics } from '../metrics.ts';
+import { instrumentHttp, timeMint } from '../metrics-http.ts';
 import { MintBodySchema, type MintService } from '../mint.ts';
 import type { PolicyRollout } from '../policy/rollout.ts';
 import type { SignerAttestations } from '../signing/signer-attestations.ts';
@@ -31,6 +32,8 @@ export interface CoordinatorAppOptions {
   /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
   readonly group?: {
     jwk: GroupJwk;
+    /** Every key the JWKS publishes across a rotation (current, next, retired); `[jwk]` when absent. */
+    jwks?: { keys(): GroupJwk[] };
     threshold: number;
     mints: MintService;
     /** Mints waiting for guardian approvals, and their API. */
@@ -65,6 +68,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     ...(options.https ? { https: options.https } : {}),
   }) as FastifyInstance;
   trackRoutes(app);
+  instrumentHttp(app, options.metrics);
   app.setErrorHandler(replyWithError);
   app.setNotFoundHandler(notFound(app));
   // JSON is the only body the API takes: anything else is 415 `unsupported_media_type`.
@@ -78,11 +82,10 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   app.post('/v1/mint', async (request, reply) => {
     if (!group)
       throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
-    const requester = await authenticator.authenticate(request);
-    const body = parseInput(MintBodySchema, request.body, 'body');
-    const minted = await group.mints.mint(requester, body).catch((err: unknown) => {
-      options.metrics.mints.inc({ outcome: err instanceof FrostmintError ? err.code : 'internal' });
-      throw err;
+    const minted = await timeMint(options.metrics, async () => {
+      const requester = await authenticator.authenticate(request);
+      const body = parseInput(MintBodySchema, request.body, 'body');
+      return group.mints.mint(requester, body);
     });
     if ('request_id' in minted) void reply.status(202);
     return minted;
@@ -90,7 +93,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
 
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     void reply.header('cache-control', 'public, max-age=300');
-    return { keys: group ? [group.jwk] : [] };
+    return { keys: group ? (group.jwks?.keys() ?? [group.jwk]) : [] };
   });
 
   app.get('/.well-known/openid-configuration', async () => ({

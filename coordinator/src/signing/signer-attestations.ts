@@ -2,32 +2,22 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import {
   type AttestationVerdict,
   AttestationVerifier,
-  AttestationVerifierConfigSchema,
   evidenceFromWire,
   FrostmintError,
   policyVerdict,
+  StateLog,
   verdictErrorCode,
   verdictProblem,
 } from '@frostmint/core';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { Metrics } from '../metrics.ts';
+import type { CoordinatorAttestationConfig } from './attestation-config.ts';
 import type { SignerPool } from './signer-pool.ts';
 
-/** The coordinator's `attestation` configuration: how and how often signers are attested. */
-export const CoordinatorAttestationConfigSchema = z
-  .object({
-    /** Trust anchors, requirements (measurement allow-list, minimum TCB …), VCEK sources. */
-    verifier: AttestationVerifierConfigSchema.default({}),
-    /** For requesters' evidence (their own measurements); `verifier` when absent. */
-    requesterVerifier: AttestationVerifierConfigSchema.optional(),
-    /** How often each signer is attested again, with a fresh nonce each time. */
-    intervalMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
-    /** A verified verdict older than this no longer counts; default twice `intervalMs`. */
-    maxAgeMs: z.number().int().min(1_000).max(172_800_000).optional(),
-  })
-  .strict();
-export type CoordinatorAttestationConfig = z.infer<typeof CoordinatorAttestationConfigSchema>;
+export {
+  type CoordinatorAttestationConfig,
+  CoordinatorAttestationConfigSchema,
+} from './attestation-config.ts';
 
 /** One signer's latest attestation, as `/readyz` shows it. */
 export interface SignerAttestationStatus {
@@ -79,7 +69,7 @@ export class SignerAttestations {
   readonly #intervalMs: number;
   readonly #maxAgeMs: number;
   readonly #policyId: () => string;
-  readonly #log: Logger;
+  readonly #states: StateLog;
   readonly #metrics: Metrics | undefined;
   readonly #now: () => number;
   readonly #entries = new Map<number, Entry>();
@@ -102,7 +92,7 @@ export class SignerAttestations {
     this.#intervalMs = options.intervalMs;
     this.#maxAgeMs = options.maxAgeMs ?? 2 * options.intervalMs;
     this.#policyId = options.policyId;
-    this.#log = options.log;
+    this.#states = new StateLog(options.log, options.now ? { now: options.now } : {});
     this.#metrics = options.metrics;
     this.#now = options.now ?? Date.now;
     for (const id of pool.ids()) {
@@ -285,14 +275,38 @@ export class SignerAttestations {
     entry.dueAt = r.unreachable ? 0 : now + this.#intervalMs;
     this.#metrics?.signerAttestations.inc({ signer: String(id), outcome: r.outcome });
     this.#metrics?.signerAttested.set({ signer: String(id) }, r.verdict?.verified ? 1 : 0);
+    // Logged when a signer's state changes, then as a reminder with a count: an unreachable
+    // signer is re-tried every tick and would otherwise repeat the line every 2 s.
+    const key = `signer-attestation:${id}`;
     if (r.problem === undefined) {
-      this.#log.info({ signer: id, verdict: r.verdict }, 'signer attestation verified');
+      this.#states.report(
+        key,
+        'verified',
+        'info',
+        { signer: id, verdict: r.verdict },
+        'signer attestation verified',
+      );
     } else if (r.outcome === 'attestation_missing') {
-      this.#log.warn({ signer: id }, 'signer cannot attest (attester "none")');
+      this.#states.report(
+        key,
+        'missing',
+        'warn',
+        { signer: id },
+        'signer cannot attest (attester "none")',
+      );
     } else if (r.unreachable) {
-      this.#log.warn({ signer: id, problem: r.problem }, 'signer not reachable for attestation');
+      this.#states.report(
+        key,
+        'unreachable',
+        'warn',
+        { signer: id, problem: r.problem },
+        'signer not reachable for attestation',
+      );
     } else {
-      this.#log.error(
+      this.#states.report(
+        key,
+        `failed:${r.outcome}`,
+        'error',
         { signer: id, outcome: r.outcome, problem: r.problem },
         'SIGNER ATTESTATION FAILED: excluded from mints that require signer attestation',
       );

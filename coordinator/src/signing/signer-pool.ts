@@ -72,7 +72,7 @@ interface Rpcs {
   updatePolicy: [UpdatePolicyRequest, UpdatePolicyResponse];
   attest: [AttestRequest, AttestResponse];
 }
-type RpcName = keyof Rpcs;
+export type RpcName = keyof Rpcs;
 type ReqOf<K extends RpcName> = Rpcs[K][0];
 type ResOf<K extends RpcName> = Rpcs[K][1];
 
@@ -125,6 +125,16 @@ export interface SignerPoolOptions {
    */
   readonly maxClockOffsetMs?: number;
   readonly log: Logger;
+  /** Told of every RPC's outcome and duration (the metrics' per-signer latency and errors). */
+  readonly onCall?: (call: SignerCallOutcome) => void;
+}
+
+/** One finished signer RPC: `code` is absent on success, else the stable error code. */
+export interface SignerCallOutcome {
+  readonly signer: number;
+  readonly rpc: RpcName;
+  readonly seconds: number;
+  readonly code?: string;
 }
 
 /**
@@ -147,12 +157,14 @@ export class SignerPool {
   readonly #maxClockOffsetMs: number;
   readonly #log: Logger;
   readonly #timer: NodeJS.Timeout;
+  readonly #onCall: ((call: SignerCallOutcome) => void) | undefined;
 
   constructor(endpoints: readonly SignerEndpoint[], tls: MtlsFiles, options: SignerPoolOptions) {
     this.#deadlineMs = options.deadlineMs;
     this.#healthIntervalMs = options.healthIntervalMs;
     this.#maxClockOffsetMs = options.maxClockOffsetMs ?? 30_000;
     this.#log = options.log;
+    this.#onCall = options.onCall;
     this.#members = new Map(
       endpoints.map((endpoint) => [
         endpoint.id,
@@ -341,11 +353,29 @@ export class SignerPool {
     if (!m) return Promise.reject(new Error(`unknown signer ${id}`));
     const method = m.client[rpc].bind(m.client) as unknown as Unary<ReqOf<K>, ResOf<K>>;
     const peer = `signer ${id}`;
+    const sent = performance.now();
+    const observe = (code?: string) =>
+      this.#onCall?.({
+        signer: id,
+        rpc,
+        seconds: (performance.now() - sent) / 1000,
+        ...(code === undefined ? {} : { code }),
+      });
     return new Promise((resolve, reject) => {
-      const call = method(req, new Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) =>
-        err
-          ? reject(fromServiceError(err, peer) satisfies FrostmintError)
-          : resolve({ res, peerCertificate: peerCertificateOf(call) }),
+      const call = method(
+        req,
+        new Metadata(),
+        { deadline: Date.now() + deadlineMs },
+        (err, res) => {
+          if (err) {
+            const failure = fromServiceError(err, peer) satisfies FrostmintError;
+            observe(failure.code);
+            reject(failure);
+          } else {
+            observe();
+            resolve({ res, peerCertificate: peerCertificateOf(call) });
+          }
+        },
       );
     });
   }

@@ -12,15 +12,15 @@ import {
   UnavailableError,
 } from '@frostmint/core';
 import type { AttestResponse } from '@frostmint/proto';
-import { pino } from 'pino';
-import { beforeAll, describe, expect, it } from 'vitest';
 import {
   certTable,
   createTestChain,
   MEASUREMENT,
   signedReport,
   type TestChain,
-} from '../../../core/test/attestation/helpers/snp-fixtures.ts';
+} from '@frostmint/test-support/snp';
+import { pino } from 'pino';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/metrics.ts';
 import { SignerAttestations } from '../../src/signing/signer-attestations.ts';
 import type { SignerPool } from '../../src/signing/signer-pool.ts';
@@ -61,7 +61,7 @@ const honest = async (nonce: Uint8Array, policyId = POLICY): Promise<AttestRespo
   policyId,
 });
 
-function tracker(pool: SignerPool, clock: { now: number }) {
+function tracker(pool: SignerPool, clock: { now: number }, log = pino({ level: 'silent' })) {
   const metrics = createMetrics();
   const attestations = new SignerAttestations(
     pool,
@@ -69,7 +69,7 @@ function tracker(pool: SignerPool, clock: { now: number }) {
     {
       intervalMs: INTERVAL,
       policyId: () => POLICY,
-      log: pino({ level: 'silent' }),
+      log,
       metrics,
       now: () => clock.now,
     },
@@ -120,6 +120,27 @@ describe('SignerAttestations', () => {
     reachable = true;
     await attestations.attestDue();
     expect(attestations.freshIds()).toEqual([1, 2, 3]);
+  });
+
+  it('logs an unreachable signer once, not at every 2 s retry, and logs its return', async () => {
+    let reachable = false;
+    const { pool } = fakePool(async (_id, nonce) => {
+      if (!reachable) throw new UnavailableError('signer_unavailable', 'connection refused');
+      return honest(nonce);
+    });
+    const lines: { level: number; signer?: number; msg: string; repeated?: number }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const clock = { now: 0 };
+    const { attestations } = tracker(pool, clock, log);
+    // One minute of retries every 2 s while all three signers are down.
+    for (; clock.now < 60_000; clock.now += 2_000) await attestations.attestDue();
+    const down = lines.filter((l) => l.msg === 'signer not reachable for attestation');
+    expect(down.map((l) => l.signer)).toEqual([1, 2, 3]);
+    reachable = true;
+    await attestations.attestDue();
+    const back = lines.filter((l) => l.msg === 'signer attestation verified');
+    expect(back).toHaveLength(3);
+    expect(back[0]).toMatchObject({ previous: 'unreachable', repeated: 29 });
   });
 
   it('refuses a signer that runs another policy, and one whose evidence fails, saying why', async () => {

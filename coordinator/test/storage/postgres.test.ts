@@ -1,5 +1,5 @@
+import { startPostgres, type TestPostgres } from '@frostmint/test-support/postgres';
 import { afterAll, beforeAll } from 'vitest';
-import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 import { type CoordinatorStore, openCoordinatorStore } from '../../src/storage/index.ts';
 import { coordinatorStoreConformance } from './conformance.ts';
 

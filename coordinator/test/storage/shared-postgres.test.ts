@@ -1,6 +1,6 @@
+import { startPostgres, type TestPostgres } from '@frostmint/test-support/postgres';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 import {
   type CoordinatorStore,
   MIGRATIONS,

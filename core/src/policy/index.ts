@@ -5,5 +5,6 @@ export * from './enroll.ts';
 export * from './input.ts';
 export * from './lifetime.ts';
 export * from './mint-input.ts';
+export * from './observed.ts';
 export * from './open-holder.ts';
 export * from './signed-bundle.ts';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type TestGuardian, testGuardian } from '@frostmint/test-support/guardian';
 import { describe, expect, it } from 'vitest';
 import {
   type EnrollmentRequest,
@@ -9,7 +10,6 @@ import {
   type mintApprovalSubject,
   verifyEnrollmentApprovals,
 } from '../../src/index.ts';
-import { type TestGuardian, testGuardian } from '../ceremony/support.ts';
 
 const now = 1_800_000_000;
 const rp = { rpId: 'mint.example', origins: ['https://mint.example'] };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type TestGuardian, testGuardian } from '@frostmint/test-support/guardian';
 import { describe, expect, it } from 'vitest';
 import {
   type MintApprovalWire,
@@ -7,7 +8,6 @@ import {
   type TokenClaims,
   verifyMintApprovals,
 } from '../../src/index.ts';
-import { type TestGuardian, testGuardian } from '../ceremony/support.ts';
 
 const now = 1_800_000_000;
 const header = { alg: 'EdDSA', typ: 'at+jwt', kid: 'group-kid' } as const;

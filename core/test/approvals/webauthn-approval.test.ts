@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { type TestGuardian, testGuardian } from '@frostmint/test-support/guardian';
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { describe, expect, it } from 'vitest';
-import { SoftAuthenticator } from '../../../test/support/soft-authenticator.ts';
 import {
   encodeGuardianBinding,
   GUARDIAN_BINDING_FORMAT,
@@ -13,7 +14,6 @@ import {
   type TokenClaims,
   verifyMintApprovals,
 } from '../../src/index.ts';
-import { type TestGuardian, testGuardian } from '../ceremony/support.ts';
 
 const now = 1_800_000_000;
 const rp = { rpId: 'mint.example', origins: ['https://mint.example'] };

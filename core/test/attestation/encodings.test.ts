@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
+import { certTable } from '@frostmint/test-support/snp';
 import { describe, expect, it } from 'vitest';
 import {
   CERT_TABLE_GUID,
@@ -7,7 +8,6 @@ import {
   reportDataFor,
   tlsSpkiFrom,
 } from '../../src/attestation/index.ts';
-import { certTable } from './helpers/snp-fixtures.ts';
 
 const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));

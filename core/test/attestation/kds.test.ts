@@ -1,9 +1,9 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTestChain, TCB_MILAN, TCB_TURIN, type TestChain } from '@frostmint/test-support/snp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AMD_KDS_URL, KdsClient, vcekPath } from '../../src/attestation/index.ts';
-import { createTestChain, TCB_MILAN, TCB_TURIN, type TestChain } from './helpers/snp-fixtures.ts';
 
 /** A fetch that records URLs and answers from `answer`; the network is never used. */
 function fakeFetch(answer: () => Response | Promise<Response>) {

@@ -1,6 +1,6 @@
+import { buildReport, createTestChain, type TestChain } from '@frostmint/test-support/snp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { binaryOrHex, parseReport, REPORT_SIZE } from '../../src/attestation/index.ts';
-import { buildReport, createTestChain, type TestChain } from './helpers/snp-fixtures.ts';
 
 let chain: TestChain;
 beforeAll(async () => {

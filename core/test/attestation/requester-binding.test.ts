@@ -1,6 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  certTable,
+  createTestChain,
+  signedReport,
+  type TestChain,
+} from '@frostmint/test-support/snp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AttestationVerifier,
@@ -14,12 +20,6 @@ import {
   verdictErrorCode,
   verdictProblem,
 } from '../../src/attestation/index.ts';
-import {
-  certTable,
-  createTestChain,
-  signedReport,
-  type TestChain,
-} from './helpers/snp-fixtures.ts';
 
 let chain: TestChain;
 let dir: string;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { type CryptoKeyPair, rsaPssKeys, type SigningAlgorithm } from '@frostmint/test-support/snp';
 import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,7 +10,6 @@ import {
   parsePemBundle,
 } from '../../src/attestation/index.ts';
 import { pssSha384Problem } from '../../src/attestation/pss.ts';
-import { type CryptoKeyPair, rsaPssKeys, type SigningAlgorithm } from './helpers/snp-fixtures.ts';
 
 /** The PEMs as published beside the repository (`../shared/amd-sev-snp/`). */
 const SHARED = new URL('../../../../shared/amd-sev-snp/', import.meta.url);

@@ -3,6 +3,19 @@ import { generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  buildReport,
+  certTable,
+  createCa,
+  createTestChain,
+  MEASUREMENT,
+  rsaPssKeys,
+  type SigningAlgorithm,
+  signedReport,
+  signReport,
+  splsFor,
+  type TestChain,
+} from '@frostmint/test-support/snp';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,19 +35,6 @@ import {
   verifySnpReport,
 } from '../../src/attestation/index.ts';
 import { AttestationVerdictSchema } from '../../src/policy/input.ts';
-import {
-  buildReport,
-  certTable,
-  createCa,
-  createTestChain,
-  MEASUREMENT,
-  rsaPssKeys,
-  type SigningAlgorithm,
-  signedReport,
-  signReport,
-  splsFor,
-  type TestChain,
-} from './helpers/snp-fixtures.ts';
 
 const DAY = 86_400_000;
 const MEASUREMENT_HEX = Buffer.from(MEASUREMENT).toString('hex');

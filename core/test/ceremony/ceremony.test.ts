@@ -1,3 +1,4 @@
+import { testGuardian } from '@frostmint/test-support/guardian';
 import { describe, expect, it } from 'vitest';
 import {
   approvalInput,
@@ -20,7 +21,6 @@ import {
   type UnsignedGroupConfigV2,
   verifyGroupConfig,
 } from '../../src/index.ts';
-import { testGuardian } from './support.ts';
 
 const guardians = ['Alice', 'Bob', 'Carol'].map(testGuardian);
 const trusted: GuardianSet = { approvals: 2, guardians: guardians.map((g) => g.key) };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
-import { SoftAuthenticator } from '../../../test/support/soft-authenticator.ts';
 import {
   type EnrollmentCertificateBody,
   encodeEnrollmentCertificate,

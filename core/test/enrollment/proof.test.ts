@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { type LocalIssuer, startLocalIssuer } from '@frostmint/test-support/oidc-issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type EnrollmentCertificateBody,
@@ -7,7 +8,6 @@ import {
   OidcVerifier,
   verifyEnrollmentIdToken,
 } from '../../src/index.ts';
-import { type LocalIssuer, startLocalIssuer } from '../oidc/local-issuer.ts';
 
 const CLIENT_ID = 'frostmint-cli';
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { type LocalIssuer, startLocalIssuer } from '@frostmint/test-support/oidc-issuer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ciRequester, importIssuerKeys, OidcConfigSchema, OidcVerifier } from '../../src/index.ts';
-import { type LocalIssuer, startLocalIssuer } from './local-issuer.ts';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);

@@ -6,7 +6,7 @@ import {
   InvalidRequestError,
   mintApprovalDigest,
 } from '@frostmint/core';
-import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/signer';
+import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/pkcs11';
 import type { Command } from 'commander';
 import { describePending } from '../approvals/summary.ts';
 import type { CliIo } from '../io.ts';

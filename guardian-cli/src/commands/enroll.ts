@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
-import { Pkcs11Token, readPin } from '@frostmint/signer';
+import { Pkcs11Token, readPin } from '@frostmint/pkcs11';
 import type { Command } from 'commander';
 import {
   GUARDIAN_RECORD_FORMAT,

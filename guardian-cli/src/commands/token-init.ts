@@ -1,20 +1,17 @@
-import { existsSync } from 'node:fs';
 import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
-import { initToken, Pkcs11Token, readPin, type TokenDescription } from '@frostmint/signer';
+import {
+  findSoftHsm2Module,
+  initToken,
+  Pkcs11Token,
+  readPin,
+  type TokenDescription,
+} from '@frostmint/pkcs11';
 import type { Command } from 'commander';
 import { type KeyRecord, keyRecord } from '../guardian-record.ts';
 import type { CliIo } from '../io.ts';
 import { APPROVAL_KEY, ensureKey, keyRefFor, SEALING_KEY } from '../keys.ts';
 import { progress, quietFor } from '../progress.ts';
 import { MODULE_ENV, pinSourceFrom, usage } from '../token-options.ts';
-
-const SOFTHSM2_PATHS = [
-  '/usr/lib/softhsm/libsofthsm2.so',
-  '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
-  '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so',
-  '/usr/local/lib/softhsm/libsofthsm2.so',
-  '/opt/homebrew/lib/softhsm/libsofthsm2.so',
-];
 
 export interface TokenInitOptions extends ConventionOptions {
   label: string;
@@ -80,8 +77,7 @@ export function registerTokenInit(program: Command, io: CliIo): void {
  * ```
  */
 export async function tokenInit(options: TokenInitOptions, io: CliIo): Promise<TokenInitResult> {
-  const module =
-    options.module ?? process.env[MODULE_ENV] ?? SOFTHSM2_PATHS.find((p) => existsSync(p));
+  const module = options.module ?? process.env[MODULE_ENV] ?? findSoftHsm2Module();
   if (!module)
     throw usage(`SoftHSM2 not found: install softhsm2 or pass --module / $${MODULE_ENV}`);
   const say = progress(io, quietFor(options.format));

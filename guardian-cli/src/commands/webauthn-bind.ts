@@ -14,7 +14,7 @@ import {
   type GuardianBindingBody,
   guardianBindingInput,
 } from '@frostmint/core';
-import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/signer';
+import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/pkcs11';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
 import { APPROVAL_KEY, keyRefFor } from '../keys.ts';

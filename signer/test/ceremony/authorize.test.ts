@@ -11,8 +11,8 @@ import {
   transcriptDigest,
 } from '@frostmint/core';
 import type { DkgBeginRequest } from '@frostmint/proto';
+import { testGuardian } from '@frostmint/test-support/guardian';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testGuardian } from '../../../core/test/ceremony/support.ts';
 import { authorizeCeremony, type CeremonyContext } from '../../src/ceremony/authorize.ts';
 
 const guardians = ['Alice', 'Bob', 'Carol'].map(testGuardian);

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SEALING_KEY, type SoftHsm, softHsm } from '@frostmint/pkcs11/testing';
 import { openPkcs11Vault, type Pkcs11VaultConfig } from '../../src/vault/pkcs11/config.ts';
 import type { Pkcs11ShareVault } from '../../src/vault/pkcs11/pkcs11-vault.ts';
-import { SEALING_KEY, type SoftHsm, softHsm } from '../pkcs11/softhsm.ts';
 import type { VaultHarness } from './conformance.ts';
 
 export interface Pkcs11Harness extends VaultHarness {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Pkcs11PinError, Pkcs11Token } from '@frostmint/pkcs11';
+import { SEALING_KEY } from '@frostmint/pkcs11/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Pkcs11PinError } from '../../src/pkcs11/errors.ts';
-import { Pkcs11Token } from '../../src/pkcs11/token.ts';
 import { VaultUnavailableError } from '../../src/vault/errors.ts';
 import { Pkcs11VaultConfigSchema } from '../../src/vault/pkcs11/config.ts';
 import { ecdhSeal } from '../../src/vault/pkcs11/ecdh-seal.ts';
@@ -13,7 +13,6 @@ import {
   sealedSharePath,
   writeSealedShare,
 } from '../../src/vault/sealed-file.ts';
-import { SEALING_KEY } from '../pkcs11/softhsm.ts';
 import { type Pkcs11Harness, pkcs11Harness } from './pkcs11-harness.ts';
 
 const binding = { kid: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', signerId: 2 };

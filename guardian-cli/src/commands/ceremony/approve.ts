@@ -9,7 +9,7 @@ import {
   verifyGuardianSignature,
   writeFileAtomic,
 } from '@frostmint/core';
-import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/signer';
+import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/pkcs11';
 import type { Command } from 'commander';
 import { readTranscriptFile } from '../../ceremony/files.ts';
 import { describeTranscript } from '../../ceremony/summary.ts';

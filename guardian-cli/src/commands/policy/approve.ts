@@ -6,7 +6,7 @@ import {
   policyApprovalInput,
   writeFileAtomic,
 } from '@frostmint/core';
-import { Pkcs11Token, p256PublicKey, p256Thumbprint, readPin } from '@frostmint/signer';
+import { Pkcs11Token, p256PublicKey, p256Thumbprint, readPin } from '@frostmint/pkcs11';
 import type { Command } from 'commander';
 import type { CliIo } from '../../io.ts';
 import { APPROVAL_KEY, keyRefFor } from '../../keys.ts';

@@ -1,14 +1,14 @@
-import { z } from 'zod';
 import {
   checkKeyConfig,
   checkTokenConfig,
   keyConfigFields,
   keyRefFromConfig,
+  Pkcs11Token,
+  type TouchWaitEvent,
   tokenConfigFields,
   tokenOptionsFromConfig,
-} from '../../pkcs11/config.ts';
-import type { TouchWaitEvent } from '../../pkcs11/options.ts';
-import { Pkcs11Token } from '../../pkcs11/token.ts';
+} from '@frostmint/pkcs11';
+import { z } from 'zod';
 import { Pkcs11ShareVault } from './pkcs11-vault.ts';
 
 /**

@@ -1,6 +1,5 @@
 import { FrostmintError, UnavailableError } from '@frostmint/core';
-import type { KeyRef } from '../../pkcs11/objects.ts';
-import type { Pkcs11Token } from '../../pkcs11/token.ts';
+import type { KeyRef, Pkcs11Token } from '@frostmint/pkcs11';
 import { VaultError, VaultUnavailableError } from '../errors.ts';
 import {
   readSealedShare,

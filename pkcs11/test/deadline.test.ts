@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { withDeadline } from '../../src/pkcs11/deadline.ts';
-import { Pkcs11TimeoutError } from '../../src/pkcs11/errors.ts';
+import { withDeadline } from '../src/deadline.ts';
+import { Pkcs11TimeoutError } from '../src/errors.ts';
 
 /** A promise settled by hand, standing in for a token call waiting for a touch. */
 function pending<T>() {

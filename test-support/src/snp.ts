@@ -5,8 +5,8 @@
  */
 import 'reflect-metadata';
 import { randomBytes, webcrypto } from 'node:crypto';
+import { type Product, type TrustAnchor, trustAnchor } from '@frostmint/core';
 import * as x509 from '@peculiar/x509';
-import { type Product, type TrustAnchor, trustAnchor } from '../../../src/attestation/index.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

@@ -9,6 +9,19 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  type AttestationBinding,
+  type Attester,
+  CERT_TABLE_GUID,
+  verifyEvidence,
+} from '@frostmint/core';
+import {
+  buildReport,
+  certTable,
+  createTestChain,
+  signReport,
+  type TestChain,
+} from '@frostmint/test-support/snp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AttesterConfig,
@@ -17,21 +30,8 @@ import {
   openAttester,
   SnpAttester,
   type SnpAttesterConfig,
-} from '../../../signer/src/attestation/index.ts';
-import {
-  type AttestationBinding,
-  type Attester,
-  CERT_TABLE_GUID,
-  verifyEvidence,
 } from '../../src/attestation/index.ts';
-import { FakeConfigfs, TSM_ROOT as ROOT } from './helpers/fake-configfs.ts';
-import {
-  buildReport,
-  certTable,
-  createTestChain,
-  signReport,
-  type TestChain,
-} from './helpers/snp-fixtures.ts';
+import { FakeConfigfs, TSM_ROOT as ROOT } from '../../src/testing/fake-configfs.ts';
 
 const DEVICE = '/dev/sev-guest';
 

@@ -5,4 +5,5 @@ export * from './init-token.ts';
 export { describeKey, type KeyRef, type KeyUsage } from './objects.ts';
 export * from './options.ts';
 export { type PinSource, readPin } from './pin.ts';
+export * from './softhsm2.ts';
 export * from './token.ts';

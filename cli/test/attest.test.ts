@@ -3,15 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type AttestCommandDeps, attestCommand } from '../../../cli/src/commands/attest.ts';
-import {
-  CERT_TABLE_GUID,
-  reportDataFor,
-  requesterReportData,
-  tlsSpkiFrom,
-} from '../../src/attestation/index.ts';
+import { CERT_TABLE_GUID, reportDataFor, requesterReportData, tlsSpkiFrom } from '@frostmint/core';
 import {
   type CryptoKeyPair,
   certTable,
@@ -19,7 +11,10 @@ import {
   MEASUREMENT,
   signedReport,
   type TestChain,
-} from './helpers/snp-fixtures.ts';
+} from '@frostmint/test-support/snp';
+import * as x509 from '@peculiar/x509';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type AttestCommandDeps, attestCommand } from '../src/commands/attest.ts';
 
 type Command = ReturnType<typeof attestCommand>;
 

@@ -5,7 +5,7 @@ import {
   ecJwkThumbprint,
   type GuardianApproval,
   type GuardianKey,
-} from '../../src/index.ts';
+} from '@frostmint/core';
 
 /** A software guardian (ECDSA P-256 in memory) for tests that need no token. */
 export interface TestGuardian {

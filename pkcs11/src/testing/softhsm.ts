@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initToken } from '../../src/pkcs11/init-token.ts';
-import type { KeyUsage } from '../../src/pkcs11/objects.ts';
-import type { Pkcs11TokenOptions } from '../../src/pkcs11/options.ts';
-import { Pkcs11Token } from '../../src/pkcs11/token.ts';
+import { initToken } from '../init-token.ts';
+import type { KeyUsage } from '../objects.ts';
+import type { Pkcs11TokenOptions } from '../options.ts';
+import { findSoftHsm2Module } from '../softhsm2.ts';
+import { Pkcs11Token } from '../token.ts';
 
 /**
  * Test fixture: a private SoftHSM2 instance (its own SOFTHSM2_CONF and token directory in a
@@ -16,17 +17,10 @@ import { Pkcs11Token } from '../../src/pkcs11/token.ts';
  * opened before the next test creates its own instance.
  */
 
-const CANDIDATES = [
-  process.env.FROSTMINT_SOFTHSM2_MODULE,
-  '/usr/lib/softhsm/libsofthsm2.so',
-  '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
-  '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so',
-  '/usr/local/lib/softhsm/libsofthsm2.so',
-];
-
 /** Path of the SoftHSM2 module; throws with the fix when SoftHSM2 is not installed. */
 export function softHsmModule(): string {
-  const found = CANDIDATES.find((p) => p !== undefined && existsSync(p));
+  const explicit = process.env.FROSTMINT_SOFTHSM2_MODULE;
+  const found = explicit !== undefined && existsSync(explicit) ? explicit : findSoftHsm2Module();
   if (!found)
     throw new Error(
       'SoftHSM2 is not installed: run scripts/install-test-deps.sh (apt-get install softhsm2)',

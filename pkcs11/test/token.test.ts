@@ -1,10 +1,10 @@
 import { createECDH, createHash, verify } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { p256PublicKey } from '../../src/pkcs11/ec.ts';
-import { Pkcs11Error, Pkcs11PinError, Pkcs11UnavailableError } from '../../src/pkcs11/errors.ts';
-import { Pkcs11Token } from '../../src/pkcs11/token.ts';
-import { SEALING_KEY, type SoftHsm, softHsm, USER_PIN } from './softhsm.ts';
+import { p256PublicKey } from '../src/ec.ts';
+import { Pkcs11Error, Pkcs11PinError, Pkcs11UnavailableError } from '../src/errors.ts';
+import { SEALING_KEY, type SoftHsm, softHsm, USER_PIN } from '../src/testing/softhsm.ts';
+import { Pkcs11Token } from '../src/token.ts';
 
 const APPROVAL_KEY = { label: 'frostmint-approval', id: 2, usage: 'sign' } as const;
 const sealing = { label: SEALING_KEY.label };

@@ -2,7 +2,7 @@
  * An emulation of the kernel's configfs-tsm report interface with the sev_guest provider, for
  * running the production `SnpAttester` without SEV hardware: the "firmware" is a function.
  */
-import type { TsmFs } from '../../../../signer/src/attestation/index.ts';
+import type { TsmFs } from '../attestation/index.ts';
 
 /** The default configfs-tsm report directory. */
 export const TSM_ROOT = '/sys/kernel/config/tsm/report';

@@ -7,6 +7,8 @@ export * from './config.ts';
 export * from './coordinator.ts';
 export * from './http/app.ts';
 export * from './http/https.ts';
+export * from './http/metadata.ts';
+export * from './http/openapi/index.ts';
 export * from './http/route-table.ts';
 export * from './metrics.ts';
 export * from './mint.ts';

@@ -1,4 +1,7 @@
-import { FrostmintError, UnavailableError } from '@frostmint/core';
+import { type ErrorCodeWithStatus, FrostmintError, UnavailableError } from '@frostmint/core';
+
+/** The `pkcs11_*` codes of a token failure that is not (just) unavailability. */
+export type Pkcs11ErrorCode = ErrorCodeWithStatus<500> & `pkcs11_${string}`;
 
 /**
  * Typed PKCS#11 failures. Every error carries a stable `pkcs11_*` code; `ckr` names the
@@ -35,8 +38,13 @@ export class Pkcs11Error extends FrostmintError {
   /** The Cryptoki return value name, e.g. `CKR_DEVICE_ERROR`, when there was one. */
   readonly ckr: string | undefined;
 
-  constructor(code: string, message: string, options: { ckr?: string; cause?: unknown } = {}) {
-    super(code, message, { cause: options.cause, status: 500 });
+  declare readonly code: Pkcs11ErrorCode;
+  constructor(
+    code: Pkcs11ErrorCode,
+    message: string,
+    options: { ckr?: string; cause?: unknown } = {},
+  ) {
+    super(code, message, { cause: options.cause });
     this.ckr = options.ckr;
   }
 }
@@ -60,7 +68,7 @@ export class Pkcs11PinError extends Pkcs11Error {
   readonly retries: PinRetries;
 
   constructor(
-    code: string,
+    code: Pkcs11ErrorCode,
     message: string,
     options: { retries: PinRetries; ckr?: string; cause?: unknown },
   ) {
@@ -79,9 +87,14 @@ export class Pkcs11PinError extends Pkcs11Error {
  * ```
  */
 export class Pkcs11UnavailableError extends UnavailableError {
+  declare readonly code: ErrorCodeWithStatus<503> & `pkcs11_${string}`;
   readonly ckr: string | undefined;
 
-  constructor(code: string, message: string, options: { ckr?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCodeWithStatus<503> & `pkcs11_${string}`,
+    message: string,
+    options: { ckr?: string; cause?: unknown } = {},
+  ) {
     super(code, message, { cause: options.cause });
     this.ckr = options.ckr;
   }

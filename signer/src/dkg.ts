@@ -413,7 +413,7 @@ export class DkgCoordinatorFacing {
 
   #withCurrentShare<T>(use: (share: { id: number; signingShare: Uint8Array }) => T): Promise<T> {
     const group = this.#session?.ceremony.group ?? this.#deps.group();
-    if (!group) throw new ConflictError('signer_not_ready', 'this signer holds no share');
+    if (!group) throw new ConflictError('signer_share_missing', 'this signer holds no share');
     const id = this.#deps.config.id;
     return this.#deps.vault.withShare({ kid: group.kid, signerId: id }, (signingShare) =>
       use({ id, signingShare }),

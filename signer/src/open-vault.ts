@@ -1,7 +1,6 @@
-import { InvalidRequestError } from '@frostmint/core';
 import type { Logger } from 'pino';
 import type { SignerConfig } from './config.ts';
-import { DevShareVault, openPkcs11Vault, type ShareVault } from './vault/index.ts';
+import { DevShareVault, openPkcs11Vault, type ShareVault, VaultError } from './vault/index.ts';
 
 /**
  * Opens the share vault a signer configuration names. Secrets (passphrase, PIN) come from
@@ -13,7 +12,7 @@ export function openVault(config: SignerConfig, log: Logger): ShareVault {
     case 'dev': {
       const passphrase = process.env[vault.passphraseEnv];
       if (!passphrase) {
-        throw new InvalidRequestError(
+        throw new VaultError(
           'vault_config',
           `dev vault needs the passphrase in $${vault.passphraseEnv}`,
         );

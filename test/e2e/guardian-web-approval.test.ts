@@ -17,6 +17,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GuardedStack, startGuardedStack } from '../support/guarded-stack.ts';
 import { CI_AUDIENCE } from '../support/oidc-stack.ts';
+import { checkPage, pageFacts } from '../support/page-facts.ts';
 import { askToSign } from '../support/rogue-sign.ts';
 
 /** Browser-side: an assertion over `challenge` by `credentialId` (all base64url / base64). */
@@ -139,11 +140,34 @@ describe('guardian approves on the web page with WebAuthn (real Chromium, CDP vi
     const shown = (await details.textContent())!;
     expect(shown).toContain('release 1.4.2');
     expect(shown).toContain('approvals_missing');
-    expect(shown).toContain('"audience": "deploy-api"');
+    // The request in words (a description list), not a JSON dump.
+    const heading = 'Approve a pending mint';
+    const pendingAria = await checkPage(page, 'guardian-approval-pending', {
+      heading,
+      button: 'Approve with security key',
+    });
+    const facts = await pageFacts(page);
+    expect(facts).toMatchObject({
+      Scope: 'deploy:prod',
+      'For the service (audience)': 'deploy-api',
+      Justification: 'release 1.4.2',
+      'Why guardians must approve': 'approvals_missing',
+      'Approvals so far': '0 of 2',
+    });
+    expect(facts['Requested by']).toMatch(/\(a CI job\)$/);
+    expect(facts['Valid for']).toMatch(/^\d+ (minute|second)s?.* after issue$/);
+    expect(facts['Time left to approve']).toMatch(
+      / left \(until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)$/,
+    );
+    expect(await page.locator('main').textContent()).not.toMatch(/[{}"]/);
+    expect(pendingAria).toContain('- definition: deploy:prod');
     const csp = (await fetch(`${g.url}/approvals/${id}`)).headers.get('content-security-policy');
     expect(csp).toContain("script-src 'self'");
     await page.locator('#tap:not([disabled])').click();
     expect(await status()).toMatch(/^Approved \(1 of 2 approvals\)/);
+    expect(await page.getByRole('status').textContent()).toContain('1 more approval needed.');
+    await checkPage(page, 'guardian-approval-approved', { heading });
+    expect(await pageFacts(page)).toMatchObject({ 'Approvals so far': '1 of 2 (yours included)' });
     expect(await g.poll(id, secret)).toMatchObject({
       status: 202,
       body: { approved_by: ['Guardian 1'] },
@@ -170,6 +194,19 @@ describe('guardian approves on the web page with WebAuthn (real Chromium, CDP vi
     });
     verifier.close();
     expect(claims.frostmint).toMatchObject({ approvals: [g.kids[0], g.kids[1]].sort() });
+
+    // Once minted, the page says the request can no longer be approved, and offers no tap.
+    await page.reload();
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toMatch(/is (approved|minted), not pending/);
+    expect(await page.locator('#intro').textContent()).toBe(
+      'This request cannot be approved here.',
+    );
+    await checkPage(page, 'guardian-approval-closed', { heading });
+    expect(await page.getByRole('button', { name: 'Approve with security key' }).isDisabled()).toBe(
+      true,
+    );
   });
 
   it('refuses an approval from a credential that is not bound', async () => {

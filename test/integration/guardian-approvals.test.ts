@@ -72,7 +72,7 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
     expect(waiting.body.expires_in).toBeGreaterThan(0);
     expect(await poll(id, 'not-the-secret')).toMatchObject({
       status: 404,
-      body: { error: 'request_unknown' },
+      body: { error: 'request_not_found' },
     });
 
     const shown = await pendingList();

@@ -53,7 +53,12 @@ export interface InProcessStack {
  * await stack.dispose();
  * ```
  */
-export async function startInProcessStack(): Promise<InProcessStack> {
+export async function startInProcessStack(
+  options: {
+    /** How long a prepared WebAuthn request waits for its tap (default 300 s, at least 30). */
+    challengeTtlSeconds?: number;
+  } = {},
+): Promise<InProcessStack> {
   const log = pino({ level: 'silent' });
   const dir = await mkdtemp(join(tmpdir(), 'frostmint-inproc-'));
   const idp = await startDevIdp();
@@ -95,7 +100,17 @@ export async function startInProcessStack(): Promise<InProcessStack> {
     } finally {
       pool.close();
     }
-    coordinator = await startCoordinator({ config: layout.coordinator, log });
+    const config =
+      options.challengeTtlSeconds === undefined
+        ? layout.coordinator
+        : {
+            ...layout.coordinator,
+            webauthn: {
+              ...layout.coordinator.webauthn!,
+              challengeTtlSeconds: options.challengeTtlSeconds,
+            },
+          };
+    coordinator = await startCoordinator({ config, log });
     return { layout, coordinatorUrl: coordinator.url, coordinator, idp, dispose };
   } catch (err) {
     await dispose();

@@ -326,9 +326,7 @@ export class PendingMints implements PendingMintSink {
         );
       }
       if (row.status === 'minted') {
-        throw new FrostmintError('request_already_minted', 'this request was minted already', {
-          status: 409,
-        });
+        throw new FrostmintError('request_already_minted', 'this request was minted already');
       }
       if (row.status === 'expired' || (row.status === 'pending' && expiresIn < 0)) {
         if (row.status === 'pending') {
@@ -337,7 +335,6 @@ export class PendingMints implements PendingMintSink {
         throw new FrostmintError(
           'request_expired',
           'the request expired before enough guardians approved',
-          { status: 410 },
         );
       }
       if (row.status === 'pending' && approvals.length >= row.requiredApprovals) {
@@ -426,9 +423,7 @@ export class PendingMints implements PendingMintSink {
     const row = await this.options.store.mintRequests.get(id);
     if (!row || !approvable(row)) throw unknownRequest();
     if (row.status !== 'pending' || expirySeconds(row) < this.#now()) {
-      throw new FrostmintError('request_not_pending', `the request is ${row.status}, not pending`, {
-        status: 409,
-      });
+      throw new FrostmintError('request_not_pending', `the request is ${row.status}, not pending`);
     }
     if (this.options.guardians.length === 0) {
       throw new UnavailableError(
@@ -525,5 +520,5 @@ function secretMatches(row: MintRequest, secret: string): boolean {
 }
 
 function unknownRequest(): FrostmintError {
-  return new FrostmintError('request_unknown', 'no such request (or not yours)', { status: 404 });
+  return new FrostmintError('request_not_found', 'no such request (or not yours)');
 }

@@ -7,8 +7,8 @@ import { RequestParamsSchema } from '../requests/schemas.ts';
 import type { PendingMints } from './pending-mints.ts';
 
 const b64u = Base64Url.min(1).max(512);
-const GuardianAnswerSchema = z.object({ guardian_kid: b64u, signature: b64u }).strict();
-const PollQuerySchema = z
+export const GuardianAnswerSchema = z.object({ guardian_kid: b64u, signature: b64u }).strict();
+export const PollQuerySchema = z
   .object({
     wait: InputText.max(2)
       .regex(/^\d+$/, 'whole seconds')

@@ -66,13 +66,7 @@ export function requestSubject(row: MintRequest, rp?: ApprovalRelyingParty): Req
     };
   }
   if (!rp) {
-    throw new FrostmintError(
-      'webauthn_disabled',
-      'this coordinator has no WebAuthn relying party',
-      {
-        status: 404,
-      },
-    );
+    throw new FrostmintError('webauthn_disabled', 'this coordinator has no WebAuthn relying party');
   }
   return {
     kind: ENROLLMENT_APPROVAL,

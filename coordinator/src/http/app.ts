@@ -14,6 +14,8 @@ import type { StoreHealth } from '../storage/index.ts';
 import { notFound, replyWithError } from './errors.ts';
 import type { HttpsIdentity } from './https.ts';
 import { checkRequestText, parseInput } from './input.ts';
+import { registerMetadataRoutes } from './metadata.ts';
+import { registerOpenApiRoute } from './openapi/route.ts';
 import { registerPolicyRoutes } from './policy-routes.ts';
 import { trackRoutes } from './route-table.ts';
 
@@ -91,20 +93,8 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     return minted;
   });
 
-  app.get('/.well-known/jwks.json', async (_request, reply) => {
-    void reply.header('cache-control', 'public, max-age=300');
-    return { keys: group ? (group.jwks?.keys() ?? [group.jwk]) : [] };
-  });
-
-  app.get('/.well-known/openid-configuration', async () => ({
-    issuer,
-    jwks_uri: new URL('/.well-known/jwks.json', issuer).href,
-    frostmint_mint_endpoint: new URL('/v1/mint', issuer).href,
-    token_signing_alg_values_supported: ['EdDSA'],
-    // OpenID Connect Discovery 1.0 §3 (required there): OIDC libraries (go-oidc in
-    // oauth2-proxy, ...) take the accepted algorithms from it and default to RS256 without it.
-    id_token_signing_alg_values_supported: ['EdDSA'],
-  }));
+  registerMetadataRoutes(app, { issuer }, () => (group ? (group.jwks?.keys() ?? [group.jwk]) : []));
+  registerOpenApiRoute(app, { issuer });
 
   app.get('/metrics', async (_request, reply) => {
     void reply.header('content-type', options.metrics.registry.contentType);

@@ -217,7 +217,7 @@ export class EnrollmentService {
     const { ctx } = this;
     const found = await ctx.store.mintRequests.get(id);
     if (found === null || found.kind !== 'enrollment' || 'credential_id' in found.claims) {
-      throw new FrostmintError('request_not_found', `no enrollment request ${id}`, { status: 404 });
+      throw new FrostmintError('request_not_found', `no enrollment request ${id}`);
     }
     const stored = ctx.approvals ? await awaitEnrollmentTap(ctx, ctx.approvals, found) : found;
     const request = EnrollmentRequestSchema.parse(stored.claims);
@@ -517,7 +517,7 @@ export class EnrollmentService {
   async #pending(id: string): Promise<MintRequest> {
     const request = await this.ctx.store.mintRequests.get(id);
     if (request === null || request.kind !== 'enrollment' || 'credential_id' in request.claims) {
-      throw new FrostmintError('request_not_found', `no enrollment request ${id}`, { status: 404 });
+      throw new FrostmintError('request_not_found', `no enrollment request ${id}`);
     }
     if (request.status === 'pending' && request.requiredApprovals > 0) {
       throw new ConflictError(
@@ -537,7 +537,7 @@ export class EnrollmentService {
     const deadline =
       request.status === 'approved' ? tapDeadline(this.ctx, request) : request.expiresAt.getTime();
     if (request.expiresAt.getTime() <= this.ctx.now()) {
-      throw new ForbiddenError(
+      throw new FrostmintError(
         'request_expired',
         'this enrollment expired: start again (frostmint enroll)',
       );

@@ -207,7 +207,7 @@ export class MintRequestService {
     const { ctx } = this;
     const stored = await ctx.store.mintRequests.get(id);
     if (stored === null || stored.kind !== 'token') {
-      throw new FrostmintError('request_not_found', `no mint request ${id}`, { status: 404 });
+      throw new FrostmintError('request_not_found', `no mint request ${id}`);
     }
     // A failure to fix the final token (e.g. no healthy quorum right now) must not fail the
     // status read: the request stays as stored, and the next read tries again.
@@ -372,7 +372,7 @@ export class MintRequestService {
   async #openRequest(id: string): Promise<MintRequest> {
     const request = await this.ctx.store.mintRequests.get(id);
     if (request === null || request.kind !== 'token' || maybePending(request) !== undefined) {
-      throw new FrostmintError('request_not_found', `no mint request ${id}`, { status: 404 });
+      throw new FrostmintError('request_not_found', `no mint request ${id}`);
     }
     if (request.status === 'pending' && request.requiredApprovals > 0) {
       const approvers = (await this.ctx.approvals?.approvers(id)) ?? [];
@@ -388,7 +388,7 @@ export class MintRequestService {
       );
     }
     if (request.expiresAt.getTime() <= this.ctx.now()) {
-      throw new ForbiddenError(
+      throw new FrostmintError(
         'request_expired',
         'this request expired before the tap: prepare a new one',
       );

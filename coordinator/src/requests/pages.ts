@@ -31,8 +31,10 @@ const page = (kind: TapKind) =>
   pageShell({ kind, ...TITLES[kind], script: '/tap.js', width: '40rem' });
 
 /**
- * The HTML of a tap page: a title, the request details (filled in by `script` with
- * textContent), one button, a status line. Shared by the engineers' and guardians' pages.
+ * The HTML of a tap page: a heading, an intro sentence, the request as a list of facts in
+ * words (`#details`, a `<dl>` filled in by `script` with textContent only, so nothing the
+ * coordinator sends is parsed as HTML), one button, and a polite live region (`#status`) a
+ * screen reader announces. Shared by the engineers' and guardians' pages.
  *
  * @example
  * ```ts
@@ -49,47 +51,118 @@ export function pageShell(p: {
 }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>frostmint — ${p.title}</title>
-<style>body{font:16px system-ui,sans-serif;max-width:${p.width ?? '44rem'};margin:3rem auto;padding:0 1rem}
-pre{background:#f4f4f4;padding:1rem;overflow:auto}button{font-size:1.1rem;padding:.6rem 1.2rem}
+<title>frostmint — ${escapeHtml(p.title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:${p.width ?? '44rem'};margin:3rem auto;padding:0 1rem;color:#111}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.4rem 1.2rem;margin:1rem 0 1.5rem}
+dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
+button{font-size:1.1rem;padding:.6rem 1.2rem}button:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}
 #status{margin-top:1rem;font-weight:600}</style></head>
-<body data-kind="${p.kind}">
-<h1>${p.heading}</h1>
+<body data-kind="${escapeHtml(p.kind)}">
+<main>
+<h1>${escapeHtml(p.heading)}</h1>
 <p id="intro">Loading…</p>
-<pre id="details"></pre>
-<button id="tap" type="button" disabled>${p.button}</button>
+<section aria-labelledby="details-heading">
+<h2 id="details-heading">What this request asks for</h2>
+<dl id="details"></dl>
+</section>
+<p><button id="tap" type="button" disabled>${escapeHtml(p.button)}</button></p>
 <p id="status" role="status" aria-live="polite"></p>
-<script src="${p.script}"></script>
+</main>
+<script src="${escapeHtml(p.script)}"></script>
 </body></html>`;
 }
 
-/** Browser side: WebAuthn L3 JSON ↔ ArrayBuffer, the ceremony, and the POST back. */
+/** `text` safe inside HTML text and double-quoted attributes. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Browser-side helpers both page scripts start with: facts in words into `#details`
+ * (textContent only), durations and the time left as sentences, lists as "a, b and c".
+ */
+export const PAGE_HELPERS = `
+  const $ = (s) => document.getElementById(s);
+  const say = (text) => { $('status').textContent = text; };
+  const plural = (n, word) => n + ' ' + word + (n === 1 ? '' : 's');
+  const duration = (s) => {
+    s = Math.max(0, Math.round(s));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    const parts = [];
+    if (h) parts.push(plural(h, 'hour'));
+    if (m) parts.push(plural(m, 'minute'));
+    if (r || parts.length === 0) parts.push(plural(r, 'second'));
+    return parts.join(' ');
+  };
+  const words = (list) => list.length < 2 ? list.join('') : list.slice(0, -1).join(', ') + ' and ' + list[list.length - 1];
+  const at = (unix) => new Date(unix * 1000).toISOString().replace('T', ' ').replace(/\\.\\d+Z$/, ' UTC');
+  const fact = (label, value) => {
+    const dt = document.createElement('dt');
+    dt.textContent = label;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    $('details').append(dt, dd);
+    return dd;
+  };
+  let ticking;
+  const timeLeft = (label, expiresAt) => {
+    const dd = fact(label, '');
+    const tick = () => {
+      const left = expiresAt - Date.now() / 1000;
+      dd.textContent = left > 0 ? duration(left) + ' left (until ' + at(expiresAt) + ')' : 'none: it expired at ' + at(expiresAt);
+    };
+    tick();
+    clearInterval(ticking);
+    ticking = setInterval(tick, 1000);
+  };
+  const clear = () => { $('details').replaceChildren(); };
+`;
+
+/** Browser side: the request in words, WebAuthn L3 JSON ↔ ArrayBuffer, the ceremony, and the POST back. */
 const SCRIPT = `'use strict';
 (() => {
   const kind = document.body.dataset.kind;
   const id = location.pathname.split('/').pop();
-  const $ = (s) => document.getElementById(s);
+  ${PAGE_HELPERS}
   const b64u = {
     dec: (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)).buffer,
     enc: (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, ''),
   };
-  const say = (text) => { $('status').textContent = text; };
   const base = { mint: '/v1/mint/requests/', enroll: '/v1/enrollments/requests/', renew: '/v1/enrollments/renewals/' }[kind] + id;
   const asserts = kind !== 'enroll';
+  const STATES = { pending: 'waiting for your tap', approved: 'approved, being signed', minted: 'approved and issued',
+    expired: 'expired: it can no longer be approved', denied: 'denied', failed: 'failed' };
+  let statusFact;
   async function load() {
     const res = await fetch(base, { cache: 'no-store' });
     const body = await res.json();
-    if (!res.ok) { $('intro').textContent = body.message || 'This request cannot be found.'; return; }
+    clear();
+    if (!res.ok) { $('intro').textContent = 'This request cannot be shown.'; say(body.message || 'Not found.'); return; }
     if (kind === 'mint') {
       const c = body.claims;
+      const scopes = c.scope.split(' ');
       $('intro').textContent = 'Approve this exact token for ' + c.sub + ' only if you asked for it.';
-      $('details').textContent = JSON.stringify({ scope: c.scope, audience: c.aud, lifetime_seconds: c.exp - c.iat,
-        justification: body.justification, signers: c.frostmint.signers, status: body.status }, null, 2);
+      fact('Requested by', c.sub);
+      fact(scopes.length === 1 ? 'Scope' : 'Scopes', words(scopes));
+      fact('For the service (audience)', c.aud);
+      fact('Valid for', duration(c.exp - c.iat) + ' after issue');
+      fact('Justification', body.justification || 'none given');
+      fact('Guardian approvals', body.required_approvals > 0
+        ? (body.approved_by || []).length + ' of ' + body.required_approvals +
+          ((body.approved_by || []).length ? ' (' + words(body.approved_by) + ')' : '')
+        : 'none needed');
+      fact('Signed by', 'signers ' + words(c.frostmint.signers.map(String)));
     } else if (kind === 'renew') {
-      $('intro').textContent = 'Renew the passkey enrollment of ' + body.user + ' (roles: ' + body.roles.join(', ') + ').';
+      $('intro').textContent = 'Renew the passkey enrollment of ' + body.user + ' only if you asked for it.';
+      fact('User', body.user);
+      fact('Roles', words(body.roles));
     } else {
-      $('intro').textContent = 'Register a passkey for ' + body.user + ' with roles: ' + body.roles.join(', ') + '.';
+      $('intro').textContent = 'Register a passkey for ' + body.user + ' only if you asked for it.';
+      fact('User', body.user);
+      fact('Roles', words(body.roles));
     }
+    statusFact = fact('Status', body.status_reason === 'awaiting_approvals' ? 'waiting for guardian approvals' : STATES[body.status] || body.status);
+    if (body.expires_at && (body.status === 'pending' || body.status === 'approved')) timeLeft('Time left', body.expires_at);
     if (body.status_reason === 'awaiting_approvals') {
       say('Waiting for guardian approvals: ' + body.approved_by.length + ' of ' + body.required_approvals +
         '. This page asks for your tap once they are in.');
@@ -97,7 +170,7 @@ const SCRIPT = `'use strict';
       return;
     }
     if (!body.public_key) {
-      say('This ' + { mint: 'request', renew: 'renewal', enroll: 'enrollment' }[kind] + ' is ' + body.status + '.');
+      say('This ' + { mint: 'request', renew: 'renewal', enroll: 'enrollment' }[kind] + ' is ' + (STATES[body.status] || body.status) + '.');
       return;
     }
     const button = $('tap');
@@ -130,6 +203,8 @@ const SCRIPT = `'use strict';
     const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
     const body = await res.json();
     if (!res.ok) { say('Refused: ' + body.message + ' (' + body.error + ')'); return; }
+    clearInterval(ticking);
+    statusFact.textContent = body.status_reason === 'awaiting_id_token' ? 'passkey registered, waiting for your sign-in' : STATES.minted;
     say(body.status_reason === 'awaiting_id_token'
       ? 'Passkey registered. Return to your terminal: it signs you in to your identity provider to prove it is you.'
       : kind === 'mint'

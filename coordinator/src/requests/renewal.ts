@@ -56,7 +56,7 @@ export class RenewalService {
   async status(id: string) {
     const request = await this.ctx.store.mintRequests.get(id);
     if (request === null || request.kind !== 'enrollment' || !('credential_id' in request.claims)) {
-      throw new FrostmintError('request_not_found', `no renewal request ${id}`, { status: 404 });
+      throw new FrostmintError('request_not_found', `no renewal request ${id}`);
     }
     const body = EnrollmentCertificateBodySchema.parse(request.claims);
     const expired = request.status === 'pending' && request.expiresAt.getTime() <= this.ctx.now();
@@ -95,9 +95,7 @@ export class RenewalService {
     const { ctx } = this;
     const enrollment = await ctx.store.enrollments.get(credentialId);
     if (enrollment === null) {
-      throw new FrostmintError('request_not_found', `no enrollment of credential ${credentialId}`, {
-        status: 404,
-      });
+      throw new FrostmintError('request_not_found', `no enrollment of credential ${credentialId}`);
     }
     if (enrollment.revokedAt !== null) {
       throw new ForbiddenError('enrollment_revoked', 'this credential was revoked: enroll again');
@@ -230,15 +228,13 @@ export class RenewalService {
   async #pending(id: string): Promise<MintRequest> {
     const request = await this.ctx.store.mintRequests.get(id);
     if (request === null || request.kind !== 'enrollment' || !('credential_id' in request.claims)) {
-      throw new FrostmintError('request_not_found', `no renewal request ${id}`, { status: 404 });
+      throw new FrostmintError('request_not_found', `no renewal request ${id}`);
     }
     if (request.status !== 'pending') {
-      throw new FrostmintError('request_not_pending', `this renewal is ${request.status}`, {
-        status: 409,
-      });
+      throw new FrostmintError('request_not_pending', `this renewal is ${request.status}`);
     }
     if (request.expiresAt.getTime() <= this.ctx.now()) {
-      throw new ForbiddenError('request_expired', 'this renewal expired: start again');
+      throw new FrostmintError('request_expired', 'this renewal expired: start again');
     }
     return request;
   }

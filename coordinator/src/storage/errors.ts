@@ -1,49 +1,10 @@
-import { FrostmintError } from '@frostmint/core';
+import { type ErrorCode, FrostmintError } from '@frostmint/core';
 
 /**
- * Every code a {@link StoreError} can carry, with the HTTP status it maps to. The codes are
- * stable API: callers branch on them (`hasCode(err, 'store_duplicate_approval')`).
+ * A stable `store_*` error code; its HTTP status and meaning are in core's `ERROR_CODES`.
+ * Callers branch on them (`hasCode(err, 'store_duplicate_approval')`).
  */
-const STORE_ERROR_STATUS = {
-  /**
-   * The backend cannot be reached, refused the connection, or lacks resources (disk full,
-   * SQLSTATE class 53): retry later.
-   */
-  store_unavailable: 503,
-  /** A SQL statement failed for a reason the store did not anticipate. */
-  store_query_failed: 500,
-  /** The store was used after `close()`. */
-  store_closed: 500,
-  /** The database holds a schema version newer than this coordinator knows. */
-  store_schema_too_new: 500,
-  /** An applied migration's text differs from the one this coordinator carries. */
-  store_migration_modified: 500,
-  /** A caller passed an argument the store cannot accept (a programming error). */
-  store_invalid_argument: 500,
-  /** No row with that key. */
-  store_not_found: 404,
-  /** A row with that key exists already, or would contradict a stored one. */
-  store_conflict: 409,
-  /** The enrollment is revoked; it cannot be renewed or used. */
-  store_enrollment_revoked: 409,
-  /** The guardian has already approved this request (one guardian counts once). */
-  store_duplicate_approval: 409,
-  /** The request is no longer pending (approved, minted, denied or expired). */
-  store_request_not_pending: 409,
-  /** The request's expiry has passed. */
-  store_request_expired: 409,
-  /** The request has fewer approvals than its policy decision requires. */
-  store_approvals_insufficient: 409,
-  /** The status change is not allowed by the request lifecycle. */
-  store_invalid_transition: 409,
-  /** The challenge is unknown or was already consumed. */
-  store_challenge_unknown: 401,
-  /** The challenge existed but its expiry has passed (it is consumed all the same). */
-  store_challenge_expired: 401,
-} as const;
-
-/** A stable `store_*` error code. */
-export type StoreErrorCode = keyof typeof STORE_ERROR_STATUS;
+export type StoreErrorCode = ErrorCode & `store_${string}`;
 
 /**
  * An error raised by the coordinator store. Messages name tables and constraints, never
@@ -63,7 +24,7 @@ export class StoreError extends FrostmintError {
   declare readonly code: StoreErrorCode;
 
   constructor(code: StoreErrorCode, message: string) {
-    super(code, message, { status: STORE_ERROR_STATUS[code] });
+    super(code, message);
   }
 }
 

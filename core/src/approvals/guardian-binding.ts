@@ -64,7 +64,7 @@ export function encodeGuardianBinding(binding: GuardianBinding): Buffer {
 }
 
 /**
- * Parses binding bytes or JSON. Throws `binding_invalid` (400) when malformed.
+ * Parses binding bytes or JSON. Throws `binding_malformed` (400) when malformed.
  *
  * @example
  * ```ts
@@ -81,7 +81,7 @@ export function decodeGuardianBinding(bytes: Uint8Array | string): GuardianBindi
   const parsed = GuardianBindingSchema.safeParse(json);
   if (!parsed.success) {
     throw new InvalidRequestError(
-      'binding_invalid',
+      'binding_malformed',
       'the guardian credential binding is malformed',
     );
   }

@@ -1,4 +1,9 @@
-import { FrostmintError, UnavailableError } from '../errors.ts';
+import {
+  type ErrorCodeWithStatus,
+  type ErrorOptions,
+  FrostmintError,
+  UnavailableError,
+} from '../errors.ts';
 
 /**
  * Malformed attestation input, rejected before any check runs (HTTP 400). Codes:
@@ -13,8 +18,13 @@ import { FrostmintError, UnavailableError } from '../errors.ts';
  * ```
  */
 export class AttestationFormatError extends FrostmintError {
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { ...options, status: 400 });
+  declare readonly code: ErrorCodeWithStatus<400> & `attestation_${string}`;
+  constructor(
+    code: ErrorCodeWithStatus<400> & `attestation_${string}`,
+    message: string,
+    options: ErrorOptions = {},
+  ) {
+    super(code, message, options);
   }
 }
 
@@ -28,8 +38,13 @@ export class AttestationFormatError extends FrostmintError {
  * ```
  */
 export class AttestationRejectedError extends FrostmintError {
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { ...options, status: 403 });
+  declare readonly code: ErrorCodeWithStatus<403> & `attestation_${string}`;
+  constructor(
+    code: ErrorCodeWithStatus<403> & `attestation_${string}`,
+    message: string,
+    options: ErrorOptions = {},
+  ) {
+    super(code, message, options);
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorCodeWithStatus } from '../error-codes.ts';
 import type { AttestationVerdict } from '../policy/input.ts';
 import { AttestationRejectedError } from './errors.ts';
 import { PRODUCTS } from './product.ts';
@@ -20,7 +21,10 @@ export const CHECK_IDS = [
 export type CheckId = (typeof CHECK_IDS)[number];
 
 /** The stable error code `assertVerified` raises for a failed check. */
-export const CHECK_ERROR_CODES: Record<CheckId, string> = {
+export const CHECK_ERROR_CODES: Record<
+  CheckId,
+  ErrorCodeWithStatus<403> & `attestation_${string}`
+> = {
   product: 'attestation_product',
   cert_chain: 'attestation_cert_chain',
   cert_validity: 'attestation_cert_expired',

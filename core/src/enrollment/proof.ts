@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ForbiddenError, FrostmintError, UnauthenticatedError } from '../errors.ts';
+import {
+  EvidenceRefusedError,
+  ForbiddenError,
+  FrostmintError,
+  UnauthenticatedError,
+} from '../errors.ts';
 import type { OidcVerifier, VerifiedIdToken } from '../oidc/verify.ts';
 import type { EnrollIdTokenInput } from '../policy/enroll.ts';
 import { type EnrollmentCertificateBody, enrollmentSigningInput } from './certificate.ts';
@@ -55,12 +60,10 @@ export async function verifyEnrollmentIdToken(
   try {
     verified = await verifier.verify(idToken, now);
   } catch (err) {
-    if (err instanceof UnauthenticatedError) {
-      throw new ForbiddenError(err.code, err.message, { cause: err });
-    }
+    if (err instanceof UnauthenticatedError) throw EvidenceRefusedError.from(err);
     throw err instanceof FrostmintError
       ? err
-      : new ForbiddenError('oidc_token_invalid', 'the ID token cannot be verified');
+      : new EvidenceRefusedError('oidc_token_invalid', 'the ID token cannot be verified');
   }
   const { claims } = verified;
   if (claims.nonce !== enrollmentProofNonce(body)) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FrostmintVerifyError, type KeySet } from '@frostmint/sdk/jwks';
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
-import { UnauthenticatedError, UnavailableError } from '../errors.ts';
+import { type ErrorCodeWithStatus, UnauthenticatedError, UnavailableError } from '../errors.ts';
 import type { OidcConfig, TrustedIssuer } from './config.ts';
 import { type IssuerKeySetOptions, issuerKeySet } from './keys.ts';
 
@@ -172,7 +172,7 @@ function joseError(err: unknown) {
   return unauthenticated('oidc_token_invalid', 'the ID token is invalid', err);
 }
 
-function unauthenticated(code: string, message: string, cause?: unknown) {
+function unauthenticated(code: ErrorCodeWithStatus<401>, message: string, cause?: unknown) {
   return new UnauthenticatedError(code, message, { cause });
 }
 

@@ -1,5 +1,11 @@
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { FrostmintError, UnavailableError } from '../errors.ts';
+import {
+  ERROR_CODES,
+  EvidenceRefusedError,
+  FrostmintError,
+  isErrorCode,
+  UnavailableError,
+} from '../errors.ts';
 
 /** gRPC trailer carrying the stable frostmint error code across the wire. */
 const CODE_KEY = 'frostmint-code';
@@ -33,16 +39,12 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
   };
 }
 
-const FROM_GRPC: Partial<Record<status, number>> = {
-  [status.INVALID_ARGUMENT]: 400,
-  [status.UNAUTHENTICATED]: 401,
-  [status.PERMISSION_DENIED]: 403,
-  [status.ALREADY_EXISTS]: 409,
-};
-
 /**
  * Rebuilds a typed error from a gRPC failure seen by a client. Transport failures
- * (unavailable, deadline exceeded) become `UnavailableError` with code `signer_unavailable`.
+ * (unavailable, deadline exceeded) become `UnavailableError` with code `signer_unavailable`;
+ * a refusal keeps its code (and so its status, from `ERROR_CODES`), except that a refused
+ * piece of evidence stays a 403 (`EvidenceRefusedError`) whatever its code; a code this
+ * build does not know becomes `signer_answer_invalid` (502).
  */
 export function fromServiceError(err: ServiceError, peer: string): FrostmintError {
   const code = err.metadata?.get(CODE_KEY)[0];
@@ -51,9 +53,16 @@ export function fromServiceError(err: ServiceError, peer: string): FrostmintErro
     err.code !== status.UNAVAILABLE &&
     err.code !== status.DEADLINE_EXCEEDED
   ) {
-    return new FrostmintError(code, `${peer}: ${err.details}`, {
-      status: FROM_GRPC[err.code] ?? 502,
-    });
+    const message = `${peer}: ${err.details}`;
+    if (!isErrorCode(code)) {
+      return new FrostmintError(
+        'signer_answer_invalid',
+        `${peer} refused with unknown code ${JSON.stringify(code.slice(0, 64))}: ${err.details}`,
+      );
+    }
+    if (err.code === status.PERMISSION_DENIED && ERROR_CODES[code].status !== 403)
+      return new EvidenceRefusedError(code, message);
+    return new FrostmintError(code, message);
   }
   return new UnavailableError('signer_unavailable', `${peer}: ${err.details || status[err.code]}`, {
     cause: err,

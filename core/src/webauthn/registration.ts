@@ -77,7 +77,8 @@ export async function verifyEnrollmentRegistration(
 /**
  * Verifies a WebAuthn registration (WebAuthn §7.1) over the exact `challenge`, from one of
  * the verifier's origins and for its RP ID, with user verification; `none` attestation
- * (no authenticator trust). Throws `registration_invalid`.
+ * (no authenticator trust). Throws `registration_invalid` (403), or `registration_malformed`
+ * (400) when the response is not of the expected shape.
  *
  * @example
  * ```ts
@@ -91,7 +92,10 @@ export async function verifyRegistration(
 ): Promise<RegisteredCredential> {
   const parsed = RegistrationResponseSchema.safeParse(responseJson);
   if (!parsed.success) {
-    throw new InvalidRequestError('registration_invalid', 'the registration response is malformed');
+    throw new InvalidRequestError(
+      'registration_malformed',
+      'the registration response is malformed',
+    );
   }
   const invalid = (why: string, cause?: unknown) =>
     new ForbiddenError('registration_invalid', `the WebAuthn registration is not valid: ${why}`, {

@@ -1,5 +1,7 @@
 import {
   ciRequester,
+  type ErrorCode,
+  EvidenceRefusedError,
   ForbiddenError,
   FrostmintError,
   jwksEventLogger,
@@ -48,9 +50,7 @@ export class OidcEvidenceChecker {
   ): Promise<{ requester: PolicyInput['requester']; spend: (now: number) => void }> {
     const verified = await this.verifier.verify(idToken, now).catch((err: unknown) => {
       // To a signer a bad ID token is refused evidence, not a failed login.
-      if (err instanceof UnauthenticatedError) {
-        throw new ForbiddenError(err.code, err.message, { cause: err });
-      }
+      if (err instanceof UnauthenticatedError) throw EvidenceRefusedError.from(err);
       throw err instanceof FrostmintError
         ? err
         : new ForbiddenError('evidence_rejected', 'the ID token cannot be verified');
@@ -64,7 +64,7 @@ export class OidcEvidenceChecker {
   }
 }
 
-const REPLAYED = 'oidc_token_replayed';
+const REPLAYED: ErrorCode = 'oidc_token_replayed';
 
 /** Live OIDC replay entries a signer keeps at most (ID tokens live minutes to hours). */
 export const OIDC_REPLAY_CAPACITY = 100_000;

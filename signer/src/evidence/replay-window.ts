@@ -1,4 +1,9 @@
-import { ForbiddenError, UnavailableError } from '@frostmint/core';
+import {
+  type ErrorCode,
+  EvidenceRefusedError,
+  ForbiddenError,
+  UnavailableError,
+} from '@frostmint/core';
 
 interface Entry {
   readonly binding: string;
@@ -42,7 +47,13 @@ export class ReplayWindow {
    * Remembers `key` for `binding` until `expiresAt` (unix seconds), or throws
    * `replayed` when it is remembered for another binding.
    */
-  remember(key: string, binding: string, expiresAt: number, now: number, replayed: string): void {
+  remember(
+    key: string,
+    binding: string,
+    expiresAt: number,
+    now: number,
+    replayed: ErrorCode,
+  ): void {
     if (this.check(key, binding, now, replayed)) this.#add(key, binding, expiresAt, now);
   }
 
@@ -51,11 +62,11 @@ export class ReplayWindow {
    * Returns true when `key` is not remembered at all (false: already for this binding).
    * Lets a signer refuse a replay early and record the evidence only once it signs.
    */
-  check(key: string, binding: string, now: number, replayed: string): boolean {
+  check(key: string, binding: string, now: number, replayed: ErrorCode): boolean {
     const known = this.#entries.get(key);
     if (!known || known.expiresAt < now) return true;
     if (known.binding === binding) return false;
-    throw new ForbiddenError(replayed, 'this evidence was already used for another token');
+    throw new EvidenceRefusedError(replayed, 'this evidence was already used for another token');
   }
 
   /**

@@ -1,4 +1,9 @@
-import { FrostmintError, UnavailableError } from '@frostmint/core';
+import {
+  type ErrorCodeWithStatus,
+  type ErrorOptions,
+  FrostmintError,
+  UnavailableError,
+} from '@frostmint/core';
 
 /**
  * A share vault failure. Codes: `vault_share_missing`, `vault_unseal_failed` (wrong key or
@@ -6,8 +11,9 @@ import { FrostmintError, UnavailableError } from '@frostmint/core';
  * `vault_format` (unreadable sealed file), plus backend codes such as `pkcs11_*`.
  */
 export class VaultError extends FrostmintError {
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { ...options, status: 500 });
+  declare readonly code: ErrorCodeWithStatus<500>;
+  constructor(code: ErrorCodeWithStatus<500>, message: string, options: ErrorOptions = {}) {
+    super(code, message, options);
   }
 }
 

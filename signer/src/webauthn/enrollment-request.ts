@@ -97,7 +97,7 @@ export async function checkEnrollmentRequest(
     try {
       response = JSON.parse(Buffer.from(kind.value.responseJson).toString('utf8'));
     } catch {
-      throw new InvalidRequestError('registration_invalid', 'the registration is not JSON');
+      throw new InvalidRequestError('registration_malformed', 'the registration is not JSON');
     }
     await verifyEnrollmentRegistration(response, body, webauthn);
     if (kind.value.idToken !== '') idToken = await proof.check(kind.value.idToken, body, ctx.now);

@@ -133,9 +133,7 @@ export class GuardianCredentials {
     const { kid } = splitId(id);
     const row = await this.options.store.guardianCredentials.getByRegistration(id);
     if (row === null) {
-      throw new FrostmintError('registration_pending', 'no credential was registered yet', {
-        status: 409,
-      });
+      throw new FrostmintError('registration_pending', 'no credential was registered yet');
     }
     const binding = decodeGuardianBinding(JSON.stringify(bindingJson));
     const guardian = verifyGuardianBinding(
@@ -203,9 +201,7 @@ export class GuardianCredentials {
   #guardian(kid: string): GuardianKey {
     const guardian = this.options.guardians.find((g) => g.approvalKey.kid === kid);
     if (!guardian) {
-      throw new FrostmintError('guardian_unknown', 'no guardian of this group has that key', {
-        status: 404,
-      });
+      throw new FrostmintError('guardian_unknown', 'no guardian of this group has that key');
     }
     return guardian;
   }

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { pageShell, sendPage } from '../../requests/pages.ts';
+import { PAGE_HELPERS, pageShell, sendPage } from '../../requests/pages.ts';
 
 /** Which guardian page: register a credential, or approve a pending mint. */
 export type GuardianPageKind = 'register' | 'approve';
@@ -20,8 +20,8 @@ const html = (kind: GuardianPageKind) =>
 
 /**
  * Browser side. Everything the coordinator sends is shown with textContent (never parsed as
- * HTML). Approve: shows the request (requester, scopes, audience, lifetime, justification,
- * policy reasons, approvals so far), runs navigator.credentials.get with the approval
+ * HTML). Approve: shows the request in words (requester, scopes, audience, lifetime,
+ * justification, policy reasons, approvals so far, time left), runs navigator.credentials.get with the approval
  * digest as challenge, posts the assertion. Register: navigator.credentials.create, posts
  * the attestation, shows the credential id the guardian's CLI must show too.
  */
@@ -29,10 +29,9 @@ const SCRIPT = `'use strict';
 (() => {
   const kind = document.body.dataset.kind;
   const id = location.pathname.split('/').pop();
-  const $ = (s) => document.getElementById(s);
+  ${PAGE_HELPERS}
   const dec = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)).buffer;
   const enc = (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
-  const say = (text) => { $('status').textContent = text; };
   const api = kind === 'approve' ? '/v1/approvals/' + id : '/v1/guardian-credentials/registrations/' + encodeURIComponent(id);
   const post = async (path, payload) => {
     const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
@@ -48,7 +47,11 @@ const SCRIPT = `'use strict';
       type: cred.type, clientExtensionResults: {}, response: { clientDataJSON: enc(r.clientDataJSON),
       authenticatorData: enc(r.authenticatorData), signature: enc(r.signature),
       ...(r.userHandle ? { userHandle: enc(r.userHandle) } : {}) } });
-    return 'Approved (' + body.approvals + ' of ' + body.required + ' approvals). You can close this tab.';
+    clearInterval(ticking);
+    approvalsFact.textContent = body.approvals + ' of ' + body.required + ' (yours included)';
+    return 'Approved (' + body.approvals + ' of ' + body.required + ' approvals). ' +
+      (body.approvals >= body.required ? 'Enough guardians approved: the token can be issued.' : plural(body.required - body.approvals, 'more approval') + ' needed.') +
+      ' You can close this tab.';
   }
   async function register(o) {
     const cred = await navigator.credentials.create({ publicKey: { ...o, challenge: dec(o.challenge),
@@ -59,22 +62,37 @@ const SCRIPT = `'use strict';
       attestationObject: enc(r.attestationObject), transports: r.getTransports ? r.getTransports() : [] } });
     return 'Registered credential ' + body.credential_id + '. Check that your terminal shows the same id, then sign the binding there.';
   }
+  const KINDS = { ci: 'a CI job', engineer: 'an engineer', operator: 'an operator' };
+  let approvalsFact;
   async function load() {
     const res = await fetch(api, { cache: 'no-store' });
     const body = await res.json();
-    if (!res.ok) { $('intro').textContent = body.message || 'Not found.'; return; }
+    clear();
+    if (!res.ok) {
+      $('intro').textContent = kind === 'approve' ? 'This request cannot be approved here.' : 'This registration cannot be shown.';
+      say(body.message || 'Not found.');
+      return;
+    }
     let options;
     if (kind === 'approve') {
       const q = body.request;
       $('intro').textContent = 'Approve this mint for ' + q.requester + ' only if you expect it. Your tap signs exactly this request.';
-      $('details').textContent = JSON.stringify({ requester: q.requester, kind: q.requester_kind, scope: q.scope,
-        audience: q.audience, ttl_seconds: q.ttl, justification: q.justification, policy_reasons: q.reasons,
-        approvals: q.approvals.map((a) => a.guardian || a.guardian_kid).join(', ') + ' (' + q.approvals.length + ' of ' + q.required_approvals + ')',
-        expires_at: new Date(q.expires_at * 1000).toISOString(), ci_claims: q.oidc }, null, 2);
+      fact('Requested by', q.requester + ' (' + (KINDS[q.requester_kind] || q.requester_kind) + ')');
+      fact(q.scope.length === 1 ? 'Scope' : 'Scopes', words(q.scope));
+      fact('For the service (audience)', q.audience);
+      fact('Valid for', duration(q.ttl) + ' after issue');
+      fact('Justification', q.justification || 'none given');
+      fact('Why guardians must approve', q.reasons.length ? words(q.reasons) : 'policy requires it');
+      const names = q.approvals.map((a) => a.guardian || a.guardian_kid);
+      approvalsFact = fact('Approvals so far', q.approvals.length + ' of ' + q.required_approvals + (names.length ? ' (' + words(names) + ')' : ''));
+      timeLeft('Time left to approve', q.expires_at);
+      if (q.oidc) fact('CI job claims', Object.entries(q.oidc).map(([k, v]) => k + ' = ' + v).join('; '));
       options = body.public_key;
       if (options.allowCredentials.length === 0) { say('No guardian has bound a security key yet.'); return; }
     } else {
       $('intro').textContent = 'Register a security key or passkey for guardian ' + body.guardian + '.';
+      fact('Guardian', body.guardian);
+      fact('Status', body.status);
       if (body.status !== 'pending') { say('Registered credential ' + body.credential.credential_id + ' (' + body.status + ').'); return; }
       options = body.public_key;
     }

@@ -6,9 +6,9 @@ import type { GuardianCredentials } from './credentials.ts';
 import { sendGuardianPage, sendGuardianScript } from './pages.ts';
 import type { WebApprovals } from './web-approvals.ts';
 
-const StartSchema = z.object({ guardian_kid: Base64Url.length(43) }).strict();
-const BindSchema = z.object({ binding: z.record(InputText, InputJson) }).strict();
-const RegistrationParamsSchema = z.object({
+export const StartSchema = z.object({ guardian_kid: Base64Url.length(43) }).strict();
+export const BindSchema = z.object({ binding: z.record(InputText, InputJson) }).strict();
+export const RegistrationParamsSchema = z.object({
   id: InputText.regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/, 'a registration id'),
 });
 

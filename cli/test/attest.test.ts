@@ -79,8 +79,16 @@ async function run(args: string[], deps: AttestCommandDeps = test) {
     stdout += String(chunk);
     return true;
   });
-  await exitOverrideAll(attestCommand(deps)).parseAsync(args, { from: 'user' });
-  const code = process.exitCode ?? 0;
+  // A report that does not verify ends the command with a CliError (exit code 3, refused).
+  const code = await exitOverrideAll(attestCommand(deps))
+    .parseAsync(args, { from: 'user' })
+    .then(
+      () => process.exitCode ?? 0,
+      (err: { code?: string; exitCode?: number }) => {
+        if (err.code === 'attestation_not_verified' && err.exitCode) return err.exitCode;
+        throw err;
+      },
+    );
   vi.restoreAllMocks();
   return { stdout, code };
 }
@@ -150,12 +158,12 @@ describe('frostmint attest verify', () => {
       ['verify', '--report', file('report.bin'), '--certs', file('certs.bin'), '--no-kds'],
       {},
     );
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     expect(stdout).toMatch(/^FAIL {2}cert_chain +VCEK: issuer name does not match$/m);
     expect(stdout).toContain('NOT verified: 1 of 11 checks failed');
   });
 
-  it('prints the verdict as JSON and exits 1 on a wrong nonce and an unknown measurement', async () => {
+  it('prints the verdict as JSON and exits 3 on a wrong nonce and an unknown measurement', async () => {
     const { stdout, code } = await run([
       'verify',
       '--report',
@@ -163,7 +171,8 @@ describe('frostmint attest verify', () => {
       '--certs',
       file('certs.bin'),
       '--no-kds',
-      '--json',
+      '--format',
+      'json',
       '--measurement',
       'cd'.repeat(48),
       '--nonce',
@@ -173,7 +182,7 @@ describe('frostmint attest verify', () => {
       '--policy-id',
       policyId,
     ]);
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     const verdict = JSON.parse(stdout);
     expect(verdict.verified).toBe(false);
     expect(
@@ -183,14 +192,21 @@ describe('frostmint attest verify', () => {
     ).toEqual(['measurement', 'report_data']);
   });
 
-  it('reports a truncated report as a failed format check, exit 1', async () => {
+  it('reports a truncated report as a failed format check, exit 3', async () => {
     const text = await run(['verify', '--report', file('short.bin'), '--no-kds']);
-    expect(text.code).toBe(1);
+    expect(text.code).toBe(3);
     expect(text.stdout).toMatch(
       /^FAIL {2}report_format +attestation_report_length: attestation report is 1000 bytes/m,
     );
-    const json = await run(['verify', '--report', file('short.bin'), '--no-kds', '--json']);
-    expect(json.code).toBe(1);
+    const json = await run([
+      'verify',
+      '--report',
+      file('short.bin'),
+      '--no-kds',
+      '--format',
+      'json',
+    ]);
+    expect(json.code).toBe(3);
     expect(JSON.parse(json.stdout)).toMatchObject({
       verified: false,
       error: { error: 'attestation_report_length' },

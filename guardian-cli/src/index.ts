@@ -8,4 +8,5 @@ export {
   verifyGuardianRecord,
 } from './guardian-record.ts';
 export type { CliIo } from './io.ts';
+export { BIN, buildProgram, VERSION } from './program.ts';
 export { run } from './run.ts';

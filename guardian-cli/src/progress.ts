@@ -36,3 +36,16 @@ export function progress(io: CliIo, json: boolean): Progress {
     },
   };
 }
+
+/**
+ * Whether step messages stay silent: machine formats (`--format json|env`) keep stderr for
+ * touch prompts, warnings and errors only.
+ *
+ * @example
+ * ```ts
+ * const say = progress(io, quietFor(options.format));
+ * ```
+ */
+export function quietFor(format: string | undefined): boolean {
+  return format === 'json' || format === 'env';
+}

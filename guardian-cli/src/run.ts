@@ -1,22 +1,21 @@
-import { FrostmintError } from '@frostmint/core';
-import { CommanderError } from 'commander';
-import { ExitCode, exitCodeFor, ReportedFailure } from './exit-codes.ts';
+import { type ExitCode as Code, EXIT, runCli } from '@frostmint/client/cli-kit';
 import type { CliIo } from './io.ts';
-import { buildProgram } from './program.ts';
+import { BIN, buildProgram, VERSION } from './program.ts';
 
-const HINTS: Partial<Record<number, string>> = {
-  [ExitCode.tokenUnavailable]:
+/** What to do, per exit code, for a guardian at a hardware token. */
+const HINTS: Partial<Record<Code, string>> = {
+  [EXIT.tokenUnavailable]:
     'Is the token inserted? List tokens with `pkcs11-tool --module <module> -L` (YubiKey: `ykman list`), then pass --token-label or --slot.',
-  [ExitCode.pin]:
+  [EXIT.pin]:
     'Check the PIN file or variable. A YubiKey blocks the PIN after 3 wrong tries: unblock it with `ykman piv access unblock-pin`.',
-  [ExitCode.timeout]: 'Touch the YubiKey when it blinks, then run the command again.',
-  [ExitCode.mechanism]:
+  [EXIT.mechanism]:
     'frostmint needs ECDH and ECDSA on P-256 (CKM_ECDH1_DERIVE, CKM_ECDSA) from the token.',
 };
 
 /**
- * Runs `frostmint-guardian` with `argv` (without node and script) and returns the exit code.
- * With `--json`, a failure is also reported as `{"error", "message", "exitCode"}` on stdout.
+ * Runs `frostmint-guardian` with `argv` (without node and script) and returns the exit code
+ * (docs/cli.md). A failure prints `frostmint-guardian: <code>: <what to do>` on stderr; with
+ * `--format json` also `{"error", "message", "exitCode"}` on stdout.
  *
  * @example
  * ```ts
@@ -24,19 +23,5 @@ const HINTS: Partial<Record<number, string>> = {
  * ```
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  try {
-    await buildProgram(io).parseAsync([...argv], { from: 'user' });
-    return ExitCode.ok;
-  } catch (err) {
-    const exitCode = exitCodeFor(err);
-    if (err instanceof CommanderError) return exitCode; // commander has printed it
-    const code = err instanceof FrostmintError ? err.code : 'internal';
-    const message = err instanceof Error ? err.message : String(err);
-    if (argv.includes('--json') && !(err instanceof ReportedFailure))
-      io.stdout(`${JSON.stringify({ error: code, message, exitCode })}\n`);
-    io.stderr(`error: ${message} [${code}]\n`);
-    const hint = HINTS[exitCode];
-    if (hint) io.stderr(`hint: ${hint}\n`);
-    return exitCode;
-  }
+  return runCli(buildProgram(io), argv, { bin: BIN, version: VERSION, io, hints: HINTS });
 }

@@ -137,7 +137,7 @@ describe('frostmint-guardian approve / deny (SoftHSM2 approval key, a coordinato
     ).toBe(true);
   });
 
-  it('exits 12 for an unknown request and 13 when the coordinator is unreachable', async () => {
+  it('exits 12 (not found) for an unknown request and 6 (unavailable) when the coordinator is unreachable', async () => {
     hsm = await softHsm();
     api = await coordinator();
     await hsm.createToken('bob', [{ label: 'frostmint-approval', id: 2, usage: 'sign' }]);
@@ -146,11 +146,11 @@ describe('frostmint-guardian approve / deny (SoftHSM2 approval key, a coordinato
       ['approve', '--coordinator', api.url, '--request', 'nope', '--yes', ...token],
       true,
     );
-    expect(unknown.code).toBe(ExitCode.approvalRefused);
+    expect(unknown.code).toBe(ExitCode.notFound);
     const down = await guardianCli(
       ['approve', '--coordinator', 'http://127.0.0.1:1', '--yes', ...token],
       true,
     );
-    expect(down.code).toBe(ExitCode.coordinatorUnavailable);
+    expect(down.code).toBe(ExitCode.unavailable);
   });
 });

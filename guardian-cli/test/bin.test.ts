@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { EXIT } from '@frostmint/client/cli-kit';
 import { SO_PIN, type SoftHsm, softHsm, USER_PIN } from '@frostmint/pkcs11/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyGuardianRecord } from '../src/guardian-record.ts';
@@ -46,13 +47,24 @@ describe('frostmint-guardian executable', () => {
         'GUARDIAN_SO_PIN',
         '--pin-env',
         'GUARDIAN_PIN',
-        '--json',
+        '--format',
+        'json',
       ],
       env,
     );
     expect(init.code).toBe(0);
     const enroll = await guardian(
-      ['enroll', '--name', 'Bob', '--token-label', 'bob', '--pin-env', 'GUARDIAN_PIN', '--json'],
+      [
+        'enroll',
+        '--name',
+        'Bob',
+        '--token-label',
+        'bob',
+        '--pin-env',
+        'GUARDIAN_PIN',
+        '--format',
+        'json',
+      ],
       env,
     );
     expect(enroll.code).toBe(0);
@@ -63,7 +75,7 @@ describe('frostmint-guardian executable', () => {
       ['enroll', '--name', 'Bob', '--token-label', 'nobody', '--pin-env', 'GUARDIAN_PIN'],
       env,
     );
-    expect(missing.code).toBe(3);
+    expect(missing.code).toBe(EXIT.tokenUnavailable);
     expect(missing.stderr).toMatch(/not present/);
   });
 });

@@ -54,7 +54,8 @@ async function initAlice(h: SoftHsm) {
     h.soPinFile,
     '--pin-file',
     h.pinFile,
-    '--json',
+    '--format',
+    'json',
   );
 }
 
@@ -115,12 +116,14 @@ describe('frostmint-guardian enroll', () => {
   it('creates missing keys, finds them the next time, and can leave out the sealing key', async () => {
     const h = await setup();
     await h.createToken('alice');
-    const first = await cli(...enrollArgs(h, '--json', '--no-sealing-key'));
+    const first = await cli(...enrollArgs(h, '--format', 'json', '--no-sealing-key'));
     expect(first.code).toBe(ExitCode.ok);
     expect(first.stderr).toBe('');
     const record = verifyGuardianRecord(JSON.parse(first.stdout));
     expect(record.sealingKey).toBeUndefined();
-    const second = await cli(...enrollArgs(h, '--json', '--no-create', '--no-sealing-key'));
+    const second = await cli(
+      ...enrollArgs(h, '--format', 'json', '--no-create', '--no-sealing-key'),
+    );
     expect(verifyGuardianRecord(JSON.parse(second.stdout)).approvalKey.kid).toBe(
       record.approvalKey.kid,
     );
@@ -129,7 +132,7 @@ describe('frostmint-guardian enroll', () => {
   it('detects a tampered record', async () => {
     const h = await setup();
     await initAlice(h);
-    const record = JSON.parse((await cli(...enrollArgs(h, '--json'))).stdout);
+    const record = JSON.parse((await cli(...enrollArgs(h, '--format', 'json'))).stdout);
     expect(() => verifyGuardianRecord({ ...record, name: 'Mallory' })).toThrow(/did not sign/);
     const swapped = {
       ...record,
@@ -141,9 +144,12 @@ describe('frostmint-guardian enroll', () => {
   it('exits 5 when a key is missing and --no-create is given', async () => {
     const h = await setup();
     await h.createToken('alice');
-    const { code, stdout } = await cli(...enrollArgs(h, '--json', '--no-create'));
+    const { code, stdout } = await cli(...enrollArgs(h, '--format', 'json', '--no-create'));
     expect(code).toBe(ExitCode.key);
-    expect(JSON.parse(stdout)).toMatchObject({ error: 'pkcs11_key_not_found', exitCode: 5 });
+    expect(JSON.parse(stdout)).toMatchObject({
+      error: 'pkcs11_key_not_found',
+      exitCode: ExitCode.key,
+    });
     expect(JSON.parse(stdout).message).toMatch(/ykman piv keys generate/);
   });
 
@@ -153,7 +159,7 @@ describe('frostmint-guardian enroll', () => {
     const wrong = join(h.dir, 'wrong-pin');
     await writeFile(wrong, '112233\n');
     const { code, stdout, stderr } = await cli(
-      ...enrollArgs(h, '--json').filter((a) => a !== h.pinFile && a !== '--pin-file'),
+      ...enrollArgs(h, '--format', 'json').filter((a) => a !== h.pinFile && a !== '--pin-file'),
       '--pin-file',
       wrong,
     );
@@ -239,7 +245,9 @@ describe('frostmint-guardian enroll', () => {
       questions.push(question);
       return USER_PIN;
     };
-    const argv = enrollArgs(h, '--json').filter((a) => a !== h.pinFile && a !== '--pin-file');
+    const argv = enrollArgs(h, '--format', 'json').filter(
+      (a) => a !== h.pinFile && a !== '--pin-file',
+    );
     expect(await run(argv, io)).toBe(ExitCode.ok);
     expect(questions).toEqual(['Token PIN: ']);
     verifyGuardianRecord(JSON.parse(io.out.join('')));
@@ -258,7 +266,7 @@ describe('frostmint-guardian help and progress', () => {
     const { code, stdout } = await cli('--help');
     expect(code).toBe(ExitCode.ok);
     expect(stdout).toMatch(/Exit codes:/);
-    expect(stdout).toMatch(/4 {2}PIN missing, rejected or locked/);
+    expect(stdout).toMatch(/16 {2}PIN missing, rejected or locked/);
   });
 
   it('always tells the guardian to touch the key, also with --json', () => {
@@ -308,7 +316,8 @@ describe('frostmint-guardian ceremony (without signers)', () => {
       'alice',
       '--pin-file',
       h.pinFile,
-      '--json',
+      '--format',
+      'json',
     );
     expect(code).toBe(ExitCode.key);
     expect(JSON.parse(stdout)).toMatchObject({ error: 'ceremony_not_a_guardian' });
@@ -335,7 +344,7 @@ describe('frostmint-guardian ceremony (without signers)', () => {
 
   it('documents the ceremony exit codes in --help', async () => {
     const { stdout } = await cli('--help');
-    expect(stdout).toMatch(/8 {2}a signer refused the ceremony/);
+    expect(stdout).toMatch(/3 {2}refused: .*ceremony refused/);
     expect(stdout).toMatch(/9 {2}the ceremony failed midway and was aborted/);
     expect(stdout).toMatch(/11 {2}status:/);
   });

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { EXIT } from '@frostmint/client/cli-kit';
 import {
   encodeGuardianBinding,
   type GuardianBinding,
@@ -173,7 +174,7 @@ describe('guardian approves on the web page with WebAuthn (real Chromium, CDP vi
     });
 
     // The same guardian by CLI as well: refused (counted once).
-    expect((await approveByCli(1, id)).code).toBe(12);
+    expect((await approveByCli(1, id)).code).toBe(EXIT.refused);
     // Tapping again on the page: the guardian already approved.
     await page.reload();
     await page.locator('#tap:not([disabled])').click();

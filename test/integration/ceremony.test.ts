@@ -1,5 +1,6 @@
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { EXIT } from '@frostmint/client/cli-kit';
 import { type GroupConfigV2, readGroupConfig } from '@frostmint/core';
 import { SIGNING_LOG_FILE } from '@frostmint/signer';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
@@ -140,7 +141,7 @@ describe('guardian key ceremonies through real processes (3 signers on SoftHSM2,
     ];
     for (const [what, approvals, code] of cases) {
       const res = await runCeremony('dkg', transcript, approvals);
-      expect([what, res.code]).toEqual([what, 8]);
+      expect([what, res.code]).toEqual([what, EXIT.refused]);
       const answer = JSON.parse(res.stdout.trim());
       expect([what, answer.error]).toEqual([what, code]);
       expect(answer.message).toMatch(/^signer \d: /); // the signers refused, not the CLI
@@ -216,7 +217,7 @@ describe('guardian key ceremonies through real processes (3 signers on SoftHSM2,
       await approved(transcript, 1),
       await approved(transcript, 2),
     ]);
-    expect(res.code).toBe(8);
+    expect(res.code).toBe(EXIT.refused);
     expect(JSON.parse(res.stdout.trim()).error).toBe('dkg_group_exists');
   });
 
@@ -333,7 +334,7 @@ describe('guardian key ceremonies through real processes (3 signers on SoftHSM2,
     };
     await approve(1);
     const tooFew = await submit();
-    expect(tooFew.code).toBe(15);
+    expect(tooFew.code).toBe(EXIT.refused);
     expect(JSON.parse(tooFew.stdout).error).toBe('policy_bundle_rejected');
     expect(await policyNow()).toBe(before);
 
@@ -343,7 +344,7 @@ describe('guardian key ceremonies through real processes (3 signers on SoftHSM2,
     forged.data.config.scopes['deploy:canary'].max_ttl = 900;
     await writeFile(tampered, JSON.stringify(forged));
     const refused = await stack.cli('policy', 'submit', '--bundle', tampered, '--coordinator', url);
-    expect(refused.code).toBe(15);
+    expect(refused.code).toBe(EXIT.refused);
     expect(await policyNow()).toBe(before);
 
     // Load: four clients mint back to back across the switch.

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { EXIT } from '@frostmint/client/cli-kit';
 import {
   type MintApprovalSubject,
   mintApprovalInput,
@@ -88,7 +89,7 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
     const first = await guardian(1, 'approve', id, '--yes');
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/1 of 2 approvals/);
-    expect((await guardian(1, 'approve', id, '--yes')).code).toBe(12); // counted once
+    expect((await guardian(1, 'approve', id, '--yes')).code).toBe(EXIT.refused); // counted once
     expect(await poll(id, secret)).toMatchObject({
       status: 202,
       body: { approved_by: ['Guardian 1'] },
@@ -136,7 +137,7 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
     expect((await guardian(1, 'approve', id, '--yes')).code).toBe(12);
   });
 
-  it('`frostmint mint-ci` waits for the approvals, shows who approved, then prints the token; without them it gives up (exit 7)', async () => {
+  it('`frostmint mint-ci` waits for the approvals, shows who approved, then prints the token; without them it gives up (exit 5, timed out)', async () => {
     const args = [
       '--coordinator',
       url,
@@ -175,7 +176,7 @@ describe('deploy:prod needs two guardian approvals (SoftHSM2 guardian keys, fros
     const impatient = await mintCi([...args, '--wait', '1'], {
       FROSTMINT_ID_TOKEN: await prodIdToken(),
     });
-    expect(impatient.code).toBe(7);
+    expect(impatient.code).toBe(EXIT.timeout);
     expect(impatient.stderr).toMatch(/approval_timeout/);
   });
 

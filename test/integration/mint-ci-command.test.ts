@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXIT } from '@frostmint/client/cli-kit';
 import { createVerifier } from '@frostmint/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintCi } from '../support/mint-ci.ts';
@@ -85,35 +86,36 @@ describe('`frostmint mint-ci` (non-interactive CI mint, real binary against the 
       audience: CI_AUDIENCE,
       authorization: 'bearer runner-secret',
     });
+    // `export NAME='value'` (strings shell-quoted) or `export NAME=123`.
     const vars = Object.fromEntries(
       run.stdout
         .trim()
         .split('\n')
-        .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+        .map((l) => /^export ([A-Z_]+)='?([^']*)'?$/.exec(l)!.slice(1, 3)),
     );
     const claims = await verify(vars.FROSTMINT_TOKEN!);
     expect(Number(vars.FROSTMINT_TOKEN_EXPIRES_AT)).toBe(claims.exp);
     expect(vars.FROSTMINT_TOKEN_JTI).toBe(claims.jti);
   });
 
-  it('takes the ID token from $FROSTMINT_ID_TOKEN (GitLab id_tokens), and a replay exits 4', async () => {
+  it('takes the ID token from $FROSTMINT_ID_TOKEN (GitLab id_tokens), and a replay exits 8 (unauthenticated)', async () => {
     const idToken = await env.issuer.issue({ aud: CI_AUDIENCE });
     const first = await mintCi([...base, '--format', 'json'], { FROSTMINT_ID_TOKEN: idToken });
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
     const replay = await mintCi(base, { FROSTMINT_ID_TOKEN: idToken });
-    expect(replay).toMatchObject({ code: 4, stdout: '' });
+    expect(replay).toMatchObject({ code: EXIT.unauthenticated, stdout: '' });
     expect(replay.stderr).toMatch(/oidc_token_replayed/);
     expect(replay.stderr).not.toContain(idToken.split('.')[2]);
   });
 
-  it('exits 5 when policy refuses, 3 without an ID token, 2 on bad usage, 6 when the coordinator is unreachable', async () => {
+  it('exits 3 when policy refuses, 13 without an ID token, 2 on bad usage, 6 when the coordinator is unreachable', async () => {
     const other = await env.issuer.issue({ aud: CI_AUDIENCE, repository: 'acme/other' });
     const refused = await mintCi(base, { FROSTMINT_ID_TOKEN: other });
-    expect(refused.code).toBe(5);
+    expect(refused.code).toBe(EXIT.refused);
     expect(refused.stderr).toMatch(/policy_denied/);
     const none = await mintCi(base);
-    expect(none.code).toBe(3);
+    expect(none.code).toBe(EXIT.idTokenUnavailable);
     expect(none.stderr).toMatch(/id_token_missing/);
     expect((await mintCi(['--coordinator', env.stack.coordinatorUrl, '--scope', 'x'])).code).toBe(
       2,

@@ -1,7 +1,8 @@
+import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
 import { requesterReportData, requesterWindow } from '@frostmint/core';
 import { Command, InvalidArgumentError } from 'commander';
 
-interface RequesterDataOptions {
+interface RequesterDataOptions extends ConventionOptions {
   sub: string;
   aud: string;
   scope: string[];
@@ -12,7 +13,7 @@ interface RequesterDataOptions {
  * `frostmint attest requester-data`: the 64 bytes of REPORT_DATA a requester in an SEV-SNP
  * guest asks its firmware to sign before `POST /v1/mint` with `attestation` (binding of the
  * token's `sub`, `aud`, scopes and the current 300-second window; docs/attestation.md,
- * "Requester attestation"). Prints 128 hex digits.
+ * "Requester attestation"). Prints 128 hex digits (`--format text`).
  *
  * @example
  * ```sh
@@ -20,7 +21,7 @@ interface RequesterDataOptions {
  * ```
  */
 export function requesterDataCommand(): Command {
-  return new Command('requester-data')
+  return withConvention(new Command('requester-data'), { format: {} })
     .description("print the REPORT_DATA (hex) a requester's SEV-SNP report must carry for a mint")
     .requiredOption('--sub <subject>', "the token's sub (CI: the ID token's sub claim)")
     .requiredOption('--aud <audience>', 'the audience to mint for')
@@ -34,7 +35,13 @@ export function requesterDataCommand(): Command {
         scopes: opts.scope,
         window: requesterWindow(at),
       });
-      process.stdout.write(`${Buffer.from(data).toString('hex')}\n`);
+      const hex = Buffer.from(data).toString('hex');
+      process.stdout.write(
+        renderResult(
+          { text: hex, json: { report_data: hex }, env: { FROSTMINT_REPORT_DATA: hex } },
+          opts.format!,
+        ),
+      );
     });
 }
 

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { CliError, type ConventionOptions, EXIT, withConvention } from '@frostmint/client/cli-kit';
 import {
   AMD_KDS_URL,
   type AttestationBinding,
@@ -23,7 +24,7 @@ export interface AttestCommandDeps {
   readonly now?: () => Date;
 }
 
-interface VerifyOptions {
+interface VerifyOptions extends ConventionOptions {
   report: string;
   certs?: string;
   vcek?: string;
@@ -37,7 +38,6 @@ interface VerifyOptions {
   nonce?: Buffer;
   tlsKey?: string;
   policyId?: string;
-  json: boolean;
 }
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -45,17 +45,17 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 /**
  * `frostmint attest`: tools for SEV-SNP attestation. `attest verify` checks a report the way
  * every signer does (pinned AMD roots, VCEK from the certificates given, a directory or the
- * KDS), prints every check with PASS/FAIL/SKIP, and exits 1 when any check fails or the
- * report is malformed. The report file may be raw binary or hex.
+ * KDS), prints every check with PASS/FAIL/SKIP, and exits 3 (refused) when any check fails
+ * or the report is malformed. The report file may be raw binary or hex.
  *
  * @example
  * ```sh
- * frostmint attest verify --report report.bin --certs certs.bin --measurement 4a5b… --json
+ * frostmint attest verify --report report.bin --certs certs.bin --measurement 4a5b… --format json
  * ```
  */
 export function attestCommand(deps: AttestCommandDeps = {}): Command {
-  const verify = new Command('verify')
-    .description('Verify an SEV-SNP attestation report; prints every check, exits 1 if any fails')
+  const verify = withConvention(new Command('verify'), { format: { formats: ['text', 'json'] } })
+    .description('Verify an SEV-SNP attestation report; prints every check, exits 3 if any fails')
     .requiredOption('--report <file>', 'the ATTESTATION_REPORT, raw binary or hex')
     .addOption(
       new Option(
@@ -84,9 +84,17 @@ export function attestCommand(deps: AttestCommandDeps = {}): Command {
     .addOption(new Option('--nonce <hex>', 'the nonce the report must bind').argParser(parseHex))
     .option('--tls-key <file>', "the attester's TLS certificate or public key (with --nonce)")
     .option('--policy-id <id>', 'the policy id the report must bind (with --nonce)')
-    .option('--json', 'print the verdict as JSON', false)
     .action(async (opts: VerifyOptions) => {
-      process.exitCode = (await runVerify(opts, deps)) ? 0 : 1;
+      if (!(await runVerify(opts, deps))) {
+        throw new CliError(
+          'attestation_not_verified',
+          EXIT.refused,
+          'the report did not verify: see the checks above',
+          {
+            reported: true,
+          },
+        );
+      }
     });
   return new Command('attest')
     .description('SEV-SNP attestation tools')
@@ -115,11 +123,11 @@ async function runVerify(opts: VerifyOptions, deps: AttestCommandDeps): Promise<
     });
   } catch (err) {
     if (!(err instanceof AttestationFormatError)) throw err;
-    if (opts.json) out(JSON.stringify({ verified: false, error: err.toJSON() }, null, 2));
+    if (opts.format === 'json') out(JSON.stringify({ verified: false, error: err.toJSON() }));
     else out(`FAIL  ${'report_format'.padEnd(17)} ${err.code}: ${err.message}`);
     return false;
   }
-  if (opts.json) out(JSON.stringify(verdict, null, 2));
+  if (opts.format === 'json') out(JSON.stringify(verdict));
   else printVerdict(verdict);
   return verdict.verified;
 }

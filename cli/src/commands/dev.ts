@@ -1,3 +1,4 @@
+import { CoordinatorClient } from '@frostmint/client';
 import { createVerifier } from '@frostmint/sdk';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
@@ -104,19 +105,20 @@ function parsePort(value: string): number {
 }
 
 async function mintAndVerify(stack: DevStack) {
-  const res = await fetch(`${stack.coordinatorUrl}/v1/mint`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.layout.bearer}` },
-    body: JSON.stringify(DEMO_REQUEST),
-  });
-  const body = (await res.json()) as { token?: string; error?: string; message?: string };
-  if (!res.ok || !body.token) throw new Error(`mint failed: ${body.error}: ${body.message}`);
-  const jwks = await (await fetch(`${stack.coordinatorUrl}/.well-known/jwks.json`)).json();
+  const client = new CoordinatorClient({ baseUrl: stack.coordinatorUrl });
+  const outcome = await client.mint(DEMO_REQUEST, stack.layout.bearer);
+  if (outcome.kind !== 'minted') throw new Error('the demo mint unexpectedly needs approvals');
+  const { token } = outcome.token;
+  const jwks = await client.jwks();
   const verifier = createVerifier({
     issuer: stack.coordinatorUrl,
     audience: DEMO_REQUEST.audience,
     jwksUri: `${stack.coordinatorUrl}/.well-known/jwks.json`,
   });
-  const { claims } = await verifier.verify(body.token, { requiredScopes: DEMO_REQUEST.scope });
-  return { token: body.token, claims, jwks };
+  try {
+    const { claims } = await verifier.verify(token, { requiredScopes: DEMO_REQUEST.scope });
+    return { token, claims, jwks };
+  } finally {
+    verifier.close();
+  }
 }

@@ -1,7 +1,8 @@
+import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
 import { Command } from 'commander';
 import { createDpopProof, defaultDpopKeyFile, loadOrCreateDpopKey } from '../dpop/key.ts';
 
-interface ProofOptions {
+interface ProofOptions extends ConventionOptions {
   htm: string;
   htu: string;
   dpopKey?: string;
@@ -22,9 +23,7 @@ interface ProofOptions {
  * ```
  */
 export function dpopCommand(env: NodeJS.ProcessEnv = process.env): Command {
-  const dpop = new Command('dpop').description('DPoP (RFC 9449) sender-constrained token tools');
-  dpop
-    .command('proof')
+  const proof = withConvention(new Command('proof'), { format: {} })
     .description('print a DPoP proof JWT for one request (creates the key file if missing)')
     .requiredOption('--htm <method>', 'the request method, e.g. POST')
     .requiredOption('--htu <url>', 'the request URL (query and fragment are dropped)')
@@ -35,20 +34,28 @@ export function dpopCommand(env: NodeJS.ProcessEnv = process.env): Command {
     .option('--token <token>', 'the access token the request carries (sets ath)')
     .action(async (opts: ProofOptions) => {
       const key = await loadOrCreateDpopKey(opts.dpopKey ?? defaultDpopKeyFile(env));
-      const proof = await createDpopProof(key, {
+      const jwt = await createDpopProof(key, {
         htm: opts.htm,
         htu: opts.htu,
         ...(opts.token === undefined ? {} : { token: opts.token }),
       });
-      process.stdout.write(`${proof}\n`);
+      const result = { text: jwt, json: { proof: jwt }, env: { FROSTMINT_DPOP_PROOF: jwt } };
+      process.stdout.write(renderResult(result, opts.format!));
     });
-  dpop
-    .command('thumbprint')
+  const thumbprint = withConvention(new Command('thumbprint'), { format: {} })
     .description("print the key's RFC 7638 thumbprint: the cnf.jkt of tokens bound to it")
     .option('--dpop-key <file>', 'the private Ed25519 JWK (default as for proof)')
-    .action(async (opts: { dpopKey?: string }) => {
+    .action(async (opts: ConventionOptions & { dpopKey?: string }) => {
       const key = await loadOrCreateDpopKey(opts.dpopKey ?? defaultDpopKeyFile(env));
-      process.stdout.write(`${key.jkt}\n`);
+      const result = {
+        text: key.jkt,
+        json: { jkt: key.jkt },
+        env: { FROSTMINT_DPOP_JKT: key.jkt },
+      };
+      process.stdout.write(renderResult(result, opts.format!));
     });
-  return dpop;
+  return new Command('dpop')
+    .description('DPoP (RFC 9449) sender-constrained token tools')
+    .addCommand(proof)
+    .addCommand(thumbprint);
 }

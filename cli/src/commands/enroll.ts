@@ -1,19 +1,18 @@
 import { readFile } from 'node:fs/promises';
+import type { EnrollmentStatus } from '@frostmint/client';
+import { renderResult, usageError } from '@frostmint/client/cli-kit';
 import { Command } from 'commander';
 import { awaitGuardians } from './tap/await-guardians.ts';
-import { CoordinatorClient } from './tap/client.ts';
 import {
   collect,
   presentTapUrl,
   progress,
-  resolveTarget,
-  runTap,
   type TapOptions,
+  tapTarget,
   withTapOptions,
 } from './tap/common.ts';
-import { CliFailure, EXIT, EXIT_CODES_HELP } from './tap/exit-codes.ts';
 import { loginForIdToken } from './tap/idp-login.ts';
-import { waitFor } from './tap/wait.ts';
+import { failRequest, waitFor } from './tap/wait.ts';
 
 interface EnrollOptions extends TapOptions {
   role?: string[];
@@ -23,28 +22,6 @@ interface EnrollOptions extends TapOptions {
   clientId?: string;
 }
 
-interface Begun {
-  request_id: string;
-  status_reason: 'awaiting_approvals' | null;
-  tap_url: string;
-  roles: string[];
-  required_approvals: number;
-  expires_at: number;
-  certificate_expires_at: number;
-}
-
-interface Status {
-  status: 'pending' | 'approved' | 'enrolled' | 'denied' | 'expired';
-  status_reason: string | null;
-  required_approvals: number;
-  approved_by?: string[];
-  expires_at: number;
-  certificate_expires_at: number;
-  /** While `awaiting_id_token`: the nonce the ID token must carry, and where to log in. */
-  id_token_nonce?: string;
-  idp?: { issuer: string; client_id: string };
-}
-
 const PROOF_HELP = `
 Proof of identity: after the tap, unless guardians approved the enrollment, the signers
 need an ID token from your organisation's IdP naming you, whose nonce is the digest of
@@ -52,6 +29,8 @@ the certificate request with your new passkey. frostmint enroll signs you in lik
 gh auth login (authorization code + PKCE, redirect to 127.0.0.1; the URL is opened with
 $BROWSER or the platform opener, or only printed with --no-browser). Headless: pass
 --id-token-file FILE; after the tap it prints the nonce and reads FILE once it exists.`;
+
+const AGAIN = 'run frostmint enroll again';
 
 /**
  * `frostmint enroll` (alias `login`): registers a passkey or security key for the user and
@@ -70,7 +49,7 @@ $BROWSER or the platform opener, or only printed with --no-browser). Headless: p
  * ```
  */
 export function enrollCommand(): Command {
-  return withTapOptions(new Command('enroll'))
+  return withTapOptions(new Command('enroll'), 'json')
     .alias('login')
     .description('Enroll a passkey or security key (first-time setup, or after it expired)')
     .option('--role <role>', 'a role to enroll with (repeatable; default: developer)', collect)
@@ -85,43 +64,32 @@ export function enrollCommand(): Command {
     )
     .option('--issuer <url>', 'the IdP to sign in to (default: the one the coordinator names)')
     .option('--client-id <id>', "the OIDC client id at the IdP (default: the coordinator's)")
-    .addHelpText('after', `${PROOF_HELP}\n${EXIT_CODES_HELP}`)
-    .action((options: EnrollOptions) => runTap(() => enroll(options)));
+    .addHelpText('after', PROOF_HELP)
+    .action(async (options: EnrollOptions) => enroll(options));
 }
 
 async function enroll(options: EnrollOptions): Promise<void> {
-  const { coordinator, user } = resolveTarget(options);
+  const { client, user } = tapTarget(options);
   const roles = options.role ?? ['developer'];
   const credential = process.env[options.operatorTokenEnv];
   if (!credential) {
-    throw new CliFailure(
-      EXIT.usage,
+    throw usageError(
       `set ${options.operatorTokenEnv} to the enrollment operator credential (ask your frostmint administrator)`,
     );
   }
-  const operator = new CoordinatorClient(coordinator, { authorization: `Bearer ${credential}` });
-  const begun = await operator.request<Begun>('POST', '/v1/enrollments', { user, roles });
+  const begun = await client.beginEnrollment({ user, roles }, credential);
   progress(`Enrolling a passkey for ${user} with roles ${begun.roles.join(', ')}`);
-  const api = new CoordinatorClient(coordinator);
-  const path = `/v1/enrollments/requests/${begun.request_id}`;
+  const statusOf = () => client.enrollment(begun.request_id);
   if (begun.status_reason === 'awaiting_approvals') {
-    const approved = await awaitGuardians(begun, 'enrollment', () =>
-      api.request<Status>('GET', path),
-    );
-    if (approved.status !== 'approved') {
-      const reason = approved.status_reason ? `: ${approved.status_reason}` : '';
-      throw new CliFailure(
-        approved.status === 'expired' ? EXIT.timeout : EXIT.refused,
-        `the enrollment was ${approved.status}${reason}: run frostmint enroll again`,
-      );
-    }
+    const approved = await awaitGuardians(begun, 'enrollment', statusOf);
+    if (approved.status !== 'approved') failRequest(approved, 'enrollment', AGAIN);
   }
   presentTapUrl(begun.tap_url, options);
   progress('Waiting for the registration…');
-  const timeoutMs = options.timeout * 1000;
+  const timeoutMs = options.wait! * 1000;
   let final = await waitFor(
     async () => {
-      const status = await api.request<Status>('GET', path);
+      const status = await statusOf();
       const waiting = status.status === 'pending' || status.status === 'approved';
       return waiting && status.status_reason !== 'awaiting_id_token' ? undefined : status;
     },
@@ -130,27 +98,39 @@ async function enroll(options: EnrollOptions): Promise<void> {
   if (final.status_reason === 'awaiting_id_token') {
     const idToken = await proveIdentity(final, options, timeoutMs);
     progress('Signed in; the signers check the ID token and certify the passkey…');
-    final = await api.request<Status>('POST', `${path}/id-token`, { id_token: idToken });
+    final = await client.proveEnrollment(begun.request_id, idToken);
   }
-  if (final.status !== 'enrolled') {
-    const reason = final.status_reason ? `: ${final.status_reason}` : '';
-    throw new CliFailure(
-      final.status === 'expired' ? EXIT.timeout : EXIT.refused,
-      `the enrollment was ${final.status}${reason}: run frostmint enroll again`,
-    );
-  }
-  const until = new Date(final.certificate_expires_at * 1000).toISOString();
+  if (final.status !== 'enrolled') failRequest(final, 'enrollment', AGAIN);
+  const certificateExpiresAt = final.certificate_expires_at ?? begun.certificate_expires_at;
+  const until = new Date(certificateExpiresAt * 1000).toISOString();
   progress(
     `Enrolled (${final.status_reason ?? 'credential certified'}); certificate valid until ${until}.`,
   );
+  const result = {
+    status: 'enrolled',
+    user,
+    roles: begun.roles,
+    certificate_expires_at: certificateExpiresAt,
+  };
   process.stdout.write(
-    `${JSON.stringify({ status: 'enrolled', user, roles: begun.roles, certificate_expires_at: final.certificate_expires_at })}\n`,
+    renderResult(
+      {
+        text: `enrolled ${user} (${begun.roles.join(', ')}) until ${until}`,
+        json: result,
+        env: {
+          FROSTMINT_USER: user,
+          FROSTMINT_ROLES: begun.roles.join(' '),
+          FROSTMINT_CERTIFICATE_EXPIRES_AT: certificateExpiresAt,
+        },
+      },
+      options.format!,
+    ),
   );
 }
 
 /** The ID token that proves the enrollment: from `--id-token-file`, or a browser sign-in. */
 async function proveIdentity(
-  status: Status,
+  status: EnrollmentStatus,
   options: EnrollOptions,
   timeoutMs: number,
 ): Promise<string> {
@@ -170,8 +150,7 @@ async function proveIdentity(
   const issuer = options.issuer ?? status.idp?.issuer;
   const clientId = options.clientId ?? status.idp?.client_id;
   if (!issuer || !clientId) {
-    throw new CliFailure(
-      EXIT.usage,
+    throw usageError(
       'the coordinator names no IdP: pass --issuer and --client-id, or --id-token-file',
     );
   }

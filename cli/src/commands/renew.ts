@@ -1,31 +1,16 @@
+import { renderResult } from '@frostmint/client/cli-kit';
 import { Command } from 'commander';
-import { CoordinatorClient } from './tap/client.ts';
 import {
   presentTapUrl,
   progress,
-  resolveTarget,
-  runTap,
   type TapOptions,
+  tapTarget,
   withTapOptions,
 } from './tap/common.ts';
-import { EXIT_CODES_HELP } from './tap/exit-codes.ts';
-import { awaitTapOutcome } from './tap/wait.ts';
+import { failRequest, waitFor } from './tap/wait.ts';
 
 interface RenewOptions extends TapOptions {
   credential?: string;
-}
-
-interface Begun {
-  request_id: string;
-  tap_url: string;
-  credential_id: string;
-  certificate_expires_at: number;
-}
-
-interface Status {
-  status: 'pending' | 'renewed' | 'denied' | 'expired';
-  status_reason: string | null;
-  certificate_expires_at: number;
 }
 
 /**
@@ -38,33 +23,41 @@ interface Status {
  * ```
  */
 export function renewCommand(): Command {
-  return withTapOptions(new Command('renew'))
+  return withTapOptions(new Command('renew'), 'json')
     .description('Renew your passkey enrollment with a tap before its certificate expires')
     .option('--credential <id>', 'the credential to renew (default: the one expiring first)')
-    .addHelpText('after', EXIT_CODES_HELP)
-    .action((options: RenewOptions) => runTap(() => renew(options)));
-}
-
-async function renew(options: RenewOptions): Promise<void> {
-  const { coordinator, user } = resolveTarget(options);
-  const api = new CoordinatorClient(coordinator);
-  const begun = await api.request<Begun>('POST', '/v1/enrollments/renewals', {
-    user,
-    ...(options.credential ? { credential_id: options.credential } : {}),
-  });
-  progress(`Renewing credential ${begun.credential_id} of ${user}`);
-  presentTapUrl(begun.tap_url, options);
-  progress('Waiting for your tap…');
-  const final = await awaitTapOutcome<Status>(api, `/v1/enrollments/renewals/${begun.request_id}`, {
-    timeoutSeconds: options.timeout,
-    what: 'the tap',
-    noun: 'renewal',
-    expected: 'renewed',
-    again: 'run frostmint renew again, or frostmint enroll',
-  });
-  const until = new Date(final.certificate_expires_at * 1000).toISOString();
-  progress(`Renewed; certificate valid until ${until}.`);
-  process.stdout.write(
-    `${JSON.stringify({ status: 'renewed', user, credential_id: begun.credential_id, certificate_expires_at: final.certificate_expires_at })}\n`,
-  );
+    .action(async (options: RenewOptions) => {
+      const { client, user } = tapTarget(options);
+      const begun = await client.beginRenewal({
+        user,
+        ...(options.credential ? { credential_id: options.credential } : {}),
+      });
+      progress(`Renewing credential ${begun.credential_id} of ${user}`);
+      presentTapUrl(begun.tap_url, options);
+      progress('Waiting for your tap…');
+      const final = await waitFor(
+        async () => {
+          const status = await client.renewal(begun.request_id);
+          return status.status === 'pending' ? undefined : status;
+        },
+        { timeoutMs: options.wait! * 1000, what: 'the tap' },
+      );
+      if (final.status !== 'renewed') {
+        failRequest(final, 'renewal', 'run frostmint renew again, or frostmint enroll');
+      }
+      const until = new Date(final.certificate_expires_at * 1000).toISOString();
+      progress(`Renewed; certificate valid until ${until}.`);
+      const result = {
+        status: 'renewed',
+        user,
+        credential_id: begun.credential_id,
+        certificate_expires_at: final.certificate_expires_at,
+      };
+      process.stdout.write(
+        renderResult(
+          { text: `renewed ${begun.credential_id} until ${until}`, json: result },
+          options.format!,
+        ),
+      );
+    });
 }

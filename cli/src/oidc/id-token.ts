@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { MINT_CI_EXIT, MintCiError } from './exit-codes.ts';
+import { CliError, EXIT } from '@frostmint/client/cli-kit';
 
 /** Where `frostmint mint-ci` may take the CI job's ID token from, in this order. */
 export interface IdTokenSource {
@@ -18,7 +18,8 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * Obtains the CI job's OIDC ID token: from `file` if given, else from the environment
  * variable `envVar` if set, else from GitHub Actions' token service
  * (`ACTIONS_ID_TOKEN_REQUEST_URL` + `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, with `&audience=`;
- * the workflow needs `permissions: id-token: write`). Throws `MintCiError` (exit 3).
+ * the workflow needs `permissions: id-token: write`). Throws `CliError` (exit 13, ID token
+ * unavailable).
  *
  * @example
  * ```ts
@@ -32,9 +33,9 @@ export async function obtainIdToken(
 ): Promise<string> {
   if (source.file !== undefined) {
     const text = await readFile(source.file, 'utf8').catch((cause: unknown) => {
-      throw new MintCiError(
-        MINT_CI_EXIT.idToken,
+      throw new CliError(
         'id_token_unreadable',
+        EXIT.idTokenUnavailable,
         `cannot read the ID token file ${source.file}: ${(cause as Error).message}`,
       );
     });
@@ -46,9 +47,9 @@ export async function obtainIdToken(
   const bearer = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
   if (url && bearer)
     return checked(await fromGitHub(url, bearer, source.audience, get), 'GitHub Actions');
-  throw new MintCiError(
-    MINT_CI_EXIT.idToken,
+  throw new CliError(
     'id_token_missing',
+    EXIT.idTokenUnavailable,
     `no ID token: pass --id-token-file, set $${source.envVar}, or run in GitHub Actions with "permissions: id-token: write"`,
   );
 }
@@ -69,18 +70,18 @@ async function fromGitHub(
       signal: AbortSignal.timeout(10_000),
     });
   } catch (cause) {
-    throw new MintCiError(
-      MINT_CI_EXIT.idToken,
+    throw new CliError(
       'id_token_request_failed',
+      EXIT.idTokenUnavailable,
       `GitHub Actions ID token request failed: ${(cause as Error).message}`,
       { cause },
     );
   }
   const body = (await response.json().catch(() => null)) as { value?: unknown } | null;
   if (!response.ok || typeof body?.value !== 'string') {
-    throw new MintCiError(
-      MINT_CI_EXIT.idToken,
+    throw new CliError(
       'id_token_request_failed',
+      EXIT.idTokenUnavailable,
       `GitHub Actions ID token request answered ${response.status} without a token`,
     );
   }
@@ -89,9 +90,9 @@ async function fromGitHub(
 
 function checked(token: string, where: string): string {
   if (!COMPACT_JWS.test(token)) {
-    throw new MintCiError(
-      MINT_CI_EXIT.idToken,
+    throw new CliError(
       'id_token_malformed',
+      EXIT.idTokenUnavailable,
       `the ID token from ${where} is not a JWT`,
     );
   }

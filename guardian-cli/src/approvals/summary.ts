@@ -1,4 +1,4 @@
-import type { PendingRequest } from './coordinator-api.ts';
+import type { PendingRequest } from '@frostmint/client';
 
 /**
  * What a guardian reads before approving: the signed subject first (requester, scopes,

@@ -1,3 +1,5 @@
+import { type AnswerResult, CoordinatorClient, type PendingRequest } from '@frostmint/client';
+import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
 import {
   enrollmentApprovalDigest,
   FrostmintError,
@@ -6,20 +8,17 @@ import {
 } from '@frostmint/core';
 import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/pkcs11';
 import type { Command } from 'commander';
-import { ApprovalApi, type PendingRequest } from '../approvals/coordinator-api.ts';
 import { describePending } from '../approvals/summary.ts';
 import type { CliIo } from '../io.ts';
 import { APPROVAL_KEY, keyRefFor } from '../keys.ts';
-import { progress } from '../progress.ts';
+import { progress, quietFor } from '../progress.ts';
 import { type TokenCliOptions, tokenOptionsFrom, withTokenOptions } from '../token-options.ts';
 
-export interface AnswerOptions extends TokenCliOptions {
-  coordinator: string;
+export interface AnswerOptions extends TokenCliOptions, ConventionOptions {
   request?: string;
   yes?: boolean;
   approvalKeyLabel?: string;
   approvalKeyId?: string;
-  json?: boolean;
 }
 
 /**
@@ -33,23 +32,21 @@ export interface AnswerOptions extends TokenCliOptions {
  */
 export function registerAnswer(program: Command, io: CliIo): void {
   for (const deny of [false, true]) {
-    withTokenOptions(program.command(deny ? 'deny' : 'approve'))
+    const command = withTokenOptions(program.command(deny ? 'deny' : 'approve'));
+    withConvention(command, { coordinator: 'required', format: {} })
       .description(
         deny
           ? 'refuse a pending mint request or enrollment: review it, confirm, sign the refusal with your approval key'
           : 'approve a pending mint request (e.g. deploy:prod) or enrollment (e.g. a releaser): review it, confirm, sign with your ' +
               'approval key (touch your YubiKey when it blinks); lists pending requests without --request',
       )
-      .requiredOption('--coordinator <url>', 'coordinator base URL, e.g. https://mint.example')
       .option('--request <id>', 'the request to answer (needed when several are pending)')
       .option('--yes', 'do not ask for confirmation (the request is still shown)')
       .option('--approval-key-label <label>', 'approval key label (default: find by id 02)')
       .option('--approval-key-id <hex>', 'approval key CKA_ID (default 02 = PIV slot 9c)')
-      .option('--json', 'print the result as JSON on stdout')
       .action(async (options: AnswerOptions) => {
         const result = await answer(options, io, deny);
-        if (options.json) io.stdout(`${JSON.stringify(result)}\n`);
-        else io.stdout(`${result.summary}\n`);
+        io.stdout(renderResult({ text: result.summary, json: result }, options.format!));
       });
   }
 }
@@ -73,17 +70,17 @@ export async function answer(
   decision: 'approve' | 'deny';
   guardianKid: string;
   summary: string;
-  coordinator: unknown;
+  coordinator: AnswerResult;
 }> {
-  const api = new ApprovalApi(new URL(options.coordinator).href);
-  const request = pick(await api.pending(), options.request, io);
+  const api = new CoordinatorClient({ baseUrl: options.coordinator!, timeoutMs: 15_000 });
+  const request = pick(await api.pendingApprovals(), options.request, io);
   const now = Date.now() / 1000;
   // Always shown (stderr, also with --json): nobody approves what they have not seen.
   io.stderr(
     `You are asked to ${deny ? 'DENY' : 'approve'} this ${request.kind === 'enrollment' ? 'enrollment' : 'mint request'}:\n\n${describePending(request, now)}\n`,
   );
   if (!options.yes) await confirm(io, deny);
-  const say = progress(io, options.json === true);
+  const say = progress(io, quietFor(options.format));
   const tokenOptions = tokenOptionsFrom(options, io, say.touch);
   const token = Pkcs11Token.open(tokenOptions);
   let guardianKid: string;
@@ -104,13 +101,10 @@ export async function answer(
   } finally {
     await token.close();
   }
-  const coordinator = await api.answer(request.id, { guardianKid, signature }, deny);
+  const coordinator = await api.answerApproval(request.id, { guardianKid, signature }, deny);
   const progressText = deny
     ? `Denied request ${request.id}.`
-    : (() => {
-        const { approvals, required } = coordinator as { approvals?: number; required?: number };
-        return `Approved request ${request.id} (${approvals ?? '?'} of ${required ?? request.required_approvals} approvals).`;
-      })();
+    : `Approved request ${request.id} (${coordinator.approvals ?? '?'} of ${coordinator.required ?? request.required_approvals} approvals).`;
   return {
     request: request.id,
     decision: deny ? 'deny' : 'approve',

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
 import { Pkcs11Token, readPin } from '@frostmint/pkcs11';
 import type { Command } from 'commander';
 import {
@@ -12,7 +13,7 @@ import {
 } from '../guardian-record.ts';
 import type { CliIo } from '../io.ts';
 import { APPROVAL_KEY, ensureKey, keyRefFor, SEALING_KEY } from '../keys.ts';
-import { progress } from '../progress.ts';
+import { progress, quietFor } from '../progress.ts';
 import {
   type TokenCliOptions,
   tokenOptionsFrom,
@@ -20,7 +21,7 @@ import {
   withTokenOptions,
 } from '../token-options.ts';
 
-export interface EnrollOptions extends TokenCliOptions {
+export interface EnrollOptions extends TokenCliOptions, ConventionOptions {
   name: string;
   approvalKeyLabel?: string;
   approvalKeyId?: string;
@@ -30,7 +31,6 @@ export interface EnrollOptions extends TokenCliOptions {
   sealingKey: boolean;
   /** `--no-create` sets false. */
   create: boolean;
-  json?: boolean;
 }
 
 /**
@@ -42,7 +42,7 @@ export interface EnrollOptions extends TokenCliOptions {
  * ```
  */
 export function registerEnroll(program: Command, io: CliIo): void {
-  withTokenOptions(program.command('enroll'))
+  withConvention(withTokenOptions(program.command('enroll')), { format: {} })
     .description(
       'find or create the guardian approval key (ECDSA P-256, PIV 9c) and the sealing key ' +
         '(ECDH P-256, PIV 9d / HSM key), and print the signed guardian record',
@@ -54,17 +54,18 @@ export function registerEnroll(program: Command, io: CliIo): void {
     .option('--sealing-key-id <hex>', 'sealing key CKA_ID (default 03 = PIV slot 9d)')
     .option('--no-sealing-key', 'enroll the approval key only')
     .option('--no-create', 'only find keys; fail if one is missing')
-    .option('--json', 'print only the record as JSON on stdout')
     .action(async (options: EnrollOptions) => {
       const record = await enroll(options, io);
-      if (!options.json) {
+      if (!quietFor(options.format)) {
         io.stderr(
           `\nGuardian record for "${record.name}": approval key ${record.approvalKey.kid}` +
             (record.sealingKey ? `, sealing key ${record.sealingKey.kid}` : '') +
             '.\nAdd it to the group configuration (it is public; the proof shows the token holds the key).\n\n',
         );
       }
-      io.stdout(`${JSON.stringify(record, null, 2)}\n`);
+      // The record is a document to hand on: text prints it as JSON too.
+      const json = JSON.stringify(record, null, 2);
+      io.stdout(renderResult({ text: json, json: record }, options.format!));
     });
 }
 
@@ -82,7 +83,7 @@ export async function enroll(options: EnrollOptions, io: CliIo): Promise<Guardia
     if (id !== undefined && !/^(?:[0-9a-fA-F]{2})+$/.test(id))
       throw usage(`key id "${id}" is not hex bytes, e.g. 02`);
   }
-  const say = progress(io, options.json === true);
+  const say = progress(io, quietFor(options.format));
   const tokenOptions = tokenOptionsFrom(options, io, say.touch);
   const token = Pkcs11Token.open(tokenOptions);
   try {

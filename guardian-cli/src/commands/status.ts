@@ -1,13 +1,13 @@
+import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
 import { type GroupConfig, readGroupConfig } from '@frostmint/core';
 import type { Command } from 'commander';
 import { readCoordinatorConfig } from '../ceremony/files.ts';
 import { ceremonyPool } from '../ceremony/pool.ts';
-import { ReportedFailure } from '../exit-codes.ts';
+import { ExitCode, reportedFailure } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
 
-export interface StatusOptions {
+export interface StatusOptions extends ConventionOptions {
   coordinatorConfig: string;
-  json?: boolean;
 }
 
 /** One signer as `status` sees it. */
@@ -50,20 +50,24 @@ export interface StatusReport {
  * ```
  */
 export function registerStatus(program: Command, io: CliIo): void {
-  program
-    .command('status')
+  withConvention(program.command('status'), { format: {} })
     .description(
       'group key and kid, guardians, and each signer’s health (Info over mTLS); exit code 11 when not all is well',
     )
     .requiredOption('--coordinator-config <path>', 'coordinator configuration')
-    .option('--json', 'print the report as JSON on stdout')
     .action(async (options: StatusOptions) => {
       const report = await status(options);
-      io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
+      const env = {
+        FROSTMINT_HEALTHY: report.healthy,
+        FROSTMINT_KID: report.group?.kid ?? '',
+        FROSTMINT_READY_SIGNERS: report.signers.filter((s) => s.ready && s.inGroup).length,
+      };
+      io.stdout(renderResult({ text: describe(report), json: report, env }, options.format!));
       if (!report.healthy) {
-        throw new ReportedFailure(
+        throw reportedFailure(
           'status_unhealthy',
-          'not every signer is ready with the group key',
+          ExitCode.unhealthy,
+          'not every signer is ready with the group key: see the report above',
         );
       }
     });

@@ -1,3 +1,4 @@
+import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
 import {
   findSoftHsm2Module,
   initToken,
@@ -9,10 +10,10 @@ import type { Command } from 'commander';
 import { type KeyRecord, keyRecord } from '../guardian-record.ts';
 import type { CliIo } from '../io.ts';
 import { APPROVAL_KEY, ensureKey, keyRefFor, SEALING_KEY } from '../keys.ts';
-import { progress } from '../progress.ts';
+import { progress, quietFor } from '../progress.ts';
 import { MODULE_ENV, pinSourceFrom, usage } from '../token-options.ts';
 
-export interface TokenInitOptions {
+export interface TokenInitOptions extends ConventionOptions {
   label: string;
   module?: string;
   soPinFile?: string;
@@ -21,7 +22,6 @@ export interface TokenInitOptions {
   pinEnv?: string;
   /** `--no-keys` sets false. */
   keys: boolean;
-  json?: boolean;
 }
 
 export interface TokenInitResult {
@@ -38,10 +38,11 @@ export interface TokenInitResult {
  * ```
  */
 export function registerTokenInit(program: Command, io: CliIo): void {
-  program
+  const init = program
     .command('token')
     .description('token helpers for development and tests')
-    .command('init')
+    .command('init');
+  withConvention(init, { format: {} })
     .description(
       'SoftHSM2 helper: create a token in a free slot, set its PINs, and create the approval and ' +
         'sealing keys (SoftHSM2 reads its token directory from $SOFTHSM2_CONF). Never touches ' +
@@ -57,12 +58,13 @@ export function registerTokenInit(program: Command, io: CliIo): void {
     .option('--pin-file <path>', 'user PIN from this file')
     .option('--pin-env <name>', 'user PIN from this environment variable')
     .option('--no-keys', 'create the token only')
-    .option('--json', 'print only the result as JSON on stdout')
     .action(async (options: TokenInitOptions) => {
       const result = await tokenInit(options, io);
-      if (!options.json)
+      if (!quietFor(options.format))
         io.stderr(`\nToken "${result.token.label}" is ready in slot ${result.token.slot}.\n\n`);
-      io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+      // The result (token and key records) is a document: text prints it as JSON too.
+      const json = `${JSON.stringify(result, null, 2)}`;
+      io.stdout(renderResult({ text: json, json: result }, options.format!));
     });
 }
 
@@ -78,7 +80,7 @@ export async function tokenInit(options: TokenInitOptions, io: CliIo): Promise<T
   const module = options.module ?? process.env[MODULE_ENV] ?? findSoftHsm2Module();
   if (!module)
     throw usage(`SoftHSM2 not found: install softhsm2 or pass --module / $${MODULE_ENV}`);
-  const say = progress(io, options.json === true);
+  const say = progress(io, quietFor(options.format));
   const soPin = await readPin(
     pinSourceFrom(options.soPinFile, options.soPinEnv, io, 'New token SO PIN: '),
   );

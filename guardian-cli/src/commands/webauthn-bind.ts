@@ -1,4 +1,12 @@
 import { createHash } from 'node:crypto';
+import { CoordinatorClient } from '@frostmint/client';
+import {
+  CliError,
+  type ConventionOptions,
+  EXIT,
+  renderResult,
+  withConvention,
+} from '@frostmint/client/cli-kit';
 import {
   FrostmintError,
   GUARDIAN_BINDING_FORMAT,
@@ -8,20 +16,16 @@ import {
 } from '@frostmint/core';
 import { Pkcs11Token, p256Thumbprint, readPin } from '@frostmint/pkcs11';
 import type { Command } from 'commander';
-import { ApprovalApi, type RegistrationStatus } from '../approvals/coordinator-api.ts';
 import type { CliIo } from '../io.ts';
 import { APPROVAL_KEY, keyRefFor } from '../keys.ts';
-import { progress } from '../progress.ts';
+import { progress, quietFor } from '../progress.ts';
 import { type TokenCliOptions, tokenOptionsFrom, withTokenOptions } from '../token-options.ts';
 
-export interface BindOptions extends TokenCliOptions {
-  coordinator: string;
+export interface BindOptions extends TokenCliOptions, ConventionOptions {
   days: string;
-  waitSeconds: string;
   yes?: boolean;
   approvalKeyLabel?: string;
   approvalKeyId?: string;
-  json?: boolean;
 }
 
 /**
@@ -38,34 +42,39 @@ export function registerWebAuthnBind(program: Command, io: CliIo): void {
   const webauthn = program
     .command('webauthn')
     .description('WebAuthn credentials for the approval web page');
-  withTokenOptions(webauthn.command('bind'))
+  withConvention(withTokenOptions(webauthn.command('bind')), {
+    coordinator: 'required',
+    format: {},
+    wait: {
+      what: 'the tap on the page',
+      defaultSeconds: 300,
+      maxSeconds: 3600,
+      deprecatedFlags: ['--wait-seconds'],
+    },
+  })
     .description(
       'register a security key or passkey on the coordinator (open the printed page and tap), ' +
         'then sign its binding to you with your approval key (touch your YubiKey)',
     )
-    .requiredOption('--coordinator <url>', 'coordinator base URL, e.g. https://mint.example')
     .option('--days <n>', 'how long the binding is valid (1..366)', '90')
-    .option('--wait-seconds <n>', 'how long to wait for the tap on the page', '300')
     .option('--yes', 'do not ask for confirmation (the credential is still shown)')
     .option('--approval-key-label <label>', 'approval key label (default: find by id 02)')
     .option('--approval-key-id <hex>', 'approval key CKA_ID (default 02 = PIV slot 9c)')
-    .option('--json', 'print the result as JSON on stdout')
     .action(async (options: BindOptions) => {
       const result = await bindCredential(options, io);
-      if (options.json) io.stdout(`${JSON.stringify(result)}\n`);
-      else io.stdout(`${result.summary}\n`);
+      io.stdout(renderResult({ text: result.summary, json: result }, options.format!));
     });
 }
 
 /**
  * Runs the binding: opens a registration for this guardian's key, prints the page URL,
  * waits for the registered credential, shows it, asks for confirmation, signs the binding
- * on the token and submits it. Throws `registration_timeout`, `approval_unconfirmed` or the
- * coordinator's refusal.
+ * on the token and submits it. Throws `registration_timeout` (exit 5), `approval_unconfirmed`
+ * or the coordinator's refusal.
  *
  * @example
  * ```ts
- * await bindCredential({ coordinator, days: '90', waitSeconds: '300', module, tokenLabel, pinEnv: 'PIN' }, io);
+ * await bindCredential({ coordinator, days: '90', wait: 300, module, tokenLabel, pinEnv: 'PIN' }, io);
  * ```
  */
 export async function bindCredential(
@@ -79,16 +88,16 @@ export async function bindCredential(
   summary: string;
 }> {
   const days = boundedInt(options.days, 1, 366, '--days');
-  const waitSeconds = boundedInt(options.waitSeconds, 1, 3600, '--wait-seconds');
-  const api = new ApprovalApi(new URL(options.coordinator).href);
-  const say = progress(io, options.json === true);
+  const waitSeconds = options.wait ?? 300;
+  const api = new CoordinatorClient({ baseUrl: options.coordinator!, timeoutMs: 15_000 });
+  const say = progress(io, quietFor(options.format));
   const tokenOptions = tokenOptionsFrom(options, io, say.touch);
   const ref = keyRefFor(APPROVAL_KEY, options.approvalKeyLabel, options.approvalKeyId);
   const token = Pkcs11Token.open(tokenOptions);
   try {
     await readPin(tokenOptions.pin);
     const guardianKid = p256Thumbprint((await token.publicKey(ref)).point);
-    const registration = await api.startRegistration(guardianKid);
+    const registration = await api.startGuardianRegistration(guardianKid);
     io.stderr(
       `Open this page in your browser and tap your security key or passkey:\n\n  ${registration.url}\n\n`,
     );
@@ -112,7 +121,7 @@ export async function bindCredential(
     const digest = createHash('sha256').update(guardianBindingInput(body)).digest();
     const signature = Buffer.from(await token.sign(ref, digest)).toString('base64url');
     const binding: GuardianBinding = { ...body, signature };
-    await api.bind(registration.registration_id, binding);
+    await api.bindGuardianCredential(registration.registration_id, binding);
     return {
       credentialId: body.credential_id,
       guardianKid,
@@ -125,18 +134,23 @@ export async function bindCredential(
   }
 }
 
-async function waitForTap(api: ApprovalApi, id: string, waitSeconds: number) {
+async function waitForTap(api: CoordinatorClient, id: string, waitSeconds: number) {
   const deadline = Date.now() + waitSeconds * 1000;
   for (;;) {
-    const status: RegistrationStatus = await api.registration(id);
+    const status = await api.guardianRegistration(id);
     if (status.status === 'registered' && status.credential) return status;
     if (status.status === 'bound') {
-      throw new FrostmintError('coordinator_refused', 'this registration is already bound');
+      throw new CliError(
+        'registration_bound',
+        EXIT.refused,
+        'this registration is already bound: run webauthn bind again',
+      );
     }
     if (Date.now() >= deadline) {
-      throw new FrostmintError(
+      throw new CliError(
         'registration_timeout',
-        'nobody registered a credential on the page in time',
+        EXIT.timeout,
+        'nobody registered a credential on the page in time: run webauthn bind again and tap within --wait',
       );
     }
     await new Promise((r) => setTimeout(r, 500));

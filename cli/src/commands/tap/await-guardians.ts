@@ -4,7 +4,7 @@ import { waitFor } from './wait.ts';
 /** Where a request waiting for guardian approvals stands (mint or enrollment status). */
 export interface GuardianWaitStatus {
   status: string;
-  required_approvals: number;
+  required_approvals?: number;
   approved_by?: string[];
   /** Seconds left (mint requests). */
   expires_in?: number;
@@ -41,7 +41,8 @@ export async function awaitGuardians<S extends GuardianWaitStatus>(
       const by = status.approved_by ?? [];
       const left = status.expires_in ?? (status.expires_at ?? 0) - Math.floor(Date.now() / 1000);
       const minutes = Math.ceil(Math.max(0, left) / 60);
-      const line = `awaiting guardian approvals: ${by.length} of ${status.required_approvals}${by.length ? ` (${by.join(', ')})` : ''} — ${minutes} min left`;
+      const required = status.required_approvals ?? prepared.required_approvals;
+      const line = `awaiting guardian approvals: ${by.length} of ${required}${by.length ? ` (${by.join(', ')})` : ''} — ${minutes} min left`;
       if (line !== announced) progress(line);
       announced = line;
       return undefined;

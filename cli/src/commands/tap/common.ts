@@ -1,48 +1,58 @@
-import { FrostmintError } from '@frostmint/core';
-import { type Command, InvalidArgumentError } from 'commander';
+import { CoordinatorClient } from '@frostmint/client';
+import {
+  type ConventionOptions,
+  type OutputFormat,
+  usageError,
+  withConvention,
+} from '@frostmint/client/cli-kit';
+import type { Command } from 'commander';
 import { openBrowser } from './browser.ts';
-import { CliFailure, EXIT, exitCodeFor } from './exit-codes.ts';
 
-/** Options every tap command shares. */
-export interface TapOptions {
-  coordinator?: string;
+/** Options every tap command shares (`--wait` and `--coordinator` from the convention). */
+export interface TapOptions extends ConventionOptions {
   user?: string;
   browser: boolean;
-  timeout: number;
 }
 
 /** Progress goes to stderr; stdout carries only the result. */
 export const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
- * Adds `--coordinator`, `--user`, `--no-browser` and `--timeout`.
+ * Adds `--coordinator`, `--user`, `--no-browser`, `--wait` (formerly `--timeout`) and
+ * `--format text|json|env` (default `defaultFormat`).
  *
  * @example
  * ```ts
  * withTapOptions(new Command('mint'));
  * ```
  */
-export function withTapOptions(command: Command): Command {
-  return command
-    .option('--coordinator <url>', 'coordinator base URL (default: $FROSTMINT_COORDINATOR)')
+export function withTapOptions(command: Command, defaultFormat: OutputFormat = 'text'): Command {
+  return withConvention(command, {
+    coordinator: 'required',
+    format: { default: defaultFormat },
+    wait: {
+      what: 'the tap',
+      defaultSeconds: 300,
+      maxSeconds: 3600,
+      deprecatedFlags: ['--timeout'],
+    },
+  })
     .option('--user <id>', 'your user id, e.g. alice@example.com (default: $FROSTMINT_USER)')
-    .option('--no-browser', 'do not open a browser; only print the URL to open')
-    .option('--timeout <seconds>', 'how long to wait for the tap', positiveInt, 300)
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
+    .option('--no-browser', 'do not open a browser; only print the URL to open');
 }
 
-/** The coordinator URL and user, from options or environment, or a usage failure. */
-export function resolveTarget(options: TapOptions): { coordinator: string; user: string } {
-  const coordinator = options.coordinator ?? process.env.FROSTMINT_COORDINATOR;
+/**
+ * The coordinator client and the user, from options or environment, or a usage failure.
+ *
+ * @example
+ * ```ts
+ * const { client, user } = tapTarget(options);
+ * ```
+ */
+export function tapTarget(options: TapOptions): { client: CoordinatorClient; user: string } {
   const user = options.user ?? process.env.FROSTMINT_USER;
-  if (!coordinator) {
-    throw new CliFailure(
-      EXIT.usage,
-      'no coordinator: pass --coordinator <url> or set FROSTMINT_COORDINATOR',
-    );
-  }
-  if (!user) throw new CliFailure(EXIT.usage, 'no user: pass --user <id> or set FROSTMINT_USER');
-  return { coordinator, user };
+  if (!user) throw usageError('no user: pass --user <id> or set FROSTMINT_USER');
+  return { client: new CoordinatorClient({ baseUrl: options.coordinator! }), user };
 }
 
 /** Opens the tap page (or another page, e.g. the IdP's sign-in), or prints it for a headless box. */
@@ -56,37 +66,6 @@ export function presentTapUrl(
   } else {
     progress(`Open this URL in a browser ${purpose}:\n  ${url}`);
   }
-}
-
-/**
- * Runs a command body; a failure prints `frostmint: <code>: <what to do>` and sets the
- * documented exit code.
- *
- * @example
- * ```ts
- * .action((opts) => runTap(() => mint(opts)));
- * ```
- */
-export async function runTap(body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    const message =
-      err instanceof FrostmintError
-        ? `${err.code}: ${err.message}`
-        : err instanceof CliFailure
-          ? err.message
-          : `unexpected error: ${(err as Error).message}`;
-    process.stderr.write(`frostmint: ${message}\n`);
-    process.exitCode = exitCodeFor(err);
-  }
-}
-
-/** Commander parser for positive integers. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 /** Commander collector for repeatable options. */

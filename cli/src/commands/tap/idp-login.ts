@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CliError, EXIT } from '@frostmint/client/cli-kit';
 import * as oauth from 'oauth4webapi';
-import { CliFailure, EXIT } from './exit-codes.ts';
 
 export interface IdpLoginOptions {
   /** The IdP's issuer identifier (OIDC Discovery 1.0 §4). */
@@ -42,13 +42,18 @@ export async function loginForIdToken(options: IdpLoginOptions): Promise<string>
       await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
     )
     .catch((cause: unknown) => {
-      throw new CliFailure(
+      throw new CliError(
+        'idp_unavailable',
         EXIT.unavailable,
         `cannot discover the IdP ${issuer.href}: ${message(cause)}`,
       );
     });
   if (!as.authorization_endpoint) {
-    throw new CliFailure(EXIT.unavailable, `the IdP ${issuer.href} has no authorization endpoint`);
+    throw new CliError(
+      'idp_unavailable',
+      EXIT.unavailable,
+      `the IdP ${issuer.href} has no authorization endpoint`,
+    );
   }
   const client: oauth.Client = { client_id: options.clientId };
   const verifier = oauth.generateRandomCodeVerifier();
@@ -83,8 +88,12 @@ export async function loginForIdToken(options: IdpLoginOptions): Promise<string>
     });
     return tokens.id_token!;
   } catch (err) {
-    if (err instanceof CliFailure) throw err;
-    throw new CliFailure(EXIT.refused, `the sign-in at ${issuer.href} failed: ${message(err)}`);
+    if (err instanceof CliError) throw err;
+    throw new CliError(
+      'sign_in_failed',
+      EXIT.refused,
+      `the sign-in at ${issuer.href} failed: ${message(err)}`,
+    );
   } finally {
     callback.close();
   }
@@ -103,7 +112,13 @@ async function loopbackCallback(timeoutMs: number) {
   const result = new Promise<URL>((resolve, reject) => {
     timer = setTimeout(
       () =>
-        reject(new CliFailure(EXIT.timeout, `no sign-in within ${Math.round(timeoutMs / 1000)} s`)),
+        reject(
+          new CliError(
+            'sign_in_timeout',
+            EXIT.timeout,
+            `no sign-in within ${Math.round(timeoutMs / 1000)} s`,
+          ),
+        ),
       timeoutMs,
     );
     server.on('request', (req, res) => {

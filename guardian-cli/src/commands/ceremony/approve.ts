@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
 import {
   type ApprovalFile,
   approvalInput,
@@ -14,15 +15,14 @@ import { readTranscriptFile } from '../../ceremony/files.ts';
 import { describeTranscript } from '../../ceremony/summary.ts';
 import type { CliIo } from '../../io.ts';
 import { APPROVAL_KEY, keyRefFor } from '../../keys.ts';
-import { progress } from '../../progress.ts';
+import { progress, quietFor } from '../../progress.ts';
 import { type TokenCliOptions, tokenOptionsFrom, withTokenOptions } from '../../token-options.ts';
 
-export interface ApproveOptions extends TokenCliOptions {
+export interface ApproveOptions extends TokenCliOptions, ConventionOptions {
   transcript: string;
   out: string;
   approvalKeyLabel?: string;
   approvalKeyId?: string;
-  json?: boolean;
 }
 
 /**
@@ -34,7 +34,7 @@ export interface ApproveOptions extends TokenCliOptions {
  * ```
  */
 export function registerApprove(ceremony: Command, io: CliIo): void {
-  withTokenOptions(ceremony.command('approve'))
+  withConvention(withTokenOptions(ceremony.command('approve')), { format: {} })
     .description(
       'show what a ceremony transcript does, then sign it with your approval key (touch your ' +
         'YubiKey when it blinks) and write an approval file for the ceremony operator',
@@ -43,14 +43,10 @@ export function registerApprove(ceremony: Command, io: CliIo): void {
     .requiredOption('--out <path>', 'where to write the approval file')
     .option('--approval-key-label <label>', 'approval key label (default: find by id 02)')
     .option('--approval-key-id <hex>', 'approval key CKA_ID (default 02 = PIV slot 9c)')
-    .option('--json', 'print only the approval as JSON on stdout')
     .action(async (options: ApproveOptions) => {
       const approval = await approve(options, io);
-      if (options.json) io.stdout(`${JSON.stringify(approval, null, 2)}\n`);
-      else
-        io.stdout(
-          `Approved as "${approval.guardian.name}". Approval written to ${options.out}: hand it to the ceremony operator.\n`,
-        );
+      const text = `Approved as "${approval.guardian.name}". Approval written to ${options.out}: hand it to the ceremony operator.`;
+      io.stdout(renderResult({ text, json: approval }, options.format!));
     });
 }
 
@@ -66,7 +62,7 @@ export function registerApprove(ceremony: Command, io: CliIo): void {
  */
 export async function approve(options: ApproveOptions, io: CliIo): Promise<ApprovalFile> {
   const transcript = await readTranscriptFile(options.transcript);
-  const say = progress(io, options.json === true);
+  const say = progress(io, quietFor(options.format));
   // Always shown (stderr, also with --json): nobody approves what they have not seen.
   io.stderr(`You are asked to approve this key ceremony:\n\n${describeTranscript(transcript)}\n`);
   const tokenOptions = tokenOptionsFrom(options, io, say.touch);

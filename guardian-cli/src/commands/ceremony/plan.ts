@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
 import { type CoordinatorConfig, pinSigners, type SignerPool } from '@frostmint/coordinator';
 import {
   CEREMONY_KINDS,
@@ -16,10 +17,10 @@ import { ceremonyPool } from '../../ceremony/pool.ts';
 import { describeTranscript } from '../../ceremony/summary.ts';
 import { verifyGuardianRecord } from '../../guardian-record.ts';
 import type { CliIo } from '../../io.ts';
-import { progress } from '../../progress.ts';
+import { progress, quietFor } from '../../progress.ts';
 import { usage } from '../../token-options.ts';
 
-export interface PlanOptions {
+export interface PlanOptions extends ConventionOptions {
   kind: CeremonyKind;
   coordinatorConfig: string;
   out: string;
@@ -28,7 +29,6 @@ export interface PlanOptions {
   threshold: number;
   lost?: number;
   validHours: number;
-  json?: boolean;
 }
 
 /**
@@ -40,8 +40,7 @@ export interface PlanOptions {
  * ```
  */
 export function registerPlan(ceremony: Command, io: CliIo): void {
-  ceremony
-    .command('plan')
+  withConvention(ceremony.command('plan'), { format: {} })
     .description(
       'write a ceremony transcript: kind, parameters, the signers and their TLS certificate ' +
         'fingerprints (read over mTLS), the guardians, a fresh ceremony id. Guardians approve it next.',
@@ -74,16 +73,13 @@ export function registerPlan(ceremony: Command, io: CliIo): void {
       positive,
       24,
     )
-    .option('--json', 'print only the transcript digest and path as JSON')
     .action(async (options: PlanOptions) => {
       const transcript = await plan(options, io);
       const digest = transcriptDigest(transcript).toString('base64url');
-      if (options.json) io.stdout(`${JSON.stringify({ transcript: options.out, digest })}\n`);
-      else
-        io.stdout(
-          `${describeTranscript(transcript)}\nTranscript written to ${options.out}.\n` +
-            `Next: each guardian runs \`frostmint-guardian ceremony approve --transcript ${options.out}\`.\n`,
-        );
+      const text =
+        `${describeTranscript(transcript)}\nTranscript written to ${options.out}.\n` +
+        `Next: each guardian runs \`frostmint-guardian ceremony approve --transcript ${options.out}\`.`;
+      io.stdout(renderResult({ text, json: { transcript: options.out, digest } }, options.format!));
     });
 }
 
@@ -96,7 +92,7 @@ export function registerPlan(ceremony: Command, io: CliIo): void {
  * ```
  */
 export async function plan(options: PlanOptions, io: CliIo): Promise<CeremonyTranscript> {
-  const say = progress(io, options.json === true);
+  const say = progress(io, quietFor(options.format));
   const coordinator = await readCoordinatorConfig(options.coordinatorConfig);
   say.say('Reading the signers’ TLS certificates over mTLS …');
   const body =

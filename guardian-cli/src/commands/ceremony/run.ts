@@ -1,3 +1,4 @@
+import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
 import { type CeremonyRun, runCeremony } from '@frostmint/coordinator';
 import {
   approvalFromFile,
@@ -18,14 +19,13 @@ import {
 import { ceremonyPool } from '../../ceremony/pool.ts';
 import { ExitCode, exitCodeFor } from '../../exit-codes.ts';
 import type { CliIo } from '../../io.ts';
-import { progress } from '../../progress.ts';
+import { progress, quietFor } from '../../progress.ts';
 import { usage } from '../../token-options.ts';
 
-export interface RunOptions {
+export interface RunOptions extends ConventionOptions {
   transcript: string;
   approval?: string[];
   coordinatorConfig: string;
-  json?: boolean;
 }
 
 const DONE: Record<CeremonyKind, string> = {
@@ -46,8 +46,7 @@ const DONE: Record<CeremonyKind, string> = {
  */
 export function registerRun(ceremony: Command, io: CliIo): void {
   for (const kind of ['dkg', 'refresh', 'replace-signer'] as const) {
-    ceremony
-      .command(kind)
+    withConvention(ceremony.command(kind), { format: {} })
       .description(
         `run an approved ${kind} ceremony through the signers, as the coordinator (its mTLS ` +
           'identity and signer endpoints); write the signed group configuration to its state directory',
@@ -55,12 +54,11 @@ export function registerRun(ceremony: Command, io: CliIo): void {
       .requiredOption('--transcript <path>', 'the transcript from `ceremony plan`')
       .option('--approval <path>', 'a guardian approval file (repeat for each guardian)', collect)
       .requiredOption('--coordinator-config <path>', 'coordinator configuration')
-      .option('--json', 'print only the result as JSON on stdout')
       .action(async (options: RunOptions) => {
         const group = await runKind(kind, options, io);
         const summary = { kid: group.kid, epoch: group.epoch, ceremony: group.ceremony };
-        if (options.json) io.stdout(`${JSON.stringify(summary)}\n`);
-        else io.stdout(`Done: group key ${group.kid}, epoch ${group.epoch}.\n${DONE[kind]}\n`);
+        const text = `Done: group key ${group.kid}, epoch ${group.epoch}.\n${DONE[kind]}`;
+        io.stdout(renderResult({ text, json: summary }, options.format!));
       });
   }
 }
@@ -79,7 +77,7 @@ export async function runKind(
   options: RunOptions,
   io: CliIo,
 ): Promise<GroupConfigV2> {
-  const say = progress(io, options.json === true);
+  const say = progress(io, quietFor(options.format));
   const transcript = await readTranscriptFile(options.transcript);
   if (transcript.kind !== kind)
     throw usage(`${options.transcript} is a ${transcript.kind} transcript, not ${kind}`);
@@ -104,7 +102,7 @@ export async function runKind(
   const pool = ceremonyPool(coordinator, 30_000);
   try {
     const group = await runCeremony(pool, run).catch((err: unknown) => {
-      throw exitCodeFor(err) === ExitCode.failure ? aborted(err) : err;
+      throw exitCodeFor(err) === ExitCode.internal ? aborted(err) : err;
     });
     await writeGroupConfig(coordinator.stateDir, group);
     say.say(`Signed group configuration written to ${coordinator.stateDir}/group.json.`);

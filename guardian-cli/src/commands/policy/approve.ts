@@ -1,4 +1,5 @@
 import { createHash, verify } from 'node:crypto';
+import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
 import {
   encodePolicyBundle,
   ForbiddenError,
@@ -13,7 +14,7 @@ import { progress } from '../../progress.ts';
 import { type TokenCliOptions, tokenOptionsFrom, withTokenOptions } from '../../token-options.ts';
 import { describeBundle, readBundleFile } from './bundle-file.ts';
 
-interface PolicyApproveOptions extends TokenCliOptions {
+interface PolicyApproveOptions extends TokenCliOptions, ConventionOptions {
   bundle: string;
   approvalKeyLabel?: string;
   approvalKeyId?: string;
@@ -29,7 +30,7 @@ interface PolicyApproveOptions extends TokenCliOptions {
  * ```
  */
 export function registerPolicyApprove(policy: Command, io: CliIo): void {
-  withTokenOptions(policy.command('approve'))
+  withConvention(withTokenOptions(policy.command('approve')), { format: {} })
     .description(
       'show a policy bundle, sign its policy id with your approval key (touch your YubiKey ' +
         'when it blinks) and add the approval to the bundle file',
@@ -39,7 +40,10 @@ export function registerPolicyApprove(policy: Command, io: CliIo): void {
     .option('--approval-key-id <hex>', 'approval key CKA_ID (default 02 = PIV slot 9c)')
     .action(async (options: PolicyApproveOptions) => {
       const count = await approvePolicy(options, io);
-      io.stdout(`Approved. ${options.bundle} now carries ${count} approval(s).\n`);
+      const text = `Approved. ${options.bundle} now carries ${count} approval(s).`;
+      io.stdout(
+        renderResult({ text, json: { bundle: options.bundle, approvals: count } }, options.format!),
+      );
     });
 }
 

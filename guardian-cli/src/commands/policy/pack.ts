@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
 import {
   encodePolicyBundle,
   InvalidRequestError,
@@ -9,7 +10,7 @@ import {
 import type { Command } from 'commander';
 import type { CliIo } from '../../io.ts';
 
-interface PackOptions {
+interface PackOptions extends ConventionOptions {
   wasm: string;
   data: string;
   out: string;
@@ -24,8 +25,7 @@ interface PackOptions {
  * ```
  */
 export function registerPolicyPack(policy: Command, io: CliIo): void {
-  policy
-    .command('pack')
+  withConvention(policy.command('pack'), { format: {} })
     .description('pack a compiled policy (npm run policy:build) and its data into a bundle file')
     .requiredOption('--wasm <path>', 'compiled policy, e.g. policy/build/policy.wasm')
     .requiredOption('--data <path>', 'policy data, e.g. policy/data.json')
@@ -45,7 +45,12 @@ export function registerPolicyPack(policy: Command, io: CliIo): void {
       }
       const id = policyId(wasm, parsePolicyData(data));
       await writeFileAtomic(options.out, encodePolicyBundle({ wasm, data, approvals: [] }), 0o644);
-      io.stdout(`${id}\n`);
+      io.stdout(
+        renderResult(
+          { text: id, json: { policy: id, bundle: options.out }, env: { FROSTMINT_POLICY: id } },
+          options.format!,
+        ),
+      );
       io.stderr(
         `Bundle written to ${options.out}: guardians approve it with \`policy approve\`.\n`,
       );

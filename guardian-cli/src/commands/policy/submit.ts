@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { errorFromAnswer, UnavailableError } from '@frostmint/core';
+import { CoordinatorClient, type PolicySubmitResult } from '@frostmint/client';
+import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
 import type { Command } from 'commander';
 import type { CliIo } from '../../io.ts';
 
-interface SubmitOptions {
+interface SubmitOptions extends ConventionOptions {
   bundle: string;
-  coordinator: string;
-  json?: boolean;
 }
 
 /**
@@ -19,31 +18,31 @@ interface SubmitOptions {
  * ```
  */
 export function registerPolicySubmit(policy: Command, io: CliIo): void {
-  policy
-    .command('submit')
+  withConvention(policy.command('submit'), { coordinator: 'required', format: {} })
     .description(
       'submit an approved bundle to the coordinator; it and every signer verify the ' +
         'approvals, install it without a restart, and keep the old policy when it is refused',
     )
     .requiredOption('--bundle <path>', 'bundle file carrying enough guardian approvals')
-    .requiredOption('--coordinator <url>', 'coordinator base URL, e.g. https://frostmint.example')
-    .option('--json', 'print the coordinator answer as JSON')
     .action(async (options: SubmitOptions) => {
       const result = await submitPolicy(options);
-      if (options.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
-      else {
-        io.stdout(`${result.changed ? 'Installed' : 'Already in force'}: ${result.policy}\n`);
-        for (const s of result.signers)
-          io.stdout(`  signer ${s.id}: ${s.error ? `NOT installed (${s.error})` : s.policy}\n`);
-      }
+      const text = [
+        `${result.changed ? 'Installed' : 'Already in force'}: ${result.policy}`,
+        ...result.signers.map(
+          (s) => `  signer ${s.id}: ${s.error ? `NOT installed (${s.error})` : s.policy}`,
+        ),
+      ].join('\n');
+      io.stdout(
+        renderResult(
+          {
+            text,
+            json: result,
+            env: { FROSTMINT_POLICY: result.policy, FROSTMINT_POLICY_CHANGED: result.changed },
+          },
+          options.format!,
+        ),
+      );
     });
-}
-
-interface SubmitResult {
-  policy: string;
-  previous: string;
-  changed: boolean;
-  signers: { id: number; policy?: string; error?: string }[];
 }
 
 /**
@@ -55,25 +54,7 @@ interface SubmitResult {
  * const { policy } = await submitPolicy({ bundle: 'policy-bundle.json', coordinator: url });
  * ```
  */
-export async function submitPolicy(options: SubmitOptions): Promise<SubmitResult> {
-  const body = await readFile(options.bundle);
-  let res: Response;
-  try {
-    res = await fetch(new URL('/v1/policy', options.coordinator), {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
-  } catch (cause) {
-    throw new UnavailableError(
-      'coordinator_unreachable',
-      `cannot reach the coordinator at ${options.coordinator}`,
-      { cause },
-    );
-  }
-  const answer = (await res.json()) as SubmitResult & { error?: string; message?: string };
-  if (!res.ok) {
-    throw errorFromAnswer(res.status, answer);
-  }
-  return answer;
+export async function submitPolicy(options: SubmitOptions): Promise<PolicySubmitResult> {
+  const bundle = await readFile(options.bundle);
+  return new CoordinatorClient({ baseUrl: options.coordinator! }).submitPolicy(bundle);
 }

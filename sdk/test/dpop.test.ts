@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { calculateJwkThumbprint, SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   accessTokenHash,
@@ -269,6 +269,33 @@ describe('attack: forged or stale proofs', () => {
     const p = await aliceProof({ header: { jwk: alice.privateJwk } });
     await expectCode(
       verifier.verify(bound, { dpop: { proof: p, ...request } }),
+      'dpop_proof_invalid',
+    );
+  });
+
+  it('refuses a small-order Ed25519 key, under which S = 0 forges every proof', async () => {
+    // The identity point (y = 1): with R = identity and S = 0, [S]B = R + [k]A holds for any
+    // message, so WebCrypto and OpenSSL accept this "signature" (RFC 8032 §5.1.7 allows it).
+    const identity = {
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: Buffer.from(`01${'00'.repeat(31)}`, 'hex').toString('base64url'),
+    };
+    const weakBound = await mint(issuerKey, {
+      now: clock.seconds,
+      claims: { cnf: { jkt: await calculateJwkThumbprint(identity) } },
+    });
+    const head = b64json({ alg: 'EdDSA', typ: 'dpop+jwt', jwk: identity });
+    const body = b64json({
+      jti: 'forged',
+      htm: 'GET',
+      htu: HTU,
+      iat: clock.seconds,
+      ath: accessTokenHash(weakBound),
+    });
+    const forged = `${head}.${body}.${Buffer.from(`01${'00'.repeat(63)}`, 'hex').toString('base64url')}`;
+    await expectCode(
+      verifier.verify(weakBound, { dpop: { proof: forged, ...request } }),
       'dpop_proof_invalid',
     );
   });

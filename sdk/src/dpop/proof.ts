@@ -9,6 +9,7 @@ import {
 } from 'jose';
 import { FrostmintVerifyError } from '../errors.ts';
 import { parseTokenGrammar } from '../grammar/compact.ts';
+import { ed25519JwkProblem } from '../jwks/ed25519-point.ts';
 import { normaliseHtu } from './htu.ts';
 import type { DpopReplayStore } from './replay.ts';
 
@@ -94,6 +95,10 @@ export async function verifyDpopProof(
   if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk, member))) {
     throw invalid('header jwk is not a public key');
   }
+  // RFC 8032 §5.1.3 accepts small-order keys; a proof under one proves nothing (as in Go, Python).
+  const okp = jwk as { kty?: unknown; crv?: unknown; x?: unknown };
+  const weak = okp.kty === 'OKP' && okp.crv === 'Ed25519' ? ed25519JwkProblem(okp.x) : undefined;
+  if (weak !== undefined) throw invalid(`header jwk is no usable Ed25519 key (${weak})`);
   let claims: JWTPayload;
   try {
     const verified = await jwtVerify(proof as string, EmbeddedJWK, {

@@ -25,6 +25,31 @@ export async function rate(op: () => Promise<unknown>, ms: number): Promise<numb
   return (count * 1000) / (performance.now() - started);
 }
 
+/**
+ * Median ops/s of `a` and of `b`, measured in alternating rounds after a warm-up of each, so
+ * neither always runs on a warmer or quieter machine.
+ *
+ * @example
+ * ```ts
+ * const [sdk, jose] = await interleavedRates(sdkVerify, joseVerify);
+ * ```
+ */
+export async function interleavedRates(
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+): Promise<[number, number]> {
+  await rate(a, ROUND_MS / 2);
+  await rate(b, ROUND_MS / 2);
+  const aRates: number[] = [];
+  const bRates: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 0) aRates.push(await rate(a, ROUND_MS));
+    bRates.push(await rate(b, ROUND_MS));
+    if (round % 2 === 1) aRates.push(await rate(a, ROUND_MS));
+  }
+  return [median(aRates), median(bRates)];
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -76,18 +101,7 @@ export async function benchSdk(): Promise<Record<string, number>> {
 
   try {
     await sdkVerify(); // warm the JWKS cache
-    await rate(sdkVerify, ROUND_MS / 2);
-    await rate(joseVerify, ROUND_MS / 2);
-    const sdk: number[] = [];
-    const jose: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      // Alternate which goes first, so neither always runs on a warmer or quieter machine.
-      if (round % 2 === 0) sdk.push(await rate(sdkVerify, ROUND_MS));
-      jose.push(await rate(joseVerify, ROUND_MS));
-      if (round % 2 === 1) sdk.push(await rate(sdkVerify, ROUND_MS));
-    }
-    const sdkPerS = median(sdk);
-    const josePerS = median(jose);
+    const [sdkPerS, josePerS] = await interleavedRates(sdkVerify, joseVerify);
     return {
       sdk_verify_per_s: Math.round(sdkPerS),
       jose_verify_per_s: Math.round(josePerS),

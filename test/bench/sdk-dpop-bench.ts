@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { createVerifier } from '@frostmint/sdk';
 import { accessTokenHash, type DpopReplayStore, MemoryReplayStore } from '@frostmint/sdk/dpop';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { AUDIENCE, ISSUER, median, ROUND_MS, ROUNDS, rate } from './sdk-bench.ts';
+import { AUDIENCE, ISSUER, interleavedRates } from './sdk-bench.ts';
 
 const HTU = 'https://deploy.bench/deploy';
 
@@ -75,20 +75,11 @@ export async function benchSdkDpop(): Promise<Record<string, number>> {
     });
 
   await dpopVerify();
-  await rate(plainVerify, ROUND_MS / 2);
-  await rate(dpopVerify, ROUND_MS / 2);
-  const plainRates: number[] = [];
-  const dpopRates: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    if (round % 2 === 0) dpopRates.push(await rate(dpopVerify, ROUND_MS));
-    plainRates.push(await rate(plainVerify, ROUND_MS));
-    if (round % 2 === 1) dpopRates.push(await rate(dpopVerify, ROUND_MS));
-  }
+  const [dpopPerS, plainPerS] = await interleavedRates(dpopVerify, plainVerify);
   verifier.close();
-  const dpopPerS = median(dpopRates);
   return {
     sdk_verify_dpop_per_s: Math.round(dpopPerS),
-    sdk_verify_dpop_vs_sdk_verify: dpopPerS / median(plainRates),
+    sdk_verify_dpop_vs_sdk_verify: dpopPerS / plainPerS,
   };
 }
 

@@ -56,6 +56,11 @@ export interface SignStep {
   /** Guardian approvals; every signer verifies them against the token. */
   readonly approvals: readonly MintApprovalWire[];
   readonly token: TokenToSign;
+  /**
+   * Step 7 when delivery can fail (sealing to a result key): runs on the signed token before
+   * it is recorded, so a token that cannot be delivered is never recorded as minted.
+   */
+  readonly deliver?: (token: string) => Promise<void>;
 }
 
 /** A signed and recorded token. */
@@ -162,12 +167,11 @@ export class MintPipeline {
         ),
     });
     const claims = claimsFor(signed.signers);
+    const jws = compactJws(Buffer.from(signed.message).toString('latin1'), signed.signature);
+    await step.deliver?.(jws);
     await step.requester.spend?.();
     await recordMint(this.options.audit, this.options.metrics, claims, authorization.policy.id);
-    return {
-      token: compactJws(Buffer.from(signed.message).toString('latin1'), signed.signature),
-      claims,
-    };
+    return { token: jws, claims };
   }
 }
 

@@ -285,19 +285,21 @@ export class MintRequestService {
         throw err;
       });
     let token: string;
-    let sealed: boolean;
+    let sealed = false;
     try {
-      // Steps 5–6: exactly the named signers sign the approved input; the mint is recorded.
+      // Steps 5–7: exactly the named signers sign the approved input; it is sealed (and
+      // stored sealed) before the mint is recorded and the request becomes `minted`.
       const signed = await pipeline.sign({
         requestId: row.id,
         requester,
         authorization,
         approvals: verified.approvals,
         token: { signingInput: row.signingInput, claims },
+        deliver: async (signedToken) => {
+          sealed = await sealResult(ctx, row.id, signedToken);
+        },
       });
       token = signed.token;
-      // Step 7 (deliver): sealed (and stored sealed) before the request becomes `minted`.
-      sealed = await sealResult(ctx, row.id, token);
     } catch (err) {
       await this.#deny(request, [code(err)]);
       throw err;

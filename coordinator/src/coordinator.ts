@@ -75,6 +75,7 @@ export async function startCoordinator(options: {
     signers: () => pool.status(),
     quorum: () => group && { available: pool.candidates().length, threshold: group.threshold },
     pendingApprovals: async () => (await group?.approvals?.gate.listPending())?.length ?? 0,
+    auditAppends: () => store.audit.appendStats(),
   });
   const signerCodes = boundedCodes();
   const pool = new SignerPool(config.signers, config.tls, {

@@ -9,6 +9,8 @@ export interface MetricsSources {
   readonly quorum?: () => { available: number; threshold: number } | undefined;
   /** Requests (mints and enrollments) waiting for guardian approvals. */
   readonly pendingApprovals?: () => Promise<number>;
+  /** Audit entries appended and the transactions that carried them (group commit). */
+  readonly auditAppends?: () => { entries: number; transactions: number };
 }
 
 /**
@@ -190,6 +192,24 @@ export function createMetrics(sources: MetricsSources = {}) {
         this.set(q && q.available >= q.threshold ? 1 : 0);
       },
     }),
+    auditAppendedEntries: new Counter({
+      name: 'frostmint_audit_appended_entries_total',
+      help: 'Audit log entries appended (durable) since start',
+      registers: [registry],
+      collect() {
+        const stats = sources.auditAppends?.();
+        if (stats) setCounter(this, stats.entries);
+      },
+    }),
+    auditAppendTransactions: new Counter({
+      name: 'frostmint_audit_append_transactions_total',
+      help: 'Committed transactions that carried audit appends (entries / transactions = group size)',
+      registers: [registry],
+      collect() {
+        const stats = sources.auditAppends?.();
+        if (stats) setCounter(this, stats.transactions);
+      },
+    }),
     pendingApprovals: new Gauge({
       name: 'frostmint_pending_approvals',
       help: 'Requests (mints and enrollments) waiting for guardian approvals',
@@ -218,3 +238,9 @@ export function createMetrics(sources: MetricsSources = {}) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** A counter mirrors a monotonic count kept elsewhere (read at scrape time). */
+function setCounter(counter: Counter, value: number): void {
+  counter.reset();
+  counter.inc(value);
+}

@@ -80,9 +80,20 @@ async function storeFsync(url: string): Promise<number> {
   return ready.store?.fsync ? 1 : 0;
 }
 
+/** The coordinator's audit append counters (group commit), read from `/metrics`. */
+async function auditAppends(url: string): Promise<{ entries: number; transactions: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    entries: read('frostmint_audit_appended_entries_total'),
+    transactions: read('frostmint_audit_append_transactions_total'),
+  };
+}
+
 /**
  * What syncing every commit to disk costs (docs/storage.md): the default (durable) stack
- * against one whose embedded store runs with `fsync = off`, same run, 16 clients.
+ * against one whose embedded store runs with `fsync = off`, same run, 16 clients; and how
+ * many audit entries each committed transaction carried then (`audit_appends_per_txn`).
  */
 export async function benchDurability(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -91,14 +102,27 @@ export async function benchDurability(): Promise<Record<string, number>> {
     try {
       const send = mintSender(stack.coordinatorUrl, stack.layout.bearer);
       await runLoad(send, { concurrency: 4, total: 40 }); // warm-up
+      const before = await auditAppends(stack.coordinatorUrl);
       const r = await runLoad(send, { concurrency: 16, total: 16 * 60, maxMs: 30_000 });
       out[durable ? 'mint_durable_rps' : 'mint_nondurable_rps'] = r.rps;
-      if (durable) out.store_fsync = await storeFsync(stack.coordinatorUrl);
-      else out.store_fsync_nondurable = await storeFsync(stack.coordinatorUrl);
+      if (durable) {
+        const after = await auditAppends(stack.coordinatorUrl);
+        // Entries per committed transaction at 16 clients (1 = no group commit).
+        out.audit_appends_per_txn =
+          (after.entries - before.entries) / (after.transactions - before.transactions);
+        out.store_fsync = await storeFsync(stack.coordinatorUrl);
+      } else out.store_fsync_nondurable = await storeFsync(stack.coordinatorUrl);
     } finally {
       await stack.dispose();
     }
   }
   out.mint_durability_cost = 1 - out.mint_durable_rps! / out.mint_nondurable_rps!;
   return out;
+}
+
+// `npx tsx test/bench/mint-bench.ts`: the mint part of `npm run bench` alone.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  for (const [k, v] of Object.entries(await benchMint())) {
+    console.log(`${k}: ${Number.isInteger(v) ? v : v.toFixed(3)}`);
+  }
 }

@@ -31,6 +31,8 @@ export interface DevStackOptions {
    * the clock skew signers allow its ID tokens (default 30 s).
    */
   readonly idp?: DevIdpOptions & { readonly clockSkewSeconds?: number };
+  /** Extra node options (e.g. `--cpu-prof`) and environment for the coordinator process. */
+  readonly coordinatorLaunch?: SignerLaunch;
 }
 
 /** A running local stack: three signer processes and a coordinator process. */
@@ -103,7 +105,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   try {
     await Promise.all(layout.signers.map((s) => startSigner(s.id)));
     const ranDkg = await ensureGroup(layout, pool, options.log);
-    coordinator = spawnDaemon('coordinator', COORDINATOR_ENTRY, layout.coordinatorConfigPath, env);
+    coordinator = spawnDaemon(
+      'coordinator',
+      COORDINATOR_ENTRY,
+      layout.coordinatorConfigPath,
+      { ...env, ...options.coordinatorLaunch?.env },
+      options.coordinatorLaunch?.nodeOptions,
+    );
     const coordinatorUrl = layout.coordinator.issuer;
     const started = coordinator;
     await waitUntil(

@@ -533,11 +533,19 @@ export interface AuditCheckpoint {
   readonly createdAt: Date;
 }
 
+/** Counters of {@link AuditStore.append} (see `appendStats`). */
+export interface AuditAppendStats {
+  readonly entries: number;
+  readonly transactions: number;
+}
+
 /** Append-only audit log storage; Merkle hashing lives in `@frostmint/core`. */
 export interface AuditStore {
   /**
    * Appends one entry and returns its index. Appends from any number of coordinators get
-   * consecutive indexes with no gap and no duplicate. The entry is durable on return.
+   * consecutive indexes with no gap and no duplicate. The entry is durable on return:
+   * concurrent appends share one transaction (group commit) and each resolves only after
+   * that transaction committed; if it fails, every append in it rejects and none is stored.
    *
    * @example
    * ```ts
@@ -546,6 +554,17 @@ export interface AuditStore {
    * ```
    */
   append(entry: Omit<AuditLeaf, 'index'>): Promise<number>;
+  /**
+   * Entries appended and the transactions that carried them, since the store was opened
+   * (appends that arrive together share one transaction: `entries / transactions` is the
+   * mean group size).
+   *
+   * @example
+   * ```ts
+   * const { entries, transactions } = store.audit.appendStats();
+   * ```
+   */
+  appendStats(): AuditAppendStats;
   /**
    * Leaves with `start <= index < end`, in order (clamped to the log's size; at most
    * 10 000 per call).

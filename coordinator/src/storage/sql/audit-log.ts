@@ -1,5 +1,6 @@
 import { StoreError } from '../errors.ts';
-import type { AuditCheckpoint, AuditLeaf, AuditStore } from '../store.ts';
+import { GroupCommitter } from '../group-commit.ts';
+import type { AuditAppendStats, AuditCheckpoint, AuditLeaf, AuditStore } from '../store.ts';
 import type { StoreContext } from './context.ts';
 import { assertDate, assertInt, toBytes, toDate, toInt } from './values.ts';
 
@@ -20,25 +21,53 @@ interface CheckpointRow {
   created_at: unknown;
 }
 
-/** {@link AuditStore} in SQL (tables `audit_log`, `audit_log_size`, `audit_checkpoints`). */
+/** Columns of one `audit_log` row, as bound to an INSERT. */
+const COLUMNS = 4;
+
+/**
+ * {@link AuditStore} in SQL (tables `audit_log`, `audit_log_size`, `audit_checkpoints`).
+ * Appends are group-committed: the entries that arrive while a transaction runs go
+ * together in the next one (one fsync), and each `append` resolves after its own commit.
+ */
 export class SqlAuditStore implements AuditStore {
-  constructor(private readonly ctx: StoreContext) {}
+  readonly #appends: GroupCommitter<Omit<AuditLeaf, 'index'>, number>;
+
+  constructor(private readonly ctx: StoreContext) {
+    this.#appends = new GroupCommitter({ commit: (entries) => this.#appendAll(entries) });
+  }
 
   async append(entry: Omit<AuditLeaf, 'index'>): Promise<number> {
     assertDate(entry.createdAt, 'createdAt');
     assertHash(entry.leafHash, 'leafHash');
+    return this.#appends.submit(entry);
+  }
+
+  appendStats(): AuditAppendStats {
+    const { items, commits } = this.#appends.stats();
+    return { entries: items, transactions: commits };
+  }
+
+  /** One transaction for `entries`: indexes `size … size + n - 1`, in the order given. */
+  #appendAll(entries: readonly Omit<AuditLeaf, 'index'>[]): Promise<number[]> {
     return this.ctx.db.transaction(async (tx) => {
-      // Bumping the single size row takes its row lock until commit: concurrent appenders
-      // (any coordinator) queue here, and a rolled-back append gives its index back.
+      // Bumping the single size row by n takes its row lock until commit: concurrent
+      // appenders (any coordinator) queue here, so each group's indexes are contiguous,
+      // and a rolled-back group gives all its indexes back.
       const { rows } = await tx.query<{ size: unknown }>(
-        'UPDATE audit_log_size SET size = size + 1 RETURNING size',
+        'UPDATE audit_log_size SET size = size + $1 RETURNING size',
+        [entries.length],
       );
-      const index = toInt(rows[0]?.size) - 1;
+      const first = toInt(rows[0]?.size) - entries.length;
+      const indexes = entries.map((_, i) => first + i);
+      const values = entries.map((_, i) => {
+        const p = i * COLUMNS;
+        return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4})`;
+      });
       await tx.query(
-        'INSERT INTO audit_log (idx, leaf_hash, entry_json, created_at) VALUES ($1, $2, $3, $4)',
-        [index, entry.leafHash, entry.entryJson, entry.createdAt],
+        `INSERT INTO audit_log (idx, leaf_hash, entry_json, created_at) VALUES ${values.join(', ')}`,
+        entries.flatMap((e, i) => [indexes[i], e.leafHash, e.entryJson, e.createdAt]),
       );
-      return index;
+      return indexes;
     });
   }
 

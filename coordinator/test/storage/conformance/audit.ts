@@ -38,6 +38,11 @@ export function auditTests(t: StoreUnderTest): void {
       const stored = await t.store.audit.read(0, 20);
       expect(stored.map((l) => l.index)).toEqual(Array.from({ length: 20 }, (_, i) => i));
       expect(await t.store.audit.size()).toBe(20);
+      // Group commit: the 20 shared fewer transactions than one each.
+      const stats = t.store.audit.appendStats();
+      expect(stats.entries).toBe(20);
+      expect(stats.transactions).toBeGreaterThanOrEqual(1);
+      expect(stats.transactions).toBeLessThan(20);
     });
 
     it('stores checkpoints idempotently and refuses a split view', async () => {

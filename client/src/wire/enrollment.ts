@@ -22,7 +22,8 @@ export type PreparedEnrollment = z.infer<typeof PreparedEnrollmentSchema>;
 export const EnrollmentStatusSchema = z.looseObject({
   request_id: B64u,
   status: z.enum(['pending', 'approved', 'enrolled', 'denied', 'expired']),
-  status_reason: z.string().nullable(),
+  /** Absent from the `enrolled` answer of `POST …/id-token` (it carries the certificate). */
+  status_reason: z.string().nullable().default(null),
   required_approvals: z.number().int().nonnegative().optional(),
   approved_by: z.array(z.string()).optional(),
   expires_at: UnixSeconds.optional(),

@@ -225,7 +225,7 @@ export class EnrollmentService {
           ? 'awaiting_id_token'
           : status === 'approved'
             ? 'awaiting_tap'
-            : stored.statusReason,
+            : (stored.statusReason ?? null),
       user: request.sub,
       roles: request.roles,
       required_approvals: stored.requiredApprovals,

@@ -61,7 +61,7 @@ export class RenewalService {
     return {
       request_id: id,
       status,
-      status_reason: request.statusReason,
+      status_reason: request.statusReason ?? null,
       user: body.sub,
       roles: body.roles,
       credential_id: body.credential_id,

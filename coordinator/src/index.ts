@@ -20,3 +20,7 @@ export * from './signing/round-driver.ts';
 export * from './signing/signer-attestations.ts';
 export * from './signing/signer-pool.ts';
 export * from './storage/index.ts';
+export * from './audit/checkpointer.ts';
+export * from './audit/checkpoints.ts';
+export * from './audit/config.ts';
+export * from './audit/tree-cache.ts';

@@ -9,3 +9,4 @@ export * from './server.ts';
 export * from './service.ts';
 export * from './signing-log.ts';
 export * from './vault/index.ts';
+export * from './transparency/index.ts';

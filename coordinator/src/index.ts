@@ -1,4 +1,8 @@
 export * from './audit/audit-log.ts';
+export * from './audit/checkpointer.ts';
+export * from './audit/checkpoints.ts';
+export * from './audit/config.ts';
+export * from './audit/tree-cache.ts';
 export * from './auth/dev-bearer.ts';
 export * from './auth/types.ts';
 export * from './ceremony/index.ts';
@@ -20,7 +24,3 @@ export * from './signing/round-driver.ts';
 export * from './signing/signer-attestations.ts';
 export * from './signing/signer-pool.ts';
 export * from './storage/index.ts';
-export * from './audit/checkpointer.ts';
-export * from './audit/checkpoints.ts';
-export * from './audit/config.ts';
-export * from './audit/tree-cache.ts';

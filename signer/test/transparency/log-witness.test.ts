@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatCheckpoint, leafHash, MerkleTree } from '@frostmint/core';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { witnessMetrics } from '../../src/metrics.ts';
 import { SigningLog } from '../../src/signing-log.ts';
 import { LogWitness } from '../../src/transparency/log-witness.ts';
 
@@ -57,6 +59,11 @@ describe('LogWitness: what a signer remembers across a restart', () => {
     now += 11_000;
     const second = await open(stateDir, () => now);
     expect(second.witness.overdue()).toBe(1);
+    const registry = new Registry();
+    witnessMetrics(registry, second.witness);
+    expect(await registry.getSingleMetricAsString('frostmint_signer_unlogged_overdue')).toMatch(
+      /^frostmint_signer_unlogged_overdue 1$/m,
+    );
     expect(() => second.witness.assertLogged()).toThrow(
       expect.objectContaining({ code: 'log_merge_overdue' }),
     );

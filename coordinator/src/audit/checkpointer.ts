@@ -133,12 +133,15 @@ export class Checkpointer {
       return undefined;
     }
     const witnesses = await this.#signerHeads();
-    const oldest = Math.min(...witnesses.map((w) => w.size).filter((s) => s <= logSize), logSize);
-    const size = Math.min(logSize, oldest + config.maxEntriesPerCheckpoint);
+    // Always the whole log: a smaller tree than any signer's last would be refused as shrunk.
+    const size = logSize;
+    const oldest = Math.min(...witnesses.map((w) => w.size).filter((s) => s <= size), size);
+    // Inclusion proofs only for the newest entries: a signer's unproven tokens are recent.
+    const from = Math.max(oldest, size - config.maxEntriesPerCheckpoint);
     const root = tree.root(size);
     const text = formatCheckpoint({ origin: config.origin, size, root });
     const message = Buffer.from(text);
-    const proofs = await this.#proofs(size, witnesses, oldest);
+    const proofs = await this.#proofs(size, witnesses, from);
     const signed = await this.#sign(message, proofs, witnesses, size);
     const note = formatSignedNote({
       text,
@@ -172,16 +175,16 @@ export class Checkpointer {
 
   /**
    * RFC 9162 §2.1.4.1 consistency proofs from each old size to `size`, and §2.1.3.1
-   * inclusion proofs of the entries in [oldest, size) that name a signing input.
+   * inclusion proofs of the entries in [from, size) that name a signing input.
    */
   async #proofs(
     size: number,
     witnesses: readonly { size: number }[],
-    oldest: number,
+    from: number,
   ): Promise<CheckpointProofs> {
     const { store, tree } = this.#options;
     const olds = [...new Set(witnesses.map((w) => w.size))].filter((m) => m > 0 && m < size);
-    const leaves = await readRange(store, oldest, size);
+    const leaves = await readRange(store, from, size);
     return {
       consistency: olds.map((oldSize) => ({
         oldSize,

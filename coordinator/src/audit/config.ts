@@ -17,8 +17,9 @@ export const AuditConfigSchema = z
     /** … or as soon as this many entries were appended since the last one. */
     checkpointEntries: z.number().int().min(1).max(1_000_000).default(256),
     /**
-     * At most this many entries are proven to the signers with one checkpoint (each signer
-     * must see the tokens it co-signed in it); a larger backlog is covered over several.
+     * Inclusion proofs go to the signers for at most this many of the newest entries per
+     * checkpoint (from the oldest signer's last checkpoint on): each signer must see the
+     * tokens it co-signed in it, and those are recent.
      */
     maxEntriesPerCheckpoint: z.number().int().min(1).max(2000).default(1000),
   })

@@ -289,9 +289,9 @@ export interface CheckpointProofs {
    */
   consistency: ConsistencyProof[];
   /**
-   * Every entry appended since the smallest of those old sizes (up to the new size) with
-   * its RFC 9162 §2.1.3.1 inclusion proof: a signer finds the tokens it co-signed by their
-   * `signing_input_sha256`.
+   * The entries naming a `signing_input_sha256` appended since the smallest of those old
+   * sizes (at most the coordinator's `maxEntriesPerCheckpoint` newest), each with its
+   * RFC 9162 §2.1.3.1 inclusion proof: a signer finds the tokens it co-signed by that hash.
    */
   entries: LoggedEntry[];
 }

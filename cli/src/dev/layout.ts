@@ -36,6 +36,8 @@ export interface DevLayoutOptions {
   readonly enrollmentIdp?: OidcConfigInput;
   /** The coordinator's `storage` section (benchmarks compare durable and not). */
   readonly storage?: CoordinatorConfig['storage'];
+  /** The coordinator's `trustedProxies` (tests of `X-Forwarded-For` behind a proxy). */
+  readonly trustedProxies?: readonly string[];
 }
 
 /** Everything the local stack needs on disk, and the per-run secrets passed by environment. */
@@ -114,6 +116,7 @@ export async function prepareDevLayout(
     ...(options.oidc ? { oidc: OidcConfigSchema.parse(options.oidc) } : {}),
     ...(enrollmentIdp ? { enrollmentIdp } : {}),
     ...(options.storage ? { storage: options.storage } : {}),
+    ...(options.trustedProxies ? { trustedProxies: [...options.trustedProxies] } : {}),
     // Generous: on a loaded laptop the first round-one call (vault unlock) can take seconds.
     rpcDeadlineMs: 10_000,
     healthIntervalMs: 1_000,

@@ -44,6 +44,8 @@ export interface DevLayoutOptions {
     readonly coordinator?: CoordinatorConfig['audit'];
     readonly signers?: SignerConfig['audit'];
   };
+  /** The coordinator's `trustedProxies` (tests of `X-Forwarded-For` behind a proxy). */
+  readonly trustedProxies?: readonly string[];
 }
 
 /** Everything the local stack needs on disk, and the per-run secrets passed by environment. */
@@ -124,6 +126,7 @@ export async function prepareDevLayout(
     ...(enrollmentIdp ? { enrollmentIdp } : {}),
     ...(options.storage ? { storage: options.storage } : {}),
     ...(options.audit?.coordinator ? { audit: options.audit.coordinator } : {}),
+    ...(options.trustedProxies ? { trustedProxies: [...options.trustedProxies] } : {}),
     // Generous: on a loaded laptop the first round-one call (vault unlock) can take seconds.
     rpcDeadlineMs: 10_000,
     healthIntervalMs: 1_000,

@@ -1,6 +1,7 @@
 // `npm run bench`: prints `name: value` lines. Every ratio compares against a baseline
 // measured in the same run on the same machine.
 import { benchAttestation } from './attestation-bench.ts';
+import { benchAuditCheckpoint } from './audit-checkpoint-bench.ts';
 import { benchCiMint } from './ci-mint-bench.ts';
 import { benchCli } from './cli-bench.ts';
 import { benchFrost } from './frost-bench.ts';
@@ -21,6 +22,7 @@ for (const run of [
   benchOidc,
   benchMint,
   benchReceipts,
+  benchAuditCheckpoint,
   benchCiMint,
   benchWebAuthn,
   benchCli,

@@ -82,6 +82,10 @@ if [[ "$promtool_version" != *"github.com/prometheus/prometheus"$'\t'"${PROMETHE
   GOFLAGS=-mod=mod go install "github.com/prometheus/prometheus/cmd/promtool@${PROMETHEUS_VERSION}"
 fi
 
+# The audit exporter's S3 test builds test/s3fake (gofakes3 v1.2.0, pinned in its go.mod):
+# fetch its modules ahead so the test's `go build` only compiles.
+(cd "$(dirname "$0")/../test/s3fake" && go mod download)
+
 # sdk-python needs PyJWT + cryptography, its tests pytest.
 if ! python3 -c "import jwt, cryptography, pytest; assert jwt.__version__ == '${PYJWT_VERSION}'" 2>/dev/null; then
   echo "installing: PyJWT ${PYJWT_VERSION}, cryptography, pytest" >&2

@@ -19,6 +19,9 @@ import { anomalyTap } from './anomaly/tap.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { Checkpointer } from './audit/checkpointer.ts';
 import { AuditCheckpoints } from './audit/checkpoints.ts';
+import { LogTiles } from './audit/log-tiles.ts';
+import { LogTree } from './audit/log-tree.ts';
+import { Receipts } from './audit/receipts.ts';
 import { AuditTreeCache } from './audit/tree-cache.ts';
 import { CredentialRouter } from './auth/by-credential.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
@@ -180,6 +183,12 @@ export async function startCoordinator(options: {
   if (!group) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
   // Sweeps run on every coordinator, whatever flows it serves.
   const jobs = startBackgroundJobs({ store, log });
+  const logTree = new LogTree(store.audit);
+  const receipts = new Receipts({
+    store: store.audit,
+    tree: logTree,
+    ...(group?.transparency ? { checkpointer: group.transparency.checkpointer } : {}),
+  });
   group?.transparency?.checkpointer.start();
   const app = buildCoordinatorApp({
     issuer: config.issuer,
@@ -192,6 +201,7 @@ export async function startCoordinator(options: {
     attestations,
     store: store.health,
     ...(config.trustedProxies ? { trustedProxies: config.trustedProxies } : {}),
+    audit: { receipts, tiles: new LogTiles(store.audit, logTree) },
     ...(group ? { group } : {}),
     ...(https ? { https } : {}),
     ...(group ? { extraRoutes: group.flows.extraRoutes } : {}),
@@ -216,6 +226,7 @@ export async function startCoordinator(options: {
       stopReload?.();
       await group?.transparency?.checkpointer.close();
       jobs.close();
+      receipts.close();
       attestations.close();
       await app.close();
       policy.close();

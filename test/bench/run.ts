@@ -8,6 +8,7 @@ import { benchFrost } from './frost-bench.ts';
 import { benchMint } from './mint-bench.ts';
 import { benchOidc } from './oidc-bench.ts';
 import { benchPolicy } from './policy-bench.ts';
+import { benchReceipts } from './receipts-bench.ts';
 import { benchSdk } from './sdk-bench.ts';
 import { benchSdkDpop } from './sdk-dpop-bench.ts';
 import { benchWebAuthn } from './webauthn-bench.ts';
@@ -20,6 +21,7 @@ for (const run of [
   benchSdkDpop,
   benchOidc,
   benchMint,
+  benchReceipts,
   benchAuditCheckpoint,
   benchCiMint,
   benchWebAuthn,

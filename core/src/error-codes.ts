@@ -1137,6 +1137,98 @@ export const ERROR_CODES = {
     description: 'Not every signer is ready with the group key.',
   },
   bad_answer: { status: 500, where: 'cli', description: 'The coordinator answered without JSON.' },
+  // issue 14: tlog-quorum
+  note_malformed: {
+    status: 400,
+    where: 'shared',
+    description:
+      'The text is not a C2SP signed note (layout, encoding, key name or signature line).',
+  },
+  note_signature_invalid: {
+    status: 403,
+    where: 'shared',
+    description: 'A note signature by a trusted key does not verify; the whole note is refused.',
+  },
+  note_unverified: {
+    status: 403,
+    where: 'shared',
+    description: 'The note carries no signature by any trusted key.',
+  },
+  checkpoint_malformed: {
+    status: 400,
+    where: 'shared',
+    description: 'The text is not a C2SP tlog-checkpoint (origin, tree size, 32-byte root hash).',
+  },
+  checkpoint_origin_mismatch: {
+    status: 403,
+    where: 'signer',
+    description: "The checkpoint names another log origin than this signer's `audit.origin`.",
+  },
+  checkpoint_shrunk: {
+    status: 409,
+    where: 'signer',
+    description:
+      'The checkpoint is smaller than the last one this signer co-signed (truncated log).',
+  },
+  checkpoint_fork: {
+    status: 409,
+    where: 'signer',
+    description:
+      'The checkpoint has the size of the last one this signer co-signed but another root (fork).',
+  },
+  checkpoint_inconsistent: {
+    status: 409,
+    where: 'signer',
+    description:
+      'No valid RFC 9162 consistency proof from the last checkpoint this signer co-signed (rewritten log).',
+  },
+  checkpoint_inclusion_invalid: {
+    status: 403,
+    where: 'signer',
+    description:
+      'An inclusion proof for a token this signer co-signed does not verify, or its entry names another signing input.',
+  },
+  log_merge_overdue: {
+    status: 503,
+    where: 'signer',
+    description:
+      'A token or certificate this signer co-signed is still not in the log after the maximum merge delay; the signer refuses to sign until a checkpoint proves it logged.',
+  },
+  receipt_malformed: {
+    status: 400,
+    where: 'shared',
+    description: 'The receipt is not a version 1 receipt (fields, base64, checkpoint note).',
+  },
+  receipt_origin_mismatch: {
+    status: 403,
+    where: 'shared',
+    description: "The receipt's checkpoint names another log origin than the one expected.",
+  },
+  receipt_signature_invalid: {
+    status: 403,
+    where: 'shared',
+    description: "The receipt's checkpoint is not signed by the group key (or a listed older one).",
+  },
+  receipt_inclusion_invalid: {
+    status: 403,
+    where: 'shared',
+    description:
+      "The entry is not in the checkpoint's tree at the receipt's index (entry or proof altered).",
+  },
+  receipt_entry_mismatch: {
+    status: 403,
+    where: 'shared',
+    description: "The receipt's entry does not record the given token (`token_sha256`).",
+  },
+  receipt_witness_invalid: {
+    status: 403,
+    where: 'shared',
+    description: 'A cosignature by a trusted witness on the checkpoint does not verify.',
+  },
+  receipt_witnesses_missing: {
+    status: 403,
+    where: 'shared',
+    description: 'Fewer trusted witnesses cosigned the checkpoint than the policy requires.',
   // issue 14: tlog-cli
   witness_unreachable: {
     status: 502,

@@ -1229,6 +1229,7 @@ export const ERROR_CODES = {
     status: 403,
     where: 'shared',
     description: 'Fewer trusted witnesses cosigned the checkpoint than the policy requires.',
+  },
   // issue 14: tlog-cli
   witness_unreachable: {
     status: 502,

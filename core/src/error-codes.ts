@@ -1276,12 +1276,14 @@ export const ERROR_CODES = {
   audit_log_unreachable: {
     status: 502,
     where: 'cli',
-    description: '`frostmint audit` could not read the log (checkpoint, tiles, proof or receipt) from the coordinator.',
+    description:
+      '`frostmint audit` could not read the log (checkpoint, tiles, proof or receipt) from the coordinator.',
   },
   audit_jwks_invalid: {
     status: 400,
     where: 'cli',
-    description: 'The JWKS given to `frostmint audit` holds no Ed25519 (OKP) key to verify checkpoints with.',
+    description:
+      'The JWKS given to `frostmint audit` holds no Ed25519 (OKP) key to verify checkpoints with.',
   },
 } as const satisfies Record<string, ErrorCodeSpec>;
 

@@ -64,10 +64,12 @@ export async function startLitewitness(options: { name: string }): Promise<TestW
     // `-D`: foreground, so the agent is our child and dies with the test.
     const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
     children.push(agent);
-    await waitFor(() => stat(socket).then(
-      () => true,
-      () => false,
-    ));
+    await waitFor(() =>
+      stat(socket).then(
+        () => true,
+        () => false,
+      ),
+    );
     const key = join(dir, 'witness_key');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', key]);
     await run('ssh-add', ['-q', key], { env: { ...process.env, SSH_AUTH_SOCK: socket } });

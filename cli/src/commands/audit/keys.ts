@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { CliError, EXIT, usageError } from '@frostmint/client/cli-kit';
-import { decodeBase64, verifierFromKey, type NoteVerifier } from '@frostmint/core';
+import { decodeBase64, type NoteVerifier, verifierFromKey } from '@frostmint/core';
 import { fetchText } from './http.ts';
 
 /** Where `frostmint audit` takes the log origin from when `--origin` is not given. */

@@ -75,7 +75,8 @@ export class LogMonitor {
     const { size, root } = checkpoint;
     const known = this.seen.get(size);
     if (known) {
-      if (!equal(known, root)) this.fork(checkpoint, { size, root: known }, 'same size, another root');
+      if (!equal(known, root))
+        this.fork(checkpoint, { size, root: known }, 'same size, another root');
       return { checkpoint, fresh: false, entries: [], firstIndex: size, witnesses };
     }
     const firstIndex = this.leaves.length;

@@ -11,7 +11,7 @@ import { DEFAULT_ORIGIN, ORIGIN_ENV } from './keys.ts';
  * ```
  */
 export function originOption(): Option {
-  return new Option('--origin <origin>', 'the log origin (the coordinator\'s audit.origin)')
+  return new Option('--origin <origin>', "the log origin (the coordinator's audit.origin)")
     .env(ORIGIN_ENV)
     .default(DEFAULT_ORIGIN);
 }

@@ -140,11 +140,7 @@ export class WitnessClient {
     }
   }
 
-  private error(
-    code: WitnessError['code'],
-    message: string,
-    cause?: unknown,
-  ): WitnessError {
+  private error(code: WitnessError['code'], message: string, cause?: unknown): WitnessError {
     return new WitnessError(code, this.endpoint.name, message, { cause });
   }
 }

@@ -34,8 +34,11 @@ export const WitnessPolicySchema = z
   .refine((policy) => policy.minCosignatures <= policy.witnesses.length, {
     message: 'minCosignatures exceeds the number of witnesses',
   })
-  .refine((policy) => new Set(policy.witnesses.map((w) => w.name)).size === policy.witnesses.length, {
-    message: 'two witnesses share a name',
-  });
+  .refine(
+    (policy) => new Set(policy.witnesses.map((w) => w.name)).size === policy.witnesses.length,
+    {
+      message: 'two witnesses share a name',
+    },
+  );
 
 export type WitnessPolicy = z.infer<typeof WitnessPolicySchema>;

@@ -958,6 +958,53 @@ export const ERROR_CODES = {
   },
   store_challenge_expired: { status: 401, where: 'api', description: 'The challenge expired.' },
 
+  // issue 14: tlog-receipts
+  receipt_not_found: {
+    status: 404,
+    where: 'api',
+    description: 'No mint or enrollment with this id (`jti`, `cert_id`) is in the audit log.',
+  },
+  receipt_pending: {
+    status: 409,
+    where: 'api',
+    description:
+      'The entry is in the audit log but no signed checkpoint covers it yet; retry after `Retry-After` seconds.',
+  },
+  checkpoint_missing: {
+    status: 404,
+    where: 'api',
+    description: 'The audit log has no signed checkpoint yet.',
+  },
+  tile_not_found: {
+    status: 404,
+    where: 'api',
+    description:
+      'No such tile or entry bundle under the latest checkpoint (malformed path, or beyond its tree size).',
+  },
+  audit_log_inconsistent: {
+    status: 500,
+    where: 'api',
+    description:
+      "The stored entries do not hash to the stored checkpoint's root: the log was altered (details only in the log).",
+  },
+  export_source_invalid: {
+    status: 502,
+    where: 'cli',
+    description:
+      "The export source's checkpoint or tiles are malformed, or its tiles do not hash to its checkpoint's root.",
+  },
+  export_conflict: {
+    status: 409,
+    where: 'cli',
+    description:
+      'A full tile or entry bundle already at the export target differs from the log (never rewritten).',
+  },
+  export_target_failed: {
+    status: 503,
+    where: 'cli',
+    description: 'The export target (directory or S3 bucket) refused a read or a write.',
+  },
+
   // ── Daemon start-up: configuration, share vault, PKCS#11 tokens ────────────────────────
   config_invalid: {
     status: 400,

@@ -1,9 +1,24 @@
 import { canonicalJson, leafHash } from '@frostmint/core';
 import type { AuditStore } from '../storage/index.ts';
+import type { EvidenceDigest, SignedDigests } from './entry-digests.ts';
 
-/** One audit entry. Tokens and evidence never appear here: only what was decided, for whom. */
+/**
+ * What a mint or enrollment entry says about the signing (issue 14): the hashes of the token
+ * and of the signed message, the evidence kinds and digests, the approving guardians' kids.
+ * Entries written before these fields existed lack them; readers treat them as absent.
+ */
+export interface SigningFacts extends SignedDigests {
+  readonly evidence: readonly EvidenceDigest[];
+  /** Approval key kids of the guardians whose approvals the signers verified. */
+  readonly approvals: readonly string[];
+}
+
+/**
+ * One audit entry. Tokens and evidence never appear here: only what was decided, for whom,
+ * and the hashes that tie the entry to the token delivered.
+ */
 export type AuditEntry =
-  | {
+  | ({
       readonly type: 'mint';
       readonly jti: string;
       readonly sub: string;
@@ -12,7 +27,7 @@ export type AuditEntry =
       readonly exp: number;
       readonly policy: string;
       readonly signers: readonly number[];
-    }
+    } & SigningFacts)
   | {
       readonly type: 'denial';
       readonly sub: string;
@@ -21,7 +36,7 @@ export type AuditEntry =
       readonly policy: string;
       readonly reasons: readonly string[];
     }
-  | {
+  | ({
       readonly type: 'enrollment';
       readonly cert_id: string;
       readonly sub: string;
@@ -30,7 +45,7 @@ export type AuditEntry =
       readonly exp: number;
       readonly policy: string;
       readonly signers: readonly number[];
-    }
+    } & SigningFacts)
   | {
       /** A guardian's verified answer to a pending mint request. */
       readonly type: 'approval';
@@ -82,7 +97,7 @@ export type AuditEntry =
  *
  * @example
  * ```ts
- * const index = await audit.record({ type: 'mint', jti, sub, aud, scope, exp, policy, signers });
+ * const index = await audit.record({ type: 'denial', sub, aud, scope, policy, reasons });
  * ```
  */
 export class AuditLog {
@@ -96,12 +111,21 @@ export class AuditLog {
   async record(entry: AuditEntry): Promise<number> {
     const at = new Date(this.now());
     const entryJson = canonicalJson({ ...entry, at: at.toISOString() });
+    const key = receiptKey(entry);
     const index = await this.store.append({
       leafHash: leafHash(Buffer.from(entryJson, 'utf8')),
       entryJson,
       createdAt: at,
+      ...(key === undefined ? {} : { key }),
     });
     this.onRecorded?.(entry, at);
     return index;
   }
+}
+
+/** The token id a receipt for `entry` is requested by (`GET /v1/audit/receipts/{jti}`). */
+function receiptKey(entry: AuditEntry): string | undefined {
+  if (entry.type === 'mint') return entry.jti;
+  if (entry.type === 'enrollment') return entry.cert_id;
+  return undefined;
 }

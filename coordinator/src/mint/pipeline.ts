@@ -6,6 +6,7 @@ import {
   type TokenHeader,
 } from '@frostmint/core';
 import { approvalToProto } from '../approvals/proto.ts';
+import { evidenceDigests, signedDigests } from '../audit/entry-digests.ts';
 import type { Requester } from '../auth/types.ts';
 import { dpopSignFields } from '../dpop/index.ts';
 import type { MintBody } from '../mint-body.ts';
@@ -170,7 +171,15 @@ export class MintPipeline {
     const jws = compactJws(Buffer.from(signed.message).toString('latin1'), signed.signature);
     await step.deliver?.(jws);
     await step.requester.spend?.();
-    await recordMint(this.options.audit, this.options.metrics, claims, authorization.policy.id);
+    await recordMint(this.options.audit, this.options.metrics, {
+      claims,
+      policyId: authorization.policy.id,
+      facts: {
+        ...signedDigests(jws, signed.message),
+        evidence: evidenceDigests(step.requester.evidence, attested?.requesterEvidence),
+        approvals: step.approvals.map((a) => a.guardianKid),
+      },
+    });
     return { token: jws, claims };
   }
 }

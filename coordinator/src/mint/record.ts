@@ -1,5 +1,5 @@
 import type { TokenClaims } from '@frostmint/core';
-import type { AuditEntry, AuditLog } from '../audit/audit-log.ts';
+import type { AuditEntry, AuditLog, SigningFacts } from '../audit/audit-log.ts';
 import type { Metrics } from '../metrics.ts';
 
 /** A denial as the audit log records it. */
@@ -17,20 +17,28 @@ export async function auditDenial(audit: AuditLog, entry: DenialEntry): Promise<
   await audit.record({ type: 'denial', ...entry });
 }
 
+/** What {@link recordMint} records. */
+export interface MintRecord {
+  readonly claims: TokenClaims;
+  readonly policyId: string;
+  /** Token and signing-input hashes, evidence digests, approving guardians. */
+  readonly facts: SigningFacts;
+}
+
 /**
  * Step 6 of the mint pipeline (record): the minted token's audit entry and the
  * `frostmint_mints_total{outcome="ok"}` count, before the token is delivered.
  *
  * @example
  * ```ts
- * await recordMint(audit, metrics, claims, policy.id);
+ * const facts = { ...signedDigests(jws, message), evidence: evidenceDigests(evidence), approvals: [] };
+ * await recordMint(audit, metrics, { claims, policyId: policy.id, facts });
  * ```
  */
 export async function recordMint(
   audit: AuditLog,
   metrics: Metrics | undefined,
-  claims: TokenClaims,
-  policyId: string,
+  { claims, policyId, facts }: MintRecord,
 ): Promise<void> {
   await audit.record({
     type: 'mint',
@@ -41,6 +49,7 @@ export async function recordMint(
     exp: claims.exp,
     policy: policyId,
     signers: claims.frostmint.signers,
+    ...facts,
   });
   metrics?.mints.inc({ outcome: 'ok' });
 }

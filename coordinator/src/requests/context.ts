@@ -9,7 +9,8 @@ import { type Evidence, SigningPurpose } from '@frostmint/proto';
 import type { Logger } from 'pino';
 import type { ApprovalStage } from '../approvals/gate.ts';
 import { approvalToProto } from '../approvals/proto.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditLog, SigningFacts } from '../audit/audit-log.ts';
+import { evidenceDigests, signedDigests } from '../audit/entry-digests.ts';
 import type { Metrics } from '../metrics.ts';
 import type { MintPipeline } from '../mint/pipeline.ts';
 import type { TokenSigner } from '../signing/round-driver.ts';
@@ -123,4 +124,26 @@ export async function signCertificate(
     approvals: (s.approvals ?? []).map(approvalToProto),
   });
   return signature;
+}
+
+/**
+ * The signing facts of an enrollment certificate's audit entry: hashes of the certificate as
+ * delivered and of its signing input, the evidence digest, the approving guardians.
+ *
+ * @example
+ * ```ts
+ * await ctx.audit.record({ type: 'enrollment', ...fields, ...certificateFacts(certificate, message, evidence) });
+ * ```
+ */
+export function certificateFacts(
+  certificate: Uint8Array,
+  message: Uint8Array,
+  evidence: Evidence,
+  approvals: readonly MintApprovalWire[] = [],
+): SigningFacts {
+  return {
+    ...signedDigests(certificate, message),
+    evidence: evidenceDigests(evidence),
+    approvals: approvals.map((a) => a.guardianKid),
+  };
 }

@@ -17,9 +17,16 @@ import {
   verifyEnrollmentIdToken,
   verifyEnrollmentRegistration,
 } from '@frostmint/core';
+import type { Evidence } from '@frostmint/proto';
 import type { JsonObject, MintRequest } from '../storage/index.ts';
 import { tapDeadline } from './approved-tap.ts';
-import { pickSigners, type RequestContext, signCertificate, tapUrl } from './context.ts';
+import {
+  certificateFacts,
+  pickSigners,
+  type RequestContext,
+  signCertificate,
+  tapUrl,
+} from './context.ts';
 import { awaitEnrollmentTap } from './enrollment-approvals.ts';
 import { loadRequest, type StoredRegistration, type StoredRequestOf } from './kinds.ts';
 
@@ -377,17 +384,19 @@ export class EnrollmentService {
     const body = bodyOf(request, credential);
     const signers = pickSigners(ctx);
     let signature: Uint8Array;
+    const message = enrollmentSigningInput(body);
+    const evidence: Evidence = {
+      kind: {
+        $case: 'registration',
+        value: { responseJson: Buffer.from(JSON.stringify(registration), 'utf8'), idToken },
+      },
+    };
     try {
       signature = await signCertificate(ctx, {
         requestId: id,
         signers,
-        message: enrollmentSigningInput(body),
-        evidence: {
-          kind: {
-            $case: 'registration',
-            value: { responseJson: Buffer.from(JSON.stringify(registration), 'utf8'), idToken },
-          },
-        },
+        message,
+        evidence,
         approvals: approved.approvals,
       });
     } catch (err) {
@@ -422,7 +431,7 @@ export class EnrollmentService {
       exp: request.exp,
       policy: ctx.policy.id,
       signers,
-      ...(approved.approvedBy.length > 0 ? { approvals: approved.approvedBy } : {}),
+      ...certificateFacts(certificate, message, evidence, approved.approvals),
     });
     return {
       status: 'enrolled',

@@ -10,7 +10,13 @@ import {
   verifyEnrollmentCertificate,
 } from '@frostmint/core';
 import type { JsonObject } from '../storage/index.ts';
-import { pickSigners, type RequestContext, signCertificate, tapUrl } from './context.ts';
+import {
+  certificateFacts,
+  pickSigners,
+  type RequestContext,
+  signCertificate,
+  tapUrl,
+} from './context.ts';
 import { loadRequest, type StoredRequestOf } from './kinds.ts';
 import type { AssertionBody } from './schemas.ts';
 import { checkSignCount, consumeChallenge, verifyStoredTap, webauthnEvidence } from './tap.ts';
@@ -174,13 +180,14 @@ export class RenewalService {
         .then(() => undefined);
     await checkSignCount(ctx, body.sub, tap, deny);
     const signers = pickSigners(ctx);
+    const evidence = webauthnEvidence(tap.enrollment, assertion);
     let signature: Uint8Array;
     try {
       signature = await signCertificate(ctx, {
         requestId: id,
         signers,
         message,
-        evidence: webauthnEvidence(tap.enrollment, assertion),
+        evidence,
       });
     } catch (err) {
       await deny(err instanceof FrostmintError ? err.code : 'internal').catch(() => {});
@@ -208,6 +215,7 @@ export class RenewalService {
       exp: body.exp,
       policy: ctx.policy.id,
       signers,
+      ...certificateFacts(certificate, message, evidence),
     });
     return {
       status: 'renewed' as const,

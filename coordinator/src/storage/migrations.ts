@@ -197,10 +197,31 @@ CREATE TRIGGER mint_requests_fill_kind BEFORE INSERT ON mint_requests
   FOR EACH ROW EXECUTE FUNCTION mint_requests_fill_kind();
 `;
 
+/**
+ * Issue 14 (tlog-receipts): receipts are looked up by the token they cover — a mint's `jti`,
+ * an enrollment certificate's `cert_id` — so each such audit entry's index is kept under that
+ * key, written in the same transaction as the entry. The log itself is never updated: the
+ * existing entries' keys are copied out of their JSON here.
+ */
+const auditReceiptKeys = `
+CREATE TABLE audit_receipt_keys (
+  key  text PRIMARY KEY,
+  idx  bigint NOT NULL REFERENCES audit_log (idx)
+);
+INSERT INTO audit_receipt_keys (key, idx)
+  SELECT COALESCE(e ->> 'jti', e ->> 'cert_id'), idx
+    FROM (SELECT idx, entry_json::jsonb AS e FROM audit_log) AS entries
+   WHERE e ->> 'type' IN ('mint', 'enrollment') AND COALESCE(e ->> 'jti', e ->> 'cert_id') IS NOT NULL
+   ORDER BY idx
+  ON CONFLICT (key) DO NOTHING;
+`;
+
 /** Every migration, in order. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial_schema', sql: initialSchema },
   { version: 2, name: 'mint_results', sql: mintResults },
   { version: 3, name: 'guardian_credentials', sql: guardianCredentials },
   { version: 4, name: 'request_kinds', sql: requestKinds },
+  // issue 14: tlog-receipts (number 6 once tlog-quorum's 5 is merged)
+  { version: 5, name: 'audit_receipt_keys', sql: auditReceiptKeys },
 ];

@@ -521,6 +521,11 @@ export interface AuditLeaf {
   /** The entry exactly as hashed, UTF-8 JSON text. */
   readonly entryJson: string;
   readonly createdAt: Date;
+  /**
+   * The id of the token the entry records (a mint's `jti`, an enrollment's `cert_id`): its
+   * receipt is found by it (see {@link AuditStore.findByKey}). Absent for other entries.
+   */
+  readonly key?: string;
 }
 
 /** A stored tree head, co-signed by the signer quorum. */
@@ -576,6 +581,15 @@ export interface AuditStore {
    * ```
    */
   read(start: number, end: number): Promise<AuditLeaf[]>;
+  /**
+   * The leaf appended with `key` (the first, should a key repeat), or null.
+   *
+   * @example
+   * ```ts
+   * const leaf = await store.audit.findByKey(jti); // the mint entry a receipt covers
+   * ```
+   */
+  findByKey(key: string): Promise<AuditLeaf | null>;
   /**
    * Number of leaves.
    *

@@ -29,6 +29,10 @@ describe('AuditLog', () => {
       exp: 1,
       policy: 'sha256:00',
       signers: [1, 2],
+      token_sha256: 'aa'.repeat(32),
+      signing_input_sha256: 'bb'.repeat(32),
+      evidence: [{ kind: 'oidc', sha256: 'cc'.repeat(32) }],
+      approvals: ['guardian-1'],
     });
     const second = await audit.record({
       type: 'denial',
@@ -50,6 +54,9 @@ describe('AuditLog', () => {
         Buffer.from(leaf.leafHash).equals(Buffer.from(leafHash(Buffer.from(leaf.entryJson)))),
       ).toBe(true);
     }
+    // The mint entry is found by its jti (the receipt lookup); the denial has no key.
+    expect((await store.audit.findByKey('j1'))?.index).toBe(0);
+    expect(await store.audit.findByKey('unknown')).toBeNull();
     const hashes = leaves.map((l) => l.leafHash);
     expect(
       verifyInclusion(hashes[1]!, 1, hashes.length, inclusionProof(hashes, 1), treeHead(hashes)),

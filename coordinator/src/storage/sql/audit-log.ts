@@ -39,6 +39,9 @@ export class SqlAuditStore implements AuditStore {
   async append(entry: Omit<AuditLeaf, 'index'>): Promise<number> {
     assertDate(entry.createdAt, 'createdAt');
     assertHash(entry.leafHash, 'leafHash');
+    if (entry.key !== undefined && (typeof entry.key !== 'string' || entry.key.length === 0)) {
+      throw new StoreError('store_invalid_argument', 'key must be a non-empty string');
+    }
     return this.#appends.submit(entry);
   }
 
@@ -67,6 +70,15 @@ export class SqlAuditStore implements AuditStore {
         `INSERT INTO audit_log (idx, leaf_hash, entry_json, created_at) VALUES ${values.join(', ')}`,
         entries.flatMap((e, i) => [indexes[i], e.leafHash, e.entryJson, e.createdAt]),
       );
+      const keyed = entries.flatMap((e, i) => (e.key === undefined ? [] : [[e.key, indexes[i]]]));
+      if (keyed.length > 0) {
+        await tx.query(
+          `INSERT INTO audit_receipt_keys (key, idx) VALUES ${keyed
+            .map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`)
+            .join(', ')} ON CONFLICT (key) DO NOTHING`,
+          keyed.flat(),
+        );
+      }
       return indexes;
     });
   }
@@ -82,12 +94,18 @@ export class SqlAuditStore implements AuditStore {
         WHERE idx >= $1 AND idx < $2 ORDER BY idx`,
       [start, end],
     );
-    return rows.map((row) => ({
-      index: toInt(row.idx),
-      leafHash: toBytes(row.leaf_hash),
-      entryJson: row.entry_json,
-      createdAt: toDate(row.created_at),
-    }));
+    return rows.map(fromLeafRow);
+  }
+
+  async findByKey(key: string): Promise<AuditLeaf | null> {
+    const { rows } = await this.ctx.db.query<LeafRow>(
+      `SELECT l.idx, l.leaf_hash, l.entry_json, l.created_at
+         FROM audit_receipt_keys k JOIN audit_log l ON l.idx = k.idx
+        WHERE k.key = $1`,
+      [key],
+    );
+    const row = rows[0];
+    return row === undefined ? null : { ...fromLeafRow(row), key };
   }
 
   async size(): Promise<number> {
@@ -143,6 +161,15 @@ export class SqlAuditStore implements AuditStore {
     );
     return rows[0] === undefined ? null : fromCheckpointRow(rows[0]);
   }
+}
+
+function fromLeafRow(row: LeafRow): AuditLeaf {
+  return {
+    index: toInt(row.idx),
+    leafHash: toBytes(row.leaf_hash),
+    entryJson: row.entry_json,
+    createdAt: toDate(row.created_at),
+  };
 }
 
 function fromCheckpointRow(row: CheckpointRow): AuditCheckpoint {

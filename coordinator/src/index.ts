@@ -1,4 +1,7 @@
 export * from './audit/audit-log.ts';
+export * from './audit/hash-tree.ts';
+export * from './audit/tiles.ts';
+export * from './audit/witness/index.ts';
 export * from './auth/dev-bearer.ts';
 export * from './auth/types.ts';
 export * from './ceremony/index.ts';

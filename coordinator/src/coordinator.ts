@@ -17,6 +17,9 @@ import { anomalyOptions } from './anomaly/config.ts';
 import { AnomalyDetector } from './anomaly/detector.ts';
 import { anomalyTap } from './anomaly/tap.ts';
 import { AuditLog } from './audit/audit-log.ts';
+import { LogTiles } from './audit/log-tiles.ts';
+import { LogTree } from './audit/log-tree.ts';
+import { Receipts } from './audit/receipts.ts';
 import { CredentialRouter } from './auth/by-credential.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
 import { OidcAuthenticator } from './auth/oidc.ts';
@@ -168,6 +171,8 @@ export async function startCoordinator(options: {
   if (!group) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
   // Sweeps run on every coordinator, whatever flows it serves.
   const jobs = startBackgroundJobs({ store, log });
+  const logTree = new LogTree(store.audit);
+  const receipts = new Receipts({ store: store.audit, tree: logTree });
   const app = buildCoordinatorApp({
     issuer: config.issuer,
     dpop: new MintDpop({ issuer: config.issuer, clockSkewSeconds: config.clockSkewSeconds }),
@@ -178,6 +183,7 @@ export async function startCoordinator(options: {
     policy,
     attestations,
     store: store.health,
+    audit: { receipts, tiles: new LogTiles(store.audit, logTree) },
     ...(group ? { group } : {}),
     ...(https ? { https } : {}),
     ...(group ? { extraRoutes: group.flows.extraRoutes } : {}),
@@ -200,6 +206,7 @@ export async function startCoordinator(options: {
     close: async () => {
       stopReload?.();
       jobs.close();
+      receipts.close();
       attestations.close();
       await app.close();
       policy.close();

@@ -9,11 +9,12 @@ import type { Metrics } from '../metrics.ts';
 import { instrumentHttp, timeMint } from '../metrics-http.ts';
 import type { MintService } from '../mint/one-step.ts';
 import type { PolledMints } from '../mint/polled.ts';
-import { MintBodySchema } from '../mint-body.ts';
+import { OneStepMintBodySchema } from '../mint-body.ts';
 import type { PolicyRollout } from '../policy/rollout.ts';
 import type { SignerAttestations } from '../signing/signer-attestations.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import type { StoreHealth } from '../storage/index.ts';
+import { type AuditRoutesOptions, registerAuditRoutes } from './audit-routes.ts';
 import { notFound, replyWithError } from './errors.ts';
 import type { HttpsIdentity } from './https.ts';
 import { checkRequestText, parseInput } from './input.ts';
@@ -50,6 +51,8 @@ export interface CoordinatorAppOptions {
   readonly https?: HttpsIdentity;
   /** DPoP at the mint endpoint. Default: verified against `issuer` with 30 s skew. */
   readonly dpop?: MintDpop;
+  /** Receipts and the tlog-tiles of the audit log (`/v1/audit/receipts`, `/audit/…`). */
+  readonly audit?: AuditRoutesOptions;
 }
 
 /**
@@ -87,17 +90,28 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   options.extraRoutes?.(app);
 
   if (group?.approvals) registerApprovalRoutes(app, group.approvals.gate, group.approvals.polled);
+  if (options.audit) registerAuditRoutes(app, options.audit);
 
   app.post('/v1/mint', async (request, reply) => {
     if (!group)
       throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
+    let wait: number | undefined;
     const minted = await timeMint(options.metrics, async () => {
       const requester = await dpop.bind(await authenticator.authenticate(request), request);
-      const body = parseInput(MintBodySchema, request.body, 'body');
+      const { wait_for_receipt, ...body } = parseInput(OneStepMintBodySchema, request.body, 'body');
+      wait = wait_for_receipt;
       return group.mints.mint(requester, body);
     });
-    if ('request_id' in minted) void reply.status(202);
-    return minted;
+    if ('request_id' in minted) return reply.status(202).send(minted);
+    if (wait === undefined) return minted;
+    // The token is minted and logged: a receipt that cannot be had is null, never an error.
+    const receipt = await options.audit?.receipts
+      .awaitReceipt(minted.jti, wait * 1000)
+      .catch((err: unknown) => {
+        request.log.error({ code: (err as { code?: string }).code }, 'receipt wait failed');
+        return null;
+      });
+    return { ...minted, receipt: receipt ?? null };
   });
 
   registerMetadataRoutes(app, { issuer }, () => (group ? (group.jwks?.keys() ?? [group.jwk]) : []));

@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 
-/** One served route: method and URL pattern (`/v1/mint/requests/:id`). */
+/** One served route: method and URL pattern (`/v1/mint/requests/:id`, `/audit/tile/*`). */
 export interface RouteEntry {
   readonly method: string;
   readonly url: string;
-  /** Matches a concrete path (each `:param` one segment of 1 to `maxParamLength` chars). */
+  /**
+   * Matches a concrete path (each `:param` one segment of 1 to `maxParamLength` chars, a
+   * final `*` the rest of the path).
+   */
   readonly pattern: RegExp;
 }
 
@@ -64,7 +67,9 @@ function patternOf(url: string, maxParamLength: number): RegExp {
     .map((segment) =>
       segment.startsWith(':')
         ? `[^/]{1,${maxParamLength}}`
-        : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+        : segment === '*'
+          ? '.+'
+          : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
     )
     .join('/');
   return new RegExp(`^${source}$`);

@@ -76,9 +76,12 @@ export function openApiDocument(options: { issuer: string }) {
   };
 }
 
-/** `/v1/mint/requests/:id` → `/v1/mint/requests/{id}` (OpenAPI path templating). */
+/**
+ * `/v1/mint/requests/:id` → `/v1/mint/requests/{id}` (OpenAPI path templating); a final
+ * wildcard `/audit/tile/*` → `/audit/tile/{path}`.
+ */
 export function openApiPath(url: string): string {
-  return url.replace(/:([A-Za-z]+)/g, '{$1}');
+  return url.replace(/:([A-Za-z]+)/g, '{$1}').replace(/\/\*$/, '/{path}');
 }
 
 /** The error codes every operation of this shape may answer with, beside its own. */

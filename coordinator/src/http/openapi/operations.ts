@@ -2,7 +2,7 @@ import { type ErrorCode, SignedPolicyBundleSchema } from '@frostmint/core';
 import type { ZodType } from 'zod';
 import { GuardianAnswerSchema, PollQuerySchema } from '../../approvals/routes.ts';
 import { BindSchema, RegistrationParamsSchema, StartSchema } from '../../approvals/web/routes.ts';
-import { MintBodySchema } from '../../mint-body.ts';
+import { OneStepMintBodySchema } from '../../mint-body.ts';
 import {
   AssertionBodySchema,
   BeginEnrollmentBodySchema,
@@ -14,6 +14,7 @@ import {
   RevokeBodySchema,
   TapPageParamsSchema,
 } from '../../requests/schemas.ts';
+import { ReceiptParamsSchema, TileParamsSchema } from '../audit-routes.ts';
 import { InputJson } from '../input.ts';
 
 /** How a caller authenticates to an operation (the OpenAPI security scheme names). */
@@ -36,6 +37,7 @@ export interface Operation {
     | 'policy'
     | 'metadata'
     | 'operations'
+    | 'audit'
     | 'pages';
   readonly auth: Auth;
   readonly params?: ZodType;
@@ -44,7 +46,12 @@ export interface Operation {
   /** Successful statuses and what they carry. */
   readonly ok: Readonly<Record<number, string>>;
   /** What a success answers with, when it is not JSON. */
-  readonly contentType?: 'text/html' | 'text/javascript' | 'text/plain';
+  readonly contentType?:
+    | 'text/html'
+    | 'text/javascript'
+    | 'text/plain'
+    | 'text/plain; charset=utf-8'
+    | 'application/octet-stream';
   /** The error codes this operation answers with beyond the generic ones (see document.ts). */
   readonly errors: readonly ErrorCode[];
 }
@@ -74,8 +81,11 @@ export const OPERATIONS: readonly Operation[] = [
       'Mint a token in one step (dev bearer or CI ID token); 202 when guardians must approve first',
     tag: 'mint',
     auth: 'requester',
-    body: MintBodySchema,
-    ok: { 200: 'the token', 202: 'waiting for guardian approvals: request id and poll secret' },
+    body: OneStepMintBodySchema,
+    ok: {
+      200: 'the token (and, asked with `wait_for_receipt`, its receipt, or `receipt: null` when no checkpoint covered it in time)',
+      202: 'waiting for guardian approvals: request id and poll secret',
+    },
     errors: [
       'unauthenticated',
       'oidc_token_replayed',
@@ -472,6 +482,39 @@ export const OPERATIONS: readonly Operation[] = [
     auth: 'none',
     ok: { 200: 'the document' },
     errors: [],
+  },
+  {
+    method: 'GET',
+    url: '/v1/audit/receipts/:jti',
+    summary:
+      "A mint's (or enrollment's) receipt: audit entry, leaf index, inclusion proof, signed checkpoint",
+    tag: 'audit',
+    auth: 'none',
+    params: ReceiptParamsSchema,
+    ok: { 200: 'the receipt (version 1, docs/audit.md)' },
+    errors: ['receipt_not_found', 'receipt_pending', 'audit_log_inconsistent'],
+  },
+  {
+    method: 'GET',
+    url: '/audit/checkpoint',
+    summary: 'The latest signed checkpoint (C2SP tlog-checkpoint as a signed note)',
+    tag: 'audit',
+    auth: 'none',
+    contentType: 'text/plain; charset=utf-8',
+    ok: { 200: 'the signed checkpoint note' },
+    errors: ['checkpoint_missing'],
+  },
+  {
+    method: 'GET',
+    url: '/audit/tile/*',
+    summary:
+      'A C2SP tlog-tiles tile (`<L>/<N>[.p/<W>]`) or entry bundle (`entries/<N>[.p/<W>]`) under the latest checkpoint',
+    tag: 'audit',
+    auth: 'none',
+    params: TileParamsSchema,
+    contentType: 'application/octet-stream',
+    ok: { 200: 'the tile (full ones immutable)' },
+    errors: ['tile_not_found', 'audit_log_inconsistent'],
   },
   {
     method: 'GET',

@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import { AttesterConfigSchema } from './attestation/config.ts';
 import { SignerGuardiansSchema } from './ceremony/guardians-config.ts';
+import { SignerAuditConfigSchema } from './transparency/config.ts';
 import { Pkcs11VaultConfigSchema } from './vault/pkcs11/config.ts';
 
 const DevVaultConfigSchema = z
@@ -94,6 +95,11 @@ export const SignerConfigSchema = z
     requirePeerAttestation: z.boolean().default(false),
     /** The WebAuthn relying party engineers' taps are checked against (this signer's own). */
     webauthn: WebAuthnConfigSchema.optional(),
+    /**
+     * The audit log this signer witnesses (checkpoint origin, maximum merge delay); with it
+     * the signer refuses to sign while a token it co-signed stays out of the log.
+     */
+    audit: SignerAuditConfigSchema.optional(),
   })
   .strict();
 

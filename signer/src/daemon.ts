@@ -6,6 +6,7 @@ import {
   FrostmintError,
   type GroupConfig,
   groupPublicKeyOf,
+  InvalidRequestError,
   loadGroup,
   type PolicyEvaluation,
   type PolicyHolder,
@@ -36,9 +37,10 @@ import { ReplayWindow } from './evidence/replay-window.ts';
 import { countedHolder } from './metrics.ts';
 import { NonceStore } from './nonce-store.ts';
 import { enforcePolicy } from './policy-gate.ts';
-import { checkSignRequest, type SignContext } from './sign-request.ts';
+import { checkCommitments, checkSignRequest, type SignContext } from './sign-request.ts';
 import { SignerPolicy } from './signer-policy.ts';
 import { SigningLog } from './signing-log.ts';
+import { LogWitness } from './transparency/log-witness.ts';
 import type { ShareVault } from './vault/index.ts';
 import {
   type EnrollmentProofChecker,
@@ -92,6 +94,8 @@ export class SignerDaemon {
   readonly #dpop: DpopEvidenceChecker;
   readonly #approvals: ApprovalChecker;
   readonly #journal: SigningLog;
+  /** The audit log's witness: last co-signed checkpoint, co-signed tokens not yet logged. */
+  readonly witness: LogWitness;
   readonly #onPolicyEvaluation: ((evaluation: PolicyEvaluation) => void) | undefined;
   #group: LoadedGroup | undefined;
 
@@ -100,9 +104,11 @@ export class SignerDaemon {
     tls: { keyPem: string; certPem: string; caPem: string },
     attestation: SignerAttestation,
     journal: SigningLog,
+    witness: LogWitness,
   ) {
     this.#attestation = attestation;
     this.#journal = journal;
+    this.witness = witness;
     this.#onPolicyEvaluation = options.onPolicyEvaluation;
     this.#config = options.config;
     this.#vault = options.vault;
@@ -142,7 +148,20 @@ export class SignerDaemon {
       ...(options.attester ? { attester: options.attester } : {}),
     });
     const journal = await SigningLog.open(options.config.stateDir);
-    const daemon = new SignerDaemon(options, { keyPem, certPem, caPem }, attestation, journal);
+    const witness = await LogWitness.open({
+      stateDir: options.config.stateDir,
+      config: options.config.audit,
+      journal,
+      log: options.log,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    const daemon = new SignerDaemon(
+      options,
+      { keyPem, certPem, caPem },
+      attestation,
+      journal,
+      witness,
+    );
     const group = await readGroupConfig(options.config.stateDir);
     if (group) daemon.#install(group);
     policy = daemon.#policy = await SignerPolicy.open({
@@ -158,17 +177,19 @@ export class SignerDaemon {
   async info(): Promise<InfoResponse> {
     const health = await this.#vault.health();
     const group = this.#group;
-    const ready = health.ready && group !== undefined;
+    const unlogged = this.witness.refusal();
+    const ready = health.ready && group !== undefined && unlogged === undefined;
     return {
       signerId: this.#config.id,
       kid: group?.config.kid ?? '',
       groupPublicKey: group ? Buffer.from(group.config.groupKey, 'base64url') : Buffer.alloc(0),
       ready,
-      detail: !group ? 'no group key yet: run DKG' : (health.detail ?? ''),
+      detail: !group ? 'no group key yet: run DKG' : (unlogged ?? health.detail ?? ''),
       issuer: this.#config.issuer,
       maxTtlSeconds: this.#config.maxTtlSeconds,
       policyId: this.#policy.holder.current.id,
       unixTimeMs: this.#now(),
+      checkpointSize: this.witness.checkpointSize,
     };
   }
 
@@ -195,16 +216,20 @@ export class SignerDaemon {
    * the signer's own hash-chained log (`signing-log.jsonl`) before the answer goes out.
    */
   async sign(req: SignRequest): Promise<SignResponse> {
-    if (
-      req.purpose !== SigningPurpose.SIGNING_PURPOSE_ENROLLMENT &&
-      req.purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN
-    ) {
+    if (req.purpose === SigningPurpose.SIGNING_PURPOSE_GROUP_CONFIG) {
+      this.witness.assertLogged();
       return this.dkg.signGroupConfig(req);
     }
     try {
-      return req.purpose === SigningPurpose.SIGNING_PURPOSE_ENROLLMENT
-        ? await this.#signEnrollment(req)
-        : await this.#signToken(req);
+      if (req.purpose === SigningPurpose.SIGNING_PURPOSE_CHECKPOINT) {
+        return await this.#signCheckpoint(req);
+      }
+      this.witness.assertLogged();
+      if (req.purpose === SigningPurpose.SIGNING_PURPOSE_ENROLLMENT) {
+        return await this.#signEnrollment(req);
+      }
+      if (req.purpose === SigningPurpose.SIGNING_PURPOSE_TOKEN) return await this.#signToken(req);
+      throw new InvalidRequestError('invalid_request', `unknown signing purpose ${req.purpose}`);
     } catch (err) {
       const code = err instanceof FrostmintError ? err.code : 'internal';
       await this.#journal.append({ kind: 'refused', requestId: req.requestId, code });
@@ -257,6 +282,7 @@ export class SignerDaemon {
       requestId: req.requestId,
       id: checked.claims.jti,
       sub: checked.claims.sub,
+      signingInputSha256: this.witness.cosigned(checked.message),
     });
     this.#log.info(
       {
@@ -267,6 +293,34 @@ export class SignerDaemon {
       },
       'signature share issued',
     );
+    return { signerId: this.#config.id, signatureShare: Buffer.from(share) };
+  }
+
+  /**
+   * Co-signs an audit-log checkpoint: the message must be a checkpoint of this signer's
+   * origin that extends the last one it co-signed, with inclusion proofs of the tokens it
+   * signed (see `LogWitness.cosignCheckpoint`).
+   */
+  async #signCheckpoint(req: SignRequest): Promise<SignResponse> {
+    const group = this.#requireGroup();
+    const commitments = checkCommitments(req, {
+      threshold: group.config.threshold,
+      participants: group.participants,
+    });
+    const own = commitments.find((c) => c.id === this.#config.id);
+    if (!own) {
+      throw new ForbiddenError(
+        'commitment_missing',
+        `commitment list omits signer ${this.#config.id}`,
+      );
+    }
+    const share = await this.witness.cosignCheckpoint(req.message, req.checkpointProofs, () => {
+      const nonces = this.#takeNonces(own);
+      return this.#withShare(group, (s) =>
+        group.frost.signShare(s, nonces, commitments, req.message),
+      );
+    });
+    this.#log.info({ requestId: req.requestId }, 'checkpoint share issued');
     return { signerId: this.#config.id, signatureShare: Buffer.from(share) };
   }
 
@@ -301,6 +355,7 @@ export class SignerDaemon {
       requestId: req.requestId,
       id: checked.body.cert_id,
       sub: checked.body.sub,
+      signingInputSha256: this.witness.cosigned(checked.message),
     });
     this.#log.info(
       {
@@ -350,6 +405,7 @@ export class SignerDaemon {
     this.#nonces.close();
     this.#enrollmentProof.close();
     this.dkg.close();
+    this.witness.close();
     await this.#journal.close();
     await this.#vault.close();
   }

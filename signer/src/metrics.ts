@@ -152,6 +152,38 @@ export function countedHolder(
   };
 }
 
+/**
+ * The audit-log witness gauges, read at scrape time: `frostmint_signer_unlogged_overdue`
+ * (tokens co-signed but still not in the log after the maximum merge delay; above 0 the
+ * signer refuses to sign) and `frostmint_signer_checkpoint_size` (the last co-signed tree).
+ *
+ * @example
+ * ```ts
+ * witnessMetrics(metrics.registry, daemon.witness);
+ * ```
+ */
+export function witnessMetrics(
+  registry: Registry,
+  witness: { overdue(): number; readonly checkpointSize: number },
+): void {
+  new Gauge({
+    name: 'frostmint_signer_unlogged_overdue',
+    help: 'Tokens and certificates this signer co-signed that are not in the audit log after the maximum merge delay (above 0 it refuses to sign)',
+    registers: [registry],
+    collect() {
+      this.set(witness.overdue());
+    },
+  });
+  new Gauge({
+    name: 'frostmint_signer_checkpoint_size',
+    help: 'Tree size of the last audit-log checkpoint this signer co-signed',
+    registers: [registry],
+    collect() {
+      this.set(witness.checkpointSize);
+    },
+  });
+}
+
 /** The observer {@link countedHolder} takes, counting into the signer's metrics. */
 export function policyCounter(metrics: SignerMetrics): (e: PolicyEvaluation) => void {
   return (e) => metrics.policyEvaluations.inc({ kind: e.kind, result: e.allow ? 'allow' : 'deny' });

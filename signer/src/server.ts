@@ -11,6 +11,7 @@ import {
   policyCounter,
   recordRpc,
   startMetricsListener,
+  witnessMetrics,
 } from './metrics.ts';
 import { signerService } from './service.ts';
 import type { ShareVault } from './vault/index.ts';
@@ -64,7 +65,8 @@ export async function startSigner(options: {
   });
   const health = new SignerHealth();
   const server = new Server({
-    'grpc.max_receive_message_length': 256 * 1024,
+    // Checkpoint requests carry inclusion proofs of the entries since the signer's last one.
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
     interceptors: options.interceptors ?? [],
   });
   server.addService(
@@ -88,7 +90,11 @@ export async function startSigner(options: {
     metrics && config.metricsListen
       ? await startMetricsListener(config.metricsListen, metrics.registry)
       : undefined;
-  health.set('SERVING');
+  // A signer refusing every signature (a co-signed token missing from the audit log past the
+  // maximum merge delay) is not serving; Info says why.
+  daemon.witness.onOverdueChange((overdue) => health.set(overdue ? 'NOT_SERVING' : 'SERVING'));
+  if (metrics) witnessMetrics(metrics.registry, daemon.witness);
+  health.set(daemon.witness.overdue() > 0 ? 'NOT_SERVING' : 'SERVING');
   log.info(
     { id: config.id, port, healthPort: probe?.port, metricsPort: scrape?.port },
     'signer listening (mTLS)',

@@ -19,6 +19,11 @@ export type SigningLogEvent =
       /** The token's `jti`, or the enrollment certificate's id. */
       readonly id: string;
       readonly sub: string;
+      /**
+       * Hex SHA-256 of the signed message: the signer requires inclusion proofs of it in the
+       * audit log before co-signing later checkpoints (transparency/log-witness.ts).
+       */
+      readonly signingInputSha256?: string;
     }
   | {
       readonly kind: 'refused';
@@ -61,6 +66,11 @@ export class SigningLog {
     this.#file = file;
     this.#seq = seq;
     this.#head = head;
+  }
+
+  /** Sequence number of the last entry appended (0 when empty). */
+  get seq(): number {
+    return this.#seq;
   }
 
   /** Opens (creating) the log in `stateDir`, continuing its chain after checking it. */
@@ -106,6 +116,35 @@ export class SigningLog {
     await this.#flushing;
     await this.#file.close();
   }
+}
+
+/**
+ * The `signed` entries after sequence number `after` that name a signing input hash, from
+ * the log in `stateDir` (complete lines only; the chain is checked when the log is opened).
+ *
+ * @example
+ * ```ts
+ * const recent = await signedSince(stateDir, state.journalSeq);
+ * ```
+ */
+export async function signedSince(
+  stateDir: string,
+  after: number,
+): Promise<{ signingInputSha256: string; at: number }[]> {
+  let text: string;
+  try {
+    text = await readFile(join(stateDir, SIGNING_LOG_FILE), 'utf8');
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return [];
+    throw err;
+  }
+  const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n');
+  return lines.flatMap((line) => {
+    if (line.length === 0) return [];
+    const entry = JSON.parse(line) as SigningLogEntry;
+    if (entry.seq <= after || entry.kind !== 'signed' || !entry.signingInputSha256) return [];
+    return [{ signingInputSha256: entry.signingInputSha256, at: Date.parse(entry.at) }];
+  });
 }
 
 function entryHash(body: object): string {

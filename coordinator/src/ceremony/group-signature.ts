@@ -50,6 +50,7 @@ export async function signGroupConfig(
           approvals: [],
           requesterAttestation: undefined,
           dpopProof: '',
+          checkpointProofs: undefined,
         },
         SIGN_DEADLINE_MS,
       ),

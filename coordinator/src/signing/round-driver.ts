@@ -9,6 +9,7 @@ import {
 } from '@frostmint/core';
 import {
   type AttestationEvidence,
+  type CheckpointProofs,
   type Evidence,
   type MintApproval,
   SigningPurpose,
@@ -51,6 +52,8 @@ export interface SignAttempt {
   readonly signers?: readonly number[];
   /** What the signers sign (default: a token). */
   readonly purpose?: SigningPurpose;
+  /** Purpose CHECKPOINT: the consistency and inclusion proofs every signer checks. */
+  readonly checkpointProofs?: CheckpointProofs;
 }
 
 /** Round two is hedged at most this often per mint; then it waits for the answers. */
@@ -319,6 +322,7 @@ export class RoundDriver implements TokenSigner {
           approvals: [...(attempt.approvals ?? [])],
           requesterAttestation: attempt.requesterAttestation,
           dpopProof: attempt.dpopProof ?? '',
+          checkpointProofs: attempt.checkpointProofs,
         })
         .then(
           (res) => {

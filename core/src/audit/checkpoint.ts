@@ -7,6 +7,9 @@ import { decodeBase64, encodeBase64 } from './base64.ts';
  * emits none). The root is the RFC 9162 §2.1.1 Merkle tree hash of the log at that size.
  */
 
+/** The log origin (and quorum note key name) when `audit.origin` is not configured. */
+export const DEFAULT_AUDIT_ORIGIN = 'frostmint.local/audit';
+
 /** A log's tree head at one size. */
 export interface Checkpoint {
   readonly origin: string;

@@ -51,6 +51,15 @@ export enum SigningPurpose {
    * must be the WebAuthn registration the certificate was requested with.
    */
   SIGNING_PURPOSE_ENROLLMENT = 2,
+  /**
+   * SIGNING_PURPOSE_CHECKPOINT - `message` is a C2SP tlog-checkpoint note text of the audit log (origin, tree size, root
+   * hash, each line ending in a newline): a note text always contains a newline, which a JWS
+   * signing input never does, and it cannot start with the group-config or enrollment domain
+   * strings (the origin has no "/" followed by NUL). The signer co-signs it only with a valid
+   * RFC 9162 consistency proof from the last checkpoint it co-signed and inclusion proofs of
+   * the tokens it signed since (`SignRequest.checkpoint_proofs`, docs/audit-signers.md).
+   */
+  SIGNING_PURPOSE_CHECKPOINT = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -65,6 +74,9 @@ export function signingPurposeFromJSON(object: any): SigningPurpose {
     case 2:
     case "SIGNING_PURPOSE_ENROLLMENT":
       return SigningPurpose.SIGNING_PURPOSE_ENROLLMENT;
+    case 3:
+    case "SIGNING_PURPOSE_CHECKPOINT":
+      return SigningPurpose.SIGNING_PURPOSE_CHECKPOINT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -80,6 +92,8 @@ export function signingPurposeToJSON(object: SigningPurpose): string {
       return "SIGNING_PURPOSE_GROUP_CONFIG";
     case SigningPurpose.SIGNING_PURPOSE_ENROLLMENT:
       return "SIGNING_PURPOSE_ENROLLMENT";
+    case SigningPurpose.SIGNING_PURPOSE_CHECKPOINT:
+      return "SIGNING_PURPOSE_CHECKPOINT";
     case SigningPurpose.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -96,7 +110,10 @@ export interface InfoResponse {
   /** 32-byte compressed Ed25519 group public key; empty until DKG has completed. */
   groupPublicKey: Buffer;
   ready: boolean;
-  /** Human-readable reason when not ready. */
+  /**
+   * Human-readable reason when not ready (e.g. a token it co-signed is not in the audit log
+   * after the maximum merge delay: then it refuses to sign anything else).
+   */
   detail: string;
   issuer: string;
   maxTtlSeconds: number;
@@ -108,6 +125,11 @@ export interface InfoResponse {
    * offset exceeds the `iat` skew it tolerates, before asking it to sign.
    */
   unixTimeMs: number;
+  /**
+   * Tree size of the last audit-log checkpoint this signer co-signed (0: none yet); the
+   * coordinator sends a consistency proof from it with the next checkpoint.
+   */
+  checkpointSize: number;
 }
 
 export interface CommitRequest {
@@ -252,6 +274,40 @@ export interface SignRequest {
    * `cnf.jkt`) before it co-signs. Empty for a bearer token.
    */
   dpopProof: string;
+  /**
+   * Purpose CHECKPOINT only: why the new checkpoint extends the signer's last one, and where
+   * the tokens it signed are in it.
+   */
+  checkpointProofs: CheckpointProofs | undefined;
+}
+
+/** Proofs for co-signing an audit-log checkpoint (purpose CHECKPOINT). */
+export interface CheckpointProofs {
+  /**
+   * RFC 9162 §2.1.4.1 consistency proofs to the new checkpoint, one per old tree size the
+   * signers of this round last co-signed; each signer uses the one from its own size.
+   */
+  consistency: ConsistencyProof[];
+  /**
+   * Every entry appended since the smallest of those old sizes (up to the new size) with
+   * its RFC 9162 §2.1.3.1 inclusion proof: a signer finds the tokens it co-signed by their
+   * `signing_input_sha256`.
+   */
+  entries: LoggedEntry[];
+}
+
+export interface ConsistencyProof {
+  oldSize: number;
+  /** 32-byte hashes. */
+  hashes: Buffer[];
+}
+
+export interface LoggedEntry {
+  index: number;
+  /** The audit entry bytes exactly as hashed into the leaf (canonical JSON). */
+  entry: Buffer;
+  /** 32-byte hashes, to the new checkpoint's tree size. */
+  inclusion: Buffer[];
 }
 
 export interface SignResponse {
@@ -486,6 +542,7 @@ function createBaseInfoResponse(): InfoResponse {
     maxTtlSeconds: 0,
     policyId: "",
     unixTimeMs: 0,
+    checkpointSize: 0,
   };
 }
 
@@ -517,6 +574,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     }
     if (message.unixTimeMs !== 0) {
       writer.uint32(72).int64(message.unixTimeMs);
+    }
+    if (message.checkpointSize !== 0) {
+      writer.uint32(80).uint64(message.checkpointSize);
     }
     return writer;
   },
@@ -606,6 +666,14 @@ export const InfoResponse: MessageFns<InfoResponse> = {
             message.unixTimeMs = longToNumber(reader.int64());
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.checkpointSize = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -649,6 +717,11 @@ export const InfoResponse: MessageFns<InfoResponse> = {
         : isSet(object.unix_time_ms)
         ? globalThis.Number(object.unix_time_ms)
         : 0,
+      checkpointSize: isSet(object.checkpointSize)
+        ? globalThis.Number(object.checkpointSize)
+        : isSet(object.checkpoint_size)
+        ? globalThis.Number(object.checkpoint_size)
+        : 0,
     };
   },
 
@@ -681,6 +754,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     if (message.unixTimeMs !== 0) {
       obj.unixTimeMs = Math.round(message.unixTimeMs);
     }
+    if (message.checkpointSize !== 0) {
+      obj.checkpointSize = Math.round(message.checkpointSize);
+    }
     return obj;
   },
 
@@ -698,6 +774,7 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     message.maxTtlSeconds = object.maxTtlSeconds ?? 0;
     message.policyId = object.policyId ?? "";
     message.unixTimeMs = object.unixTimeMs ?? 0;
+    message.checkpointSize = object.checkpointSize ?? 0;
     return message;
   },
 };
@@ -1828,6 +1905,7 @@ function createBaseSignRequest(): SignRequest {
     approvals: [],
     requesterAttestation: undefined,
     dpopProof: "",
+    checkpointProofs: undefined,
   };
 }
 
@@ -1856,6 +1934,9 @@ export const SignRequest: MessageFns<SignRequest> = {
     }
     if (message.dpopProof !== "") {
       writer.uint32(66).string(message.dpopProof);
+    }
+    if (message.checkpointProofs !== undefined) {
+      CheckpointProofs.encode(message.checkpointProofs, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1937,6 +2018,14 @@ export const SignRequest: MessageFns<SignRequest> = {
             message.dpopProof = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.checkpointProofs = CheckpointProofs.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1975,6 +2064,11 @@ export const SignRequest: MessageFns<SignRequest> = {
         : isSet(object.dpop_proof)
         ? globalThis.String(object.dpop_proof)
         : "",
+      checkpointProofs: isSet(object.checkpointProofs)
+        ? CheckpointProofs.fromJSON(object.checkpointProofs)
+        : isSet(object.checkpoint_proofs)
+        ? CheckpointProofs.fromJSON(object.checkpoint_proofs)
+        : undefined,
     };
   },
 
@@ -2004,6 +2098,9 @@ export const SignRequest: MessageFns<SignRequest> = {
     if (message.dpopProof !== "") {
       obj.dpopProof = message.dpopProof;
     }
+    if (message.checkpointProofs !== undefined) {
+      obj.checkpointProofs = CheckpointProofs.toJSON(message.checkpointProofs);
+    }
     return obj;
   },
 
@@ -2024,6 +2121,290 @@ export const SignRequest: MessageFns<SignRequest> = {
       ? AttestationEvidence.fromPartial(object.requesterAttestation)
       : undefined;
     message.dpopProof = object.dpopProof ?? "";
+    message.checkpointProofs = (object.checkpointProofs !== undefined && object.checkpointProofs !== null)
+      ? CheckpointProofs.fromPartial(object.checkpointProofs)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCheckpointProofs(): CheckpointProofs {
+  return { consistency: [], entries: [] };
+}
+
+export const CheckpointProofs: MessageFns<CheckpointProofs> = {
+  encode(message: CheckpointProofs, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.consistency) {
+      ConsistencyProof.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.entries) {
+      LoggedEntry.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckpointProofs {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckpointProofs();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consistency.push(ConsistencyProof.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.entries.push(LoggedEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckpointProofs {
+    return {
+      consistency: globalThis.Array.isArray(object?.consistency)
+        ? object.consistency.map((e: any) => ConsistencyProof.fromJSON(e))
+        : [],
+      entries: globalThis.Array.isArray(object?.entries) ? object.entries.map((e: any) => LoggedEntry.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: CheckpointProofs): unknown {
+    const obj: any = {};
+    if (message.consistency?.length) {
+      obj.consistency = message.consistency.map((e) => ConsistencyProof.toJSON(e));
+    }
+    if (message.entries?.length) {
+      obj.entries = message.entries.map((e) => LoggedEntry.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CheckpointProofs>): CheckpointProofs {
+    return CheckpointProofs.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckpointProofs>): CheckpointProofs {
+    const message = createBaseCheckpointProofs();
+    message.consistency = object.consistency?.map((e) => ConsistencyProof.fromPartial(e)) || [];
+    message.entries = object.entries?.map((e) => LoggedEntry.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseConsistencyProof(): ConsistencyProof {
+  return { oldSize: 0, hashes: [] };
+}
+
+export const ConsistencyProof: MessageFns<ConsistencyProof> = {
+  encode(message: ConsistencyProof, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.oldSize !== 0) {
+      writer.uint32(8).uint64(message.oldSize);
+    }
+    for (const v of message.hashes) {
+      writer.uint32(18).bytes(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsistencyProof {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsistencyProof();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.oldSize = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hashes.push(Buffer.from(reader.bytes()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConsistencyProof {
+    return {
+      oldSize: isSet(object.oldSize)
+        ? globalThis.Number(object.oldSize)
+        : isSet(object.old_size)
+        ? globalThis.Number(object.old_size)
+        : 0,
+      hashes: globalThis.Array.isArray(object?.hashes)
+        ? object.hashes.map((e: any) => Buffer.from(bytesFromBase64(e)))
+        : [],
+    };
+  },
+
+  toJSON(message: ConsistencyProof): unknown {
+    const obj: any = {};
+    if (message.oldSize !== 0) {
+      obj.oldSize = Math.round(message.oldSize);
+    }
+    if (message.hashes?.length) {
+      obj.hashes = message.hashes.map((e) => base64FromBytes(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConsistencyProof>): ConsistencyProof {
+    return ConsistencyProof.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConsistencyProof>): ConsistencyProof {
+    const message = createBaseConsistencyProof();
+    message.oldSize = object.oldSize ?? 0;
+    message.hashes = object.hashes?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseLoggedEntry(): LoggedEntry {
+  return { index: 0, entry: Buffer.alloc(0), inclusion: [] };
+}
+
+export const LoggedEntry: MessageFns<LoggedEntry> = {
+  encode(message: LoggedEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.index !== 0) {
+      writer.uint32(8).uint64(message.index);
+    }
+    if (message.entry.length !== 0) {
+      writer.uint32(18).bytes(message.entry);
+    }
+    for (const v of message.inclusion) {
+      writer.uint32(26).bytes(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoggedEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoggedEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.index = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.entry = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.inclusion.push(Buffer.from(reader.bytes()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoggedEntry {
+    return {
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      entry: isSet(object.entry) ? Buffer.from(bytesFromBase64(object.entry)) : Buffer.alloc(0),
+      inclusion: globalThis.Array.isArray(object?.inclusion)
+        ? object.inclusion.map((e: any) => Buffer.from(bytesFromBase64(e)))
+        : [],
+    };
+  },
+
+  toJSON(message: LoggedEntry): unknown {
+    const obj: any = {};
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.entry.length !== 0) {
+      obj.entry = base64FromBytes(message.entry);
+    }
+    if (message.inclusion?.length) {
+      obj.inclusion = message.inclusion.map((e) => base64FromBytes(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoggedEntry>): LoggedEntry {
+    return LoggedEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoggedEntry>): LoggedEntry {
+    const message = createBaseLoggedEntry();
+    message.index = object.index ?? 0;
+    message.entry = object.entry ?? Buffer.alloc(0);
+    message.inclusion = object.inclusion?.map((e) => e) || [];
     return message;
   },
 };

@@ -1,7 +1,13 @@
-import { type ConventionOptions, usageError, withConvention } from '@frostmint/client/cli-kit';
+import {
+  CliError,
+  type ConventionOptions,
+  errorLine,
+  usageError,
+  withConvention,
+} from '@frostmint/client/cli-kit';
 import { Command, Option } from 'commander';
 import { count, groupKeysFromJwks, witnessVerifiers } from './keys.ts';
-import { LogMonitor } from './monitor-state.ts';
+import { LogMonitor, type Observed } from './monitor-state.ts';
 import { logPrefix, originOption } from './options.ts';
 import { TileLog } from './tiles.ts';
 
@@ -74,6 +80,31 @@ export async function monitorFor(options: FollowOptions): Promise<LogMonitor> {
     witnesses,
     minWitnesses,
   });
+}
+
+/**
+ * One observation of the follow loop. While following, a log that cannot be read right now
+ * (`audit_log_unreachable`) is a warning on stderr and `undefined` — the monitor keeps the
+ * checkpoints it saw; with `--once`, and for anything else (a fork), it throws.
+ *
+ * @example
+ * ```ts
+ * const observed = await observe(monitor, options);
+ * ```
+ */
+export async function observe(
+  monitor: LogMonitor,
+  options: Pick<FollowOptions, 'once'>,
+): Promise<Observed | undefined> {
+  try {
+    return await monitor.observe();
+  } catch (err) {
+    if (options.once || !(err instanceof CliError) || err.code !== 'audit_log_unreachable') {
+      throw err;
+    }
+    process.stderr.write(errorLine('frostmint', 'warning', `${err.message}; retrying`));
+    return undefined;
+  }
 }
 
 /** Sleeps `seconds` (the follow loop's pace). */

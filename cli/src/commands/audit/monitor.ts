@@ -1,7 +1,7 @@
 import { renderResult } from '@frostmint/client/cli-kit';
 import { encodeBase64 } from '@frostmint/core';
 import type { Command } from 'commander';
-import { type FollowOptions, followCommand, monitorFor, pause } from './follow.ts';
+import { type FollowOptions, followCommand, monitorFor, observe, pause } from './follow.ts';
 
 /**
  * `frostmint audit monitor`: follows the log's checkpoint, verifies each one (quorum
@@ -22,7 +22,11 @@ export function monitorCommand(): Command {
     .action(async (options: FollowOptions) => {
       const monitor = await monitorFor(options);
       for (;;) {
-        const observed = await monitor.observe();
+        const observed = await observe(monitor, options);
+        if (!observed) {
+          await pause(options.interval);
+          continue;
+        }
         if (observed.fresh || options.once) {
           const { size, root } = observed.checkpoint;
           const seen = monitor.checkpoints.length;

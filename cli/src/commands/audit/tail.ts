@@ -1,6 +1,6 @@
 import { renderResult } from '@frostmint/client/cli-kit';
 import type { Command } from 'commander';
-import { type FollowOptions, followCommand, monitorFor, pause } from './follow.ts';
+import { type FollowOptions, followCommand, monitorFor, observe, pause } from './follow.ts';
 import { count } from './keys.ts';
 
 interface TailOptions extends FollowOptions {
@@ -27,7 +27,11 @@ export function tailCommand(): Command {
       const from = options.from;
       let first = true;
       for (;;) {
-        const observed = await monitor.observe();
+        const observed = await observe(monitor, options);
+        if (!observed) {
+          await pause(options.interval);
+          continue;
+        }
         const start = first && from === undefined ? observed.checkpoint.size : (from ?? 0);
         first = false;
         const entries = observed.entries

@@ -1,13 +1,12 @@
 import { CliError, EXIT } from '@frostmint/client/cli-kit';
 import {
   type Checkpoint,
-  consistencyProof,
   encodeBase64,
   leafHash,
+  MerkleTree,
   type NoteVerifier,
   noteVerifier,
   parseCheckpoint,
-  treeHead,
   verifyConsistency,
   verifyNote,
 } from '@frostmint/core';
@@ -50,7 +49,8 @@ export interface Observed {
  * ```
  */
 export class LogMonitor {
-  private readonly leaves: Uint8Array[] = [];
+  /** The log's leaves up to the largest checkpoint seen (O(log n) roots and proofs). */
+  private readonly tree = new MerkleTree();
   private readonly seen = new Map<number, Uint8Array>();
   private readonly quorum: NoteVerifier[];
 
@@ -79,18 +79,18 @@ export class LogMonitor {
         this.fork(checkpoint, { size, root: known }, 'same size, another root');
       return { checkpoint, fresh: false, entries: [], firstIndex: size, witnesses };
     }
-    const firstIndex = this.leaves.length;
+    const firstIndex = this.tree.size;
     let entries: Uint8Array[] = [];
-    if (size <= this.leaves.length) {
-      const prefixRoot = treeHead(this.leaves.slice(0, size));
-      if (!equal(prefixRoot, root)) {
+    if (size <= this.tree.size) {
+      if (!equal(this.tree.root(size), root)) {
         this.fork(checkpoint, this.largest()!, 'it is not a prefix of the larger tree');
       }
     } else {
-      entries = await this.log.entries(this.leaves.length, size, size);
-      const leaves = [...this.leaves, ...entries.map(leafHash)];
-      if (!equal(treeHead(leaves), root)) {
-        const earlier = this.largest();
+      entries = await this.log.entries(this.tree.size, size, size);
+      // A mismatch below ends the monitor, so the leaves are appended before the checks.
+      for (const entry of entries) this.tree.append(leafHash(entry));
+      const earlier = this.largest();
+      if (!equal(this.tree.root(size), root)) {
         if (earlier) this.fork(checkpoint, earlier, 'its entries do not extend the earlier tree');
         throw new CliError(
           'audit_fork_detected',
@@ -98,15 +98,13 @@ export class LogMonitor {
           `checkpoint ${describe(checkpoint)}: the log's entries do not hash to its root`,
         );
       }
-      const earlier = this.largest();
       if (earlier && earlier.size > 0) {
         // RFC 9162 §2.1.4.2, from the proof the entries give: old tree → new tree.
-        const proof = consistencyProof(leaves, earlier.size);
+        const proof = this.tree.consistencyProof(earlier.size, size);
         if (!verifyConsistency(earlier.size, size, proof, earlier.root, root)) {
           this.fork(checkpoint, earlier, 'no consistency proof');
         }
       }
-      this.leaves.push(...leaves.slice(this.leaves.length));
     }
     this.seen.set(size, root);
     return { checkpoint, fresh: true, entries, firstIndex, witnesses };

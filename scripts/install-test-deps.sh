@@ -95,6 +95,12 @@ for tool in litewitness witnessctl; do
   fi
 done
 
+# The audit exporter's S3 test builds test/s3fake (gofakes3 v1.2.0, pinned in its go.mod):
+# fetch its modules ahead so the test's `go build` only compiles.
+(cd "$(dirname "$0")/../test/s3fake" && go mod download)
+# The Go interop test builds test/interop/go-receipt (x/mod, transparency-dev/merkle, pinned).
+(cd "$(dirname "$0")/../test/interop/go-receipt" && go mod download)
+
 # sdk-python needs PyJWT + cryptography, its tests pytest.
 if ! python3 -c "import jwt, cryptography, pytest; assert jwt.__version__ == '${PYJWT_VERSION}'" 2>/dev/null; then
   echo "installing: PyJWT ${PYJWT_VERSION}, cryptography, pytest" >&2

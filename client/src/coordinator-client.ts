@@ -1,4 +1,4 @@
-import type { GuardianBinding } from '@frostmint/core';
+import { type GuardianBinding, type Receipt, receiptSchema } from '@frostmint/core';
 import { type Answer, type CallOptions, call, parseAnswer } from './http.ts';
 import {
   type AnswerResult,
@@ -97,6 +97,7 @@ export class CoordinatorClient {
       body,
       bearer,
       ...(dpop === undefined ? {} : { dpop }),
+      timeoutMs: this.#timeoutMs + (body.wait_for_receipt ?? 0) * 1000,
     });
     return answer.status === 202
       ? { kind: 'pending', pending: parseAnswer(PendingMintSchema, answer, 'pending mint') }
@@ -243,6 +244,19 @@ export class CoordinatorClient {
   async submitPolicy(bundle: Uint8Array): Promise<PolicySubmitResult> {
     const answer = await this.#call({ method: 'PUT', path: '/v1/policy', body: bundle });
     return parseAnswer(PolicySubmitResultSchema, answer, 'policy rollout');
+  }
+
+  /**
+   * `GET /v1/audit/receipts/{jti}`: a token's receipt (a mint's `jti`, an enrollment's
+   * `cert_id`); `receipt_pending` until a checkpoint covers it, `receipt_not_found`. Verify it
+   * with `verifyReceipt` from `@frostmint/core`.
+   */
+  async receipt(jti: string): Promise<Receipt> {
+    const answer = await this.#call({
+      method: 'GET',
+      path: requestPath('/v1/audit/receipts', jti),
+    });
+    return parseAnswer(receiptSchema, answer, 'receipt');
   }
 
   /** `GET /.well-known/openid-configuration`. */

@@ -9,6 +9,7 @@ import {
 } from '@frostmint/core';
 import { z } from 'zod';
 import { AnomalyConfigSchema } from './anomaly/config.ts';
+import { AuditConfigSchema } from './audit/config.ts';
 import { HttpsFilesSchema } from './http/https.ts';
 import { AbuseConfigSchema } from './requests/abuse.ts';
 import { CoordinatorAttestationConfigSchema } from './signing/attestation-config.ts';
@@ -85,6 +86,8 @@ export const CoordinatorConfigSchema = z
     logLevel: LogLevelSchema.optional(),
     /** In-process credential-use anomaly detection (docs/operators/observability.md). */
     anomaly: AnomalyConfigSchema.optional(),
+    /** The transparency log: origin and checkpoint cadence; checkpoints are cut when present. */
+    audit: AuditConfigSchema.optional(),
   })
   .strict();
 

@@ -17,9 +17,12 @@ import { anomalyOptions } from './anomaly/config.ts';
 import { AnomalyDetector } from './anomaly/detector.ts';
 import { anomalyTap } from './anomaly/tap.ts';
 import { AuditLog } from './audit/audit-log.ts';
+import { Checkpointer } from './audit/checkpointer.ts';
+import { AuditCheckpoints } from './audit/checkpoints.ts';
 import { LogTiles } from './audit/log-tiles.ts';
 import { LogTree } from './audit/log-tree.ts';
 import { Receipts } from './audit/receipts.ts';
+import { AuditTreeCache } from './audit/tree-cache.ts';
 import { CredentialRouter } from './auth/by-credential.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
 import { OidcAuthenticator } from './auth/oidc.ts';
@@ -52,6 +55,12 @@ export interface RunningCoordinator {
   readonly store: CoordinatorStore;
   /** The bound base URL, e.g. `http://127.0.0.1:8443`. */
   readonly url: string;
+  /** The transparency log's tree, checkpointer and signed checkpoints (`audit` configured). */
+  readonly transparency?: {
+    readonly tree: AuditTreeCache;
+    readonly checkpointer: Checkpointer;
+    readonly checkpoints: AuditCheckpoints;
+  };
   close(): Promise<void>;
 }
 
@@ -152,7 +161,10 @@ export async function startCoordinator(options: {
           operator: options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR,
         });
         const jwk = await groupJwk(frost.publicKey.groupKey);
+        const transparency =
+          config.audit && auditTransparency(config.audit, store, pool, driver, frost, log);
         return {
+          ...(transparency ? { transparency } : {}),
           jwk,
           // Rotation: a replaced key stays published until its tokens expired (plus the
           // verifiers' largest clock tolerance); a pre-published next key is there too.
@@ -172,7 +184,12 @@ export async function startCoordinator(options: {
   // Sweeps run on every coordinator, whatever flows it serves.
   const jobs = startBackgroundJobs({ store, log });
   const logTree = new LogTree(store.audit);
-  const receipts = new Receipts({ store: store.audit, tree: logTree });
+  const receipts = new Receipts({
+    store: store.audit,
+    tree: logTree,
+    ...(group?.transparency ? { checkpointer: group.transparency.checkpointer } : {}),
+  });
+  group?.transparency?.checkpointer.start();
   const app = buildCoordinatorApp({
     issuer: config.issuer,
     dpop: new MintDpop({ issuer: config.issuer, clockSkewSeconds: config.clockSkewSeconds }),
@@ -203,8 +220,10 @@ export async function startCoordinator(options: {
     attestations,
     store,
     url: address,
+    ...(group?.transparency ? { transparency: group.transparency } : {}),
     close: async () => {
       stopReload?.();
+      await group?.transparency?.checkpointer.close();
       jobs.close();
       receipts.close();
       attestations.close();
@@ -215,6 +234,30 @@ export async function startCoordinator(options: {
       await store.close();
     },
   };
+}
+
+/** The checkpointer and its readers, over the audit store (see `Checkpointer`). */
+function auditTransparency(
+  audit: NonNullable<CoordinatorConfig['audit']>,
+  store: CoordinatorStore,
+  pool: SignerPool,
+  driver: RoundDriver,
+  frost: ReturnType<typeof loadGroup>,
+  log: Logger,
+) {
+  const tree = new AuditTreeCache(store.audit);
+  const checkpointer = new Checkpointer({
+    config: audit,
+    store: store.audit,
+    tree,
+    pool,
+    signer: driver,
+    groupKey: frost.publicKey.groupKey,
+    threshold: frost.publicKey.threshold,
+    log,
+    onCut: (c, ms) => log.debug({ size: c.size, ms: Math.round(ms) }, 'checkpoint co-signed'),
+  });
+  return { tree, checkpointer, checkpoints: new AuditCheckpoints(store.audit, checkpointer) };
 }
 
 /** Refuses every enrollment operator request: no operator credential is configured. */

@@ -1236,7 +1236,7 @@ export const ERROR_CODES = {
       'An inclusion proof for a token this signer co-signed does not verify, or its entry names another signing input.',
   },
   log_merge_overdue: {
-    status: 503,
+    status: 403,
     where: 'signer',
     description:
       'A token or certificate this signer co-signed is still not in the log after the maximum merge delay; the signer refuses to sign until a checkpoint proves it logged.',

@@ -8,4 +8,5 @@ export * from './open-vault.ts';
 export * from './server.ts';
 export * from './service.ts';
 export * from './signing-log.ts';
+export * from './transparency/index.ts';
 export * from './vault/index.ts';

@@ -7,6 +7,7 @@ import {
   DEV_PASSPHRASE_ENV,
   type DevIdp,
   type DevLayout,
+  type DevLayoutOptions,
   devIdpTrust,
   prepareDevLayout,
   startDevIdp,
@@ -57,12 +58,17 @@ export async function startInProcessStack(
   options: {
     /** How long a prepared WebAuthn request waits for its tap (default 300 s, at least 30). */
     challengeTtlSeconds?: number;
+    /** The transparency log sections (see `DevLayoutOptions.audit`). */
+    audit?: DevLayoutOptions['audit'];
   } = {},
 ): Promise<InProcessStack> {
   const log = pino({ level: 'silent' });
   const dir = await mkdtemp(join(tmpdir(), 'frostmint-inproc-'));
   const idp = await startDevIdp();
-  const layout = await prepareDevLayout(dir, { enrollmentIdp: devIdpTrust(idp) });
+  const layout = await prepareDevLayout(dir, {
+    enrollmentIdp: devIdpTrust(idp),
+    ...(options.audit ? { audit: options.audit } : {}),
+  });
   process.env[DEV_PASSPHRASE_ENV] = layout.passphrase;
   process.env[DEV_BEARER_ENV] = layout.bearer;
   const signers: RunningSigner[] = [];

@@ -36,6 +36,14 @@ export interface DevLayoutOptions {
   readonly enrollmentIdp?: OidcConfigInput;
   /** The coordinator's `storage` section (benchmarks compare durable and not). */
   readonly storage?: CoordinatorConfig['storage'];
+  /**
+   * The transparency log: the coordinator's `audit` section (it then cuts checkpoints) and
+   * the signers' (they then enforce the maximum merge delay). Off when absent.
+   */
+  readonly audit?: {
+    readonly coordinator?: CoordinatorConfig['audit'];
+    readonly signers?: SignerConfig['audit'];
+  };
 }
 
 /** Everything the local stack needs on disk, and the per-run secrets passed by environment. */
@@ -101,6 +109,7 @@ export async function prepareDevLayout(
     attestation: { kind: 'none' },
     requirePeerAttestation: false,
     webauthn,
+    ...(options.audit?.signers ? { audit: options.audit.signers } : {}),
   }));
   const coordinator: CoordinatorConfig = {
     listen: `127.0.0.1:${coordinatorPort}`,
@@ -114,6 +123,7 @@ export async function prepareDevLayout(
     ...(options.oidc ? { oidc: OidcConfigSchema.parse(options.oidc) } : {}),
     ...(enrollmentIdp ? { enrollmentIdp } : {}),
     ...(options.storage ? { storage: options.storage } : {}),
+    ...(options.audit?.coordinator ? { audit: options.audit.coordinator } : {}),
     // Generous: on a loaded laptop the first round-one call (vault unlock) can take seconds.
     rpcDeadlineMs: 10_000,
     healthIntervalMs: 1_000,

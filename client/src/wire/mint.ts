@@ -1,3 +1,4 @@
+import { receiptSchema } from '@frostmint/core';
 import { z } from 'zod';
 import { B64u, ShownClaimsSchema, UnixSeconds } from './common.ts';
 
@@ -7,6 +8,8 @@ export interface MintBody {
   readonly audience: string;
   readonly ttl?: number;
   readonly justification?: string;
+  /** Wait up to this many seconds (1–30) for the token's receipt and return it with the token. */
+  readonly wait_for_receipt?: number;
 }
 
 /** `POST /v1/mint` 200, and the poll's 200: the signed token (RFC 6749 §5.1 names). */
@@ -16,6 +19,8 @@ export const MintedTokenSchema = z.looseObject({
   expires_in: z.number().int().nonnegative(),
   expires_at: UnixSeconds,
   jti: z.string().min(1),
+  /** With `wait_for_receipt`: the receipt, or null when no checkpoint covered the token in time. */
+  receipt: receiptSchema.nullable().optional(),
 });
 export type MintedToken = z.infer<typeof MintedTokenSchema>;
 

@@ -8,6 +8,8 @@ export interface ReceiptsOptions {
   readonly tree: LogTree;
   /** How often waiting receipts look for a new checkpoint, ms (default 50). */
   readonly pollMs?: number;
+  /** This coordinator's checkpointer: a wait ends as soon as it cuts a covering checkpoint. */
+  readonly checkpointer?: { waitCovering(index: number, timeoutMs: number): Promise<unknown> };
 }
 
 /**
@@ -49,6 +51,9 @@ export class Receipts {
   async awaitReceipt(key: string, timeoutMs: number): Promise<Receipt | null> {
     const leaf = await this.#leaf(key);
     const deadline = Date.now() + timeoutMs;
+    void this.options.checkpointer
+      ?.waitCovering(leaf.index, timeoutMs)
+      .then(() => this.checkpointed());
     let checkpoint = await this.options.store.latestCheckpoint();
     while (checkpoint === null || checkpoint.treeSize <= leaf.index) {
       const left = deadline - Date.now();

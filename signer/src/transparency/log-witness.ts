@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_AUDIT_ORIGIN, UnavailableError, writeFileAtomic } from '@frostmint/core';
+import { DEFAULT_AUDIT_ORIGIN, ForbiddenError, writeFileAtomic } from '@frostmint/core';
 import type { CheckpointProofs } from '@frostmint/proto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -142,7 +142,7 @@ export class LogWitness {
   /** Throws `log_merge_overdue` while a co-signed token is missing past the merge delay. */
   assertLogged(): void {
     const reason = this.refusal();
-    if (reason !== undefined) throw new UnavailableError('log_merge_overdue', reason);
+    if (reason !== undefined) throw new ForbiddenError('log_merge_overdue', reason);
   }
 
   /**
@@ -173,7 +173,7 @@ export class LogWitness {
         const limit = this.#now() - this.#delayMs;
         const overdue = [...remaining.values()].filter((at) => at < limit).length;
         if (overdue > 0) {
-          throw new UnavailableError(
+          throw new ForbiddenError(
             'log_merge_overdue',
             `the checkpoint leaves out ${overdue} token(s) this signer co-signed more than ${this.#delayMs / 1000} s ago`,
           );

@@ -1,0 +1,245 @@
+import { EventEmitter } from 'node:events';
+import {
+  formatCheckpoint,
+  formatSignedNote,
+  noteSignature,
+  noteVerifier,
+  verifyNote,
+} from '@frostmint/core';
+import { type CheckpointProofs, SigningPurpose } from '@frostmint/proto';
+import type { Logger } from 'pino';
+import type { TokenSigner } from '../signing/round-driver.ts';
+import type { SignerPool } from '../signing/signer-pool.ts';
+import type { AuditStore } from '../storage/index.ts';
+import type { AuditConfig } from './config.ts';
+import type { AuditTreeCache } from './tree-cache.ts';
+
+/** A checkpoint the quorum co-signed, as stored in `audit_checkpoints`. */
+export interface CutCheckpoint {
+  readonly size: number;
+  readonly root: Uint8Array;
+  /** The signed note: checkpoint text, blank line, the quorum's signature line. */
+  readonly note: string;
+}
+
+/** Options of {@link Checkpointer}. */
+export interface CheckpointerOptions {
+  readonly config: AuditConfig;
+  readonly store: AuditStore;
+  readonly tree: AuditTreeCache;
+  readonly pool: Pick<SignerPool, 'status' | 'call'>;
+  readonly signer: TokenSigner;
+  /** The FROST group public key (32 bytes): the quorum's note key. */
+  readonly groupKey: Uint8Array;
+  readonly threshold: number;
+  readonly log: Logger;
+  /** Told of every checkpoint cut and how long cutting + co-signing took. */
+  readonly onCut?: (checkpoint: CutCheckpoint, ms: number) => void;
+}
+
+/**
+ * Cuts audit-log checkpoints (C2SP tlog-checkpoint) and has the signer quorum co-sign them
+ * (purpose CHECKPOINT): every `checkpointIntervalMs` while the log grew, or once
+ * `checkpointEntries` entries were appended, never when it did not grow. Each round carries
+ * a consistency proof from every old size the signers report (`Info.checkpoint_size`) and
+ * inclusion proofs of the entries since the smallest, so each signer can check it extends
+ * its last checkpoint and find the tokens it co-signed; the signers who saw the oldest
+ * checkpoint are asked first, so every signer keeps up. The signed note is stored in
+ * `audit_checkpoints`.
+ *
+ * @example
+ * ```ts
+ * const checkpointer = new Checkpointer({ config, store: store.audit, tree, pool, signer: driver, groupKey, threshold, log });
+ * checkpointer.start();
+ * const cut = await checkpointer.cut();
+ * ```
+ */
+export class Checkpointer {
+  readonly #options: CheckpointerOptions;
+  readonly #events = new EventEmitter();
+  #timer: NodeJS.Timeout | undefined;
+  #lastSize = -1;
+  #lastCutAt = 0;
+  #running: Promise<CutCheckpoint | undefined> | undefined;
+
+  constructor(options: CheckpointerOptions) {
+    this.#options = options;
+    this.#events.setMaxListeners(0);
+  }
+
+  /** Starts the background loop (checks the log size every interval, up to 4 times a second). */
+  start(): void {
+    const { checkpointIntervalMs } = this.#options.config;
+    this.#timer = setInterval(() => void this.#tick(), Math.min(checkpointIntervalMs, 250));
+    this.#timer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running?.catch(() => undefined);
+  }
+
+  /**
+   * Resolves with the first checkpoint stored from now on whose tree covers leaf `index`
+   * (its size is above `index`), or undefined after `timeoutMs`.
+   */
+  waitCovering(index: number, timeoutMs: number): Promise<CutCheckpoint | undefined> {
+    return new Promise((resolve) => {
+      const done = (checkpoint?: CutCheckpoint) => {
+        clearTimeout(timer);
+        this.#events.off('cut', onCut);
+        resolve(checkpoint);
+      };
+      const onCut = (checkpoint: CutCheckpoint) => {
+        if (checkpoint.size > index) done(checkpoint);
+      };
+      const timer = setTimeout(() => done(), timeoutMs);
+      timer.unref();
+      this.#events.on('cut', onCut);
+    });
+  }
+
+  /** Cuts and co-signs one checkpoint now, unless the log did not grow; one at a time. */
+  cut(): Promise<CutCheckpoint | undefined> {
+    this.#running ??= this.#cut().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#running) return;
+    const { checkpointIntervalMs, checkpointEntries } = this.#options.config;
+    try {
+      const size = await this.#options.store.size();
+      const due =
+        Date.now() - this.#lastCutAt >= checkpointIntervalMs ||
+        size - this.#lastSize >= checkpointEntries;
+      if (size > this.#lastSize && due) await this.cut();
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'internal';
+      this.#options.log.warn({ code, reason: (err as Error).message }, 'checkpoint not co-signed');
+    }
+  }
+
+  async #cut(): Promise<CutCheckpoint | undefined> {
+    const started = performance.now();
+    const { config, store, tree, groupKey } = this.#options;
+    const logSize = await tree.sync();
+    const latest = await store.latestCheckpoint();
+    this.#lastCutAt = Date.now();
+    if (logSize === 0 || (latest && latest.treeSize >= logSize)) {
+      this.#lastSize = Math.max(this.#lastSize, latest?.treeSize ?? 0);
+      return undefined;
+    }
+    const witnesses = await this.#signerHeads();
+    const oldest = Math.min(...witnesses.map((w) => w.size).filter((s) => s <= logSize), logSize);
+    const size = Math.min(logSize, oldest + config.maxEntriesPerCheckpoint);
+    const root = tree.root(size);
+    const text = formatCheckpoint({ origin: config.origin, size, root });
+    const message = Buffer.from(text);
+    const proofs = await this.#proofs(size, witnesses, oldest);
+    const signed = await this.#sign(message, proofs, witnesses, size);
+    const note = formatSignedNote({
+      text,
+      signatures: [noteSignature(config.origin, groupKey, signed)],
+    });
+    verifyNote(note, [noteVerifier(config.origin, groupKey)]);
+    await store.putCheckpoint({
+      treeSize: size,
+      rootHash: root,
+      signed: Buffer.from(note),
+      createdAt: new Date(),
+    });
+    this.#lastSize = size;
+    const checkpoint = { size, root, note };
+    this.#options.onCut?.(checkpoint, performance.now() - started);
+    this.#events.emit('cut', checkpoint);
+    return checkpoint;
+  }
+
+  /** Every reachable signer's last co-signed tree size (`Info.checkpoint_size`). */
+  async #signerHeads(): Promise<{ id: number; size: number }[]> {
+    const { pool } = this.#options;
+    const answers = await Promise.allSettled(
+      pool.status().map(async ({ id }) => {
+        const info = await pool.call(id, 'info', {});
+        return { id, size: Number(info.checkpointSize) };
+      }),
+    );
+    return answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+  }
+
+  /**
+   * RFC 9162 §2.1.4.1 consistency proofs from each old size to `size`, and §2.1.3.1
+   * inclusion proofs of the entries in [oldest, size) that name a signing input.
+   */
+  async #proofs(
+    size: number,
+    witnesses: readonly { size: number }[],
+    oldest: number,
+  ): Promise<CheckpointProofs> {
+    const { store, tree } = this.#options;
+    const olds = [...new Set(witnesses.map((w) => w.size))].filter((m) => m > 0 && m < size);
+    const leaves = await readRange(store, oldest, size);
+    return {
+      consistency: olds.map((oldSize) => ({
+        oldSize,
+        hashes: tree.consistencyProof(oldSize, size).map((h) => Buffer.from(h)),
+      })),
+      entries: leaves
+        .filter((leaf) => leaf.entryJson.includes('"signing_input_sha256"'))
+        .map((leaf) => ({
+          index: leaf.index,
+          entry: Buffer.from(leaf.entryJson, 'utf8'),
+          inclusion: tree.inclusionProof(leaf.index, size).map((h) => Buffer.from(h)),
+        })),
+    };
+  }
+
+  /**
+   * The quorum signature: first by the `threshold` signers with the oldest checkpoints (so
+   * each keeps proving its tokens logged), then by any quorum if one of them fails.
+   */
+  async #sign(
+    message: Uint8Array,
+    checkpointProofs: CheckpointProofs,
+    witnesses: readonly { id: number; size: number }[],
+    size: number,
+  ): Promise<Uint8Array> {
+    const { signer, threshold } = this.#options;
+    const attempt = {
+      messageFor: () => message,
+      evidence: { kind: undefined },
+      purpose: SigningPurpose.SIGNING_PURPOSE_CHECKPOINT,
+      checkpointProofs,
+      requestId: `checkpoint-${size}`,
+    };
+    const laggards = [...witnesses]
+      .sort((a, b) => a.size - b.size || Math.random() - 0.5)
+      .slice(0, threshold)
+      .map((w) => w.id);
+    if (laggards.length === threshold) {
+      try {
+        return (await signer.sign({ ...attempt, signers: laggards })).signature;
+      } catch (err) {
+        this.#options.log.info(
+          { signers: laggards, code: (err as { code?: string }).code },
+          'checkpoint: the lagging signers did not co-sign, asking any quorum',
+        );
+      }
+    }
+    return (await signer.sign(attempt)).signature;
+  }
+}
+
+async function readRange(store: AuditStore, start: number, end: number) {
+  const out = [];
+  for (let at = start; at < end; ) {
+    const chunk = await store.read(at, end);
+    if (chunk.length === 0) break;
+    out.push(...chunk);
+    at += chunk.length;
+  }
+  return out;
+}

@@ -1312,7 +1312,7 @@ export const ERROR_CODES = {
     status: 503,
     where: 'api',
     description:
-      'Fewer external witnesses cosigned the checkpoint than `audit.witnesses.minCosignatures` requires; it is reported, never passed off as witnessed.',
+      'Fewer external witnesses cosigned the checkpoint than `audit.witnessing.minCosignatures` requires; it is reported, never passed off as witnessed.',
   },
   audit_fork_detected: {
     status: 409,

@@ -32,7 +32,7 @@ export interface WitnessedCheckpoint {
  *
  * @example
  * ```ts
- * const cosigner = new WitnessCosigner(config.audit.witnesses, { metrics, logger });
+ * const cosigner = new WitnessCosigner(config.audit.witnessing, { metrics, logger });
  * const { note, witnessed } = await cosigner.cosign({ note: quorumSigned, consistencyProof });
  * ```
  */

@@ -37,7 +37,7 @@ export function createWitnessMetrics(registry: Registry): WitnessMetrics {
     }),
     unwitnessed: new Counter({
       name: 'frostmint_audit_checkpoints_unwitnessed_total',
-      help: 'Checkpoints with fewer witness cosignatures than audit.witnesses.minCosignatures',
+      help: 'Checkpoints with fewer witness cosignatures than audit.witnessing.minCosignatures',
       registers,
     }),
     witnessSize: new Gauge({

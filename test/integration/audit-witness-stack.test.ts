@@ -76,6 +76,7 @@ describe('audit log of a running stack, witnessed by litewitness', { timeout: 30
             timeoutMs: 5_000,
           },
         },
+        signers: { origin: ORIGIN, maxMergeDelaySeconds: 10 },
       },
     });
     const body = (await (await fetch(`${stack.coordinatorUrl}/.well-known/jwks.json`)).json()) as {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -213,5 +213,38 @@ describe('audit log of a running stack, witnessed by litewitness', { timeout: 30
     expect(await stale.text()).toBe(`${first.size}\n`);
     const good = await post(`old ${first.size}\n${proof.join('\n')}\n\n${next.note}`);
     expect(good.status).toBe(200);
+  });
+
+  it('frostmint audit export copies the log to a directory, idempotently', async () => {
+    const out = join(work, 'export');
+    const exportTo = () =>
+      runCli([
+        'audit',
+        'export',
+        '--coordinator',
+        stack.coordinatorUrl,
+        '--jwks',
+        jwks,
+        '--origin',
+        ORIGIN,
+        '--out',
+        out,
+        '--format',
+        'json',
+      ]).done;
+    const first = await exportTo();
+    expect(first.code, first.stderr).toBe(0);
+    const result = JSON.parse(first.stdout) as { size: number; written: number; kept: number };
+    expect(result.written).toBeGreaterThan(0);
+    const copied = await readFile(join(out, 'checkpoint'), 'utf8');
+    expect(parseCheckpoint(parseSignedNote(copied).text).size).toBe(result.size);
+    // The copy carries the witness's cosignature like the served checkpoint.
+    expect(verifyNote(copied, [verifierFromKey(witness.verifierKey)]).verified).toHaveLength(1);
+    const width = Math.min(TILE_WIDTH, result.size);
+    const bundle = await readFile(join(out, tilePath({ kind: 'entries', index: 0, width })));
+    expect(decodeEntryBundle(new Uint8Array(bundle))).toHaveLength(width);
+    const again = await exportTo();
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ size: expect.any(Number) });
   });
 });

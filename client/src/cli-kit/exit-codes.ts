@@ -149,6 +149,9 @@ const BY_CODE: Readonly<Record<string, ExitName>> = {
   receipt_witnesses_missing: 'refused',
   audit_log_unreachable: 'unavailable',
   audit_fork_detected: 'logInconsistent',
+  export_source_invalid: 'refused',
+  export_conflict: 'refused',
+  export_target_failed: 'unavailable',
   // A file named on the command line that is not there or not readable (see `failureOf`).
   file_not_found: 'usage',
   file_unreadable: 'usage',

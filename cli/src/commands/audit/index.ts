@@ -1,11 +1,13 @@
 import { Command } from 'commander';
+import { exportCommand } from './export.ts';
 import { monitorCommand } from './monitor.ts';
 import { tailCommand } from './tail.ts';
 import { verifyCommand } from './verify.ts';
 
 /**
  * `frostmint audit`: the transparency log from outside — `verify` a receipt offline, `tail`
- * the entries, `monitor` the checkpoints for forks (docs/audit.md).
+ * the entries, `monitor` the checkpoints for forks, `export` the tiles to WORM storage
+ * (docs/audit.md).
  *
  * @example
  * ```sh
@@ -14,8 +16,11 @@ import { verifyCommand } from './verify.ts';
  */
 export function auditCommand(): Command {
   return new Command('audit')
-    .description('Transparency log: verify receipts, tail entries, monitor checkpoints for forks')
+    .description(
+      'Transparency log: verify receipts, tail entries, monitor for forks, export to WORM storage',
+    )
     .addCommand(verifyCommand())
     .addCommand(tailCommand())
-    .addCommand(monitorCommand());
+    .addCommand(monitorCommand())
+    .addCommand(exportCommand());
 }

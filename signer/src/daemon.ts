@@ -6,7 +6,6 @@ import {
   FrostmintError,
   type GroupConfig,
   groupPublicKeyOf,
-  InvalidRequestError,
   loadGroup,
   type PolicyEvaluation,
   type PolicyHolder,
@@ -216,20 +215,24 @@ export class SignerDaemon {
    * the signer's own hash-chained log (`signing-log.jsonl`) before the answer goes out.
    */
   async sign(req: SignRequest): Promise<SignResponse> {
-    if (req.purpose === SigningPurpose.SIGNING_PURPOSE_GROUP_CONFIG) {
+    const { purpose } = req;
+    if (
+      purpose !== SigningPurpose.SIGNING_PURPOSE_ENROLLMENT &&
+      purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN &&
+      purpose !== SigningPurpose.SIGNING_PURPOSE_CHECKPOINT
+    ) {
       this.witness.assertLogged();
       return this.dkg.signGroupConfig(req);
     }
     try {
-      if (req.purpose === SigningPurpose.SIGNING_PURPOSE_CHECKPOINT) {
+      // A checkpoint is checked against the overdue tokens itself: it may prove them logged.
+      if (purpose === SigningPurpose.SIGNING_PURPOSE_CHECKPOINT) {
         return await this.#signCheckpoint(req);
       }
       this.witness.assertLogged();
-      if (req.purpose === SigningPurpose.SIGNING_PURPOSE_ENROLLMENT) {
-        return await this.#signEnrollment(req);
-      }
-      if (req.purpose === SigningPurpose.SIGNING_PURPOSE_TOKEN) return await this.#signToken(req);
-      throw new InvalidRequestError('invalid_request', `unknown signing purpose ${req.purpose}`);
+      return purpose === SigningPurpose.SIGNING_PURPOSE_ENROLLMENT
+        ? await this.#signEnrollment(req)
+        : await this.#signToken(req);
     } catch (err) {
       const code = err instanceof FrostmintError ? err.code : 'internal';
       await this.#journal.append({ kind: 'refused', requestId: req.requestId, code });

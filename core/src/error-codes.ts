@@ -1280,37 +1280,37 @@ export const ERROR_CODES = {
   // issue 14: tlog-cli
   witness_unreachable: {
     status: 502,
-    where: 'api',
+    where: 'daemon',
     description:
       'An external witness (C2SP tlog-witness) did not answer, or answered with an unexpected status; the checkpoint lacks its cosignature.',
   },
   witness_refused: {
     status: 502,
-    where: 'api',
+    where: 'daemon',
     description:
       'An external witness refused the checkpoint: unknown log (404) or a quorum signature it does not trust (403).',
   },
   witness_inconsistent: {
     status: 502,
-    where: 'api',
+    where: 'daemon',
     description:
       'An external witness found the checkpoint inconsistent with the last one it cosigned (HTTP 422): a fork or a rewritten log.',
   },
   witness_conflict: {
     status: 502,
-    where: 'api',
+    where: 'daemon',
     description:
       'An external witness kept answering 409 (its last size moved, or is beyond this checkpoint).',
   },
   witness_answer_invalid: {
     status: 502,
-    where: 'api',
+    where: 'daemon',
     description:
       'An external witness answered 200 without a valid cosignature by its configured key on this checkpoint.',
   },
   checkpoint_witnesses_missing: {
     status: 503,
-    where: 'api',
+    where: 'daemon',
     description:
       'Fewer external witnesses cosigned the checkpoint than `audit.witnessing.minCosignatures` requires; it is reported, never passed off as witnessed.',
   },

@@ -4,13 +4,7 @@ import {
   usageError,
   withConvention,
 } from '@frostmint/client/cli-kit';
-import {
-  directoryTarget,
-  type ExportTarget,
-  exportLog,
-  httpTileSource,
-  s3Target,
-} from '@frostmint/coordinator';
+import type { ExportTarget } from '@frostmint/coordinator';
 import { noteVerifier } from '@frostmint/core';
 import { Command, Option } from 'commander';
 import { groupKeysFromJwks } from './keys.ts';
@@ -67,6 +61,8 @@ export function exportCommand(): Command {
       }
       const jwks = options.jwks ?? new URL('.well-known/jwks.json', options.coordinator ?? '').href;
       if (!options.jwks && !options.coordinator) throw usageError('pass --jwks with --log');
+      // Loaded here: the other audit subcommands start without the coordinator package.
+      const { exportLog, httpTileSource } = await import('@frostmint/coordinator');
       const target = await targetOf(options);
       const groupKeys = await groupKeysFromJwks(jwks);
       const result = await exportLog({
@@ -81,6 +77,7 @@ export function exportCommand(): Command {
 }
 
 async function targetOf(options: ExportOptions): Promise<ExportTarget> {
+  const { directoryTarget, s3Target } = await import('@frostmint/coordinator');
   if (options.out) return directoryTarget(options.out);
   if (!options.s3) throw usageError('pass --out <dir> or --s3 <bucket>');
   const { S3Client } = await import('@aws-sdk/client-s3');

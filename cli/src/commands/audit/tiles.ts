@@ -1,5 +1,4 @@
 import { CliError, EXIT } from '@frostmint/client/cli-kit';
-import { decodeEntryBundle, TILE_WIDTH, tilePath } from '@frostmint/coordinator';
 import { fetchBytes } from './http.ts';
 
 /**
@@ -24,6 +23,8 @@ export class TileLog {
 
   /** Entries `[from, to)` of the tree of `size` (to ≤ size), read bundle by bundle. */
   async entries(from: number, to: number, size: number): Promise<Uint8Array[]> {
+    // Loaded here: `frostmint audit verify` never reads tiles and starts without it.
+    const { decodeEntryBundle, TILE_WIDTH, tilePath } = await import('@frostmint/coordinator');
     const out: Uint8Array[] = [];
     for (let index = Math.floor(from / TILE_WIDTH); index * TILE_WIDTH < to; index++) {
       const width = Math.min(TILE_WIDTH, size - index * TILE_WIDTH);

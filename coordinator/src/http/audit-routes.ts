@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { FrostmintError, NotFoundError } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -69,9 +70,16 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRoutesOp
     if (!tile || !bytes) {
       throw new NotFoundError('tile_not_found', 'no such tile under the latest checkpoint');
     }
-    return reply
+    void reply
       .header('content-type', 'application/octet-stream')
-      .header('cache-control', tile.width === 256 ? IMMUTABLE : PARTIAL)
-      .send(Buffer.from(bytes));
+      .header('cache-control', tile.width === 256 ? IMMUTABLE : PARTIAL);
+    // C2SP tlog-tiles: entry bundles SHOULD be compressed at the HTTP layer.
+    if (tile.kind === 'entries') {
+      void reply.header('vary', 'accept-encoding');
+      if (/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) {
+        return reply.header('content-encoding', 'gzip').send(gzipSync(bytes));
+      }
+    }
+    return reply.send(Buffer.from(bytes));
   });
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import {
   formatCheckpoint,
   formatSignedNote,
@@ -149,6 +150,15 @@ describe('receipts and tiles from the store', () => {
     expect(headers.get('tile/0/000')).toContain('immutable');
     expect(headers.get('tile/entries/000')).toContain('immutable');
     expect(headers.get(`tile/0/001.p/${size - 256}`)).not.toContain('immutable');
+    const gzipped = await app.inject({
+      method: 'GET',
+      url: '/audit/tile/entries/000',
+      headers: { 'accept-encoding': 'gzip, identity' },
+    });
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzipped.rawPayload)).toEqual(
+      await read({ kind: 'entries', index: 0, width: 256 }),
+    );
     // Nothing beyond the checkpoint, nothing malformed.
     await mint(audit, 'late', 'l.a.te');
     for (const url of [

@@ -1,5 +1,8 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { ExportTarget } from './target.ts';
+
+/** The SDK's commands, loaded on first use: a coordinator that never exports never loads them. */
+const sdk = () => import('@aws-sdk/client-s3');
 
 /** Options of {@link s3Target}. */
 export interface S3TargetOptions {
@@ -32,6 +35,7 @@ export function s3Target(options: S3TargetOptions): ExportTarget {
   return {
     description: `s3://${bucket}/${prefix}`,
     async read(path) {
+      const { GetObjectCommand, NoSuchKey } = await sdk();
       try {
         const answer = await client.send(
           new GetObjectCommand({ Bucket: bucket, Key: prefix + path }),
@@ -44,6 +48,7 @@ export function s3Target(options: S3TargetOptions): ExportTarget {
       }
     },
     async write(path, bytes, { contentType, immutable }) {
+      const { PutObjectCommand } = await sdk();
       await client.send(
         new PutObjectCommand({
           Bucket: bucket,

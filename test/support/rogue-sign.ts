@@ -50,6 +50,7 @@ export async function askToSign(
       approvals: [],
       requesterAttestation: undefined,
       dpopProof: '',
+      commitmentId: '',
       ...requestOver,
     };
     const client = clients[signers.indexOf(target)]!;
@@ -109,6 +110,7 @@ export async function askQuorum(
       approvals: [],
       requesterAttestation: undefined,
       dpopProof: '',
+      commitmentId: '',
       ...requestOver,
       message: Buffer.from(requestOver.message),
     };

@@ -50,6 +50,7 @@ export async function signGroupConfig(
           approvals: [],
           requesterAttestation: undefined,
           dpopProof: '',
+          commitmentId: '',
         },
         SIGN_DEADLINE_MS,
       ),

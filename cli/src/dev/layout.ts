@@ -36,6 +36,8 @@ export interface DevLayoutOptions {
   readonly enrollmentIdp?: OidcConfigInput;
   /** The coordinator's `storage` section (benchmarks compare durable and not). */
   readonly storage?: CoordinatorConfig['storage'];
+  /** Every signer serves Prometheus `/metrics` on a free loopback port (benchmarks count RPCs). */
+  readonly signerMetrics?: boolean;
 }
 
 /** Everything the local stack needs on disk, and the per-run secrets passed by environment. */
@@ -68,7 +70,10 @@ export async function prepareDevLayout(
   const stateDir = resolve(stateDirArg);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const pki = await ensureDevPki(join(stateDir, 'pki'), SIGNER_COUNT);
-  const ports = await freePorts(SIGNER_COUNT + 1, options.port);
+  const ports = await freePorts(
+    SIGNER_COUNT + 1 + (options.signerMetrics ? SIGNER_COUNT : 0),
+    options.port,
+  );
   const coordinatorPort = ports[0]!;
   const issuer = `http://127.0.0.1:${coordinatorPort}`;
   // WebAuthn needs a domain RP ID (not an IP): the tap pages are served as localhost.
@@ -101,6 +106,7 @@ export async function prepareDevLayout(
     attestation: { kind: 'none' },
     requirePeerAttestation: false,
     webauthn,
+    ...(options.signerMetrics ? { metricsListen: `127.0.0.1:${ports[SIGNER_COUNT + 1 + i]}` } : {}),
   }));
   const coordinator: CoordinatorConfig = {
     listen: `127.0.0.1:${coordinatorPort}`,

@@ -89,7 +89,8 @@ export function signerService(
         seconds: (performance.now() - started) / 1000,
         ...(err === undefined ? {} : { code: refused('PreprocessCommitments', err) }),
       });
-      if (err !== undefined) call.destroy(toServiceError(err) as Error);
+      // grpc-js sends an 'error' emitted on a server stream as the call's status.
+      if (err !== undefined) call.emit('error', toServiceError(err));
       else call.end();
     };
     try {

@@ -126,9 +126,12 @@ describe('metrics of a real stack after a mint and a denial (coordinator + signe
     const signs = sum(c, 'frostmint_signer_call_duration_seconds_count', { rpc: 'sign' });
     expect(signs).toBeGreaterThanOrEqual(2 * mints);
     expect(signs).toBeLessThanOrEqual(6 * mints);
+    // Round one runs ahead of time (preprocessed commitments, asserted at the signer below),
+    // or per mint while a signer's supply is empty (just restarted): never more than once
+    // per signer and attempt.
     expect(
       sum(c, 'frostmint_signer_call_duration_seconds_count', { rpc: 'commit' }),
-    ).toBeGreaterThanOrEqual(2 * mints);
+    ).toBeLessThanOrEqual(9 * mints);
     for (const signer of ['1', '2', '3']) {
       expect(sum(c, 'frostmint_signer_reachable', { signer })).toBe(1);
       expect(sum(c, 'frostmint_signer_faulty', { signer })).toBe(0);

@@ -21,6 +21,7 @@ import { SigningPurpose, type SignRequest } from '@frostmint/proto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mint, type RunningStack, startTestStack } from '../harness.ts';
+import { FAULTY_SIGNER_ENTRY, nodeOptionsFor } from '../support/fixture-process.ts';
 
 const DEMO = { scope: ['deploy:canary'], audience: 'deploy-api', ttl: 900 };
 const log = pino({ level: 'silent' });
@@ -64,7 +65,7 @@ describe('preprocessed commitments: one round trip per mint, each nonce used onc
     await stack?.dispose();
   });
 
-  async function replica(target = 8): Promise<Replica> {
+  async function replica(target = 8, ready: readonly number[] = [1, 2, 3]): Promise<Replica> {
     const { signers, tls } = stack.layout.coordinator;
     const pool = new SignerPool(signers, tls, { deadlineMs: 5_000, healthIntervalMs: 1_000, log });
     const sent: Replica['sent'] = [];
@@ -84,7 +85,7 @@ describe('preprocessed commitments: one round trip per mint, each nonce used onc
     });
     const r = { pool, commitments, driver, refusals, sent };
     replicas.push(r);
-    await until(() => [1, 2, 3].every((id) => commitments.available(id) >= target));
+    await until(() => ready.every((id) => commitments.available(id) >= target));
     return r;
   }
 
@@ -237,7 +238,9 @@ describe('preprocessed commitments: one round trip per mint, each nonce used onc
       return request(taken, taken[0]!.commitmentId, over);
     });
     const answers = await Promise.allSettled(requests.map((r) => batcher.sign(1, r)));
-    expect(a.sent.slice(sentBefore)).toEqual([{ signer: 1, rpc: 'signBatch', size: 3 }]);
+    expect(a.sent.slice(sentBefore).filter((s) => s.rpc !== 'info')).toEqual([
+      { signer: 1, rpc: 'signBatch', size: 3 },
+    ]);
     expect(answers[0]).toMatchObject({ status: 'fulfilled' });
     expect(answers[2]).toMatchObject({ status: 'fulfilled' });
     expect(answers[1]).toMatchObject({ status: 'rejected', reason: { code: 'policy_denied' } });
@@ -258,6 +261,23 @@ describe('preprocessed commitments: one round trip per mint, each nonce used onc
     expect(a.refusals).toEqual([]);
     // And the dev stack's own coordinator: every mint succeeds.
     for (let i = 0; i < 6; i++) expect((await mint(stack, DEMO)).status).toBe(200);
+  });
+
+  it('blames a signer whose preprocessed commitments are malformed: faulty, and mints go on without it', async () => {
+    await stack.signers.get(3)!.stop();
+    await stack.restartSigner(3, FAULTY_SIGNER_ENTRY, {
+      nodeOptions: nodeOptionsFor(FAULTY_SIGNER_ENTRY),
+      env: { FROSTMINT_TEST_FAULT: 'commitments' },
+    });
+    const a = await replica(8, [1, 2]);
+    await until(() => a.pool.status().find((s) => s.id === 3)?.faultyUntil !== undefined);
+    expect(a.pool.status().find((s) => s.id === 3)?.faultReason).toMatch(
+      /^invalid preprocessed commitment/,
+    );
+    expect(a.commitments.available(3)).toBe(0);
+    const signed = await Promise.all(Array.from({ length: 4 }, () => signWith(a)));
+    for (const s of signed) expect(s.signers).toEqual([1, 2]);
+    expect(a.sent.filter((s) => s.signer === 3 && s.rpc !== 'info')).toEqual([]);
   });
 
   /** The coordinator's signer RPCs so far, from its metrics. */

@@ -32,9 +32,12 @@ interface Feed {
 
 /** Default of the coordinator's `preprocessCommitments`: commitments kept per signer. */
 export const DEFAULT_PREPROCESS_TARGET = 64;
-/** Reopening a failed stream waits this long at first, doubling up to `MAX_BACKOFF_MS`. */
+/**
+ * Reopening a failed stream waits this long at first, doubling up to `MAX_BACKOFF_MS` (as
+ * the pool's reconnect backoff: a restarted signer gets commitments within a second).
+ */
 const MIN_BACKOFF_MS = 100;
-const MAX_BACKOFF_MS = 2_000;
+const MAX_BACKOFF_MS = 1_000;
 /** A commitment is used only within this share of the lifetime the signer announced. */
 const USABLE_SHARE = 0.75;
 

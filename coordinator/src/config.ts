@@ -10,6 +10,7 @@ import {
 import { z } from 'zod';
 import { AnomalyConfigSchema } from './anomaly/config.ts';
 import { HttpsFilesSchema } from './http/https.ts';
+import { TrustedProxiesSchema } from './http/source-address.ts';
 import { AbuseConfigSchema } from './requests/abuse.ts';
 import { CoordinatorAttestationConfigSchema } from './signing/attestation-config.ts';
 import { StorageConfigSchema } from './storage/open.ts';
@@ -39,6 +40,11 @@ export const CoordinatorConfigSchema = z
      * when they change). Absent: plain HTTP, for a TLS-terminating reverse proxy in front.
      */
     https: HttpsFilesSchema.optional(),
+    /**
+     * Reverse proxies (CIDR ranges) whose `X-Forwarded-For` names the client address that
+     * policy `source_cidrs` rules check; none by default: the TCP peer is the client.
+     */
+    trustedProxies: TrustedProxiesSchema,
     defaultTtlSeconds: TokenTtlSchema.default(MAX_TOKEN_TTL_SECONDS),
     maxTtlSeconds: TokenTtlSchema.default(MAX_TOKEN_TTL_SECONDS),
     /** The policy evaluated before every mint (signers evaluate it again themselves). */

@@ -185,6 +185,7 @@ export async function startCoordinator(options: {
     policy,
     attestations,
     store: store.health,
+    ...(config.trustedProxies ? { trustedProxies: config.trustedProxies } : {}),
     ...(group ? { group } : {}),
     ...(https ? { https } : {}),
     ...(group ? { extraRoutes: group.flows.extraRoutes } : {}),

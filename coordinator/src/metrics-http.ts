@@ -33,7 +33,7 @@ export function instrumentHttp(app: FastifyInstance, metrics: Pick<Metrics, 'htt
  *
  * @example
  * ```ts
- * const minted = await timeMint(metrics, () => mints.mint(requester, body));
+ * const minted = await timeMint(metrics, () => mints.mint(requester, body, sourceAddressOf(request)));
  * ```
  */
 export async function timeMint<T extends object>(

@@ -44,6 +44,12 @@ export const ERROR_CODES = {
     where: 'api',
     description: 'The body is not `application/json`.',
   },
+  forwarded_for_invalid: {
+    status: 400,
+    where: 'api',
+    description:
+      'A trusted proxy forwarded an `X-Forwarded-For` hop that is not a bare IP address, so the client address cannot be determined (docs/security.md, "Source addresses").',
+  },
   internal: {
     status: 500,
     where: 'api',

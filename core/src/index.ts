@@ -12,6 +12,7 @@ export * from './frost/index.ts';
 export * from './group/index.ts';
 export * from './json-config.ts';
 export * from './log/index.ts';
+export * from './net/index.ts';
 export * from './oidc/index.ts';
 export * from './policy/index.ts';
 export * from './rpc/index.ts';

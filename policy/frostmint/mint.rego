@@ -128,6 +128,25 @@ reasons contains sprintf("dpop_required:%s", [s]) if {
 	not input.dpop_bound == true
 }
 
+# A scope only requests from listed address ranges may carry. input.request.source_address is
+# the requester's address as the coordinator saw the connection (null: it cannot know it, which
+# no range admits). Signers never see the connection and leave it out, so this rule is the
+# coordinator's alone: it cannot be re-verified by the signers (docs/security.md).
+reasons contains sprintf("source_address_not_allowed:%s", [s]) if {
+	some s in requested
+	ranges := scope_cfg(s).source_cidrs
+	_ = input.request.source_address # present: a string, or null (absent at the signers)
+	not source_in(ranges)
+}
+
+source_in(ranges) if {
+	address := input.request.source_address
+	is_string(address)
+	not contains(address, "/") # an address, not a range inside one
+	some range in ranges
+	net.cidr_contains(range, address)
+}
+
 reasons contains sprintf("outside_time_window:%s", [s]) if {
 	some s in requested
 	window := scope_cfg(s).hours_utc

@@ -10,6 +10,7 @@ cfg := {
 	"roles": {
 		"developer": {"scopes": ["deploy:canary", "read:logs", "deploy:bound"]},
 		"releaser": ["deploy:canary", "deploy:prod"],
+		"onsite": ["deploy:canary", "corp"],
 	},
 	"dev": {"roles": ["developer"]},
 	"scopes": {
@@ -20,6 +21,7 @@ cfg := {
 		"deploy:bound": {"max_ttl": 600, "audiences": ["deploy-api"], "require_dpop": true},
 		"office": {"hours_utc": {"from": 9, "to": 17}},
 		"night": {"hours_utc": {"from": 22, "to": 6}},
+		"corp": {"source_cidrs": ["10.0.0.0/8", "2001:db8::/32"]},
 	},
 	"ci": [
 		{"issuer": "https://ci.example", "repository": "acme/app", "ref": "refs/heads/main", "scopes": ["deploy:prod"]},
@@ -237,4 +239,49 @@ test_require_dpop_applies_when_mixed_with_other_scopes if {
 test_dpop_bound_must_be_exactly_true if {
 	d := decide(object.union(engineer(["developer"], ["deploy:bound"], "deploy-api", 600), {"dpop_bound": "true"}))
 	d.reasons == ["dpop_required:deploy:bound"]
+}
+
+# --- source_cidrs: the requester's address (coordinator only) ------------------------------
+
+from(address, scopes) := object.union(engineer(["onsite"], scopes, "deploy-api", 600), {"request": {
+	"scopes": scopes, "audience": "deploy-api", "ttl": 600, "source_address": address,
+}})
+
+test_source_cidrs_allow_listed_ipv4_and_ipv6 if {
+	decide(from("10.20.30.40", ["corp"])).allow
+	decide(from("2001:db8:ffff::1", ["corp"])).allow
+}
+
+test_source_cidrs_deny_unlisted_addresses if {
+	every address in ["11.0.0.1", "127.0.0.1", "192.0.2.1", "2001:db9::1", "::1", "fd00::1"] {
+		decide(from(address, ["corp"])).reasons == ["source_address_not_allowed:corp"]
+	}
+}
+
+test_source_cidrs_range_edges if {
+	decide(from("10.255.255.255", ["corp"])).allow
+	decide(from("9.255.255.255", ["corp"])).reasons == ["source_address_not_allowed:corp"]
+	decide(from("2001:db8::", ["corp"])).allow
+	decide(from("2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", ["corp"])).reasons == ["source_address_not_allowed:corp"]
+}
+
+test_source_cidrs_unknown_address_is_denied if {
+	# null: the coordinator cannot know the address (a request parked before it recorded one).
+	decide(from(null, ["corp"])).reasons == ["source_address_not_allowed:corp"]
+}
+
+test_source_cidrs_malformed_address_is_denied if {
+	every address in ["not-an-address", "10.0.0.0/8", "0.0.0.0/0", 167772161, true, ""] {
+		decide(from(address, ["corp"])).reasons == ["source_address_not_allowed:corp"]
+	}
+}
+
+test_source_cidrs_not_checked_without_the_address if {
+	# A signer never sees the connection: it leaves source_address out and cannot check it.
+	decide(engineer(["onsite"], ["corp"], "deploy-api", 600)).allow
+}
+
+test_source_cidrs_only_for_the_scopes_that_name_them if {
+	decide(from("192.0.2.1", ["deploy:canary"])).allow
+	decide(from("192.0.2.1", ["deploy:canary", "corp"])).reasons == ["source_address_not_allowed:corp"]
 }

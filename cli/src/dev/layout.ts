@@ -38,6 +38,8 @@ export interface DevLayoutOptions {
   readonly storage?: CoordinatorConfig['storage'];
   /** Every signer serves Prometheus `/metrics` on a free loopback port (benchmarks count RPCs). */
   readonly signerMetrics?: boolean;
+  /** The coordinator's `trustedProxies` (tests of `X-Forwarded-For` behind a proxy). */
+  readonly trustedProxies?: readonly string[];
 }
 
 /** Everything the local stack needs on disk, and the per-run secrets passed by environment. */
@@ -120,6 +122,7 @@ export async function prepareDevLayout(
     ...(options.oidc ? { oidc: OidcConfigSchema.parse(options.oidc) } : {}),
     ...(enrollmentIdp ? { enrollmentIdp } : {}),
     ...(options.storage ? { storage: options.storage } : {}),
+    ...(options.trustedProxies ? { trustedProxies: [...options.trustedProxies] } : {}),
     // Generous: on a loaded laptop the first round-one call (vault unlock) can take seconds.
     rpcDeadlineMs: 10_000,
     healthIntervalMs: 1_000,

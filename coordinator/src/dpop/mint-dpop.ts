@@ -98,7 +98,7 @@ const BINDINGS = new WeakMap<FastifyRequest, DpopBinding>();
  *
  * @example
  * ```ts
- * const prepared = await mints.prepare(body, dpopBindingOf(request));
+ * const prepared = await mints.prepare(body, sourceAddressOf(request), dpopBindingOf(request));
  * ```
  */
 export function dpopBindingOf(request: FastifyRequest): DpopBinding | undefined {

@@ -21,6 +21,7 @@ import { registerMetadataRoutes } from './metadata.ts';
 import { registerOpenApiRoute } from './openapi/route.ts';
 import { registerPolicyRoutes } from './policy-routes.ts';
 import { trackRoutes } from './route-table.ts';
+import { SourceAddresses, sourceAddressOf } from './source-address.ts';
 
 export interface CoordinatorAppOptions {
   readonly issuer: string;
@@ -50,6 +51,8 @@ export interface CoordinatorAppOptions {
   readonly https?: HttpsIdentity;
   /** DPoP at the mint endpoint. Default: verified against `issuer` with 30 s skew. */
   readonly dpop?: MintDpop;
+  /** CIDR ranges whose `X-Forwarded-For` is believed (see ./source-address.ts); default none. */
+  readonly trustedProxies?: readonly string[];
 }
 
 /**
@@ -81,6 +84,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   // JSON is the only body the API takes: anything else is 415 `unsupported_media_type`.
   app.removeContentTypeParser('text/plain');
   app.addHook('preValidation', async (request) => checkRequestText(request));
+  new SourceAddresses(options.trustedProxies ?? []).register(app);
   const dpop = options.dpop ?? new MintDpop({ issuer });
   dpop.register(app);
   if (options.policy) registerPolicyRoutes(app, options.policy);
@@ -94,7 +98,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     const minted = await timeMint(options.metrics, async () => {
       const requester = await dpop.bind(await authenticator.authenticate(request), request);
       const body = parseInput(MintBodySchema, request.body, 'body');
-      return group.mints.mint(requester, body);
+      return group.mints.mint(requester, body, sourceAddressOf(request));
     });
     if ('request_id' in minted) void reply.status(202);
     return minted;

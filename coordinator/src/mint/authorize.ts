@@ -78,6 +78,12 @@ export interface AuthorizeContext {
   readonly mayWait: boolean;
   /** The policy to decide with (default: the one in force now). */
   readonly policy?: PolicyEngine;
+  /**
+   * The requester's address (`request.source_address`; see `http/source-address.ts`): of
+   * the request that asked, also when a later call finishes it (a poll, a tap); `null` for a
+   * request stored before addresses were recorded (no `source_cidrs` range admits it).
+   */
+  readonly sourceAddress: string | null;
 }
 
 /**
@@ -89,7 +95,7 @@ export interface AuthorizeContext {
  *
  * @example
  * ```ts
- * const { ttl, decision, awaitsApprovals } = await authorizer.authorize(requester, body, { now, mayWait: true });
+ * const { ttl, decision, awaitsApprovals } = await authorizer.authorize(requester, body, { now, mayWait: true, sourceAddress });
  * ```
  */
 export class MintAuthorizer {
@@ -105,7 +111,7 @@ export class MintAuthorizer {
    *
    * @example
    * ```ts
-   * const auth = await authorizer.authorize(requester, { ...body, ttl }, { now, approvals: approvedBy, mayWait: false });
+   * const auth = await authorizer.authorize(requester, { ...body, ttl }, { now, approvals: approvedBy, mayWait: false, sourceAddress });
    * ```
    */
   async authorize(
@@ -126,6 +132,7 @@ export class MintAuthorizer {
         approvals: context.approvals ?? [],
         attested,
         dpopBound: requester.dpop !== undefined,
+        sourceAddress: context.sourceAddress,
       });
       const decision = policy.evaluate(input);
       this.options.log.info(
@@ -158,12 +165,12 @@ export class MintAuthorizer {
   }
 
   /**
-   * The one policy input of a mint: requester, request, lifetime, approvals, time and the
-   * attestation facts (signers' and requester's).
+   * The one policy input of a mint: requester, request (with the requester's address),
+   * lifetime, approvals, time and the attestation facts (signers' and requester's).
    *
    * @example
    * ```ts
-   * const input = authorizer.policyInput(requester.policy, body, { ttl: 600, now, approvals: [], attested });
+   * const input = authorizer.policyInput(requester.policy, body, { ttl: 600, now, approvals: [], attested, sourceAddress: '10.1.2.3' });
    * ```
    */
   policyInput(
@@ -176,6 +183,8 @@ export class MintAuthorizer {
       attested: MintAttestationFacts | undefined;
       /** The token will carry `cnf.jkt` (RFC 9449): policy input `dpop_bound`. */
       dpopBound?: boolean;
+      /** Policy input `request.source_address` (see {@link AuthorizeContext.sourceAddress}). */
+      sourceAddress: string | null;
     },
   ): PolicyInput {
     const { attested } = t;
@@ -188,6 +197,7 @@ export class MintAuthorizer {
       approvals: [...t.approvals],
       now: t.now,
       dpopBound: t.dpopBound === true,
+      sourceAddress: t.sourceAddress,
       ...(attested?.signerAttestation ? { signerAttestation: attested.signerAttestation } : {}),
       ...(attested?.requesterAttestation
         ? { requesterAttestation: attested.requesterAttestation }

@@ -13,7 +13,7 @@ import type { PendingMint, PolledMints } from './polled.ts';
  *
  * @example
  * ```ts
- * const minted = await new MintService(pipeline, polled).mint(requester, { scope: ['deploy:canary'], audience: 'deploy-api' });
+ * const minted = await new MintService(pipeline, polled).mint(requester, { scope: ['deploy:canary'], audience: 'deploy-api' }, '10.1.2.3');
  * ```
  */
 export class MintService {
@@ -22,7 +22,12 @@ export class MintService {
     private readonly polled?: PolledMints,
   ) {}
 
-  async mint(requester: Requester, request: MintBody): Promise<MintResponse | PendingMint> {
+  /** Mints for `requester`, whose request came from `sourceAddress` (`sourceAddressOf`). */
+  async mint(
+    requester: Requester,
+    request: MintBody,
+    sourceAddress: string,
+  ): Promise<MintResponse | PendingMint> {
     const { pipeline, polled } = this;
     pipeline.check(request);
     const iat = pipeline.nowSeconds();
@@ -31,6 +36,7 @@ export class MintService {
     const authorization = await pipeline.authorize(requester, request, {
       now: iat,
       mayWait: polled !== undefined,
+      sourceAddress,
     });
     const { policy, ttl } = authorization;
     const claimsFor = (signers: readonly number[]) =>
@@ -38,7 +44,13 @@ export class MintService {
     if (authorization.awaitsApprovals && polled) {
       // A parked mint is finished by a later poll, which carries no fresh proof of the key.
       refuseDpopPending(requester);
-      return polled.park({ requester, request, claims: claimsFor([]), authorization });
+      return polled.park({
+        requester,
+        request,
+        claims: claimsFor([]),
+        authorization,
+        sourceAddress,
+      });
     }
     const signed = await pipeline.sign({
       requestId: jti,

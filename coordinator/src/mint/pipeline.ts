@@ -90,7 +90,7 @@ export interface MintResponse {
  * @example
  * ```ts
  * pipeline.check(body);
- * const auth = await pipeline.authorize(requester, body, { now: pipeline.nowSeconds(), mayWait: false });
+ * const auth = await pipeline.authorize(requester, body, { now: pipeline.nowSeconds(), mayWait: false, sourceAddress });
  * const signed = await pipeline.sign({ requestId: jti, requester, authorization: auth, approvals: [],
  *   token: { claimsFor: (signers) => pipeline.claims(auth.policy, requester, body, { jti, ttl: auth.ttl, iat, signers }) } });
  * ```

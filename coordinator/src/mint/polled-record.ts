@@ -7,7 +7,8 @@ import type { JsonObject, MintRequest } from '../storage/index.ts';
 /**
  * What a polled mint (kind `polled_mint`) keeps in the store's `evidence` column beside the token:
  * how to resume the mint (the requester and its evidence for the signers, the request
- * body, the lifetime) and the SHA-256 of the requester's poll secret. Secrets are never
+ * body, the lifetime, the requester's address for policy) and the SHA-256 of the
+ * requester's poll secret. Secrets are never
  * stored in the clear; the ID token is evidence the signers still have to see (it was
  * already used up at this coordinator's replay window).
  */
@@ -26,6 +27,8 @@ const PendingRecordSchema = z
     header: z.record(z.string(), z.unknown()),
     ttl: z.number().int().positive(),
     secretSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /** Absent in a record stored before addresses were recorded. */
+    sourceAddress: z.string().optional(),
   })
   .strict();
 
@@ -37,6 +40,8 @@ export interface PendingRecord {
   readonly claims: TokenClaims;
   readonly ttl: number;
   readonly secretSha256: string;
+  /** The requester's address when it asked; null when the record predates addresses. */
+  readonly sourceAddress: string | null;
 }
 
 /**
@@ -44,7 +49,7 @@ export interface PendingRecord {
  *
  * @example
  * ```ts
- * await store.mintRequests.create({ …, evidence: encodePending(requester, body, header, ttl, digest) });
+ * await store.mintRequests.create({ …, evidence: encodePending(requester, body, header, ttl, digest, '10.1.2.3') });
  * ```
  */
 export function encodePending(
@@ -53,6 +58,7 @@ export function encodePending(
   header: TokenHeader,
   ttl: number,
   secretSha256: string,
+  sourceAddress: string,
 ): JsonObject {
   return JSON.parse(
     JSON.stringify({
@@ -67,6 +73,7 @@ export function encodePending(
       header,
       ttl,
       secretSha256,
+      sourceAddress,
     }),
   ) as JsonObject;
 }
@@ -95,5 +102,6 @@ export function decodePending(row: MintRequest): PendingRecord {
     claims: row.claims as unknown as TokenClaims,
     ttl: record.ttl,
     secretSha256: record.secretSha256,
+    sourceAddress: record.sourceAddress ?? null,
   };
 }

@@ -76,7 +76,7 @@ export class PolledMints {
    *
    * @example
    * ```ts
-   * return polled.park({ requester, request: body, claims, authorization });
+   * return polled.park({ requester, request: body, claims, authorization, sourceAddress });
    * ```
    */
   async park(input: {
@@ -84,8 +84,10 @@ export class PolledMints {
     readonly request: MintBody;
     readonly claims: ReturnType<MintPipeline['claims']>;
     readonly authorization: Authorization;
+    /** The requester's address: stored, so the poll that finishes the mint checks this one. */
+    readonly sourceAddress: string;
   }): Promise<PendingMint> {
-    const { requester, request, claims, authorization } = input;
+    const { requester, request, claims, authorization, sourceAddress } = input;
     const { header } = this.options.pipeline;
     const now = this.#now();
     const id = randomBytes(16).toString('base64url');
@@ -107,7 +109,14 @@ export class PolledMints {
       requiredApprovals: required,
       createdAt: new Date(now * 1000),
       expiresAt: new Date(expiresAt * 1000),
-      evidence: encodePending(requester, request, header, authorization.ttl, sha256(secret)),
+      evidence: encodePending(
+        requester,
+        request,
+        header,
+        authorization.ttl,
+        sha256(secret),
+        sourceAddress,
+      ),
     });
     this.options.log.info(
       { requestId: id, sub: requester.subject, required },
@@ -219,7 +228,13 @@ export class PolledMints {
       const authorization = await pipeline.authorize(
         requester,
         { ...body, ttl },
-        { now: iat, approvals: approvedBy, mayWait: false, policy },
+        {
+          now: iat,
+          approvals: approvedBy,
+          mayWait: false,
+          policy,
+          sourceAddress: pending.sourceAddress,
+        },
       );
       const signed = await pipeline.sign({
         requestId: jti,

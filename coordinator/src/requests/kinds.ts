@@ -9,6 +9,7 @@ import {
   type TokenHeader,
   TokenHeaderSchema,
 } from '@frostmint/core';
+import { z } from 'zod';
 import { decodePending, type PendingRecord } from '../mint/polled-record.ts';
 import {
   type RequesterAttestationBody,
@@ -35,6 +36,8 @@ export type StoredRequest =
       readonly claims: TokenClaims;
       /** The requester's SEV-SNP evidence sent with the request, if any. */
       readonly attestation?: RequesterAttestationBody;
+      /** The address the request came from; null for a row stored before addresses were. */
+      readonly sourceAddress: string | null;
     }
   | {
       /** A one-step mint waiting for guardian approvals; its requester polls. */
@@ -74,7 +77,14 @@ export function decodeRequest(row: MintRequest): StoredRequest {
       const attestation = RequesterAttestationBodySchema.optional().parse(
         row.evidence?.attestation ?? undefined,
       );
-      return { kind: row.kind, row, ...tokenOf(row), ...(attestation ? { attestation } : {}) };
+      const sourceAddress = z.string().optional().parse(row.evidence?.source_address) ?? null;
+      return {
+        kind: row.kind,
+        row,
+        ...tokenOf(row),
+        ...(attestation ? { attestation } : {}),
+        sourceAddress,
+      };
     }
     case 'polled_mint':
       return { kind: row.kind, row, ...tokenOf(row), pending: decodePending(row) };

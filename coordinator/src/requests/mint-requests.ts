@@ -81,14 +81,22 @@ type TapMint = StoredRequestOf<'tap_mint'>;
  *
  * @example
  * ```ts
- * const prepared = await mints.prepare({ user: 'alice@example.com', scope: ['deploy:canary'], audience: 'deploy-api' });
+ * const prepared = await mints.prepare({ user: 'alice@example.com', scope: ['deploy:canary'], audience: 'deploy-api' }, '10.1.2.3');
  * const done = await mints.complete(prepared.request_id, assertionJson);
  * ```
  */
 export class MintRequestService {
   constructor(private readonly ctx: RequestContext) {}
 
-  async prepare(body: PrepareMintBody, dpop?: DpopBinding): Promise<PreparedMint> {
+  /**
+   * Prepares a mint asked for from `sourceAddress` (`sourceAddressOf`): stored with the
+   * request, so the tap — from whatever device — is authorized against the requester's address.
+   */
+  async prepare(
+    body: PrepareMintBody,
+    sourceAddress: string,
+    dpop?: DpopBinding,
+  ): Promise<PreparedMint> {
     const { ctx } = this;
     const { pipeline } = ctx;
     pipeline.check(body);
@@ -101,6 +109,7 @@ export class MintRequestService {
     const authorization = await pipeline.authorize(requester, body, {
       now: iat,
       mayWait: ctx.approvals !== undefined,
+      sourceAddress,
     });
     const { awaitsApprovals, decision } = authorization;
     if (awaitsApprovals) refuseDpopPending(requester);
@@ -130,15 +139,12 @@ export class MintRequestService {
       requiredApprovals: decision.required_approvals,
       createdAt,
       expiresAt,
-      ...(body.attestation || dpop
-        ? {
-            evidence: {
-              ...(body.attestation ? { attestation: body.attestation } : {}),
-              // The proof the signers verify at the tap (RFC 9449); the claims carry cnf.
-              ...(dpop ? { dpop_proof: dpop.proof } : {}),
-            },
-          }
-        : {}),
+      evidence: {
+        ...(body.attestation ? { attestation: body.attestation } : {}),
+        // The proof the signers verify at the tap (RFC 9449); the claims carry cnf.
+        ...(dpop ? { dpop_proof: dpop.proof } : {}),
+        source_address: sourceAddress,
+      },
     });
     if (!awaitsApprovals) {
       await ctx.store.challenges.create({
@@ -276,6 +282,7 @@ export class MintRequestService {
         now: Math.floor(ctx.now() / 1000),
         approvals: verified.approvedBy,
         mayWait: false,
+        sourceAddress: request.sourceAddress,
       })
       .catch(async (err: unknown) => {
         await this.#markDenied(

@@ -3,6 +3,7 @@ import type { ZodType } from 'zod';
 import type { RequesterAuthenticator } from '../auth/types.ts';
 import { dpopBindingOf } from '../dpop/index.ts';
 import { InputJson, parseInput } from '../http/input.ts';
+import { sourceAddressOf } from '../http/source-address.ts';
 import type { EnrollmentService } from './enrollment.ts';
 import type { MintRequestService } from './mint-requests.ts';
 import { sendTapPage, sendTapScript } from './pages.ts';
@@ -47,6 +48,7 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
   app.post('/v1/mint/requests', async (request, reply) => {
     const prepared = await mints.prepare(
       body(PrepareMintBodySchema, request.body),
+      sourceAddressOf(request),
       dpopBindingOf(request),
     );
     void reply.status(201);

@@ -112,7 +112,7 @@ export interface Flows {
  * @example
  * ```ts
  * const flows = await mintFlows();
- * await flows.oneStep.mint(await devRequester(), { scope: ['deploy:canary'], audience: 'deploy-api' });
+ * await flows.oneStep.mint(await devRequester(), { scope: ['deploy:canary'], audience: 'deploy-api' }, '127.0.0.1');
  * ```
  */
 export async function mintFlows(): Promise<Flows> {

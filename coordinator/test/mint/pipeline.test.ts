@@ -14,6 +14,8 @@ import type { MintBody } from '../../src/mint-body.ts';
 import { ciRequester, devRequester, enroll, type Flows, mintFlows } from './harness.ts';
 
 const ALICE = 'alice@example.com';
+/** Where every request here comes from (the shipped policy admits it for `deploy:prod`). */
+const LOOPBACK = '127.0.0.1';
 /** A CI job of acme/app on a branch: policy allows it `deploy:canary` only. */
 const CI_BRANCH = { repository: 'acme/app', ref: 'refs/heads/feature' };
 /** A CI job of acme/app's production deploys: `deploy:prod`, with two approvals. */
@@ -40,10 +42,10 @@ async function refusal(call: Promise<unknown>): Promise<FrostmintError> {
 
 /** Every front end, as one call taking the same request. */
 const frontEnds: Record<string, (body: MintBody) => Promise<unknown>> = {
-  'one-step (dev bearer)': async (body) => flows.oneStep.mint(await devRequester(), body),
+  'one-step (dev bearer)': async (body) => flows.oneStep.mint(await devRequester(), body, LOOPBACK),
   'one-step (CI, polled when approvals are missing)': (body) =>
-    flows.oneStep.mint(ciRequester(CI_BRANCH), body),
-  'two-step (WebAuthn)': (body) => flows.twoStep.prepare({ ...body, user: ALICE }),
+    flows.oneStep.mint(ciRequester(CI_BRANCH), body, LOOPBACK),
+  'two-step (WebAuthn)': (body) => flows.twoStep.prepare({ ...body, user: ALICE }, LOOPBACK),
 };
 
 describe('one mint pipeline, one set of rules for every front end', () => {
@@ -100,23 +102,18 @@ describe('one mint pipeline, one set of rules for every front end', () => {
 
   it('gives policy the signer attestation facts in every flow, and refuses what needs attested signers the same way', async () => {
     flows.policy.inputs.length = 0;
-    await flows.oneStep.mint(await devRequester(), {
-      scope: ['deploy:canary'],
-      audience: 'deploy-api',
-    });
-    await flows.oneStep.mint(ciRequester(CI_BRANCH), {
-      scope: ['deploy:canary'],
-      audience: 'deploy-api',
-    });
-    await flows.twoStep.prepare({ user: ALICE, scope: ['deploy:canary'], audience: 'deploy-api' });
+    const canary = { scope: ['deploy:canary'], audience: 'deploy-api' };
+    await flows.oneStep.mint(await devRequester(), canary, LOOPBACK);
+    await flows.oneStep.mint(ciRequester(CI_BRANCH), canary, LOOPBACK);
+    await flows.twoStep.prepare({ ...canary, user: ALICE }, LOOPBACK);
     expect(flows.policy.inputs.length).toBeGreaterThanOrEqual(3);
     for (const input of flows.policy.inputs) {
       expect(input.signer_attestation).toEqual({ verified: false });
     }
     const attested = { scope: ['deploy:attested'], audience: 'deploy-api' };
     const refused = [
-      await refusal(flows.oneStep.mint(await devRequester(), attested)),
-      await refusal(flows.twoStep.prepare({ ...attested, user: ALICE })),
+      await refusal(flows.oneStep.mint(await devRequester(), attested, LOOPBACK)),
+      await refusal(flows.twoStep.prepare({ ...attested, user: ALICE }, LOOPBACK)),
     ];
     for (const err of refused) {
       expect([err.code, err.status]).toEqual(['signer_attestation_unavailable', 503]);
@@ -125,17 +122,21 @@ describe('one mint pipeline, one set of rules for every front end', () => {
 
   it('finishes a CI mint that waited for guardians through the same authorize and sign steps', async () => {
     const requester = ciRequester(CI_PROD);
-    const parked = (await flows.oneStep.mint(requester, {
-      scope: ['deploy:prod'],
-      audience: 'deploy-api',
-      justification: 'release 1.2',
-    })) as PendingMint;
+    const parked = (await flows.oneStep.mint(
+      requester,
+      { scope: ['deploy:prod'], audience: 'deploy-api', justification: 'release 1.2' },
+      LOOPBACK,
+    )) as PendingMint;
     expect(parked).toMatchObject({ status: 'pending', required_approvals: 2 });
     for (const [id, secret] of [
       [parked.request_id, 'not-the-secret'],
       [
-        (await flows.twoStep.prepare({ user: ALICE, scope: ['db:migrate'], audience: 'db-api' }))
-          .request_id,
+        (
+          await flows.twoStep.prepare(
+            { user: ALICE, scope: ['db:migrate'], audience: 'db-api' },
+            LOOPBACK,
+          )
+        ).request_id,
         parked.request_secret,
       ],
     ] as const) {
@@ -196,9 +197,9 @@ describe('approvals-only detection is one rule', () => {
   it('parks a request needing approvals at the gate in the one-step and the two-step flow alike', async () => {
     const body = { scope: ['db:migrate'], audience: 'db-api' };
     const dev: Requester = await devRequester();
-    const parked = (await flows.oneStep.mint(dev, body)) as PendingMint;
+    const parked = (await flows.oneStep.mint(dev, body, LOOPBACK)) as PendingMint;
     expect(parked).toMatchObject({ status: 'pending', required_approvals: 1 });
-    const prepared = await flows.twoStep.prepare({ ...body, user: ALICE });
+    const prepared = await flows.twoStep.prepare({ ...body, user: ALICE }, LOOPBACK);
     expect(prepared).toMatchObject({ status_reason: 'awaiting_approvals', required_approvals: 1 });
     const listed = (await flows.gate.listPending()).map((r) => r.id);
     expect(listed).toEqual(expect.arrayContaining([parked.request_id, prepared.request_id]));
@@ -225,8 +226,8 @@ describe('approvals-only detection is one rule', () => {
   it('denies it the same way in both flows when the group has no guardians', async () => {
     const body = { scope: ['db:migrate'], audience: 'db-api' };
     const refused = [
-      await refusal(flows.oneStepWithoutGuardians.mint(await devRequester(), body)),
-      await refusal(flows.twoStepWithoutGuardians.prepare({ ...body, user: ALICE })),
+      await refusal(flows.oneStepWithoutGuardians.mint(await devRequester(), body, LOOPBACK)),
+      await refusal(flows.twoStepWithoutGuardians.prepare({ ...body, user: ALICE }, LOOPBACK)),
     ];
     for (const err of refused) {
       expect([err.code, err.message]).toEqual([

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.ts';
+import { CidrSchema } from '../net/address.ts';
 import { MAX_TOKEN_TTL_SECONDS } from '../token/claims.ts';
 
 const scope = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/);
@@ -17,6 +18,11 @@ const ScopeSettingsSchema = z.union([
       require_requester_attestation: z.boolean().optional(),
       /** Only DPoP-bound (sender-constrained, RFC 9449) tokens may carry the scope. */
       require_dpop: z.boolean().optional(),
+      /**
+       * Only requests from these address ranges may carry the scope (CIDR, IPv4 and IPv6):
+       * checked by the coordinator alone, which sees the connection (docs/security.md).
+       */
+      source_cidrs: z.array(CidrSchema).min(1).optional(),
       hours_utc: z
         .object({ from: z.number().int().min(0).max(23), to: z.number().int().min(0).max(24) })
         .strict()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalIpAddress } from '../net/address.ts';
 
 const tcbComponent = z.number().int().min(0).max(255);
 
@@ -56,6 +57,18 @@ export const PolicyInputSchema = z
         audience: z.string().min(1),
         ttl: z.number().int().positive(),
         justification: z.string().optional(),
+        /**
+         * The requester's IP address as the coordinator determined it (the TCP peer, or the
+         * `X-Forwarded-For` client behind trusted proxies; canonical, see
+         * `canonicalIpAddress`); `null` when the coordinator cannot know it (a request parked
+         * before it recorded addresses), which no `source_cidrs` range admits. Absent for an
+         * evaluator that never sees the requester's connection (every signer).
+         */
+        source_address: z
+          .string()
+          .refine((a) => canonicalIpAddress(a) === a, 'not a canonical IP address')
+          .nullable()
+          .optional(),
       })
       .strict(),
     /** Ids of guardians whose approval of this exact request verified. */

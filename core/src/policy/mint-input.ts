@@ -17,6 +17,11 @@ export interface MintFacts {
   readonly requesterAttestation?: AttestationVerdict;
   /** The token is bound to a key whose DPoP proof this evaluator verified (`cnf.jkt`). */
   readonly dpopBound?: boolean;
+  /**
+   * The requester's address (`request.source_address`): only the coordinator sees the
+   * connection; `null` when it cannot know it. Signers leave it out.
+   */
+  readonly sourceAddress?: string | null;
 }
 
 /**
@@ -37,6 +42,7 @@ export function mintPolicyInput(facts: MintFacts): PolicyInput {
       audience: facts.audience,
       ttl: facts.ttl,
       ...(facts.justification === undefined ? {} : { justification: facts.justification }),
+      ...(facts.sourceAddress === undefined ? {} : { source_address: facts.sourceAddress }),
     },
     approvals: [...facts.approvals],
     ...(facts.signerAttestation ? { signer_attestation: facts.signerAttestation } : {}),

@@ -97,3 +97,70 @@ describe('policy engine (OPA wasm)', () => {
     expect(JSON.stringify(fields)).not.toContain('dev@localhost');
   });
 });
+
+describe('source_cidrs in the compiled policy (OPA wasm, shipped data)', () => {
+  let engine: PolicyEngine;
+  beforeAll(async () => {
+    engine = await loadPolicyEngine({ wasm, data });
+  });
+  // The shipped data: deploy:prod only from this machine and the corporate ranges.
+  const prodFrom = (source_address: string | null | undefined): PolicyInput => ({
+    now,
+    requester: { kind: 'engineer', subject: 'carol', roles: ['releaser'], amr: ['webauthn'] },
+    request: {
+      scopes: ['deploy:prod'],
+      audience: 'deploy-api',
+      ttl: 600,
+      ...(source_address === undefined ? {} : { source_address }),
+    },
+    approvals: ['g1', 'g2'],
+  });
+
+  it.each(['127.0.0.1', '127.9.9.9', '::1', '10.1.2.3', 'fd12:3456::7'])(
+    'allows deploy:prod from %s',
+    (address) => {
+      expect(engine.evaluate(prodFrom(address))).toMatchObject({ allow: true, reasons: [] });
+    },
+  );
+
+  it.each(['203.0.113.9', '11.0.0.1', '2001:db8::1', 'fe80::1', '::2'])(
+    'denies deploy:prod from %s with source_address_not_allowed',
+    (address) => {
+      expect(engine.evaluate(prodFrom(address))).toMatchObject({
+        allow: false,
+        reasons: ['source_address_not_allowed:deploy:prod'],
+      });
+    },
+  );
+
+  it('denies an unknown address (null); an evaluator without the connection does not check', () => {
+    expect(engine.evaluate(prodFrom(null)).reasons).toEqual([
+      'source_address_not_allowed:deploy:prod',
+    ]);
+    expect(engine.evaluate(prodFrom(undefined)).allow).toBe(true);
+  });
+
+  it.each([
+    '0.0.0.0/0',
+    '10.0.0.0/8',
+    '::ffff:127.0.0.1',
+    '2001:DB8::1',
+    ' 127.0.0.1',
+    '127.1',
+    'localhost',
+  ])('refuses a non-canonical source_address %j as input outside the schema', (address) => {
+    expect(engine.evaluate(prodFrom(address))).toMatchObject({
+      allow: false,
+      reasons: ['policy_input_invalid'],
+    });
+  });
+
+  it('refuses source_cidrs that are not CIDR ranges at load time', async () => {
+    const bad = structuredClone(data);
+    bad.config.scopes['deploy:prod'].source_cidrs = ['10.0.0.1'];
+    await expect(loadPolicyEngine({ wasm, data: bad })).rejects.toMatchObject({
+      code: 'policy_data_invalid',
+      message: expect.stringContaining('config.scopes.deploy:prod.source_cidrs.0'),
+    });
+  });
+});

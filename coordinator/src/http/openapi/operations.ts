@@ -58,6 +58,9 @@ const tokenErrors: ErrorCode[] = [
   'signer_attestation_unavailable',
 ];
 
+/** The routes that read the requester's address (`http/source-address.ts`). */
+const sourceErrors: ErrorCode[] = ['forwarded_for_invalid'];
+
 /** A `DPoP` proof header (RFC 9449) on the mint routes: refused rather than ignored. */
 const dpopErrors: ErrorCode[] = ['dpop_proof_invalid', 'dpop_proof_replayed', 'dpop_unsupported'];
 
@@ -88,6 +91,7 @@ export const OPERATIONS: readonly Operation[] = [
       'rate_limited',
       ...tokenErrors,
       ...dpopErrors,
+      ...sourceErrors,
       'guardians_missing',
     ],
   },
@@ -106,6 +110,7 @@ export const OPERATIONS: readonly Operation[] = [
       'result_key_invalid',
       ...tokenErrors,
       ...dpopErrors,
+      ...sourceErrors,
     ],
   },
   {

@@ -63,6 +63,12 @@ export const CoordinatorConfigSchema = z
      */
     signerDegradedMs: z.number().int().min(1_000).max(600_000).optional(),
     /**
+     * Preprocessed commitments each signer keeps ready for this coordinator (RFC 9591 §5.1
+     * ahead of time): a token mint is then one round trip to each signer. 0 turns
+     * preprocessing off (every mint runs round one). Default 64.
+     */
+    preprocessCommitments: z.number().int().min(0).max(256).optional(),
+    /**
      * Local demo only: the environment variable holding a dev bearer credential. When set,
      * `POST /v1/mint` accepts `Authorization: Bearer <that value>` as requester `dev@localhost`.
      */

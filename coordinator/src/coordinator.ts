@@ -39,6 +39,7 @@ import { boundedCodes, signerCallObserver } from './metrics-signers.ts';
 import { wireMintFlows } from './mint/wire.ts';
 import { MintAttestation } from './mint-attestation.ts';
 import { PolicyRollout } from './policy/rollout.ts';
+import { CommitmentPool, DEFAULT_PREPROCESS_TARGET } from './signing/commitment-pool.ts';
 import { DEFAULT_HEDGE } from './signing/hedge.ts';
 import { RoundDriver, type RoundEvents } from './signing/round-driver.ts';
 import {
@@ -123,6 +124,11 @@ export async function startCoordinator(options: {
     }),
   );
   const groupConfig = await readGroupConfig(config.stateDir);
+  const preprocess = config.preprocessCommitments ?? DEFAULT_PREPROCESS_TARGET;
+  const commitments =
+    groupConfig && preprocess > 0
+      ? new CommitmentPool(pool, { target: preprocess, log })
+      : undefined;
   const policy = await PolicyRollout.open({
     files: config.policy,
     stateDir: config.stateDir,
@@ -138,6 +144,7 @@ export async function startCoordinator(options: {
         const driver = new RoundDriver(pool, frost, log, {
           events: roundAudit(audit, metrics, log, signerCodes),
           hedge: { ...DEFAULT_HEDGE, capMs: config.rpcDeadlineMs },
+          ...(commitments ? { commitments } : {}),
         });
         const flows = wireMintFlows({
           config,
@@ -208,6 +215,7 @@ export async function startCoordinator(options: {
     ...(group ? { extraRoutes: group.flows.extraRoutes } : {}),
   });
   await pool.refresh();
+  commitments?.start();
   await attestations.start(config.healthIntervalMs);
   const [host, port] = config.listen.split(':') as [string, string];
   const address = await app.listen({ host, port: Number(port) });
@@ -232,6 +240,7 @@ export async function startCoordinator(options: {
       await app.close();
       policy.close();
       group?.flows.close();
+      commitments?.close();
       pool.close();
       await store.close();
     },

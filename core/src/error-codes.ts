@@ -470,6 +470,22 @@ export const ERROR_CODES = {
     where: 'signer',
     description: 'The nonce for this commitment is used up or unknown.',
   },
+  commitment_unknown: {
+    status: 403,
+    where: 'signer',
+    description:
+      'This signer process did not issue the preprocessed commitment id (foreign, handed out before a restart, or listed with another value).',
+  },
+  commitment_spent: {
+    status: 403,
+    where: 'signer',
+    description: 'The preprocessed commitment was already used (by any coordinator) or expired.',
+  },
+  sign_batch_too_large: {
+    status: 400,
+    where: 'signer',
+    description: 'A signing batch holds more requests than the signer takes in one call.',
+  },
   commitment_missing: {
     status: 403,
     where: 'signer',

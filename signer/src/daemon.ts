@@ -6,11 +6,15 @@ import {
   FrostmintError,
   type GroupConfig,
   groupPublicKeyOf,
+  InvalidRequestError,
   loadGroup,
   type PolicyEvaluation,
   type PolicyHolder,
   participantsOf,
   readGroupConfig,
+  type SigningCommitment,
+  type SigningNonces,
+  toRefusal,
   UnavailableError,
 } from '@frostmint/core';
 import {
@@ -19,6 +23,9 @@ import {
   type CommitRequest,
   type CommitResponse,
   type InfoResponse,
+  type PreprocessRequest,
+  type SignBatchRequest,
+  type SignBatchResponse,
   SigningPurpose,
   type SignRequest,
   type SignResponse,
@@ -36,6 +43,7 @@ import { ReplayWindow } from './evidence/replay-window.ts';
 import { countedHolder } from './metrics.ts';
 import { NonceStore } from './nonce-store.ts';
 import { enforcePolicy } from './policy-gate.ts';
+import { Preprocessor, type PreprocessSink } from './preprocess.ts';
 import { checkCommitments, checkSignRequest, type SignContext } from './sign-request.ts';
 import { SignerPolicy } from './signer-policy.ts';
 import { SigningLog } from './signing-log.ts';
@@ -50,6 +58,8 @@ import { checkStillEnrolled } from './webauthn/still-enrolled.ts';
 
 /** WebAuthn challenges and enrollment ids remembered at most (then it fails closed). */
 const WEBAUTHN_REPLAY_CAPACITY = 100_000;
+/** Requests one `SignBatch` call may carry (the coordinator sends fewer). */
+export const MAX_SIGN_BATCH = 64;
 
 interface LoadedGroup {
   readonly config: GroupConfig;
@@ -85,6 +95,7 @@ export class SignerDaemon {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #nonces: NonceStore;
+  readonly #preprocessor: Preprocessor;
   #policy!: SignerPolicy;
   readonly #oidc: OidcEvidenceChecker | undefined;
   readonly #enrollmentProof: EnrollmentProofChecker;
@@ -113,7 +124,19 @@ export class SignerDaemon {
     this.#vault = options.vault;
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
-    this.#nonces = new NonceStore(options.config.nonceTtlSeconds * 1000, this.#now);
+    this.#nonces = new NonceStore(options.config.nonceTtlSeconds * 1000, this.#now, (id) =>
+      this.#preprocessor.forgotten(id),
+    );
+    this.#preprocessor = new Preprocessor({
+      signerId: options.config.id,
+      store: this.#nonces,
+      generate: (count) => {
+        const group = this.#requireGroup();
+        return this.#withShare(group, (share) =>
+          Array.from({ length: count }, () => group.frost.commit(share)),
+        );
+      },
+    });
     this.#oidc = options.config.oidc && oidcEvidenceChecker(options.config.oidc, options.log);
     this.#enrollmentProof = enrollmentProofChecker(options.config.enrollmentIdp, options.log);
     this.#replay = new ReplayWindow({ capacity: WEBAUTHN_REPLAY_CAPACITY });
@@ -211,8 +234,19 @@ export class SignerDaemon {
   }
 
   /**
+   * `PreprocessCommitments`: opens a stream of preprocessed commitments (see `Preprocessor`);
+   * returns the function that closes it (its outstanding nonces are wiped).
+   */
+  preprocess(req: PreprocessRequest, sink: PreprocessSink): () => void {
+    this.#requireGroup();
+    return this.#preprocessor.open(req.target, sink);
+  }
+
+  /**
    * Round two. Every token and enrollment signature share, and every refusal, is written to
-   * the signer's own hash-chained log (`signing-log.jsonl`) before the answer goes out.
+   * the signer's own hash-chained log (`signing-log.jsonl`) before the answer goes out. A
+   * request naming a preprocessed commitment (`commitmentId`) consumes it before anything
+   * else, so whoever presents it first uses it and every later presentation is refused.
    */
   async sign(req: SignRequest): Promise<SignResponse> {
     const { purpose } = req;
@@ -224,23 +258,83 @@ export class SignerDaemon {
       this.witness.assertLogged();
       return this.dkg.signGroupConfig(req);
     }
+    let issued: SigningNonces | undefined;
     try {
+      // Consumed first, whatever follows: a presented id is spent (see `Preprocessor`).
+      issued = req.commitmentId ? this.#takeIssued(req) : undefined;
       // A checkpoint is checked against the overdue tokens itself: it may prove them logged.
       if (purpose === SigningPurpose.SIGNING_PURPOSE_CHECKPOINT) {
+        if (issued) {
+          throw new ForbiddenError(
+            'commitment_unknown',
+            'a checkpoint is co-signed after round one, never with a preprocessed commitment',
+          );
+        }
         return await this.#signCheckpoint(req);
       }
       this.witness.assertLogged();
       return purpose === SigningPurpose.SIGNING_PURPOSE_ENROLLMENT
-        ? await this.#signEnrollment(req)
-        : await this.#signToken(req);
+        ? await this.#signEnrollment(req, issued)
+        : await this.#signToken(req, issued);
     } catch (err) {
       const code = err instanceof FrostmintError ? err.code : 'internal';
       await this.#journal.append({ kind: 'refused', requestId: req.requestId, code });
       throw err;
+    } finally {
+      issued?.hiding.fill(0);
+      issued?.binding.fill(0);
     }
   }
 
-  async #signToken(req: SignRequest): Promise<SignResponse> {
+  /**
+   * `SignBatch`: every request checked and answered on its own, exactly as `sign` would;
+   * a refusal is that request's answer and never fails the others.
+   */
+  async signBatch(
+    req: SignBatchRequest,
+    onEach?: (outcome: { seconds: number; err?: unknown }) => void,
+  ): Promise<SignBatchResponse> {
+    if (req.requests.length > MAX_SIGN_BATCH) {
+      throw new InvalidRequestError(
+        'sign_batch_too_large',
+        `a batch takes at most ${MAX_SIGN_BATCH} requests, got ${req.requests.length}`,
+      );
+    }
+    const results = await Promise.all(
+      req.requests.map(async (one): Promise<SignBatchResponse['results'][number]> => {
+        const started = performance.now();
+        const seconds = () => (performance.now() - started) / 1000;
+        try {
+          const value = await this.sign(one);
+          onEach?.({ seconds: seconds() });
+          return { outcome: { $case: 'response', value } };
+        } catch (err) {
+          onEach?.({ seconds: seconds(), err });
+          return { outcome: { $case: 'refusal', value: toRefusal(err) } };
+        }
+      }),
+    );
+    return { results };
+  }
+
+  /** The preprocessed nonces a request names; its own listed commitment must match. */
+  #takeIssued(req: SignRequest): SigningNonces {
+    const listed = req.commitments.find((c) => c.signerId === this.#config.id);
+    if (!listed) {
+      throw new ForbiddenError(
+        'commitment_missing',
+        `commitment list omits signer ${this.#config.id}`,
+      );
+    }
+    const own: SigningCommitment = {
+      id: listed.signerId,
+      hiding: listed.hiding,
+      binding: listed.binding,
+    };
+    return this.#nonces.takeIssued(req.commitmentId, own);
+  }
+
+  async #signToken(req: SignRequest, issued?: SigningNonces): Promise<SignResponse> {
     const group = this.#requireGroup();
     const checked = await checkSignRequest(req, this.#signContext(group));
     if (checked.certificate) {
@@ -262,7 +356,7 @@ export class SignerDaemon {
         ...(requesterAttestation ? { requester: requesterAttestation } : {}),
       },
     });
-    const nonces = this.#takeNonces(checked.own);
+    const nonces = issued ?? this.#takeNonces(checked.own);
     const now = Math.floor(this.#now() / 1000);
     this.#approvals.commit(req.approvals, checked.claims, now);
     if (checked.replayKey) {
@@ -333,7 +427,7 @@ export class SignerDaemon {
   }
 
   /** Co-signs an enrollment certificate after checking it (see checkEnrollmentRequest). */
-  async #signEnrollment(req: SignRequest): Promise<SignResponse> {
+  async #signEnrollment(req: SignRequest, issued?: SigningNonces): Promise<SignResponse> {
     const group = this.#requireGroup();
     const checked = await checkEnrollmentRequest(
       req,
@@ -342,7 +436,7 @@ export class SignerDaemon {
       this.#log,
       this.#enrollmentProof,
     );
-    const nonces = this.#takeNonces(checked.own);
+    const nonces = issued ?? this.#takeNonces(checked.own);
     const now = Math.floor(this.#now() / 1000);
     this.#replay.rememberOnce(checked.replayKey, checked.rememberUntil, now);
     // The ID token's nonce binds it to this certificate; its jti is single-use all the same.
@@ -404,7 +498,13 @@ export class SignerDaemon {
     return nonces;
   }
 
+  /** Ends every preprocessing stream (the signer is stopping); their nonces are wiped. */
+  endStreams(): void {
+    this.#preprocessor.closeAll();
+  }
+
   async close(): Promise<void> {
+    this.#preprocessor.closeAll();
     this.#nonces.close();
     this.#enrollmentProof.close();
     this.dkg.close();
@@ -414,6 +514,11 @@ export class SignerDaemon {
   }
 
   #install(config: GroupConfig): void {
+    if (this.#group) {
+      // Commitments handed out for the old key are void: end the streams, new epoch.
+      this.#preprocessor.closeAll();
+      this.#nonces.newEpoch();
+    }
     this.#group = {
       config,
       frost: loadGroup(groupPublicKeyOf(config)),

@@ -52,6 +52,12 @@ export function createSignerMetrics(labels: { signer: number; vault: string }) {
       labelNames: ['rpc', 'outcome', 'code'],
       registers: [registry],
     }),
+    calls: new Counter({
+      name: 'frostmint_signer_calls_total',
+      help: 'gRPC calls this signer received, by rpc (a SignBatch or a PreprocessCommitments stream is one call)',
+      labelNames: ['rpc'],
+      registers: [registry],
+    }),
     requestDuration: new Histogram({
       name: 'frostmint_signer_request_duration_seconds',
       help: 'Time this signer took to answer an RPC, by rpc and outcome',
@@ -91,6 +97,18 @@ export function recordRpc(metrics: SignerMetrics, o: SignerRpcOutcome): void {
   const outcome = o.code === undefined ? 'ok' : o.code === 'internal' ? 'error' : 'refused';
   metrics.requests.inc({ rpc: o.rpc, outcome, code: o.code ?? 'ok' });
   metrics.requestDuration.observe({ rpc: o.rpc, outcome }, o.seconds);
+}
+
+/**
+ * Counts one gRPC call received (`frostmint_signer_calls_total`), streams included.
+ *
+ * @example
+ * ```ts
+ * signerService(daemon, { coordinatorName, log, onCall: (rpc) => recordCall(metrics, rpc) });
+ * ```
+ */
+export function recordCall(metrics: SignerMetrics, rpc: string): void {
+  metrics.calls.inc({ rpc });
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   createSignerMetrics,
   instrumentVault,
   policyCounter,
+  recordCall,
   recordRpc,
   startMetricsListener,
   witnessMetrics,
@@ -74,7 +75,12 @@ export async function startSigner(options: {
     signerService(daemon, {
       coordinatorName: config.coordinatorName,
       log,
-      ...(metrics ? { onAnswer: (answer) => recordRpc(metrics, answer) } : {}),
+      ...(metrics
+        ? {
+            onAnswer: (answer) => recordRpc(metrics, answer),
+            onCall: (rpc) => recordCall(metrics, rpc),
+          }
+        : {}),
     }),
   );
   health.addTo(server);
@@ -108,6 +114,8 @@ export async function startSigner(options: {
       health.set('NOT_SERVING');
       await probe?.close();
       await scrape?.close();
+      // Open preprocessing streams would keep the shutdown waiting: end them first.
+      daemon.endStreams();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await daemon.close();
     },

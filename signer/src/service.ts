@@ -1,6 +1,11 @@
 import { toServiceError, UnauthenticatedError } from '@frostmint/core';
-import type { SignerServiceServer } from '@frostmint/proto';
-import type { ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { PreprocessRequest, PreprocessResponse, SignerServiceServer } from '@frostmint/proto';
+import type {
+  ServerUnaryCall,
+  ServerWritableStream,
+  sendUnaryData,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SignerDaemon } from './daemon.ts';
 import type { SignerRpcOutcome } from './metrics.ts';
@@ -22,13 +27,26 @@ export function signerService(
   options: {
     coordinatorName: string;
     log: Logger;
-    /** Told of every answer (the signer's metrics): RPC, time taken, stable code when refused. */
+    /**
+     * Told of every answer (the signer's metrics): RPC, time taken, stable code when refused.
+     * Each request of a `SignBatch` is answered as a `Sign` too.
+     */
     onAnswer?: (answer: SignerRpcOutcome) => void;
+    /** Told of every call received, streams included (the signer's call counter). */
+    onCall?: (rpc: string) => void;
   },
 ): SignerServiceServer & UntypedServiceImplementation {
+  const refused = (rpc: string, err: unknown): string => {
+    const wire = toServiceError(err);
+    const code = String(wire.metadata?.get('frostmint-code')[0] ?? 'internal');
+    if (code === 'internal') options.log.error({ err, rpc }, 'signer RPC failed');
+    else options.log.warn({ rpc, code, reason: wire.details }, 'signer refused');
+    return code;
+  };
   const unary =
     <Req, Res>(name: string, handler: Handler<Req, Res>) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      options.onCall?.(name);
       const started = performance.now();
       const answered = (code?: string) =>
         options.onAnswer?.({
@@ -46,24 +64,63 @@ export function signerService(
           callback(null, res);
         },
         (err: unknown) => {
-          const wire = toServiceError(err);
-          answered(String(wire.metadata?.get('frostmint-code')[0] ?? 'internal'));
-          if (wire.metadata?.get('frostmint-code')[0] === 'internal') {
-            options.log.error({ err, rpc: name }, 'signer RPC failed');
-          } else {
-            options.log.warn(
-              { rpc: name, code: wire.metadata?.get('frostmint-code')[0], reason: wire.details },
-              'signer refused',
-            );
-          }
-          callback(wire);
+          answered(refused(name, err));
+          callback(toServiceError(err));
         },
       );
     };
+  /** One batched request answered, counted and logged as a unary `Sign` would be. */
+  const onEach = ({ seconds, err }: { seconds: number; err?: unknown }) =>
+    options.onAnswer?.({
+      rpc: 'Sign',
+      seconds,
+      ...(err === undefined ? {} : { code: refused('Sign', err) }),
+    });
+  /** `PreprocessCommitments`: the stream stays open until either side ends it. */
+  const preprocess = (call: ServerWritableStream<PreprocessRequest, PreprocessResponse>) => {
+    options.onCall?.('PreprocessCommitments');
+    const started = performance.now();
+    let ended = false;
+    const end = (err?: unknown) => {
+      if (ended) return;
+      ended = true;
+      options.onAnswer?.({
+        rpc: 'PreprocessCommitments',
+        seconds: (performance.now() - started) / 1000,
+        ...(err === undefined ? {} : { code: refused('PreprocessCommitments', err) }),
+      });
+      // grpc-js sends an 'error' emitted on a server stream as the call's status.
+      if (err !== undefined) call.emit('error', toServiceError(err));
+      else call.end();
+    };
+    try {
+      checkPeer(call, options.coordinatorName);
+      const close = daemon.preprocess(call.request, {
+        send: (batch) => {
+          if (ended || call.cancelled || call.destroyed) return false;
+          call.write(batch);
+          return true;
+        },
+        fail: (err) => end(err),
+      });
+      call.on('cancelled', () => {
+        close();
+        end();
+      });
+      call.on('close', () => {
+        close();
+        end();
+      });
+    } catch (err) {
+      end(err);
+    }
+  };
   return {
     info: unary('Info', () => daemon.info()),
     commit: unary('Commit', (req) => daemon.commit(req)),
     sign: unary('Sign', (req) => daemon.sign(req)),
+    preprocessCommitments: preprocess,
+    signBatch: unary('SignBatch', (req) => daemon.signBatch(req, onEach)),
     dkgBegin: unary('DkgBegin', (req) => daemon.dkg.begin(req)),
     dkgExchange: unary('DkgExchange', (req) => daemon.dkg.exchange(req)),
     dkgFinish: unary('DkgFinish', (req) => daemon.dkg.finish(req)),
@@ -75,7 +132,10 @@ export function signerService(
   };
 }
 
-function checkPeer(call: ServerUnaryCall<unknown, unknown>, coordinatorName: string): void {
+function checkPeer(
+  call: Pick<ServerUnaryCall<unknown, unknown>, 'getAuthContext'>,
+  coordinatorName: string,
+): void {
   const cert = call.getAuthContext().sslPeerCertificate;
   const names = (cert?.subjectaltname ?? '').split(', ');
   if (!names.includes(`DNS:${coordinatorName}`)) {

@@ -58,4 +58,81 @@ describe('NonceStore', () => {
     expect(extra.hiding.every((b) => b === 0)).toBe(true);
     store.close();
   });
+
+  describe('preprocessed (issued under an id)', () => {
+    const zeroed = (n: { hiding: Uint8Array; binding: Uint8Array }) =>
+      n.hiding.every((b) => b === 0) && n.binding.every((b) => b === 0);
+
+    it('hands issued nonces out once, to whoever presents the id first', () => {
+      const forgotten: string[] = [];
+      const store = new NonceStore(30_000, Date.now, (id) => forgotten.push(id));
+      const n = nonces();
+      const id = store.issue(commitment(1), n);
+      expect(store.takeIssued(id, commitment(1))).toBe(n);
+      expect(() => store.takeIssued(id, commitment(1))).toThrow(
+        expect.objectContaining({ code: 'commitment_spent' }),
+      );
+      expect(forgotten).toEqual([id]);
+      store.close();
+    });
+
+    it('refuses ids it never issued: another epoch, a sequence not reached, garbage', () => {
+      const store = new NonceStore(30_000);
+      const other = new NonceStore(30_000);
+      const mine = store.issue(commitment(1), nonces());
+      const theirs = other.issue(commitment(1), nonces());
+      const epoch = mine.slice(0, mine.lastIndexOf('.'));
+      for (const id of [theirs, `${epoch}.2`, `${epoch}.0`, `${epoch}.x`, 'no-dot', '']) {
+        expect(() => store.takeIssued(id, commitment(1))).toThrow(
+          expect.objectContaining({ code: 'commitment_unknown' }),
+        );
+      }
+      expect(store.size).toBe(1);
+      store.close();
+      other.close();
+    });
+
+    it('spends and zeroes an id presented with another commitment', () => {
+      const store = new NonceStore(30_000);
+      const n = nonces();
+      const id = store.issue(commitment(1), n);
+      expect(() => store.takeIssued(id, commitment(2))).toThrow(
+        expect.objectContaining({ code: 'commitment_unknown' }),
+      );
+      expect(zeroed(n)).toBe(true);
+      expect(() => store.takeIssued(id, commitment(1))).toThrow(
+        expect.objectContaining({ code: 'commitment_spent' }),
+      );
+      store.close();
+    });
+
+    it('refuses and zeroes an expired one as spent', () => {
+      let t = 0;
+      const store = new NonceStore(1_000, () => t);
+      const n = nonces();
+      const id = store.issue(commitment(1), n);
+      t = 1_001;
+      expect(() => store.takeIssued(id, commitment(1))).toThrow(
+        expect.objectContaining({ code: 'commitment_spent' }),
+      );
+      expect(zeroed(n)).toBe(true);
+      store.close();
+    });
+
+    it('voids everything issued before a new epoch, and what a closed stream discards', () => {
+      const store = new NonceStore(30_000);
+      const [a, b] = [nonces(), nonces()];
+      const old = store.issue(commitment(1), a);
+      store.newEpoch();
+      expect(zeroed(a)).toBe(true);
+      expect(() => store.takeIssued(old, commitment(1))).toThrow(
+        expect.objectContaining({ code: 'commitment_unknown' }),
+      );
+      const id = store.issue(commitment(2), b);
+      store.discard([id]);
+      expect(zeroed(b)).toBe(true);
+      expect(store.size).toBe(0);
+      store.close();
+    });
+  });
 });

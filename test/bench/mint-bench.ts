@@ -24,11 +24,15 @@ async function sweep(
   name: string,
   send: () => Promise<boolean>,
   out: Record<string, number>,
+  /** Runs each load (at concurrency `c`): measures around it. */
+  around: (c: number, run: () => Promise<LoadResult>) => Promise<LoadResult> = (_, run) => run(),
 ): Promise<LoadResult[]> {
   await runLoad(send, { concurrency: 4, total: 40 }); // warm-up
   const results: LoadResult[] = [];
   for (const c of CONCURRENCY) {
-    const r = await runLoad(send, { concurrency: c, total: c * 60, maxMs: 30_000 });
+    const r = await around(c, () =>
+      runLoad(send, { concurrency: c, total: c * 60, maxMs: 30_000 }),
+    );
     out[`${name}_c${c}_rps`] = r.rps;
     out[`${name}_c${c}_p50_ms`] = r.p50Ms;
     out[`${name}_c${c}_p99_ms`] = r.p99Ms;
@@ -38,15 +42,44 @@ async function sweep(
   return results;
 }
 
-/** Full local stack vs one in-process key behind the same HTTP stack, same run. */
+/** RPCs a mint can cost a signer (health polls, attestation and ceremonies are not per mint). */
+const MINT_RPCS = ['Commit', 'Sign', 'SignBatch', 'PreprocessCommitments'];
+
+/** Calls the signers received so far that a mint can cost (`frostmint_signer_calls_total`). */
+async function signerMintCalls(metricsUrls: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const url of metricsUrls) {
+    const text = await (await fetch(url)).text();
+    for (const m of text.matchAll(/^frostmint_signer_calls_total\{([^}]*)\} (\S+)$/gm)) {
+      const rpc = /rpc="([^"]+)"/.exec(m[1]!)?.[1];
+      if (rpc && MINT_RPCS.includes(rpc)) total += Number(m[2]);
+    }
+  }
+  return total;
+}
+
+/**
+ * Full local stack vs one in-process key behind the same HTTP stack, same run; and the
+ * signer RPCs each successful mint cost at every concurrency, from the signers' own
+ * counters (`mint_rpcs_per_mint` is the c16 figure).
+ */
 export async function benchMint(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  const stack = await startTestStack();
+  const stack = await startTestStack({ signerMetrics: true });
+  const metricsUrls = stack.layout.signers.map((s) => `http://${s.metricsListen}/metrics`);
   const mintRuns = await sweep(
     'mint',
     mintSender(stack.coordinatorUrl, stack.layout.bearer),
     out,
+    async (c, run) => {
+      const before = await signerMintCalls(metricsUrls);
+      const r = await run();
+      const calls = (await signerMintCalls(metricsUrls)) - before;
+      out[`mint_c${c}_rpcs_per_mint`] = calls / (r.requests - r.failures);
+      return r;
+    },
   ).finally(() => stack.dispose());
+  out.mint_rpcs_per_mint = out.mint_c16_rpcs_per_mint!;
 
   const server = spawn(
     process.execPath,

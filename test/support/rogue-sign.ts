@@ -51,6 +51,7 @@ export async function askToSign(
       requesterAttestation: undefined,
       dpopProof: '',
       checkpointProofs: undefined,
+      commitmentId: '',
       ...requestOver,
     };
     const client = clients[signers.indexOf(target)]!;
@@ -111,6 +112,7 @@ export async function askQuorum(
       requesterAttestation: undefined,
       dpopProof: '',
       checkpointProofs: undefined,
+      commitmentId: '',
       ...requestOver,
       message: Buffer.from(requestOver.message),
     };

@@ -44,6 +44,8 @@ export interface DevLayoutOptions {
     readonly coordinator?: CoordinatorConfig['audit'];
     readonly signers?: SignerConfig['audit'];
   };
+  /** Every signer serves Prometheus `/metrics` on a free loopback port (benchmarks count RPCs). */
+  readonly signerMetrics?: boolean;
   /** The coordinator's `trustedProxies` (tests of `X-Forwarded-For` behind a proxy). */
   readonly trustedProxies?: readonly string[];
 }
@@ -78,7 +80,10 @@ export async function prepareDevLayout(
   const stateDir = resolve(stateDirArg);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const pki = await ensureDevPki(join(stateDir, 'pki'), SIGNER_COUNT);
-  const ports = await freePorts(SIGNER_COUNT + 1, options.port);
+  const ports = await freePorts(
+    SIGNER_COUNT + 1 + (options.signerMetrics ? SIGNER_COUNT : 0),
+    options.port,
+  );
   const coordinatorPort = ports[0]!;
   const issuer = `http://127.0.0.1:${coordinatorPort}`;
   // WebAuthn needs a domain RP ID (not an IP): the tap pages are served as localhost.
@@ -112,6 +117,7 @@ export async function prepareDevLayout(
     requirePeerAttestation: false,
     webauthn,
     ...(options.audit?.signers ? { audit: options.audit.signers } : {}),
+    ...(options.signerMetrics ? { metricsListen: `127.0.0.1:${ports[SIGNER_COUNT + 1 + i]}` } : {}),
   }));
   const coordinator: CoordinatorConfig = {
     listen: `127.0.0.1:${coordinatorPort}`,

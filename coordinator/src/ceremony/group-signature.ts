@@ -51,6 +51,7 @@ export async function signGroupConfig(
           requesterAttestation: undefined,
           dpopProof: '',
           checkpointProofs: undefined,
+          commitmentId: '',
         },
         SIGN_DEADLINE_MS,
       ),

@@ -16,7 +16,9 @@ import {
 } from '@frostmint/proto';
 import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { CommitmentPool } from './commitment-pool.ts';
 import { HedgeBudget, type HedgeOptions, HedgeTimer } from './hedge.ts';
+import { SignBatcher } from './sign-batcher.ts';
 import type { SignerPool } from './signer-pool.ts';
 
 /** A signature produced by the quorum, and who produced it. */
@@ -64,6 +66,13 @@ const HEDGED = {
   sign: 'another quorum was started',
 } as const;
 
+/**
+ * Refusals of a preprocessed commitment (the signer restarted, or the id was used
+ * elsewhere): the signer is not at fault and the request is not refused; the mint goes on
+ * with round one.
+ */
+const STALE_COMMITMENT = new Set(['commitment_unknown', 'commitment_spent']);
+
 /** A signer's refusal or failure during a mint (audited, counted in the metrics). */
 export interface SignerRefusal {
   readonly requestId: string;
@@ -92,6 +101,17 @@ export interface RoundDriverOptions {
   readonly events?: RoundEvents;
   /** Round-two hedging (see `HedgeBudget`); `capMs` is the RPC deadline. */
   readonly hedge?: HedgeOptions;
+  /**
+   * Preprocessed commitments: token signings take one per signer from here and skip round
+   * one; without it, or when a signer's supply is empty, round one runs (`Commit`).
+   */
+  readonly commitments?: CommitmentPool;
+}
+
+/** Commitments of one signing attempt, and the preprocessed ids to name (if any). */
+interface RoundOne {
+  readonly commitments: SigningCommitment[];
+  readonly ids?: ReadonlyMap<number, string>;
 }
 
 /** One mint's signing attempts: who is left out, and who refused with what. */
@@ -104,15 +124,20 @@ interface Attempts {
   readonly slow: Set<number>;
   /** Hedges so far; at most `MAX_HEDGES` per mint, then round two waits. */
   hedges: number;
+  /** A preprocessed commitment was refused as stale: the rest of this mint runs round one. */
+  twoRounds: boolean;
   /** Refusal code → signers that gave it. Two signers agreeing ends the mint. */
   readonly refusals: Map<string, { signers: number[]; err: FrostmintError }>;
   readonly reports: Promise<unknown>[];
 }
 
 /**
- * Drives FROST rounds against the signer pool (RFC 9591 §5): round one asks every
- * candidate and keeps the first `threshold` answers; round two sends them the signing
- * package; every share is verified (§5.4) before aggregation (§5.3), and the aggregate is
+ * Drives FROST rounds against the signer pool (RFC 9591 §5). With a `CommitmentPool`, a
+ * token signing takes one preprocessed commitment per signer (round one done ahead of
+ * time, §5.1) and is one `Sign` round trip to each; otherwise, or when the pool is short,
+ * round one asks every candidate and keeps the first `threshold` answers. Round two sends
+ * them the signing package (concurrent requests to one signer share a `SignBatch` call,
+ * see `SignBatcher`); every share is verified (§5.4) before aggregation (§5.3), and the aggregate is
  * verified against the group key.
  *
  * Faults of one signer never end a mint: a signer whose share fails verification is
@@ -132,6 +157,10 @@ interface Attempts {
 export class RoundDriver implements TokenSigner {
   readonly #events: RoundEvents;
   readonly #hedge: HedgeBudget | undefined;
+  readonly #commitments: CommitmentPool | undefined;
+  readonly #batcher: SignBatcher;
+  /** Rotates which signers preprocessed signings start with (spreads the load). */
+  #turn = 0;
 
   constructor(
     private readonly pool: SignerPool,
@@ -141,6 +170,8 @@ export class RoundDriver implements TokenSigner {
   ) {
     this.#events = options.events ?? {};
     this.#hedge = options.hedge && new HedgeBudget(options.hedge);
+    this.#commitments = options.commitments;
+    this.#batcher = new SignBatcher(pool);
   }
 
   async sign(attempt: SignAttempt): Promise<QuorumSignature> {
@@ -150,6 +181,7 @@ export class RoundDriver implements TokenSigner {
       slow: new Set<number>(),
       // A fixed set has no one to hedge to: round two waits for the named signers.
       hedges: attempt.signers ? MAX_HEDGES : 0,
+      twoRounds: false,
       refusals: new Map(),
       reports: [],
       ...(attempt.signers ? { fixed: attempt.signers } : {}),
@@ -158,10 +190,13 @@ export class RoundDriver implements TokenSigner {
     const eligible = fixed ? (id: number) => fixed.includes(id) : attempt.eligible;
     try {
       for (;;) {
-        const commitments = await this.#roundOne(attempts, eligible);
+        const round: RoundOne = this.#preprocessed(attempts, attempt, eligible) ?? {
+          commitments: await this.#roundOne(attempts, eligible),
+        };
+        const { commitments } = round;
         const signers = commitments.map((c) => c.id).sort((a, b) => a - b);
         const message = attempt.messageFor(signers);
-        const shares = await this.#roundTwo(attempts, message, commitments, attempt);
+        const shares = await this.#roundTwo(attempts, message, round, attempt);
         if (!shares) continue;
         const signature = this.group.aggregate(commitments, message, shares);
         if (!this.group.verify(message, signature)) {
@@ -193,6 +228,34 @@ export class RoundDriver implements TokenSigner {
     const brisk = all.filter((id) => !attempts.slow.has(id));
     const healthy = brisk.filter((id) => !this.pool.isDegraded(id));
     return [healthy, brisk].find((tier) => tier.length >= threshold) ?? all;
+  }
+
+  /**
+   * Round one done ahead of time (RFC 9591 §5.1; FROST's preprocessing stage): one pooled
+   * commitment from each of `threshold` preferred candidates (rotating which ones), taken
+   * all at once or not at all. Undefined — run round one — for purposes other than a token,
+   * after a stale commitment in this mint, or when too few candidates have one.
+   */
+  #preprocessed(
+    attempts: Attempts,
+    attempt: SignAttempt,
+    eligible: (id: number) => boolean = () => true,
+  ): RoundOne | undefined {
+    const pool = this.#commitments;
+    const purpose = attempt.purpose ?? SigningPurpose.SIGNING_PURPOSE_TOKEN;
+    if (!pool || attempts.twoRounds || purpose !== SigningPurpose.SIGNING_PURPOSE_TOKEN) return;
+    const { threshold } = this.group.publicKey;
+    const tier = this.#candidates(attempts, eligible);
+    const start = this.#turn++ % Math.max(1, tier.length);
+    const chosen = [...tier.slice(start), ...tier.slice(0, start)]
+      .filter((id) => pool.available(id) > 0)
+      .slice(0, threshold);
+    if (chosen.length < threshold) return;
+    const taken = chosen.map((id) => pool.take(id)!);
+    return {
+      commitments: taken.map((t) => t.commitment),
+      ids: new Map(taken.map((t) => [t.commitment.id, t.commitmentId])),
+    };
   }
 
   /**
@@ -294,7 +357,7 @@ export class RoundDriver implements TokenSigner {
   async #roundTwo(
     attempts: Attempts,
     message: Uint8Array,
-    commitments: SigningCommitment[],
+    { commitments, ids }: RoundOne,
     attempt: SignAttempt,
   ): Promise<Map<number, Uint8Array> | undefined> {
     const wire = commitments.map((c) => ({
@@ -312,8 +375,8 @@ export class RoundDriver implements TokenSigner {
         answered.add(c.id);
         if (!hedged) this.#hedge?.record(performance.now() - sent);
       };
-      return this.pool
-        .call(c.id, 'sign', {
+      return this.#batcher
+        .sign(c.id, {
           requestId: attempts.requestId,
           message: Buffer.from(message),
           commitments: wire,
@@ -323,6 +386,7 @@ export class RoundDriver implements TokenSigner {
           requesterAttestation: attempt.requesterAttestation,
           dpopProof: attempt.dpopProof ?? '',
           checkpointProofs: attempt.checkpointProofs,
+          commitmentId: ids?.get(c.id) ?? '',
         })
         .then(
           (res) => {
@@ -349,7 +413,10 @@ export class RoundDriver implements TokenSigner {
     let retry = false;
     for (const [i, result] of results.entries()) {
       const id = commitments[i]!.id;
-      if (result.status === 'rejected') {
+      if (result.status === 'rejected' && ids && isStale(result.reason)) {
+        this.#staleCommitment(attempts, id, result.reason);
+        retry = true;
+      } else if (result.status === 'rejected') {
         this.#refused(attempts, id, 'sign', result.reason);
         retry = true;
       } else if (!this.group.verifyShare(id, result.value.signatureShare, commitments, message)) {
@@ -408,6 +475,18 @@ export class RoundDriver implements TokenSigner {
         hedge.budgetMs(),
       );
     }
+  }
+
+  /**
+   * A signer refused its preprocessed commitment as unknown (it restarted) or spent (used
+   * elsewhere): audited, its pooled commitments dropped, and this mint goes on with round
+   * one; neither the signer nor the request is at fault.
+   */
+  #staleCommitment(attempts: Attempts, id: number, err: FrostmintError): void {
+    this.log.info({ signer: id, code: err.code }, 'preprocessed commitment refused; round one');
+    this.#report(attempts, id, 'sign', err.code, err.message);
+    this.#commitments?.invalidate(id);
+    attempts.twoRounds = true;
   }
 
   /**
@@ -498,6 +577,10 @@ async function settledOrAfter(calls: readonly Promise<unknown>[], ms: number): P
 }
 
 function noop(): void {}
+
+function isStale(err: unknown): err is FrostmintError {
+  return err instanceof FrostmintError && STALE_COMMITMENT.has(err.code);
+}
 
 /**
  * The error that ends a signing with a fixed signer set when one of the named signers

@@ -24,13 +24,22 @@ import {
   type DkgRelayResponse,
   type InfoRequest,
   type InfoResponse,
+  type PreprocessRequest,
+  type PreprocessResponse,
+  type SignBatchRequest,
+  type SignBatchResponse,
   SignerServiceClient,
   type SignRequest,
   type SignResponse,
   type UpdatePolicyRequest,
   type UpdatePolicyResponse,
 } from '@frostmint/proto';
-import { type CallOptions, Metadata, type ServiceError } from '@grpc/grpc-js';
+import {
+  type CallOptions,
+  type ClientReadableStream,
+  Metadata,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SignerEndpoint } from '../config.ts';
 
@@ -65,6 +74,7 @@ interface Rpcs {
   info: [InfoRequest, InfoResponse];
   commit: [CommitRequest, CommitResponse];
   sign: [SignRequest, SignResponse];
+  signBatch: [SignBatchRequest, SignBatchResponse];
   dkgBegin: [DkgBeginRequest, DkgBeginResponse];
   dkgExchange: [DkgExchangeRequest, DkgExchangeResponse];
   dkgFinish: [DkgFinishRequest, DkgFinishResponse];
@@ -419,6 +429,22 @@ export class SignerPool {
         },
       );
     });
+  }
+
+  /**
+   * Opens signer `id`'s `PreprocessCommitments` stream (no deadline: it lasts until either
+   * side ends it); undefined for an unknown signer.
+   *
+   * @example
+   * ```ts
+   * pool.preprocess(1, { target: 64 })?.on('data', (batch) => keep(batch));
+   * ```
+   */
+  preprocess(
+    id: number,
+    req: PreprocessRequest,
+  ): ClientReadableStream<PreprocessResponse> | undefined {
+    return this.#members.get(id)?.client.preprocessCommitments(req);
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@frostmint/core';
 import { z } from 'zod';
@@ -92,34 +92,38 @@ export async function useThenZero<T>(
   }
 }
 
+/**
+ * Parsed sealed share files by path, with the identity of the file version they came from
+ * (device, inode, size, modification and change times in nanoseconds): only ciphertext and public parameters,
+ * never a share. See `readSealedShare`.
+ */
+const parsedFiles = new Map<string, { version: string; parsed: Promise<SealedShare> }>();
+
 /** Writes `doc` atomically (temp file, fsync, rename). */
 export async function writeSealedShare(path: string, doc: SealedShare): Promise<void> {
+  parsedFiles.delete(path);
   await writeFileAtomic(path, JSON.stringify(doc, null, 2), 0o600);
 }
 
 /**
  * Reads and validates a sealed share and checks that it was sealed for `binding`
- * (the AAD check at unseal time enforces it again cryptographically).
+ * (the AAD check at unseal time enforces it again cryptographically). The file is read and
+ * parsed again only when it changed (another inode, size or nanosecond modification time,
+ * from one `stat`): every signature share used to cost an open, a read and a schema parse
+ * of the same bytes. A file replaced or edited on disk is read afresh.
  */
 export async function readSealedShare(path: string, binding: ShareBinding): Promise<SealedShare> {
-  let raw: string;
-  try {
-    raw = await readFile(path, 'utf8');
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new VaultError(
-        'vault_share_missing',
-        `no sealed share for signer ${binding.signerId} of group ${binding.kid}`,
-      );
-    }
-    throw new VaultError('vault_format', 'sealed share cannot be read', { cause });
+  const version = await fileVersion(path, binding);
+  let known = parsedFiles.get(path);
+  if (known?.version !== version) {
+    known = { version, parsed: readSealedFile(path, binding) };
+    parsedFiles.set(path, known);
+    // A failed read is not remembered.
+    known.parsed.catch(() => {
+      if (parsedFiles.get(path) === known) parsedFiles.delete(path);
+    });
   }
-  let parsed: SealedShare;
-  try {
-    parsed = SealedShareSchema.parse(JSON.parse(raw));
-  } catch (cause) {
-    throw new VaultError('vault_format', 'sealed share file is malformed', { cause });
-  }
+  const parsed = await known.parsed;
   if (parsed.kid !== binding.kid || parsed.signerId !== binding.signerId) {
     throw new VaultError(
       'vault_binding_mismatch',
@@ -127,6 +131,38 @@ export async function readSealedShare(path: string, binding: ShareBinding): Prom
     );
   }
   return parsed;
+}
+
+async function fileVersion(path: string, binding: ShareBinding): Promise<string> {
+  try {
+    const st = await stat(path, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw missing(binding);
+    throw new VaultError('vault_format', 'sealed share cannot be read', { cause });
+  }
+}
+
+function missing(binding: ShareBinding): VaultError {
+  return new VaultError(
+    'vault_share_missing',
+    `no sealed share for signer ${binding.signerId} of group ${binding.kid}`,
+  );
+}
+
+async function readSealedFile(path: string, binding: ShareBinding): Promise<SealedShare> {
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw missing(binding);
+    throw new VaultError('vault_format', 'sealed share cannot be read', { cause });
+  }
+  try {
+    return SealedShareSchema.parse(JSON.parse(raw));
+  } catch (cause) {
+    throw new VaultError('vault_format', 'sealed share file is malformed', { cause });
+  }
 }
 
 export const b64uEncode = (b: Uint8Array): string => Buffer.from(b).toString('base64url');

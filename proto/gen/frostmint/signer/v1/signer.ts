@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -278,7 +280,15 @@ export interface SignRequest {
    * Purpose CHECKPOINT only: why the new checkpoint extends the signer's last one, and where
    * the tokens it signed are in it.
    */
-  checkpointProofs: CheckpointProofs | undefined;
+  checkpointProofs:
+    | CheckpointProofs
+    | undefined;
+  /**
+   * Id of this signer's own preprocessed commitment (from PreprocessCommitments), whose
+   * value must be this signer's entry in `commitments`; empty when round one ran (Commit).
+   * The signer consumes the id on first use, whoever presents it.
+   */
+  commitmentId: string;
 }
 
 /** Proofs for co-signing an audit-log checkpoint (purpose CHECKPOINT). */
@@ -314,6 +324,49 @@ export interface SignResponse {
   signerId: number;
   /** 32-byte signature share z_i. */
   signatureShare: Buffer;
+}
+
+export interface PreprocessRequest {
+  /** Commitments the coordinator wants outstanding on this stream (the signer caps it). */
+  target: number;
+}
+
+/** A commitment handed out ahead of time: round one of one future signing. */
+export interface PreprocessedCommitment {
+  /** Opaque, unique per signer process: "<epoch>.<sequence>". */
+  id: string;
+  /** 32-byte hiding and binding nonce commitments. */
+  hiding: Buffer;
+  binding: Buffer;
+}
+
+export interface PreprocessResponse {
+  signerId: number;
+  /** How long the nonces of this batch live on the signer, from when it was sent. */
+  ttlMs: number;
+  commitments: PreprocessedCommitment[];
+}
+
+export interface SignBatchRequest {
+  requests: SignRequest[];
+}
+
+/** A refusal inside a batch: what a unary `Sign` would have failed with. */
+export interface SignRefusal {
+  /** Stable frostmint error code (docs/errors.md). */
+  code: string;
+  message: string;
+  /** The gRPC status a unary `Sign` would have failed with (google.rpc.Code). */
+  grpcStatus: number;
+}
+
+export interface SignBatchResult {
+  outcome: { $case: "response"; value: SignResponse } | { $case: "refusal"; value: SignRefusal } | undefined;
+}
+
+export interface SignBatchResponse {
+  /** One result per request, in request order. */
+  results: SignBatchResult[];
 }
 
 export interface DkgParams {
@@ -1906,6 +1959,7 @@ function createBaseSignRequest(): SignRequest {
     requesterAttestation: undefined,
     dpopProof: "",
     checkpointProofs: undefined,
+    commitmentId: "",
   };
 }
 
@@ -1937,6 +1991,9 @@ export const SignRequest: MessageFns<SignRequest> = {
     }
     if (message.checkpointProofs !== undefined) {
       CheckpointProofs.encode(message.checkpointProofs, writer.uint32(74).fork()).join();
+    }
+    if (message.commitmentId !== "") {
+      writer.uint32(82).string(message.commitmentId);
     }
     return writer;
   },
@@ -2026,6 +2083,14 @@ export const SignRequest: MessageFns<SignRequest> = {
             message.checkpointProofs = CheckpointProofs.decode(reader, reader.uint32());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.commitmentId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2069,6 +2134,11 @@ export const SignRequest: MessageFns<SignRequest> = {
         : isSet(object.checkpoint_proofs)
         ? CheckpointProofs.fromJSON(object.checkpoint_proofs)
         : undefined,
+      commitmentId: isSet(object.commitmentId)
+        ? globalThis.String(object.commitmentId)
+        : isSet(object.commitment_id)
+        ? globalThis.String(object.commitment_id)
+        : "",
     };
   },
 
@@ -2101,6 +2171,9 @@ export const SignRequest: MessageFns<SignRequest> = {
     if (message.checkpointProofs !== undefined) {
       obj.checkpointProofs = CheckpointProofs.toJSON(message.checkpointProofs);
     }
+    if (message.commitmentId !== "") {
+      obj.commitmentId = message.commitmentId;
+    }
     return obj;
   },
 
@@ -2124,6 +2197,7 @@ export const SignRequest: MessageFns<SignRequest> = {
     message.checkpointProofs = (object.checkpointProofs !== undefined && object.checkpointProofs !== null)
       ? CheckpointProofs.fromPartial(object.checkpointProofs)
       : undefined;
+    message.commitmentId = object.commitmentId ?? "";
     return message;
   },
 };
@@ -2498,6 +2572,633 @@ export const SignResponse: MessageFns<SignResponse> = {
     const message = createBaseSignResponse();
     message.signerId = object.signerId ?? 0;
     message.signatureShare = object.signatureShare ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBasePreprocessRequest(): PreprocessRequest {
+  return { target: 0 };
+}
+
+export const PreprocessRequest: MessageFns<PreprocessRequest> = {
+  encode(message: PreprocessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== 0) {
+      writer.uint32(8).uint32(message.target);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreprocessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreprocessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.target = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PreprocessRequest {
+    return { target: isSet(object.target) ? globalThis.Number(object.target) : 0 };
+  },
+
+  toJSON(message: PreprocessRequest): unknown {
+    const obj: any = {};
+    if (message.target !== 0) {
+      obj.target = Math.round(message.target);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PreprocessRequest>): PreprocessRequest {
+    return PreprocessRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PreprocessRequest>): PreprocessRequest {
+    const message = createBasePreprocessRequest();
+    message.target = object.target ?? 0;
+    return message;
+  },
+};
+
+function createBasePreprocessedCommitment(): PreprocessedCommitment {
+  return { id: "", hiding: Buffer.alloc(0), binding: Buffer.alloc(0) };
+}
+
+export const PreprocessedCommitment: MessageFns<PreprocessedCommitment> = {
+  encode(message: PreprocessedCommitment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.hiding.length !== 0) {
+      writer.uint32(18).bytes(message.hiding);
+    }
+    if (message.binding.length !== 0) {
+      writer.uint32(26).bytes(message.binding);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreprocessedCommitment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreprocessedCommitment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hiding = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.binding = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PreprocessedCommitment {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      hiding: isSet(object.hiding) ? Buffer.from(bytesFromBase64(object.hiding)) : Buffer.alloc(0),
+      binding: isSet(object.binding) ? Buffer.from(bytesFromBase64(object.binding)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: PreprocessedCommitment): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.hiding.length !== 0) {
+      obj.hiding = base64FromBytes(message.hiding);
+    }
+    if (message.binding.length !== 0) {
+      obj.binding = base64FromBytes(message.binding);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PreprocessedCommitment>): PreprocessedCommitment {
+    return PreprocessedCommitment.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PreprocessedCommitment>): PreprocessedCommitment {
+    const message = createBasePreprocessedCommitment();
+    message.id = object.id ?? "";
+    message.hiding = object.hiding ?? Buffer.alloc(0);
+    message.binding = object.binding ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBasePreprocessResponse(): PreprocessResponse {
+  return { signerId: 0, ttlMs: 0, commitments: [] };
+}
+
+export const PreprocessResponse: MessageFns<PreprocessResponse> = {
+  encode(message: PreprocessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.signerId !== 0) {
+      writer.uint32(8).uint32(message.signerId);
+    }
+    if (message.ttlMs !== 0) {
+      writer.uint32(16).uint32(message.ttlMs);
+    }
+    for (const v of message.commitments) {
+      PreprocessedCommitment.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreprocessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreprocessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.signerId = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ttlMs = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.commitments.push(PreprocessedCommitment.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PreprocessResponse {
+    return {
+      signerId: isSet(object.signerId)
+        ? globalThis.Number(object.signerId)
+        : isSet(object.signer_id)
+        ? globalThis.Number(object.signer_id)
+        : 0,
+      ttlMs: isSet(object.ttlMs)
+        ? globalThis.Number(object.ttlMs)
+        : isSet(object.ttl_ms)
+        ? globalThis.Number(object.ttl_ms)
+        : 0,
+      commitments: globalThis.Array.isArray(object?.commitments)
+        ? object.commitments.map((e: any) => PreprocessedCommitment.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PreprocessResponse): unknown {
+    const obj: any = {};
+    if (message.signerId !== 0) {
+      obj.signerId = Math.round(message.signerId);
+    }
+    if (message.ttlMs !== 0) {
+      obj.ttlMs = Math.round(message.ttlMs);
+    }
+    if (message.commitments?.length) {
+      obj.commitments = message.commitments.map((e) => PreprocessedCommitment.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PreprocessResponse>): PreprocessResponse {
+    return PreprocessResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PreprocessResponse>): PreprocessResponse {
+    const message = createBasePreprocessResponse();
+    message.signerId = object.signerId ?? 0;
+    message.ttlMs = object.ttlMs ?? 0;
+    message.commitments = object.commitments?.map((e) => PreprocessedCommitment.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSignBatchRequest(): SignBatchRequest {
+  return { requests: [] };
+}
+
+export const SignBatchRequest: MessageFns<SignBatchRequest> = {
+  encode(message: SignBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      SignRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(SignRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignBatchRequest {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => SignRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SignBatchRequest): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => SignRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SignBatchRequest>): SignBatchRequest {
+    return SignBatchRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SignBatchRequest>): SignBatchRequest {
+    const message = createBaseSignBatchRequest();
+    message.requests = object.requests?.map((e) => SignRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSignRefusal(): SignRefusal {
+  return { code: "", message: "", grpcStatus: 0 };
+}
+
+export const SignRefusal: MessageFns<SignRefusal> = {
+  encode(message: SignRefusal, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.grpcStatus !== 0) {
+      writer.uint32(24).uint32(message.grpcStatus);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignRefusal {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignRefusal();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.grpcStatus = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignRefusal {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      grpcStatus: isSet(object.grpcStatus)
+        ? globalThis.Number(object.grpcStatus)
+        : isSet(object.grpc_status)
+        ? globalThis.Number(object.grpc_status)
+        : 0,
+    };
+  },
+
+  toJSON(message: SignRefusal): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.grpcStatus !== 0) {
+      obj.grpcStatus = Math.round(message.grpcStatus);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SignRefusal>): SignRefusal {
+    return SignRefusal.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SignRefusal>): SignRefusal {
+    const message = createBaseSignRefusal();
+    message.code = object.code ?? "";
+    message.message = object.message ?? "";
+    message.grpcStatus = object.grpcStatus ?? 0;
+    return message;
+  },
+};
+
+function createBaseSignBatchResult(): SignBatchResult {
+  return { outcome: undefined };
+}
+
+export const SignBatchResult: MessageFns<SignBatchResult> = {
+  encode(message: SignBatchResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.outcome?.$case) {
+      case "response":
+        SignResponse.encode(message.outcome.value, writer.uint32(10).fork()).join();
+        break;
+      case "refusal":
+        SignRefusal.encode(message.outcome.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignBatchResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignBatchResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcome = { $case: "response", value: SignResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.outcome = { $case: "refusal", value: SignRefusal.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignBatchResult {
+    return {
+      outcome: isSet(object.response)
+        ? { $case: "response", value: SignResponse.fromJSON(object.response) }
+        : isSet(object.refusal)
+        ? { $case: "refusal", value: SignRefusal.fromJSON(object.refusal) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: SignBatchResult): unknown {
+    const obj: any = {};
+    if (message.outcome?.$case === "response") {
+      obj.response = SignResponse.toJSON(message.outcome.value);
+    } else if (message.outcome?.$case === "refusal") {
+      obj.refusal = SignRefusal.toJSON(message.outcome.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SignBatchResult>): SignBatchResult {
+    return SignBatchResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SignBatchResult>): SignBatchResult {
+    const message = createBaseSignBatchResult();
+    switch (object.outcome?.$case) {
+      case "response": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "response", value: SignResponse.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+      case "refusal": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "refusal", value: SignRefusal.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseSignBatchResponse(): SignBatchResponse {
+  return { results: [] };
+}
+
+export const SignBatchResponse: MessageFns<SignBatchResponse> = {
+  encode(message: SignBatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      SignBatchResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignBatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignBatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(SignBatchResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignBatchResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => SignBatchResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SignBatchResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => SignBatchResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SignBatchResponse>): SignBatchResponse {
+    return SignBatchResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SignBatchResponse>): SignBatchResponse {
+    const message = createBaseSignBatchResponse();
+    message.results = object.results?.map((e) => SignBatchResult.fromPartial(e)) || [];
     return message;
   },
 };
@@ -4647,6 +5348,35 @@ export const SignerServiceService = {
     responseSerialize: (value: SignResponse): Buffer => Buffer.from(SignResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SignResponse => SignResponse.decode(value),
   },
+  /**
+   * FROST preprocessing (RFC 9591 §5.1 run ahead of time; Komlo–Goldberg 2020 §5.2): the
+   * signer streams batches of fresh commitments, each with an id, keeping the nonces in
+   * memory only, and tops the stream up as its commitments are used or expire. A SignRequest
+   * naming one (`commitment_id`) is one round trip. The stream ends when the signer stops;
+   * ids carry a per-process epoch, so a restarted signer refuses everything handed out before.
+   */
+  preprocessCommitments: {
+    path: "/frostmint.signer.v1.SignerService/PreprocessCommitments" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: PreprocessRequest): Buffer => Buffer.from(PreprocessRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PreprocessRequest => PreprocessRequest.decode(value),
+    responseSerialize: (value: PreprocessResponse): Buffer => Buffer.from(PreprocessResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PreprocessResponse => PreprocessResponse.decode(value),
+  },
+  /**
+   * Several round-two requests in one call (concurrent mints to this signer): each is checked
+   * and answered on its own, exactly as `Sign` would; one refusal never fails the others.
+   */
+  signBatch: {
+    path: "/frostmint.signer.v1.SignerService/SignBatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SignBatchRequest): Buffer => Buffer.from(SignBatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SignBatchRequest => SignBatchRequest.decode(value),
+    responseSerialize: (value: SignBatchResponse): Buffer => Buffer.from(SignBatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SignBatchResponse => SignBatchResponse.decode(value),
+  },
   /** Distributed key generation, step 1: this signer's round-1 broadcast. */
   dkgBegin: {
     path: "/frostmint.signer.v1.SignerService/DkgBegin" as const,
@@ -4754,6 +5484,19 @@ export interface SignerServiceServer extends UntypedServiceImplementation {
   commit: handleUnaryCall<CommitRequest, CommitResponse>;
   /** FROST round two (RFC 9591 §5.2): checks the request, then returns a signature share. */
   sign: handleUnaryCall<SignRequest, SignResponse>;
+  /**
+   * FROST preprocessing (RFC 9591 §5.1 run ahead of time; Komlo–Goldberg 2020 §5.2): the
+   * signer streams batches of fresh commitments, each with an id, keeping the nonces in
+   * memory only, and tops the stream up as its commitments are used or expire. A SignRequest
+   * naming one (`commitment_id`) is one round trip. The stream ends when the signer stops;
+   * ids carry a per-process epoch, so a restarted signer refuses everything handed out before.
+   */
+  preprocessCommitments: handleServerStreamingCall<PreprocessRequest, PreprocessResponse>;
+  /**
+   * Several round-two requests in one call (concurrent mints to this signer): each is checked
+   * and answered on its own, exactly as `Sign` would; one refusal never fails the others.
+   */
+  signBatch: handleUnaryCall<SignBatchRequest, SignBatchResponse>;
   /** Distributed key generation, step 1: this signer's round-1 broadcast. */
   dkgBegin: handleUnaryCall<DkgBeginRequest, DkgBeginResponse>;
   /** DKG step 2: given every round-1 broadcast, returns round-2 packages sealed to each recipient. */
@@ -4831,6 +5574,41 @@ export interface SignerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SignResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * FROST preprocessing (RFC 9591 §5.1 run ahead of time; Komlo–Goldberg 2020 §5.2): the
+   * signer streams batches of fresh commitments, each with an id, keeping the nonces in
+   * memory only, and tops the stream up as its commitments are used or expire. A SignRequest
+   * naming one (`commitment_id`) is one round trip. The stream ends when the signer stops;
+   * ids carry a per-process epoch, so a restarted signer refuses everything handed out before.
+   */
+  preprocessCommitments(
+    request: PreprocessRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<PreprocessResponse>;
+  preprocessCommitments(
+    request: PreprocessRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<PreprocessResponse>;
+  /**
+   * Several round-two requests in one call (concurrent mints to this signer): each is checked
+   * and answered on its own, exactly as `Sign` would; one refusal never fails the others.
+   */
+  signBatch(
+    request: SignBatchRequest,
+    callback: (error: ServiceError | null, response: SignBatchResponse) => void,
+  ): ClientUnaryCall;
+  signBatch(
+    request: SignBatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SignBatchResponse) => void,
+  ): ClientUnaryCall;
+  signBatch(
+    request: SignBatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SignBatchResponse) => void,
   ): ClientUnaryCall;
   /** Distributed key generation, step 1: this signer's round-1 broadcast. */
   dkgBegin(

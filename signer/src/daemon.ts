@@ -6,6 +6,8 @@ import {
   FrostmintError,
   type GroupConfig,
   groupPublicKeyOf,
+  inSpan,
+  inSpanSync,
   loadGroup,
   type PolicyEvaluation,
   type PolicyHolder,
@@ -214,7 +216,9 @@ export class SignerDaemon {
 
   async #signToken(req: SignRequest): Promise<SignResponse> {
     const group = this.#requireGroup();
-    const checked = await checkSignRequest(req, this.#signContext(group));
+    const checked = await inSpan('signer.checks', () =>
+      checkSignRequest(req, this.#signContext(group)),
+    );
     if (checked.certificate) {
       checkStillEnrolled(
         this.#policy.holder.current,
@@ -226,14 +230,17 @@ export class SignerDaemon {
       req.requesterAttestation,
       checked.claims,
     );
-    enforcePolicy(this.#policyHolder(), checked, checked.requester, {
-      now: Math.floor(this.#now() / 1000),
-      log: this.#log,
-      attestation: {
-        signer: await this.#attestation.selfVerdict(),
-        ...(requesterAttestation ? { requester: requesterAttestation } : {}),
-      },
-    });
+    const signerVerdict = await this.#attestation.selfVerdict();
+    inSpanSync('signer.policy', () =>
+      enforcePolicy(this.#policyHolder(), checked, checked.requester, {
+        now: Math.floor(this.#now() / 1000),
+        log: this.#log,
+        attestation: {
+          signer: signerVerdict,
+          ...(requesterAttestation ? { requester: requesterAttestation } : {}),
+        },
+      }),
+    );
     const nonces = this.#takeNonces(checked.own);
     const now = Math.floor(this.#now() / 1000);
     this.#approvals.commit(req.approvals, checked.claims, now);
@@ -374,8 +381,8 @@ export class SignerDaemon {
     use: (share: { id: number; signingShare: Uint8Array }) => T,
   ): Promise<T> {
     const binding = { kid: group.config.kid, signerId: this.#config.id };
-    return this.#vault.withShare(binding, (signingShare) =>
-      use({ id: this.#config.id, signingShare }),
+    return inSpan('signer.vault', () =>
+      this.#vault.withShare(binding, (signingShare) => use({ id: this.#config.id, signingShare })),
     );
   }
 }

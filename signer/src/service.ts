@@ -1,11 +1,21 @@
-import { toServiceError, UnauthenticatedError } from '@frostmint/core';
-import type { SignerServiceServer } from '@frostmint/proto';
+import {
+  type Correlation,
+  currentTraceId,
+  inCallerSpan,
+  toServiceError,
+  UnauthenticatedError,
+  withCorrelation,
+} from '@frostmint/core';
+import { type SignerServiceServer, SignerServiceService } from '@frostmint/proto';
 import type { ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SignerDaemon } from './daemon.ts';
 import type { SignerRpcOutcome } from './metrics.ts';
 
 type Handler<Req, Res> = (req: Req) => Promise<Res>;
+
+/** `frostmint.signer.v1.SignerService`: span names are `<service>/<method>` (RPC conventions). */
+const SERVICE = SignerServiceService.info.path.split('/')[1]!;
 
 /**
  * Adapts a `SignerDaemon` to the generated gRPC service: checks that the peer's client
@@ -38,7 +48,11 @@ export function signerService(
         });
       const run = async () => {
         checkPeer(call, options.coordinatorName);
-        return handler(call.request);
+        // Only the coordinator's trace context is taken (after the peer check): its span
+        // is the parent of this call's, and the call's log lines carry its ids.
+        return inCallerSpan(call.metadata, `${SERVICE}/${name}`, () =>
+          withCorrelation(correlationOf(call.request), () => handler(call.request)),
+        );
       };
       run().then(
         (res) => {
@@ -84,4 +98,14 @@ function checkPeer(call: ServerUnaryCall<unknown, unknown>, coordinatorName: str
       `client certificate does not name ${coordinatorName}`,
     );
   }
+}
+
+/** The ids of a call for its log lines: the coordinator's `requestId` and the trace. */
+function correlationOf(request: unknown): Correlation {
+  const requestId = (request as { requestId?: unknown }).requestId;
+  const traceId = currentTraceId();
+  return {
+    ...(typeof requestId === 'string' && requestId !== '' ? { request_id: requestId } : {}),
+    ...(traceId ? { trace_id: traceId } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import { type GroupJwk, UnavailableError } from '@frostmint/core';
+import { type GroupJwk, inSpan, UnavailableError } from '@frostmint/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApprovalGate } from '../approvals/gate.ts';
@@ -20,6 +20,7 @@ import { checkRequestText, parseInput } from './input.ts';
 import { registerMetadataRoutes } from './metadata.ts';
 import { registerOpenApiRoute } from './openapi/route.ts';
 import { registerPolicyRoutes } from './policy-routes.ts';
+import { REQUEST_ID_OPTIONS, traceRequests } from './request-trace.ts';
 import { trackRoutes } from './route-table.ts';
 import { SourceAddresses, sourceAddressOf } from './source-address.ts';
 
@@ -69,6 +70,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   const { issuer, pool, authenticator, group } = options;
   // The HTTPS instance serves the same routes; only the listener differs.
   const app = Fastify({
+    ...REQUEST_ID_OPTIONS,
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: 16 * 1024,
     // A WebAuthn credential id (a route parameter) may be 1023 bytes: 1364 base64url chars.
@@ -78,6 +80,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     ...(options.https ? { https: options.https } : {}),
   }) as FastifyInstance;
   trackRoutes(app);
+  traceRequests(app);
   instrumentHttp(app, options.metrics);
   app.setErrorHandler(replyWithError);
   app.setNotFoundHandler(notFound(app));
@@ -96,7 +99,9 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     if (!group)
       throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
     const minted = await timeMint(options.metrics, async () => {
-      const requester = await dpop.bind(await authenticator.authenticate(request), request);
+      const requester = await inSpan('mint.authenticate', async () =>
+        dpop.bind(await authenticator.authenticate(request), request),
+      );
       const body = parseInput(MintBodySchema, request.body, 'body');
       return group.mints.mint(requester, body, sourceAddressOf(request));
     });

@@ -1,5 +1,7 @@
 import {
   compactJws,
+  correlate,
+  inSpan,
   type MintApprovalWire,
   signingInput,
   type TokenClaims,
@@ -125,7 +127,7 @@ export class MintPipeline {
     request: MintBody,
     context: AuthorizeContext,
   ): Promise<Authorization> {
-    return this.authorizer.authorize(requester, request, context);
+    return inSpan('mint.authorize', () => this.authorizer.authorize(requester, request, context));
   }
 
   /** The token's claims under `policy` (see `tokenClaims`). */
@@ -144,7 +146,11 @@ export class MintPipeline {
    * attested ones when the decision requires it), marks single-use evidence spent, and
    * records the mint (audit entry, metric). Refusals propagate unchanged.
    */
-  async sign(step: SignStep): Promise<SignedToken> {
+  sign(step: SignStep): Promise<SignedToken> {
+    return inSpan('mint.sign', () => this.#sign(step));
+  }
+
+  async #sign(step: SignStep): Promise<SignedToken> {
     const { authorization, token } = step;
     const { attested } = authorization;
     this.options.assertStoreWritable?.();
@@ -167,10 +173,17 @@ export class MintPipeline {
         ),
     });
     const claims = claimsFor(signed.signers);
+    correlate({ jti: claims.jti });
     const jws = compactJws(Buffer.from(signed.message).toString('latin1'), signed.signature);
     await step.deliver?.(jws);
     await step.requester.spend?.();
-    await recordMint(this.options.audit, this.options.metrics, claims, authorization.policy.id);
+    await inSpan('mint.record', () =>
+      recordMint(this.options.audit, this.options.metrics, claims, authorization.policy.id),
+    );
+    this.options.log.info(
+      { sub: claims.sub, aud: claims.aud, scope: claims.scope, signers: signed.signers },
+      'token minted',
+    );
     return { token: jws, claims };
   }
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   ForbiddenError,
   FrostmintError,
+  inSpan,
   type MintApprovalSubject,
   mintApprovalSubject,
   signingInput,
@@ -79,7 +80,16 @@ export class PolledMints {
    * return polled.park({ requester, request: body, claims, authorization, sourceAddress });
    * ```
    */
-  async park(input: {
+  park(input: {
+    readonly requester: Requester;
+    readonly request: MintBody;
+    readonly claims: ReturnType<MintPipeline['claims']>;
+    readonly authorization: Authorization;
+  }): Promise<PendingMint> {
+    return inSpan('mint.approvals.park', () => this.#park(input));
+  }
+
+  async #park(input: {
     readonly requester: Requester;
     readonly request: MintBody;
     readonly claims: ReturnType<MintPipeline['claims']>;
@@ -139,7 +149,11 @@ export class PolledMints {
    * deadline, or as soon as another guardian approved. Unknown id and
    * wrong secret both answer `request_not_found` (404).
    */
-  async poll(id: string, secret: string, waitSeconds: number): Promise<MintResponse | PollStatus> {
+  poll(id: string, secret: string, waitSeconds: number): Promise<MintResponse | PollStatus> {
+    return inSpan('mint.approvals.wait', () => this.#poll(id, secret, waitSeconds));
+  }
+
+  async #poll(id: string, secret: string, waitSeconds: number): Promise<MintResponse | PollStatus> {
     const { store, gate } = this.options;
     const deadline = Date.now() + Math.min(waitSeconds, MAX_POLL_WAIT_SECONDS) * 1000;
     let seen: number | undefined;

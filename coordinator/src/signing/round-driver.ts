@@ -4,6 +4,8 @@ import {
   FrostError,
   type FrostGroup,
   FrostmintError,
+  inSpan,
+  RateLimitedLog,
   type SigningCommitment,
   UnavailableError,
 } from '@frostmint/core';
@@ -129,15 +131,18 @@ interface Attempts {
 export class RoundDriver implements TokenSigner {
   readonly #events: RoundEvents;
   readonly #hedge: HedgeBudget | undefined;
+  /** A signer refusing mint after mint is logged once a minute with the count. */
+  readonly #failures: RateLimitedLog;
 
   constructor(
     private readonly pool: SignerPool,
     private readonly group: FrostGroup,
-    private readonly log: Logger,
+    log: Logger,
     options: RoundDriverOptions = {},
   ) {
     this.#events = options.events ?? {};
     this.#hedge = options.hedge && new HedgeBudget(options.hedge);
+    this.#failures = new RateLimitedLog(log);
   }
 
   async sign(attempt: SignAttempt): Promise<QuorumSignature> {
@@ -155,10 +160,14 @@ export class RoundDriver implements TokenSigner {
     const eligible = fixed ? (id: number) => fixed.includes(id) : attempt.eligible;
     try {
       for (;;) {
-        const commitments = await this.#roundOne(attempts, eligible);
+        const commitments = await inSpan('frost.round_one', () =>
+          this.#roundOne(attempts, eligible),
+        );
         const signers = commitments.map((c) => c.id).sort((a, b) => a - b);
         const message = attempt.messageFor(signers);
-        const shares = await this.#roundTwo(attempts, message, commitments, attempt);
+        const shares = await inSpan('frost.round_two', () =>
+          this.#roundTwo(attempts, message, commitments, attempt),
+        );
         if (!shares) continue;
         const signature = this.group.aggregate(commitments, message, shares);
         if (!this.group.verify(message, signature)) {
@@ -414,7 +423,11 @@ export class RoundDriver implements TokenSigner {
   #refused(attempts: Attempts, id: number, rpc: 'commit' | 'sign', err: unknown): void {
     const code = err instanceof FrostmintError ? err.code : 'internal';
     const reason = err instanceof Error ? err.message : String(err);
-    this.log.warn({ signer: id, rpc, code, reason }, 'signer call failed');
+    this.#failures.warn(
+      `${id}:${rpc}:${code}`,
+      { signer: id, rpc, code, reason },
+      'signer call failed',
+    );
     this.#report(attempts, id, rpc, code, reason);
     attempts.excluded.add(id);
     if (attempts.fixed) throw namedSignerFailed(this.pool, id, err);

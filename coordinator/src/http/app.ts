@@ -20,7 +20,7 @@ import { checkRequestText, parseInput } from './input.ts';
 import { registerMetadataRoutes } from './metadata.ts';
 import { registerOpenApiRoute } from './openapi/route.ts';
 import { registerPolicyRoutes } from './policy-routes.ts';
-import { REQUEST_ID_OPTIONS, traceRequests } from './request-trace.ts';
+import { requestIdOptions, traceRequests } from './request-trace.ts';
 import { trackRoutes } from './route-table.ts';
 import { SourceAddresses, sourceAddressOf } from './source-address.ts';
 
@@ -70,7 +70,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   const { issuer, pool, authenticator, group } = options;
   // The HTTPS instance serves the same routes; only the listener differs.
   const app = Fastify({
-    ...REQUEST_ID_OPTIONS,
+    ...requestIdOptions(),
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: 16 * 1024,
     // A WebAuthn credential id (a route parameter) may be 1023 bytes: 1364 base64url chars.

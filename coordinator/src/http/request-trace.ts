@@ -8,7 +8,7 @@ import {
   withCorrelation,
 } from '@frostmint/core';
 import { type Span, SpanKind } from '@opentelemetry/api';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 
 /** Probes and scrapes: correlated in the logs, but no trace each (they come every few seconds). */
 const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
@@ -24,13 +24,15 @@ interface RequestTrace {
  *
  * @example
  * ```ts
- * const app = Fastify({ ...REQUEST_ID_OPTIONS, loggerInstance: log });
+ * const app = Fastify({ ...requestIdOptions(), loggerInstance: log });
  * ```
  */
-export const REQUEST_ID_OPTIONS = {
-  genReqId: () => randomUUID(),
-  requestIdLogLabel: 'request_id',
-} as const;
+export function requestIdOptions() {
+  return {
+    genReqId: () => randomUUID(),
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+  };
+}
 
 /**
  * Correlates and traces every request of `app` (call it before registering routes): the
@@ -43,7 +45,7 @@ export const REQUEST_ID_OPTIONS = {
  *
  * @example
  * ```ts
- * const app = Fastify({ ...REQUEST_ID_OPTIONS, loggerInstance: log });
+ * const app = Fastify({ ...requestIdOptions(), loggerInstance: log });
  * traceRequests(app);
  * ```
  */

@@ -61,10 +61,11 @@ export function traceInterceptors(attributes: Attributes = {}): Interceptor[] {
     );
     const withSpan = trace.setSpan(parent, span);
     return new InterceptingCall(nextCall(options), {
-      start(metadata, listener, next) {
+      start(metadata, _listener, next) {
         propagation.inject(withSpan, metadata, SETTER);
+        // Only the status is intercepted: a listener without the other callbacks passes
+        // them on unchanged (grpc-js fills them in).
         next(metadata, {
-          ...listener,
           onReceiveStatus(answer, nextStatus) {
             span.setAttribute('rpc.grpc.status_code', answer.code);
             if (answer.code !== status.OK) {

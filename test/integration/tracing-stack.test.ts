@@ -199,12 +199,16 @@ describe('one trace per mint across coordinator and signers (real Jaeger, OTLP/H
   });
 
   it('logs the mint and the denial with request_id, trace_id and jti on coordinator and signers', async () => {
-    const minted = await mintWith(stack, DEMO);
+    // The request id is the coordinator's own: a client cannot pick it to pollute the logs.
+    const minted = await mintWith(stack, DEMO, { 'x-request-id': 'chosen-by-the-client' });
     expect(minted.status).toBe(200);
     const jti = minted.body.jti!;
     const tree = await mintTrace(jaeger, jti, hasSignerSpans);
     const traceId = tree.trace.traceID;
-    expect(minted.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(minted.requestId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    expect(stack.coordinator.output()).not.toContain('chosen-by-the-client');
 
     const coordinator = logLines(stack.coordinator.output());
     const line = (msg: string) => coordinator.find((l) => l.msg === msg && l.jti === jti);

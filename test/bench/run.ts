@@ -9,6 +9,7 @@ import { benchOidc } from './oidc-bench.ts';
 import { benchPolicy } from './policy-bench.ts';
 import { benchSdk } from './sdk-bench.ts';
 import { benchSdkDpop } from './sdk-dpop-bench.ts';
+import { benchTracing } from './tracing-bench.ts';
 import { benchWebAuthn } from './webauthn-bench.ts';
 
 for (const run of [
@@ -19,6 +20,7 @@ for (const run of [
   benchSdkDpop,
   benchOidc,
   benchMint,
+  benchTracing,
   benchCiMint,
   benchWebAuthn,
   benchCli,

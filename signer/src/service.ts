@@ -1,5 +1,6 @@
 import {
   type Correlation,
+  correlate,
   currentTraceId,
   inCallerSpan,
   toServiceError,
@@ -49,29 +50,34 @@ export function signerService(
       const run = async () => {
         checkPeer(call, options.coordinatorName);
         // Only the coordinator's trace context is taken (after the peer check): its span
-        // is the parent of this call's, and the call's log lines carry its ids.
-        return inCallerSpan(call.metadata, `${SERVICE}/${name}`, () =>
-          withCorrelation(correlationOf(call.request), () => handler(call.request)),
-        );
+        // is the parent of this call's, and the call's log lines carry its trace id.
+        return inCallerSpan(call.metadata, `${SERVICE}/${name}`, () => {
+          const traceId = currentTraceId();
+          if (traceId) correlate({ trace_id: traceId });
+          return handler(call.request);
+        });
       };
-      run().then(
-        (res) => {
-          answered();
-          callback(null, res);
-        },
-        (err: unknown) => {
-          const wire = toServiceError(err);
-          answered(String(wire.metadata?.get('frostmint-code')[0] ?? 'internal'));
-          if (wire.metadata?.get('frostmint-code')[0] === 'internal') {
-            options.log.error({ err, rpc: name }, 'signer RPC failed');
-          } else {
-            options.log.warn(
-              { rpc: name, code: wire.metadata?.get('frostmint-code')[0], reason: wire.details },
-              'signer refused',
-            );
-          }
-          callback(wire);
-        },
+      // The answer's log line (`signer refused`) is inside the call's correlation too.
+      withCorrelation(requestIdOf(call.request), () =>
+        run().then(
+          (res) => {
+            answered();
+            callback(null, res);
+          },
+          (err: unknown) => {
+            const wire = toServiceError(err);
+            answered(String(wire.metadata?.get('frostmint-code')[0] ?? 'internal'));
+            if (wire.metadata?.get('frostmint-code')[0] === 'internal') {
+              options.log.error({ err, rpc: name }, 'signer RPC failed');
+            } else {
+              options.log.warn(
+                { rpc: name, code: wire.metadata?.get('frostmint-code')[0], reason: wire.details },
+                'signer refused',
+              );
+            }
+            callback(wire);
+          },
+        ),
       );
     };
   return {
@@ -100,12 +106,8 @@ function checkPeer(call: ServerUnaryCall<unknown, unknown>, coordinatorName: str
   }
 }
 
-/** The ids of a call for its log lines: the coordinator's `requestId` and the trace. */
-function correlationOf(request: unknown): Correlation {
+/** A call's id for its log lines: the coordinator's `requestId` (the token's `jti` for a mint). */
+function requestIdOf(request: unknown): Correlation {
   const requestId = (request as { requestId?: unknown }).requestId;
-  const traceId = currentTraceId();
-  return {
-    ...(typeof requestId === 'string' && requestId !== '' ? { request_id: requestId } : {}),
-    ...(traceId ? { trace_id: traceId } : {}),
-  };
+  return typeof requestId === 'string' && requestId !== '' ? { request_id: requestId } : {};
 }

@@ -99,7 +99,7 @@ export async function benchTracing(): Promise<Record<string, number>> {
     const cpuMs = { plain: 0, traced: 0 };
     const mints = { plain: 0, traced: 0 };
     const stackOf = { plain, traced };
-    let failures = 0;
+    const failures = { plain: 0, traced: 0 };
     const exportedBefore = sink.bytes();
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate which goes first, so neither always gets the quieter moment.
@@ -115,7 +115,7 @@ export async function benchTracing(): Promise<Record<string, number>> {
         cpuMs[which] += (await stackCpuMs(stackOf[which])) - cpuBefore;
         mints[which] += r.requests;
         rps[which].push(r.rps);
-        failures += r.failures;
+        failures[which] += r.failures;
       }
     }
     // Let the last batch of spans go out before counting what was exported.
@@ -129,7 +129,8 @@ export async function benchTracing(): Promise<Record<string, number>> {
       mint_cpu_ms_untraced: cpuMs.plain / mints.plain,
       mint_cpu_ms_traced: cpuMs.traced / mints.traced,
       mint_tracing_cpu_cost: cpuMs.traced / mints.traced / (cpuMs.plain / mints.plain) - 1,
-      mint_tracing_failures: failures,
+      mint_failures_untraced: failures.plain,
+      mint_failures_traced: failures.traced,
       traced_export_bytes_per_mint: (sink.bytes() - exportedBefore) / mints.traced,
       tracing_disabled_ns_per_span: await disabledSpanCost(),
     };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { SignRequest } from '@frostmint/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningStack, startTestStack } from '../harness.ts';
+import { type RunningStack, rogueClient, startTestStack } from '../harness.ts';
 import { type Jaeger, type JaegerSpan, type JaegerTrace, startJaeger } from '../support/jaeger.ts';
 
 const DEMO = { scope: ['deploy:canary'], audience: 'deploy-api' };
@@ -243,6 +244,26 @@ describe('one trace per mint across coordinator and signers (real Jaeger, OTLP/H
       jti: deniedLine!.jti,
       trace_id: deniedLine!.trace_id,
     });
+    // A signer's refusal line names the call it refuses (a caller without trace context:
+    // no trace id, and no span).
+    const rogue = rogueClient(stack, 1);
+    try {
+      await expect(
+        rogue.call(
+          'sign',
+          SignRequest.fromPartial({ requestId: 'rogue-request', message: Buffer.from('x') }),
+        ),
+      ).rejects.toMatchObject({ code: expect.any(String) });
+    } finally {
+      rogue.close();
+    }
+    const refused = await eventually(() =>
+      logLines(stack.signers.get(1)!.output()).find(
+        (l) => l.msg === 'signer refused' && l.request_id === 'rogue-request',
+      ),
+    );
+    expect(refused.trace_id).toBeUndefined();
+
     // The denial's trace holds the refused authorization, failed with the stable code.
     const deniedTree = await mintTrace(
       jaeger,

@@ -45,6 +45,16 @@ export interface PollStatus {
   readonly expires_in: number;
 }
 
+/** What {@link PolledMints.park} stores: the mint as authorized, waiting for guardians. */
+export interface ParkInput {
+  readonly requester: Requester;
+  readonly request: MintBody;
+  readonly claims: ReturnType<MintPipeline['claims']>;
+  readonly authorization: Authorization;
+  /** The requester's address: stored, so the poll that finishes the mint checks this one. */
+  readonly sourceAddress: string;
+}
+
 /** Options of {@link PolledMints}. */
 export interface PolledMintsOptions {
   readonly pipeline: MintPipeline;
@@ -80,23 +90,11 @@ export class PolledMints {
    * return polled.park({ requester, request: body, claims, authorization, sourceAddress });
    * ```
    */
-  park(input: {
-    readonly requester: Requester;
-    readonly request: MintBody;
-    readonly claims: ReturnType<MintPipeline['claims']>;
-    readonly authorization: Authorization;
-  }): Promise<PendingMint> {
+  park(input: ParkInput): Promise<PendingMint> {
     return inSpan('mint.approvals.park', () => this.#park(input));
   }
 
-  async #park(input: {
-    readonly requester: Requester;
-    readonly request: MintBody;
-    readonly claims: ReturnType<MintPipeline['claims']>;
-    readonly authorization: Authorization;
-    /** The requester's address: stored, so the poll that finishes the mint checks this one. */
-    readonly sourceAddress: string;
-  }): Promise<PendingMint> {
+  async #park(input: ParkInput): Promise<PendingMint> {
     const { requester, request, claims, authorization, sourceAddress } = input;
     const { header } = this.options.pipeline;
     const now = this.#now();

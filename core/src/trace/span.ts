@@ -131,7 +131,15 @@ export function failSpanWith(span: Span, code: string): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: code });
 }
 
-/** The trace id of the current span when one is being recorded. */
+/**
+ * The trace id of the current span when one is being recorded (undefined without tracing).
+ *
+ * @example
+ * ```ts
+ * const traceId = currentTraceId();
+ * if (traceId) correlate({ trace_id: traceId });
+ * ```
+ */
 export function currentTraceId(): string | undefined {
   if (!activeTracer()) return undefined;
   const span = trace.getActiveSpan();

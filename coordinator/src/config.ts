@@ -5,6 +5,7 @@ import {
   OidcConfigSchema,
   PolicyFilesSchema,
   TokenTtlSchema,
+  TracingConfigSchema,
   WebAuthnConfigSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
@@ -96,6 +97,8 @@ export const CoordinatorConfigSchema = z
     approvalWindowSeconds: z.number().int().min(60).max(86_400).default(1800),
     /** Log level (`$FROSTMINT_LOG_LEVEL` overrides it); `info` when absent. */
     logLevel: LogLevelSchema.optional(),
+    /** OpenTelemetry spans over OTLP/HTTP (`OTEL_EXPORTER_OTLP_ENDPOINT` overrides); off when absent. */
+    tracing: TracingConfigSchema.optional(),
     /** In-process credential-use anomaly detection (docs/operators/observability.md). */
     anomaly: AnomalyConfigSchema.optional(),
     /** The transparency log: origin and checkpoint cadence; checkpoints are cut when present. */

@@ -18,4 +18,5 @@ export * from './policy/index.ts';
 export * from './rpc/index.ts';
 export * from './tls/index.ts';
 export * from './token/index.ts';
+export * from './trace/index.ts';
 export * from './webauthn/index.ts';

@@ -7,6 +7,7 @@ import {
   OidcConfigSchema,
   PolicyFilesSchema,
   TokenTtlSchema,
+  TracingConfigSchema,
   WebAuthnConfigSchema,
 } from '@frostmint/core';
 import { z } from 'zod';
@@ -62,6 +63,8 @@ export const SignerConfigSchema = z
       .optional(),
     /** Log level (`$FROSTMINT_LOG_LEVEL` overrides it); `info` when absent. */
     logLevel: LogLevelSchema.optional(),
+    /** OpenTelemetry spans over OTLP/HTTP (`OTEL_EXPORTER_OTLP_ENDPOINT` overrides); off when absent. */
+    tracing: TracingConfigSchema.optional(),
     /** Name the coordinator's client certificate must carry. */
     coordinatorName: z.string().default(COORDINATOR_TLS_NAME),
     vault: z.discriminatedUnion('kind', [DevVaultConfigSchema, Pkcs11VaultConfigSchema]),

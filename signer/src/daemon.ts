@@ -7,6 +7,8 @@ import {
   type GroupConfig,
   groupPublicKeyOf,
   InvalidRequestError,
+  inSpan,
+  inSpanSync,
   loadGroup,
   type PolicyEvaluation,
   type PolicyHolder,
@@ -336,7 +338,9 @@ export class SignerDaemon {
 
   async #signToken(req: SignRequest, issued?: SigningNonces): Promise<SignResponse> {
     const group = this.#requireGroup();
-    const checked = await checkSignRequest(req, this.#signContext(group));
+    const checked = await inSpan('signer.checks', () =>
+      checkSignRequest(req, this.#signContext(group)),
+    );
     if (checked.certificate) {
       checkStillEnrolled(
         this.#policy.holder.current,
@@ -348,14 +352,17 @@ export class SignerDaemon {
       req.requesterAttestation,
       checked.claims,
     );
-    enforcePolicy(this.#policyHolder(), checked, checked.requester, {
-      now: Math.floor(this.#now() / 1000),
-      log: this.#log,
-      attestation: {
-        signer: await this.#attestation.selfVerdict(),
-        ...(requesterAttestation ? { requester: requesterAttestation } : {}),
-      },
-    });
+    const signerVerdict = await this.#attestation.selfVerdict();
+    inSpanSync('signer.policy', () =>
+      enforcePolicy(this.#policyHolder(), checked, checked.requester, {
+        now: Math.floor(this.#now() / 1000),
+        log: this.#log,
+        attestation: {
+          signer: signerVerdict,
+          ...(requesterAttestation ? { requester: requesterAttestation } : {}),
+        },
+      }),
+    );
     const nonces = issued ?? this.#takeNonces(checked.own);
     const now = Math.floor(this.#now() / 1000);
     this.#approvals.commit(req.approvals, checked.claims, now);
@@ -538,8 +545,8 @@ export class SignerDaemon {
     use: (share: { id: number; signingShare: Uint8Array }) => T,
   ): Promise<T> {
     const binding = { kid: group.config.kid, signerId: this.#config.id };
-    return this.#vault.withShare(binding, (signingShare) =>
-      use({ id: this.#config.id, signingShare }),
+    return inSpan('signer.vault', () =>
+      this.#vault.withShare(binding, (signingShare) => use({ id: this.#config.id, signingShare })),
     );
   }
 }

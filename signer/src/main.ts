@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { resolveLogLevel, runDaemon } from '@frostmint/core';
+import { correlationMixin, resolveLogLevel, runDaemon, startDaemonTracing } from '@frostmint/core';
 import { pino } from 'pino';
 import { checkSignerConfig } from './check-config.ts';
 import { loadSignerConfig } from './config.ts';
@@ -21,8 +21,26 @@ if (process.argv[2] === 'log') {
     `Runs one FROST signer daemon (gRPC over mTLS). See docs/operators.md.\n\n${LOG_USAGE}`,
     async (path) => {
       const config = await loadSignerConfig(path);
-      const log = pino({ name: `signer-${config.id}`, level: resolveLogLevel(config.logLevel) });
-      return startSigner({ config, vault: openVault(config, log), log });
+      const log = pino({
+        name: `signer-${config.id}`,
+        level: resolveLogLevel(config.logLevel),
+        mixin: correlationMixin,
+      });
+      const tracing = startDaemonTracing(
+        config.tracing,
+        {
+          serviceName: 'frostmint-signer',
+          attributes: { 'service.instance.id': `signer-${config.id}` },
+        },
+        log,
+      );
+      const signer = await startSigner({ config, vault: openVault(config, log), log });
+      return {
+        close: async () => {
+          await signer.close();
+          await tracing?.shutdown();
+        },
+      };
     },
     checkSignerConfig,
   );

@@ -1,5 +1,18 @@
-import { toServiceError, UnauthenticatedError } from '@frostmint/core';
-import type { PreprocessRequest, PreprocessResponse, SignerServiceServer } from '@frostmint/proto';
+import {
+  type Correlation,
+  correlate,
+  currentTraceId,
+  inCallerSpan,
+  toServiceError,
+  UnauthenticatedError,
+  withCorrelation,
+} from '@frostmint/core';
+import {
+  type PreprocessRequest,
+  type PreprocessResponse,
+  type SignerServiceServer,
+  SignerServiceService,
+} from '@frostmint/proto';
 import type {
   ServerUnaryCall,
   ServerWritableStream,
@@ -11,6 +24,9 @@ import type { SignerDaemon } from './daemon.ts';
 import type { SignerRpcOutcome } from './metrics.ts';
 
 type Handler<Req, Res> = (req: Req) => Promise<Res>;
+
+/** `frostmint.signer.v1.SignerService`: span names are `<service>/<method>` (RPC conventions). */
+const SERVICE = SignerServiceService.info.path.split('/')[1]!;
 
 /**
  * Adapts a `SignerDaemon` to the generated gRPC service: checks that the peer's client
@@ -56,17 +72,26 @@ export function signerService(
         });
       const run = async () => {
         checkPeer(call, options.coordinatorName);
-        return handler(call.request);
+        // Only the coordinator's trace context is taken (after the peer check): its span
+        // is the parent of this call's, and the call's log lines carry its trace id.
+        return inCallerSpan(call.metadata, `${SERVICE}/${name}`, () => {
+          const traceId = currentTraceId();
+          if (traceId) correlate({ trace_id: traceId });
+          return handler(call.request);
+        });
       };
-      run().then(
-        (res) => {
-          answered();
-          callback(null, res);
-        },
-        (err: unknown) => {
-          answered(refused(name, err));
-          callback(toServiceError(err));
-        },
+      // The answer's log line (`signer refused`) is inside the call's correlation too.
+      withCorrelation(requestIdOf(call.request), () =>
+        run().then(
+          (res) => {
+            answered();
+            callback(null, res);
+          },
+          (err: unknown) => {
+            answered(refused(name, err));
+            callback(toServiceError(err));
+          },
+        ),
       );
     };
   /** One batched request answered, counted and logged as a unary `Sign` would be. */
@@ -144,4 +169,10 @@ function checkPeer(
       `client certificate does not name ${coordinatorName}`,
     );
   }
+}
+
+/** A call's id for its log lines: the coordinator's `requestId` (the token's `jti` for a mint). */
+function requestIdOf(request: unknown): Correlation {
+  const requestId = (request as { requestId?: unknown }).requestId;
+  return typeof requestId === 'string' && requestId !== '' ? { request_id: requestId } : {};
 }

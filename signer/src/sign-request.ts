@@ -1,6 +1,7 @@
 import {
   checkClaimsFollowEvidence,
   checkTokenForSigning,
+  correlate,
   DEV_SUBJECT,
   type EnrollmentCertificate,
   EVIDENCE_CLAIMS,
@@ -78,6 +79,7 @@ export async function checkSignRequest(
 ): Promise<CheckedSignRequest> {
   // The one token grammar, before anything else reads the message (size cap included).
   const { header, claims } = parseSigningInput(req.message);
+  correlate({ jti: claims.jti });
   checkTokenForSigning(header, claims, {
     kid: ctx.kid,
     issuer: ctx.config.issuer,

@@ -8,7 +8,8 @@ const CONCURRENCY = [1, 4, 16];
 const BODY = JSON.stringify({ scope: ['deploy:canary'], audience: 'deploy-api', ttl: 900 });
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-function mintSender(url: string, bearer: string) {
+/** Sends one `POST /v1/mint` with the dev bearer; resolves whether it minted. */
+export function mintSender(url: string, bearer: string) {
   return async () => {
     const res = await fetch(`${url}/v1/mint`, {
       method: 'POST',

@@ -11,6 +11,7 @@ import { benchPolicy } from './policy-bench.ts';
 import { benchReceipts } from './receipts-bench.ts';
 import { benchSdk } from './sdk-bench.ts';
 import { benchSdkDpop } from './sdk-dpop-bench.ts';
+import { benchTracing } from './tracing-bench.ts';
 import { benchWebAuthn } from './webauthn-bench.ts';
 
 for (const run of [
@@ -23,6 +24,7 @@ for (const run of [
   benchMint,
   benchReceipts,
   benchAuditCheckpoint,
+  benchTracing,
   benchCiMint,
   benchWebAuthn,
   benchCli,

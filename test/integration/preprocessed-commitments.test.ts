@@ -133,6 +133,7 @@ describe('preprocessed commitments: one round trip per mint, each nonce used onc
     approvals: [],
     requesterAttestation: undefined,
     dpopProof: '',
+    checkpointProofs: undefined,
     commitmentId: ownId,
   });
 

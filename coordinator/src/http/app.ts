@@ -1,4 +1,4 @@
-import { type GroupJwk, UnavailableError } from '@frostmint/core';
+import { type GroupJwk, inSpan, UnavailableError } from '@frostmint/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApprovalGate } from '../approvals/gate.ts';
@@ -21,6 +21,7 @@ import { checkRequestText, parseInput } from './input.ts';
 import { registerMetadataRoutes } from './metadata.ts';
 import { registerOpenApiRoute } from './openapi/route.ts';
 import { registerPolicyRoutes } from './policy-routes.ts';
+import { requestIdOptions, traceRequests } from './request-trace.ts';
 import { trackRoutes } from './route-table.ts';
 import { SourceAddresses, sourceAddressOf } from './source-address.ts';
 
@@ -72,6 +73,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   const { issuer, pool, authenticator, group } = options;
   // The HTTPS instance serves the same routes; only the listener differs.
   const app = Fastify({
+    ...requestIdOptions(),
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: 16 * 1024,
     // A WebAuthn credential id (a route parameter) may be 1023 bytes: 1364 base64url chars.
@@ -81,6 +83,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     ...(options.https ? { https: options.https } : {}),
   }) as FastifyInstance;
   trackRoutes(app);
+  traceRequests(app);
   instrumentHttp(app, options.metrics);
   app.setErrorHandler(replyWithError);
   app.setNotFoundHandler(notFound(app));
@@ -101,7 +104,9 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
       throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
     let wait: number | undefined;
     const minted = await timeMint(options.metrics, async () => {
-      const requester = await dpop.bind(await authenticator.authenticate(request), request);
+      const requester = await inSpan('mint.authenticate', async () =>
+        dpop.bind(await authenticator.authenticate(request), request),
+      );
       const { wait_for_receipt, ...body } = parseInput(OneStepMintBodySchema, request.body, 'body');
       wait = wait_for_receipt;
       return group.mints.mint(requester, body, sourceAddressOf(request));

@@ -148,6 +148,10 @@ export class MintAuthorizer {
     });
     const awaitsApprovals = context.mayWait && onlyApprovalsMissing(decision);
     if (!decision.allow && !awaitsApprovals) {
+      this.options.log.info(
+        { sub: requester.subject, scope: request.scope, reasons: decision.reasons },
+        'mint denied',
+      );
       await auditDenial(this.options.audit, {
         sub: requester.subject,
         aud: request.audience,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { correlate, spanAttributes } from '@frostmint/core';
 import type { Requester } from '../auth/types.ts';
 import { refuseDpopPending } from '../dpop/index.ts';
 import type { MintBody } from '../mint-body.ts';
@@ -32,6 +33,9 @@ export class MintService {
     pipeline.check(request);
     const iat = pipeline.nowSeconds();
     const jti = randomBytes(16).toString('base64url');
+    // Every line logged for this mint from here on names its token (correlationMixin).
+    correlate({ jti });
+    spanAttributes({ 'frostmint.jti': jti });
     // One policy for the whole mint: the decision and the token's `frostmint.policy` agree.
     const authorization = await pipeline.authorize(requester, request, {
       now: iat,

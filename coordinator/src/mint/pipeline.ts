@@ -1,5 +1,7 @@
 import {
   compactJws,
+  correlate,
+  inSpan,
   type MintApprovalWire,
   signingInput,
   type TokenClaims,
@@ -126,7 +128,7 @@ export class MintPipeline {
     request: MintBody,
     context: AuthorizeContext,
   ): Promise<Authorization> {
-    return this.authorizer.authorize(requester, request, context);
+    return inSpan('mint.authorize', () => this.authorizer.authorize(requester, request, context));
   }
 
   /** The token's claims under `policy` (see `tokenClaims`). */
@@ -145,7 +147,11 @@ export class MintPipeline {
    * attested ones when the decision requires it), marks single-use evidence spent, and
    * records the mint (audit entry, metric). Refusals propagate unchanged.
    */
-  async sign(step: SignStep): Promise<SignedToken> {
+  sign(step: SignStep): Promise<SignedToken> {
+    return inSpan('mint.sign', () => this.#sign(step));
+  }
+
+  async #sign(step: SignStep): Promise<SignedToken> {
     const { authorization, token } = step;
     const { attested } = authorization;
     this.options.assertStoreWritable?.();
@@ -168,18 +174,25 @@ export class MintPipeline {
         ),
     });
     const claims = claimsFor(signed.signers);
+    correlate({ jti: claims.jti });
     const jws = compactJws(Buffer.from(signed.message).toString('latin1'), signed.signature);
     await step.deliver?.(jws);
     await step.requester.spend?.();
-    await recordMint(this.options.audit, this.options.metrics, {
-      claims,
-      policyId: authorization.policy.id,
-      facts: {
-        ...signedDigests(jws, signed.message),
-        evidence: evidenceDigests(step.requester.evidence, attested?.requesterEvidence),
-        approvals: step.approvals.map((a) => a.guardianKid),
-      },
-    });
+    await inSpan('mint.record', () =>
+      recordMint(this.options.audit, this.options.metrics, {
+        claims,
+        policyId: authorization.policy.id,
+        facts: {
+          ...signedDigests(jws, signed.message),
+          evidence: evidenceDigests(step.requester.evidence, attested?.requesterEvidence),
+          approvals: step.approvals.map((a) => a.guardianKid),
+        },
+      }),
+    );
+    this.options.log.info(
+      { sub: claims.sub, aud: claims.aud, scope: claims.scope, signers: signed.signers },
+      'token minted',
+    );
     return { token: jws, claims };
   }
 }

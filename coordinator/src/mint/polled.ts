@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   ForbiddenError,
   FrostmintError,
+  inSpan,
   type MintApprovalSubject,
   mintApprovalSubject,
   signingInput,
@@ -44,6 +45,16 @@ export interface PollStatus {
   readonly expires_in: number;
 }
 
+/** What {@link PolledMints.park} stores: the mint as authorized, waiting for guardians. */
+export interface ParkInput {
+  readonly requester: Requester;
+  readonly request: MintBody;
+  readonly claims: ReturnType<MintPipeline['claims']>;
+  readonly authorization: Authorization;
+  /** The requester's address: stored, so the poll that finishes the mint checks this one. */
+  readonly sourceAddress: string;
+}
+
 /** Options of {@link PolledMints}. */
 export interface PolledMintsOptions {
   readonly pipeline: MintPipeline;
@@ -79,14 +90,11 @@ export class PolledMints {
    * return polled.park({ requester, request: body, claims, authorization, sourceAddress });
    * ```
    */
-  async park(input: {
-    readonly requester: Requester;
-    readonly request: MintBody;
-    readonly claims: ReturnType<MintPipeline['claims']>;
-    readonly authorization: Authorization;
-    /** The requester's address: stored, so the poll that finishes the mint checks this one. */
-    readonly sourceAddress: string;
-  }): Promise<PendingMint> {
+  park(input: ParkInput): Promise<PendingMint> {
+    return inSpan('mint.approvals.park', () => this.#park(input));
+  }
+
+  async #park(input: ParkInput): Promise<PendingMint> {
     const { requester, request, claims, authorization, sourceAddress } = input;
     const { header } = this.options.pipeline;
     const now = this.#now();
@@ -139,7 +147,11 @@ export class PolledMints {
    * deadline, or as soon as another guardian approved. Unknown id and
    * wrong secret both answer `request_not_found` (404).
    */
-  async poll(id: string, secret: string, waitSeconds: number): Promise<MintResponse | PollStatus> {
+  poll(id: string, secret: string, waitSeconds: number): Promise<MintResponse | PollStatus> {
+    return inSpan('mint.approvals.wait', () => this.#poll(id, secret, waitSeconds));
+  }
+
+  async #poll(id: string, secret: string, waitSeconds: number): Promise<MintResponse | PollStatus> {
     const { store, gate } = this.options;
     const deadline = Date.now() + Math.min(waitSeconds, MAX_POLL_WAIT_SECONDS) * 1000;
     let seen: number | undefined;

@@ -4,6 +4,8 @@ import {
   FrostError,
   type FrostGroup,
   FrostmintError,
+  inSpan,
+  RateLimitedLog,
   type SigningCommitment,
   UnavailableError,
 } from '@frostmint/core';
@@ -161,6 +163,8 @@ export class RoundDriver implements TokenSigner {
   readonly #batcher: SignBatcher;
   /** Rotates which signers preprocessed signings start with (spreads the load). */
   #turn = 0;
+  /** A signer refusing mint after mint is logged once a minute with the count. */
+  readonly #failures: RateLimitedLog;
 
   constructor(
     private readonly pool: SignerPool,
@@ -172,6 +176,7 @@ export class RoundDriver implements TokenSigner {
     this.#hedge = options.hedge && new HedgeBudget(options.hedge);
     this.#commitments = options.commitments;
     this.#batcher = new SignBatcher(pool);
+    this.#failures = new RateLimitedLog(log);
   }
 
   async sign(attempt: SignAttempt): Promise<QuorumSignature> {
@@ -191,12 +196,14 @@ export class RoundDriver implements TokenSigner {
     try {
       for (;;) {
         const round: RoundOne = this.#preprocessed(attempts, attempt, eligible) ?? {
-          commitments: await this.#roundOne(attempts, eligible),
+          commitments: await inSpan('frost.round_one', () => this.#roundOne(attempts, eligible)),
         };
         const { commitments } = round;
         const signers = commitments.map((c) => c.id).sort((a, b) => a - b);
         const message = attempt.messageFor(signers);
-        const shares = await this.#roundTwo(attempts, message, round, attempt);
+        const shares = await inSpan('frost.round_two', () =>
+          this.#roundTwo(attempts, message, round, attempt),
+        );
         if (!shares) continue;
         const signature = this.group.aggregate(commitments, message, shares);
         if (!this.group.verify(message, signature)) {
@@ -497,7 +504,11 @@ export class RoundDriver implements TokenSigner {
   #refused(attempts: Attempts, id: number, rpc: 'commit' | 'sign', err: unknown): void {
     const code = err instanceof FrostmintError ? err.code : 'internal';
     const reason = err instanceof Error ? err.message : String(err);
-    this.log.warn({ signer: id, rpc, code, reason }, 'signer call failed');
+    this.#failures.warn(
+      `${id}:${rpc}:${code}`,
+      { signer: id, rpc, code, reason },
+      'signer call failed',
+    );
     this.#report(attempts, id, rpc, code, reason);
     attempts.excluded.add(id);
     if (attempts.fixed) throw namedSignerFailed(this.pool, id, err);

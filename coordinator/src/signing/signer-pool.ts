@@ -4,6 +4,7 @@ import {
   fromServiceError,
   type MtlsFiles,
   mtlsChannelCredentials,
+  traceInterceptors,
 } from '@frostmint/core';
 import {
   type AttestRequest,
@@ -199,6 +200,8 @@ export class SignerPool {
               'grpc.ssl_target_name_override': endpoint.tlsName,
               'grpc.default_authority': endpoint.tlsName,
               ...RECONNECT_BACKOFF,
+              // Calls made inside a trace get a span and carry `traceparent` (none when off).
+              interceptors: traceInterceptors({ 'frostmint.signer.id': endpoint.id }),
             },
           ),
           reachable: undefined,

@@ -10,6 +10,7 @@ import {
 import { z } from 'zod';
 import { AnomalyConfigSchema } from './anomaly/config.ts';
 import { HttpsFilesSchema } from './http/https.ts';
+import { KeyRotationConfigSchema } from './keys/rotation-config.ts';
 import { AbuseConfigSchema } from './requests/abuse.ts';
 import { CoordinatorAttestationConfigSchema } from './signing/attestation-config.ts';
 import { StorageConfigSchema } from './storage/open.ts';
@@ -81,6 +82,8 @@ export const CoordinatorConfigSchema = z
      * longer-lived approvals).
      */
     approvalWindowSeconds: z.number().int().min(60).max(86_400).default(1800),
+    /** Key lifecycle: store polling and the pre-publish window (docs/operators/key-rotation.md). */
+    keyRotation: KeyRotationConfigSchema.optional(),
     /** Log level (`$FROSTMINT_LOG_LEVEL` overrides it); `info` when absent. */
     logLevel: LogLevelSchema.optional(),
     /** In-process credential-use anomaly detection (docs/operators/observability.md). */

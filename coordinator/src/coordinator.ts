@@ -1,13 +1,11 @@
 import type { Server as TlsServer } from 'node:tls';
 import {
   AttestationVerifier,
-  groupJwk,
   groupPublicKeyOf,
   InvalidRequestError,
   jwksEventLogger,
   loadGroup,
   OidcVerifier,
-  readGroupConfig,
   requireReadableFiles,
   UnauthenticatedError,
 } from '@frostmint/core';
@@ -26,10 +24,18 @@ import { MintDpop } from './dpop/index.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { loadHttpsIdentity, reloadHttpsIdentity } from './http/https.ts';
 import { startBackgroundJobs } from './jobs.ts';
-import { JwksKeyring, MAX_CLOCK_TOLERANCE_SECONDS } from './keys/jwks-keyring.ts';
+import { GroupLifecycle } from './keys/group-lifecycle.ts';
+import {
+  JWKS_CACHE_SECONDS,
+  JwksKeyring,
+  MAX_CLOCK_TOLERANCE_SECONDS,
+} from './keys/jwks-keyring.ts';
+import { registerKeyRoutes } from './keys/key-routes.ts';
+import { type GroupRuntime, LiveGroup } from './keys/live-group.ts';
+import { KeyRotationConfigSchema } from './keys/rotation-config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { boundedCodes, signerCallObserver } from './metrics-signers.ts';
-import { wireMintFlows } from './mint/wire.ts';
+import { type MintFlows, wireMintFlows } from './mint/wire.ts';
 import { MintAttestation } from './mint-attestation.ts';
 import { PolicyRollout } from './policy/rollout.ts';
 import { DEFAULT_HEDGE } from './signing/hedge.ts';
@@ -73,8 +79,14 @@ export async function startCoordinator(options: {
   const https = config.https && (await loadHttpsIdentity(config.https));
   const metrics = createMetrics({
     signers: () => pool.status(),
-    quorum: () => group && { available: pool.candidates().length, threshold: group.threshold },
-    pendingApprovals: async () => (await group?.approvals?.gate.listPending())?.length ?? 0,
+    quorum: () => {
+      const threshold = group.runtime?.entry.config.threshold;
+      return threshold === undefined
+        ? undefined
+        : { available: pool.candidates().length, threshold };
+    },
+    pendingApprovals: async () =>
+      (await group.runtime?.flows.approvals?.gate.listPending())?.length ?? 0,
     auditAppends: () => store.audit.appendStats(),
   });
   const signerCodes = boundedCodes();
@@ -109,7 +121,17 @@ export async function startCoordinator(options: {
       audit: () => audit,
     }),
   );
-  const groupConfig = await readGroupConfig(config.stateDir);
+  const rotation = KeyRotationConfigSchema.parse(config.keyRotation ?? {});
+  const lifecycle = new GroupLifecycle({
+    store: store.groups,
+    // A replaced key stays published until its last token expired, plus the verifiers'
+    // largest clock tolerance and their JWKS cache window.
+    retainSeconds: config.maxTtlSeconds + MAX_CLOCK_TOLERANCE_SECONDS + JWKS_CACHE_SECONDS,
+    prepublishSeconds: rotation.prepublishSeconds,
+  });
+  // group.json / group.next.json of an existing deployment go into the store once.
+  await lifecycle.importFiles(config.stateDir, log);
+  const groupConfig = (await JwksKeyring.fromStored(await lifecycle.list())).current?.config;
   const policy = await PolicyRollout.open({
     files: config.policy,
     stateDir: config.stateDir,
@@ -119,53 +141,54 @@ export async function startCoordinator(options: {
     metrics,
   });
   const authenticator = options.authenticator ?? requesterAuthenticator(config, store, log);
-  const group = groupConfig
-    ? await (async () => {
-        const frost = loadGroup(groupPublicKeyOf(groupConfig));
-        const driver = new RoundDriver(pool, frost, log, {
-          events: roundAudit(audit, metrics, log, signerCodes),
-          hedge: { ...DEFAULT_HEDGE, capMs: config.rpcDeadlineMs },
-        });
-        const flows = wireMintFlows({
-          config,
-          store,
-          pool,
-          frost,
-          kid: groupConfig.kid,
-          threshold: groupConfig.threshold,
-          guardians: groupConfig.version === 2 ? groupConfig.guardians.keys : [],
-          policy,
-          audit,
-          log,
-          metrics,
-          driver,
-          attestation: new MintAttestation(
-            attestations,
-            requesterVerifier,
-            groupConfig.threshold,
-            log,
-          ),
-          // Enrollments are started by an operator credential, never by a CI ID token.
-          operator: options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR,
-        });
-        const jwk = await groupJwk(frost.publicKey.groupKey);
-        return {
-          jwk,
-          // Rotation: a replaced key stays published until its tokens expired (plus the
-          // verifiers' largest clock tolerance); a pre-published next key is there too.
-          jwks: await JwksKeyring.open({
-            stateDir: config.stateDir,
-            current: jwk,
-            retainSeconds: config.maxTtlSeconds + MAX_CLOCK_TOLERANCE_SECONDS,
-          }),
-          threshold: groupConfig.threshold,
-          mints: flows.mints,
-          flows,
-          ...(flows.approvals ? { approvals: flows.approvals } : {}),
-        };
-      })()
-    : undefined;
-  if (!group) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
+  // Enrollments and key lifecycle changes need an operator credential, never a CI ID token.
+  const operator = options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR;
+  const allFlows = new Set<MintFlows>();
+  const group: LiveGroup<CoordinatorGroup> = new LiveGroup<CoordinatorGroup>({
+    lifecycle,
+    stateDir: config.stateDir,
+    pollMs: rotation.pollMs,
+    log,
+    build: (entry, previous) => {
+      const frost = loadGroup(groupPublicKeyOf(entry.config));
+      const driver = new RoundDriver(pool, frost, log, {
+        events: roundAudit(audit, metrics, log, signerCodes),
+        hedge: { ...DEFAULT_HEDGE, capMs: config.rpcDeadlineMs },
+      });
+      // A share refresh keeps the key, so the flows (whose tokens name the kid) stay.
+      const flows =
+        previous?.entry.row.kid === entry.row.kid
+          ? previous.flows
+          : wireMintFlows({
+              config,
+              store,
+              pool,
+              frost,
+              kid: entry.config.kid,
+              threshold: entry.config.threshold,
+              guardians: entry.config.version === 2 ? entry.config.guardians.keys : [],
+              policy,
+              audit,
+              log,
+              metrics,
+              driver: group,
+              attestation: new MintAttestation(
+                attestations,
+                requesterVerifier,
+                entry.config.threshold,
+                log,
+              ),
+              operator,
+            });
+      allFlows.add(flows);
+      return { entry, driver, flows };
+    },
+    // Shares checked against the previous verifying shares were wrongly marked faulty.
+    swapped: (_, previous) => previous && pool.clearFaulty(),
+  });
+  await group.start();
+  const boot = group.runtime;
+  if (!boot) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
   // Sweeps run on every coordinator, whatever flows it serves.
   const jobs = startBackgroundJobs({ store, log });
   const app = buildCoordinatorApp({
@@ -178,9 +201,13 @@ export async function startCoordinator(options: {
     policy,
     attestations,
     store: store.health,
-    ...(group ? { group } : {}),
+    group: () => groupView(group),
     ...(https ? { https } : {}),
-    ...(group ? { extraRoutes: group.flows.extraRoutes } : {}),
+    extraRoutes: (app) => {
+      // WebAuthn and guardian pages stay bound to the flows of the key at boot.
+      boot?.flows.extraRoutes(app);
+      registerKeyRoutes(app, { lifecycle, live: group, operator });
+    },
   });
   await pool.refresh();
   await attestations.start(config.healthIntervalMs);
@@ -203,10 +230,30 @@ export async function startCoordinator(options: {
       attestations.close();
       await app.close();
       policy.close();
-      group?.flows.close();
+      group.close();
+      for (const flows of allFlows) flows.close();
       pool.close();
       await store.close();
     },
+  };
+}
+
+/** What signs for one group configuration, and the mint flows whose tokens name its kid. */
+interface CoordinatorGroup extends GroupRuntime {
+  readonly flows: MintFlows;
+}
+
+/** The HTTP API's view of the group signing now (undefined before any DKG). */
+function groupView(group: LiveGroup<CoordinatorGroup>) {
+  const runtime = group.runtime;
+  if (!runtime) return undefined;
+  const { flows } = runtime;
+  return {
+    jwk: runtime.entry.jwk,
+    jwks: group,
+    threshold: runtime.entry.config.threshold,
+    mints: flows.mints,
+    ...(flows.approvals ? { approvals: flows.approvals } : {}),
   };
 }
 

@@ -34,22 +34,28 @@ export interface CoordinatorAppOptions {
   readonly store?: Pick<StoreHealth, 'status'>;
   /** Per-signer SEV-SNP attestation, shown in `/readyz`. */
   readonly attestations?: Pick<SignerAttestations, 'status'>;
-  /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
-  readonly group?: {
-    jwk: GroupJwk;
-    /** Every key the JWKS publishes across a rotation (current, next, retired); `[jwk]` when absent. */
-    jwks?: { keys(): GroupJwk[] };
-    threshold: number;
-    mints: MintService;
-    /** The approval gate (guardians' API) and the polled mints waiting at it. */
-    approvals?: { gate: ApprovalGate; polled: PolledMints };
-  };
+  /**
+   * Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. A
+   * function is read at every request: the group the replica signs with now (key lifecycle).
+   */
+  readonly group?: CoordinatorAppGroup | (() => CoordinatorAppGroup | undefined);
   /** More routes (the WebAuthn request lifecycle, coordinator/src/requests). */
   readonly extraRoutes?: (app: FastifyInstance) => void;
   /** Serve HTTPS with this certificate and key (see ./https.ts); plain HTTP when absent. */
   readonly https?: HttpsIdentity;
   /** DPoP at the mint endpoint. Default: verified against `issuer` with 30 s skew. */
   readonly dpop?: MintDpop;
+}
+
+/** The group the API mints with. */
+export interface CoordinatorAppGroup {
+  jwk: GroupJwk;
+  /** Every key the JWKS publishes across a rotation (current, next, retired); `[jwk]` when absent. */
+  jwks?: { keys(): GroupJwk[] };
+  threshold: number;
+  mints: MintService;
+  /** The approval gate (guardians' API) and the polled mints waiting at it. */
+  approvals?: { gate: ApprovalGate; polled: PolledMints };
 }
 
 /**
@@ -63,7 +69,12 @@ export interface CoordinatorAppOptions {
  * ```
  */
 export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInstance {
-  const { issuer, pool, authenticator, group } = options;
+  const { issuer, pool, authenticator } = options;
+  const groupNow =
+    typeof options.group === 'function'
+      ? options.group
+      : () => options.group as CoordinatorAppGroup | undefined;
+  const bootGroup = groupNow();
   // The HTTPS instance serves the same routes; only the listener differs.
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
@@ -86,9 +97,11 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   if (options.policy) registerPolicyRoutes(app, options.policy);
   options.extraRoutes?.(app);
 
-  if (group?.approvals) registerApprovalRoutes(app, group.approvals.gate, group.approvals.polled);
+  if (bootGroup?.approvals)
+    registerApprovalRoutes(app, bootGroup.approvals.gate, bootGroup.approvals.polled);
 
   app.post('/v1/mint', async (request, reply) => {
+    const group = groupNow();
     if (!group)
       throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
     const minted = await timeMint(options.metrics, async () => {
@@ -100,7 +113,10 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     return minted;
   });
 
-  registerMetadataRoutes(app, { issuer }, () => (group ? (group.jwks?.keys() ?? [group.jwk]) : []));
+  registerMetadataRoutes(app, { issuer }, () => {
+    const group = groupNow();
+    return group ? (group.jwks?.keys() ?? [group.jwk]) : [];
+  });
   registerOpenApiRoute(app, { issuer });
 
   app.get('/metrics', async (_request, reply) => {
@@ -114,6 +130,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     const signers = pool.status();
     const available = pool.candidates().length;
     const store = options.store?.status();
+    const group = groupNow();
     const ready =
       group !== undefined && available >= group.threshold && (store === undefined || store.ok);
     void reply.status(ready ? 200 : 503);

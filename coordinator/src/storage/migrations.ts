@@ -197,10 +197,45 @@ CREATE TRIGGER mint_requests_fill_kind BEFORE INSERT ON mint_requests
   FOR EACH ROW EXECUTE FUNCTION mint_requests_fill_kind();
 `;
 
+/**
+ * Key lifecycle (issue 17): every group configuration a ceremony (or a boot-time
+ * `group.json`) produced, with its state as a fact, never inferred: `next` (published in
+ * the JWKS, signs nothing yet), `current` (signs every token; at most one row), `retired`
+ * (signed before, published until `publish_until`), `superseded` (an earlier epoch of the
+ * same key, replaced by a share refresh; its key is published through the newer epoch).
+ * Version 1 (legacy, unsigned) configurations have no epoch: stored as epoch 0.
+ */
+const groupConfigs = `
+CREATE TABLE group_configs (
+  kid            text NOT NULL,
+  epoch          integer NOT NULL CHECK (epoch >= 0),
+  state          text NOT NULL CHECK (state IN ('next', 'current', 'retired', 'superseded')),
+  config         jsonb NOT NULL,
+  source         text NOT NULL CHECK (source IN ('ceremony', 'file', 'operator')),
+  created_at     timestamptz NOT NULL,
+  published_at   timestamptz NOT NULL,
+  activated_at   timestamptz,
+  retired_at     timestamptz,
+  publish_until  timestamptz,
+  PRIMARY KEY (kid, epoch),
+  CHECK ((state = 'retired') = (retired_at IS NOT NULL AND publish_until IS NOT NULL)),
+  CHECK (state <> 'current' OR activated_at IS NOT NULL)
+);
+CREATE UNIQUE INDEX group_configs_one_current ON group_configs ((state)) WHERE state = 'current';
+CREATE UNIQUE INDEX group_configs_one_live_epoch ON group_configs (kid)
+  WHERE state IN ('next', 'current');
+`;
+
 /** Every migration, in order. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial_schema', sql: initialSchema },
   { version: 2, name: 'mint_results', sql: mintResults },
   { version: 3, name: 'guardian_credentials', sql: guardianCredentials },
   { version: 4, name: 'request_kinds', sql: requestKinds },
+  // MERGE: 5–7 are other issue-17 helpers' migrations; these placeholders keep the versions
+  // contiguous on this branch only and are dropped when the branches are merged.
+  { version: 5, name: 'placeholder_5', sql: 'SELECT 1' },
+  { version: 6, name: 'placeholder_6', sql: 'SELECT 1' },
+  { version: 7, name: 'placeholder_7', sql: 'SELECT 1' },
+  { version: 8, name: 'group_configs', sql: groupConfigs },
 ];

@@ -148,9 +148,13 @@ export class SqlGroupConfigStore implements GroupConfigStore {
   }
 
   list(): Promise<StoredGroupConfig[]> {
-    return select(this.ctx.db, `WHERE state <> 'superseded'
+    return select(
+      this.ctx.db,
+      `WHERE state <> 'superseded'
         ORDER BY CASE state WHEN 'current' THEN 0 WHEN 'next' THEN 1 ELSE 2 END,
-          published_at DESC, kid`, []);
+          published_at DESC, kid`,
+      [],
+    );
   }
 
   #locked<T>(fn: (tx: SqlQuerier, now: Date) => Promise<T>): Promise<T> {

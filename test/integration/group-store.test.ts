@@ -110,10 +110,10 @@ describe('the group configuration lives in the shared store: every coordinator f
       ...approvals,
       '--coordinator-config',
       configA,
-      '--json',
+      '--format',
+      'json',
     );
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/Signed group configuration stored for every coordinator/);
     return JSON.parse(run.stdout);
   }
 

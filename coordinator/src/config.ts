@@ -15,7 +15,7 @@ import { AbuseConfigSchema } from './requests/abuse.ts';
 import { CoordinatorAttestationConfigSchema } from './signing/attestation-config.ts';
 import { StorageConfigSchema } from './storage/open.ts';
 
-const SignerEndpointSchema = z
+export const SignerEndpointSchema = z
   .object({
     id: z.number().int().min(1).max(255),
     /** `host:port` of the signer's gRPC server. */

@@ -1,6 +1,7 @@
 import type { Server as TlsServer } from 'node:tls';
 import {
   AttestationVerifier,
+  canonicalJson,
   groupPublicKeyOf,
   InvalidRequestError,
   jwksEventLogger,
@@ -19,7 +20,7 @@ import { CredentialRouter } from './auth/by-credential.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
 import { OidcAuthenticator } from './auth/oidc.ts';
 import type { RequesterAuthenticator } from './auth/types.ts';
-import type { CoordinatorConfig } from './config.ts';
+import { type CoordinatorConfig, type SignerEndpoint, SignerEndpointSchema } from './config.ts';
 import { MintDpop } from './dpop/index.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { loadHttpsIdentity, reloadHttpsIdentity } from './http/https.ts';
@@ -78,7 +79,7 @@ export async function startCoordinator(options: {
   );
   const https = config.https && (await loadHttpsIdentity(config.https));
   const metrics = createMetrics({
-    signers: () => pool.status(),
+    signers: () => activePool().status(),
     quorum: () => {
       const threshold = group.runtime?.entry.config.threshold;
       return threshold === undefined
@@ -90,14 +91,18 @@ export async function startCoordinator(options: {
     auditAppends: () => store.audit.appendStats(),
   });
   const signerCodes = boundedCodes();
-  const pool = new SignerPool(config.signers, config.tls, {
-    deadlineMs: config.rpcDeadlineMs,
-    healthIntervalMs: config.healthIntervalMs,
-    maxClockOffsetMs: config.clockSkewSeconds * 1000,
-    degradedForMs: config.signerDegradedMs,
-    log,
-    onCall: signerCallObserver(metrics, signerCodes),
-  });
+  const newPool = (endpoints: readonly SignerEndpoint[]) =>
+    new SignerPool(endpoints, config.tls, {
+      deadlineMs: config.rpcDeadlineMs,
+      healthIntervalMs: config.healthIntervalMs,
+      maxClockOffsetMs: config.clockSkewSeconds * 1000,
+      degradedForMs: config.signerDegradedMs,
+      log,
+      onCall: signerCallObserver(metrics, signerCodes),
+    });
+  // The configured signers; a key made on another signer set gets a pool of its own.
+  const pool = newPool(config.signers);
+  const activePool = () => group.runtime?.pool ?? pool;
   const attestationConfig = CoordinatorAttestationConfigSchema.parse(config.attestation ?? {});
   const attestations = await SignerAttestations.fromConfig(pool, attestationConfig, {
     policyId: () => policy.current.id,
@@ -149,9 +154,19 @@ export async function startCoordinator(options: {
     stateDir: config.stateDir,
     pollMs: rotation.pollMs,
     log,
-    build: (entry, previous) => {
+    build: async (entry, previous) => {
+      const endpoints = entry.row.signers
+        ? SignerEndpointSchema.array().parse(entry.row.signers)
+        : config.signers;
+      const signers =
+        canonicalJson(endpoints) === canonicalJson(config.signers)
+          ? pool
+          : previous && canonicalJson(endpoints) === canonicalJson(previous.endpoints)
+            ? previous.pool
+            : newPool(endpoints);
+      if (signers !== pool && signers !== previous?.pool) await signers.refresh();
       const frost = loadGroup(groupPublicKeyOf(entry.config));
-      const driver = new RoundDriver(pool, frost, log, {
+      const driver = new RoundDriver(signers, frost, log, {
         events: roundAudit(audit, metrics, log, signerCodes),
         hedge: { ...DEFAULT_HEDGE, capMs: config.rpcDeadlineMs },
       });
@@ -162,7 +177,7 @@ export async function startCoordinator(options: {
           : wireMintFlows({
               config,
               store,
-              pool,
+              pool: signers,
               frost,
               kid: entry.config.kid,
               threshold: entry.config.threshold,
@@ -181,10 +196,16 @@ export async function startCoordinator(options: {
               operator,
             });
       allFlows.add(flows);
-      return { entry, driver, flows };
+      return { entry, driver, flows, pool: signers, endpoints };
     },
-    // Shares checked against the previous verifying shares were wrongly marked faulty.
-    swapped: (_, previous) => previous && pool.clearFaulty(),
+    swapped: (runtime, previous) => {
+      // Shares checked against the previous verifying shares were wrongly marked faulty.
+      runtime.pool.clearFaulty();
+      // The previous key's own signers: let in-flight rounds finish, then hang up.
+      const old = previous?.pool;
+      if (old && old !== pool && old !== runtime.pool)
+        setTimeout(() => old.close(), config.rpcDeadlineMs * 4).unref();
+    },
   });
   await group.start();
   const boot = group.runtime;
@@ -195,7 +216,7 @@ export async function startCoordinator(options: {
     issuer: config.issuer,
     dpop: new MintDpop({ issuer: config.issuer, clockSkewSeconds: config.clockSkewSeconds }),
     log,
-    pool,
+    pool: { status: () => activePool().status(), candidates: () => activePool().candidates() },
     authenticator,
     metrics,
     policy,
@@ -232,6 +253,8 @@ export async function startCoordinator(options: {
       policy.close();
       group.close();
       for (const flows of allFlows) flows.close();
+      const own = group.runtime?.pool;
+      if (own && own !== pool) own.close();
       pool.close();
       await store.close();
     },
@@ -241,6 +264,9 @@ export async function startCoordinator(options: {
 /** What signs for one group configuration, and the mint flows whose tokens name its kid. */
 interface CoordinatorGroup extends GroupRuntime {
   readonly flows: MintFlows;
+  /** The signers holding this key's shares (the configured pool unless stored otherwise). */
+  readonly pool: SignerPool;
+  readonly endpoints: readonly SignerEndpoint[];
 }
 
 /** The HTTP API's view of the group signing now (undefined before any DKG). */

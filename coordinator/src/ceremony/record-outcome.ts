@@ -21,7 +21,7 @@ export interface RecordedOutcome {
 
 /**
  * Hands a ceremony's signed group configuration to the coordinators. With PostgreSQL it
- * goes into the shared store, where every coordinator picks it up at its next poll: a
+ * goes into the shared store, with the signer endpoints that ran the ceremony, where every coordinator picks it up at its next poll: a
  * refresh or signer replacement replaces the key's epoch in place; a new DKG's key is
  * current when there is none, else published as next. Embedded PGlite belongs to the one
  * coordinator process that runs on it, so it is written as `group.json` in that
@@ -48,7 +48,7 @@ export async function recordCeremonyOutcome(
       retainSeconds: 0,
       prepublishSeconds: 0,
     });
-    const row = await lifecycle.record(group, 'ceremony');
+    const row = await lifecycle.record(group, 'ceremony', config.signers);
     return { where: 'store', state: row.state };
   } finally {
     await store.close();

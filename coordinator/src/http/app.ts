@@ -25,7 +25,8 @@ import { trackRoutes } from './route-table.ts';
 export interface CoordinatorAppOptions {
   readonly issuer: string;
   readonly log: Logger;
-  readonly pool: SignerPool;
+  /** The signers of the key signing now (their health is part of `/readyz`). */
+  readonly pool: Pick<SignerPool, 'status' | 'candidates'>;
   readonly authenticator: RequesterAuthenticator;
   readonly metrics: Metrics;
   /** Policy status and guardian-approved bundle updates (`/v1/policy`). */

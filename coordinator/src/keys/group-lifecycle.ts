@@ -8,6 +8,7 @@ import {
   parseGroupConfig,
 } from '@frostmint/core';
 import type { Logger } from 'pino';
+import type { SignerEndpoint } from '../config.ts';
 import type {
   GroupConfigSource,
   GroupConfigStore,
@@ -58,18 +59,25 @@ export class GroupLifecycle {
   /**
    * Stores a checked group configuration (see `GroupConfigStore.add`): a refresh of a
    * stored key takes its state, a new key is current when there is none, next otherwise.
+   * `signers`: the endpoints holding its shares (absent: the key's stored ones, else the
+   * coordinators' configured signers).
    *
    * @example
    * ```ts
    * const row = await lifecycle.record(await parseGroupConfig(json, 'body'), 'operator');
    * ```
    */
-  record(config: GroupConfig, source: GroupConfigSource): Promise<StoredGroupConfig> {
+  record(
+    config: GroupConfig,
+    source: GroupConfigSource,
+    signers?: readonly SignerEndpoint[],
+  ): Promise<StoredGroupConfig> {
     return this.options.store.add({
       kid: config.kid,
       epoch: config.version === 2 ? config.epoch : 0,
       config: config as unknown as JsonObject,
       source,
+      ...(signers ? { signers: signers.map((s) => ({ ...s })) } : {}),
     });
   }
 

@@ -2,6 +2,7 @@ import { parseGroupConfig } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RequesterAuthenticator } from '../auth/types.ts';
+import { SignerEndpointSchema } from '../config.ts';
 import { InputJson, parseInput } from '../http/input.ts';
 import type { StoredGroupConfig } from '../storage/index.ts';
 import type { GroupLifecycle } from './group-lifecycle.ts';
@@ -17,7 +18,13 @@ export const KeyChangeBodySchema = z
   })
   .strict();
 /** Body of `POST /v1/keys`: a signed group configuration a ceremony produced. */
-export const PublishKeyBodySchema = z.object({ group_config: InputJson }).strict();
+export const PublishKeyBodySchema = z
+  .object({
+    group_config: InputJson,
+    /** The signers holding its shares, when not the configured ones (a new signer set). */
+    signers: z.array(SignerEndpointSchema).min(2).optional(),
+  })
+  .strict();
 
 /** Options of {@link registerKeyRoutes}. */
 export interface KeyRoutes {
@@ -64,7 +71,7 @@ export function registerKeyRoutes(app: FastifyInstance, routes: KeyRoutes): void
     await operator.authenticate(request);
     const body = parseInput(PublishKeyBodySchema, request.body, 'body');
     const config = await parseGroupConfig(body.group_config, 'body.group_config');
-    const row = await lifecycle.record(config, 'operator');
+    const row = await lifecycle.record(config, 'operator', body.signers);
     await live.reload();
     void reply.status(201);
     return keyView(

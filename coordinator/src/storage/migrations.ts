@@ -203,7 +203,9 @@ CREATE TRIGGER mint_requests_fill_kind BEFORE INSERT ON mint_requests
  * the JWKS, signs nothing yet), `current` (signs every token; at most one row), `retired`
  * (signed before, published until `publish_until`), `superseded` (an earlier epoch of the
  * same key, replaced by a share refresh; its key is published through the newer epoch).
- * Version 1 (legacy, unsigned) configurations have no epoch: stored as epoch 0.
+ * Version 1 (legacy, unsigned) configurations have no epoch: stored as epoch 0. `signers`:
+ * the signer endpoints that hold the key's shares (a new DKG runs on a new signer set, since
+ * a signer holds one key); NULL means the coordinator's configured `signers`.
  */
 const groupConfigs = `
 CREATE TABLE group_configs (
@@ -211,6 +213,7 @@ CREATE TABLE group_configs (
   epoch          integer NOT NULL CHECK (epoch >= 0),
   state          text NOT NULL CHECK (state IN ('next', 'current', 'retired', 'superseded')),
   config         jsonb NOT NULL,
+  signers        jsonb,
   source         text NOT NULL CHECK (source IN ('ceremony', 'file', 'operator')),
   created_at     timestamptz NOT NULL,
   published_at   timestamptz NOT NULL,

@@ -689,6 +689,11 @@ export interface StoredGroupConfig {
   readonly state: GroupKeyState;
   /** The group configuration document as the ceremony signed it. */
   readonly config: JsonObject;
+  /**
+   * The signer endpoints (`{id, address, tlsName}`) holding this key's shares; null: the
+   * coordinator's configured signers.
+   */
+  readonly signers: JsonValue[] | null;
   readonly source: GroupConfigSource;
   readonly createdAt: Date;
   /** When it first appeared in the JWKS (as `next`, or directly as `current`). */
@@ -705,6 +710,8 @@ export interface NewGroupConfig {
   readonly kid: string;
   readonly epoch: number;
   readonly config: JsonObject;
+  /** The signer endpoints of the ceremony; absent: the key's stored ones, else the configured. */
+  readonly signers?: JsonValue[];
   readonly source: GroupConfigSource;
 }
 

@@ -6,6 +6,7 @@ import type {
   GroupConfigStore,
   GroupKeyState,
   JsonObject,
+  JsonValue,
   NewGroupConfig,
   StoredGroupConfig,
 } from '../store.ts';
@@ -15,7 +16,7 @@ import { assertDate, assertInt, jsonParam, toDate, toDateOrNull, toInt } from '.
 /** Advisory-lock key serializing key-lifecycle changes across coordinators ("frostgrp"). */
 const GROUP_LOCK_KEY = '7382085280879113840';
 
-const COLUMNS = `kid, epoch, state, config, source, created_at, published_at, activated_at,
+const COLUMNS = `kid, epoch, state, config, signers, source, created_at, published_at, activated_at,
   retired_at, publish_until`;
 
 interface GroupConfigRow {
@@ -23,6 +24,7 @@ interface GroupConfigRow {
   epoch: unknown;
   state: GroupKeyState;
   config: JsonObject;
+  signers: JsonValue[] | null;
   source: GroupConfigSource;
   created_at: unknown;
   published_at: unknown;
@@ -85,14 +87,16 @@ export class SqlGroupConfigStore implements GroupConfigStore {
           entry.epoch,
           state,
           jsonParam(entry.config),
+          entry.signers ? jsonParam(entry.signers) : live ? jsonParam(live.signers) : null,
           entry.source,
           now,
           live?.publishedAt ?? now,
           state === 'current' ? now : null,
         ],
-        `INSERT INTO group_configs (kid, epoch, state, config, source, created_at, published_at,
-           activated_at)
-         VALUES ($1, $2, $3, $4::text::jsonb, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+        `INSERT INTO group_configs (kid, epoch, state, config, signers, source, created_at,
+           published_at, activated_at)
+         VALUES ($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6, $7, $8, $9)
+         RETURNING ${COLUMNS}`,
       );
       return inserted[0]!;
     });
@@ -177,6 +181,7 @@ async function select(
     epoch: toInt(row.epoch),
     state: row.state,
     config: row.config,
+    signers: row.signers,
     source: row.source,
     createdAt: toDate(row.created_at),
     publishedAt: toDate(row.published_at),

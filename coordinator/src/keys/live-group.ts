@@ -52,6 +52,7 @@ export class LiveGroup<R extends GroupRuntime> implements TokenSigner {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #lastError = '';
+  #reloading: Promise<void> = Promise.resolve();
   readonly #now: () => number;
 
   constructor(private readonly options: LiveGroupOptions<R>) {
@@ -92,7 +93,14 @@ export class LiveGroup<R extends GroupRuntime> implements TokenSigner {
    * await live.reload(); // right after an operator's switch on this replica
    * ```
    */
-  async reload(): Promise<void> {
+  reload(): Promise<void> {
+    // One reload at a time: the poll and an operator's change never build twice.
+    const run = this.#reloading.then(() => this.#load());
+    this.#reloading = run.catch(() => {});
+    return run;
+  }
+
+  async #load(): Promise<void> {
     const rows = await this.options.lifecycle.list();
     const seen = rows
       .map((r) => `${r.kid}:${r.epoch}:${r.state}:${r.publishUntil?.getTime() ?? ''}`)
@@ -101,16 +109,15 @@ export class LiveGroup<R extends GroupRuntime> implements TokenSigner {
     const keyring = await JwksKeyring.fromStored(rows, this.#now);
     const current = keyring.current;
     const previous = this.#runtime;
-    const same =
-      current && previous?.entry.row.kid === current.row.kid
-        ? previous.entry.row.epoch === current.row.epoch
-        : current === undefined && previous === undefined;
-    const runtime = current && !same ? await this.options.build(current, previous) : previous;
+    const changed =
+      current?.row.kid !== previous?.entry.row.kid ||
+      current?.row.epoch !== previous?.entry.row.epoch;
+    const runtime = !changed ? previous : current && (await this.options.build(current, previous));
     // The swap: both assignments happen in one synchronous step.
     this.#keyring = keyring;
     this.#runtime = runtime;
     this.#seen = seen;
-    if (runtime && runtime !== previous) {
+    if (runtime && changed) {
       this.options.log.info(
         {
           kid: runtime.entry.row.kid,

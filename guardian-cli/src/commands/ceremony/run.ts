@@ -48,7 +48,8 @@ export function registerRun(ceremony: Command, io: CliIo): void {
     withConvention(ceremony.command(kind), { format: {} })
       .description(
         `run an approved ${kind} ceremony through the signers, as the coordinator (its mTLS ` +
-          'identity and signer endpoints); write the signed group configuration to its state directory',
+          'identity and signer endpoints); store the signed group configuration for the coordinators ' +
+          '(their PostgreSQL store, or group.json in its state directory with PGlite)',
       )
       .requiredOption('--transcript <path>', 'the transcript from `ceremony plan`')
       .option('--approval <path>', 'a guardian approval file (repeat for each guardian)', collect)

@@ -227,7 +227,13 @@ export async function startCoordinator(options: {
     extraRoutes: (app) => {
       // WebAuthn and guardian pages stay bound to the flows of the key at boot.
       boot?.flows.extraRoutes(app);
-      registerKeyRoutes(app, { lifecycle, live: group, operator });
+      registerKeyRoutes(app, {
+        lifecycle,
+        live: group,
+        operator,
+        holders: (kid, groupKey, endpoints) =>
+          keyHolders(newPool(endpoints ?? config.signers), kid, groupKey),
+      });
     },
   });
   await pool.refresh();
@@ -281,6 +287,21 @@ function groupView(group: LiveGroup<CoordinatorGroup>) {
     mints: flows.mints,
     ...(flows.approvals ? { approvals: flows.approvals } : {}),
   };
+}
+
+/** How many signers of `pool` report over mTLS that they hold `kid` with `groupKey`; closes the pool. */
+async function keyHolders(pool: SignerPool, kid: string, groupKey: Buffer): Promise<number> {
+  try {
+    const infos = await Promise.allSettled(pool.ids().map((id) => pool.call(id, 'info', {})));
+    return infos.filter(
+      (i) =>
+        i.status === 'fulfilled' &&
+        i.value.kid === kid &&
+        Buffer.from(i.value.groupPublicKey).equals(groupKey),
+    ).length;
+  } finally {
+    pool.close();
+  }
 }
 
 /** Refuses every enrollment operator request: no operator credential is configured. */

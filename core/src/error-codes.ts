@@ -570,7 +570,13 @@ export const ERROR_CODES = {
     status: 409,
     where: 'api',
     description:
-      'The retired group key may still have unexpired tokens or be in verifiers\' caches; it stays published until its retention ends (force only for a compromised key).',
+      "The retired group key may still have unexpired tokens or be in verifiers' caches; it stays published until its retention ends (force only for a compromised key).",
+  },
+  group_key_not_held: {
+    status: 409,
+    where: 'api',
+    description:
+      'Fewer signers than the threshold hold this group key: it is not published (a key nobody can sign with, or one brought from elsewhere).',
   },
   group_key_switched: {
     status: 503,

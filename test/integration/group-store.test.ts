@@ -8,6 +8,7 @@ import {
   spawnDaemon,
   waitUntil,
 } from '@frostmint/cli';
+import { selfSignedGroup } from '@frostmint/test-support/group-config';
 import { startPostgres, type TestPostgres } from '@frostmint/test-support/postgres';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -197,7 +198,7 @@ describe('the group configuration lives in the shared store: every coordinator f
     }
   });
 
-  it('refuses key lifecycle changes without the operator credential', async () => {
+  it('refuses key lifecycle changes without the operator credential, and a key the signers do not hold', async () => {
     const kid = (await signing(replicas[0]!))!.kid;
     for (const [method, path, body] of [
       ['GET', '/v1/keys', undefined],
@@ -217,6 +218,26 @@ describe('the group configuration lives in the shared store: every coordinator f
         expect(res.status, `${method} ${path}`).toBe(401);
       }
     }
+    // A key the signers do not hold (brought along, self-signed) is never published, even
+    // by the operator: tokens signed with it must not verify anywhere.
+    const rogue = await selfSignedGroup();
+    const published = await fetch(`${replicas[1]!.url}/v1/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...asOperator() },
+      body: JSON.stringify({ group_config: rogue.config(1) }),
+    });
+    expect(published.status).toBe(409);
+    expect(((await published.json()) as { error: string }).error).toBe('group_key_not_held');
+    const keys = await jwks(replicas[0]!);
+    expect(keys.keys.map((k) => k.kid)).toEqual([kid]);
+    const forged = await rogue.token({
+      iss: stack.layout.coordinator.issuer,
+      aud: 'deploy-api',
+      iat: Math.floor(Date.now() / 1000),
+    });
+    await expect(
+      jwtVerify(forged, createLocalJWKSet(keys), { issuer: stack.layout.coordinator.issuer }),
+    ).rejects.toThrow(/no applicable key found/);
     // The current key cannot be retired, even by the operator.
     const retire = await fetch(`${replicas[1]!.url}/v1/keys/${kid}/retire`, {
       method: 'POST',

@@ -1,8 +1,8 @@
-import { parseGroupConfig } from '@frostmint/core';
+import { ConflictError, InvalidRequestError, parseGroupConfig } from '@frostmint/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RequesterAuthenticator } from '../auth/types.ts';
-import { SignerEndpointSchema } from '../config.ts';
+import { type SignerEndpoint, SignerEndpointSchema } from '../config.ts';
 import { InputJson, parseInput } from '../http/input.ts';
 import type { StoredGroupConfig } from '../storage/index.ts';
 import type { GroupLifecycle } from './group-lifecycle.ts';
@@ -32,6 +32,15 @@ export interface KeyRoutes {
   readonly live: Pick<LiveGroup<GroupRuntime>, 'runtime' | 'keys' | 'reload'>;
   /** The operator credential, as for enrollments. */
   readonly operator: RequesterAuthenticator;
+  /**
+   * How many signers of `endpoints` (the configured ones when absent), asked over mTLS,
+   * hold the key `kid` with this group public key.
+   */
+  readonly holders: (
+    kid: string,
+    groupKey: Buffer,
+    endpoints: readonly SignerEndpoint[] | undefined,
+  ) => Promise<number>;
 }
 
 /**
@@ -40,7 +49,8 @@ export interface KeyRoutes {
  *
  * - `GET /v1/keys`: the stored group keys and the one this replica signs with;
  * - `POST /v1/keys`: pre-publish a new DKG's signed configuration (it becomes `next`;
- *   a newer epoch of a stored key replaces it in place — a refresh);
+ *   a newer epoch of a stored key replaces it in place — a refresh), once at least
+ *   `threshold` of its signers say over mTLS that they hold that key;
  * - `POST /v1/keys/:kid/switch`: the next key signs from now on; the old one is retired;
  * - `POST /v1/keys/:kid/retire`: stop publishing a next key, or a retired key whose
  *   retention is over (`force` for a compromised key).
@@ -50,7 +60,7 @@ export interface KeyRoutes {
  *
  * @example
  * ```ts
- * registerKeyRoutes(app, { lifecycle, live, operator });
+ * registerKeyRoutes(app, { lifecycle, live, operator, holders });
  * ```
  */
 export function registerKeyRoutes(app: FastifyInstance, routes: KeyRoutes): void {
@@ -71,6 +81,25 @@ export function registerKeyRoutes(app: FastifyInstance, routes: KeyRoutes): void
     await operator.authenticate(request);
     const body = parseInput(PublishKeyBodySchema, request.body, 'body');
     const config = await parseGroupConfig(body.group_config, 'body.group_config');
+    // The JWKS is what verifiers trust: publish only a key a quorum of signers holds, made
+    // by a guardian ceremony (signed configuration), never a key someone brought along.
+    if (config.version !== 2) {
+      throw new InvalidRequestError(
+        'group_config_invalid',
+        'only a signed (version 2) group configuration can be published',
+      );
+    }
+    const held = await routes.holders(
+      config.kid,
+      Buffer.from(config.groupKey, 'base64url'),
+      body.signers,
+    );
+    if (held < config.threshold) {
+      throw new ConflictError(
+        'group_key_not_held',
+        `only ${held} signer(s) hold ${config.kid}; ${config.threshold} must before it is published`,
+      );
+    }
     const row = await lifecycle.record(config, 'operator', body.signers);
     await live.reload();
     void reply.status(201);

@@ -1,22 +1,9 @@
-import { sign } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type GroupConfigV2,
-  groupConfigSigningInput,
-  groupJwk,
-  type UnsignedGroupConfigV2,
-} from '@frostmint/core';
-import {
-  createLocalJWKSet,
-  exportJWK,
-  generateKeyPair,
-  type JWTPayload,
-  jwtVerify,
-  SignJWT,
-} from 'jose';
+import { selfSignedGroup } from '@frostmint/test-support/group-config';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupLifecycle } from '../../src/keys/group-lifecycle.ts';
@@ -28,45 +15,12 @@ const RETAIN = 900 + 300 + 300;
 const PREPUBLISH = 300;
 const log = pino({ level: 'silent' });
 
-/**
- * A group key stand-in: an Ed25519 key pair (what a FROST quorum's signature verifies
- * against) that signs tokens and its own version-2 group configurations.
- */
+const ISSUED = { iss: ISSUER, aud: 'deploy-api' };
+
+/** A group key stand-in: signs tokens (at `iat`) and its own group configurations. */
 async function groupKey() {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', {
-    crv: 'Ed25519',
-    extractable: true,
-  });
-  const jwk = await groupJwk(Buffer.from((await exportJWK(publicKey)).x!, 'base64url'));
-  const token = (iat: number) =>
-    new SignJWT({ scope: 'deploy:canary' } satisfies JWTPayload)
-      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: jwk.kid })
-      .setIssuer(ISSUER)
-      .setAudience('deploy-api')
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + 900)
-      .sign(privateKey);
-  const config = (epoch: number): GroupConfigV2 => {
-    const share = (n: number) => Buffer.alloc(32, n + epoch).toString('base64url');
-    const unsigned: UnsignedGroupConfigV2 = {
-      version: 2,
-      kid: jwk.kid,
-      groupKey: jwk.x,
-      threshold: 2,
-      maxSigners: 3,
-      verifyingShares: { 1: share(1), 2: share(2), 3: share(3) },
-      guardians: { approvals: 0, keys: [] },
-      epoch,
-      ceremony: {
-        id: Buffer.alloc(32, epoch).toString('base64url'),
-        kind: epoch === 1 ? 'dkg' : 'refresh',
-        at: new Date(0).toISOString(),
-      },
-    };
-    const signature = sign(null, groupConfigSigningInput(unsigned), privateKey as never);
-    return { ...unsigned, signature: signature.toString('base64url') };
-  };
-  return { jwk, token, config };
+  const group = await selfSignedGroup();
+  return { ...group, token: (iat: number) => group.token({ ...ISSUED, iat }) };
 }
 
 /** Verifies like any JOSE library would against the published JWKS at `at` (unix s). */

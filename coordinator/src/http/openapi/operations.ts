@@ -467,6 +467,7 @@ export const OPERATIONS: readonly Operation[] = [
       'operator_unconfigured',
       'group_config_invalid',
       'group_config_unsigned',
+      'group_key_not_held',
       'store_conflict',
       'store_invalid_transition',
     ],

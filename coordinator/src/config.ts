@@ -13,11 +13,12 @@ import { AnomalyConfigSchema } from './anomaly/config.ts';
 import { AuditConfigSchema } from './audit/config.ts';
 import { HttpsFilesSchema } from './http/https.ts';
 import { TrustedProxiesSchema } from './http/source-address.ts';
+import { KeyRotationConfigSchema } from './keys/rotation-config.ts';
 import { AbuseConfigSchema } from './requests/abuse.ts';
 import { CoordinatorAttestationConfigSchema } from './signing/attestation-config.ts';
 import { StorageConfigSchema } from './storage/open.ts';
 
-const SignerEndpointSchema = z
+export const SignerEndpointSchema = z
   .object({
     id: z.number().int().min(1).max(255),
     /** `host:port` of the signer's gRPC server. */
@@ -95,6 +96,8 @@ export const CoordinatorConfigSchema = z
      * longer-lived approvals).
      */
     approvalWindowSeconds: z.number().int().min(60).max(86_400).default(1800),
+    /** Key lifecycle: store polling and the pre-publish window (docs/operators/key-rotation.md). */
+    keyRotation: KeyRotationConfigSchema.optional(),
     /** Log level (`$FROSTMINT_LOG_LEVEL` overrides it); `info` when absent. */
     logLevel: LogLevelSchema.optional(),
     /** OpenTelemetry spans over OTLP/HTTP (`OTEL_EXPORTER_OTLP_ENDPOINT` overrides); off when absent. */

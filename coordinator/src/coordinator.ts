@@ -1,13 +1,12 @@
 import type { Server as TlsServer } from 'node:tls';
 import {
   AttestationVerifier,
-  groupJwk,
+  canonicalJson,
   groupPublicKeyOf,
   InvalidRequestError,
   jwksEventLogger,
   loadGroup,
   OidcVerifier,
-  readGroupConfig,
   requireReadableFiles,
   UnauthenticatedError,
 } from '@frostmint/core';
@@ -28,15 +27,23 @@ import { CredentialRouter } from './auth/by-credential.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
 import { OidcAuthenticator } from './auth/oidc.ts';
 import type { RequesterAuthenticator } from './auth/types.ts';
-import type { CoordinatorConfig } from './config.ts';
+import { type CoordinatorConfig, type SignerEndpoint, SignerEndpointSchema } from './config.ts';
 import { MintDpop } from './dpop/index.ts';
 import { buildCoordinatorApp } from './http/app.ts';
 import { loadHttpsIdentity, reloadHttpsIdentity } from './http/https.ts';
 import { startBackgroundJobs } from './jobs.ts';
-import { JwksKeyring, MAX_CLOCK_TOLERANCE_SECONDS } from './keys/jwks-keyring.ts';
+import { GroupLifecycle } from './keys/group-lifecycle.ts';
+import {
+  JWKS_CACHE_SECONDS,
+  JwksKeyring,
+  MAX_CLOCK_TOLERANCE_SECONDS,
+} from './keys/jwks-keyring.ts';
+import { registerKeyRoutes } from './keys/key-routes.ts';
+import { type GroupRuntime, LiveGroup } from './keys/live-group.ts';
+import { KeyRotationConfigSchema } from './keys/rotation-config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { boundedCodes, signerCallObserver } from './metrics-signers.ts';
-import { wireMintFlows } from './mint/wire.ts';
+import { type MintFlows, wireMintFlows } from './mint/wire.ts';
 import { MintAttestation } from './mint-attestation.ts';
 import { PolicyRollout } from './policy/rollout.ts';
 import { CommitmentPool, DEFAULT_PREPROCESS_TARGET } from './signing/commitment-pool.ts';
@@ -58,11 +65,7 @@ export interface RunningCoordinator {
   /** The bound base URL, e.g. `http://127.0.0.1:8443`. */
   readonly url: string;
   /** The transparency log's tree, checkpointer and signed checkpoints (`audit` configured). */
-  readonly transparency?: {
-    readonly tree: AuditTreeCache;
-    readonly checkpointer: Checkpointer;
-    readonly checkpoints: AuditCheckpoints;
-  };
+  readonly transparency?: Transparency;
   close(): Promise<void>;
 }
 
@@ -86,20 +89,30 @@ export async function startCoordinator(options: {
   );
   const https = config.https && (await loadHttpsIdentity(config.https));
   const metrics = createMetrics({
-    signers: () => pool.status(),
-    quorum: () => group && { available: pool.candidates().length, threshold: group.threshold },
-    pendingApprovals: async () => (await group?.approvals?.gate.listPending())?.length ?? 0,
+    signers: () => activePool().status(),
+    quorum: () => {
+      const threshold = group.runtime?.entry.config.threshold;
+      return threshold === undefined
+        ? undefined
+        : { available: pool.candidates().length, threshold };
+    },
+    pendingApprovals: async () =>
+      (await group.runtime?.flows.approvals?.gate.listPending())?.length ?? 0,
     auditAppends: () => store.audit.appendStats(),
   });
   const signerCodes = boundedCodes();
-  const pool = new SignerPool(config.signers, config.tls, {
-    deadlineMs: config.rpcDeadlineMs,
-    healthIntervalMs: config.healthIntervalMs,
-    maxClockOffsetMs: config.clockSkewSeconds * 1000,
-    degradedForMs: config.signerDegradedMs,
-    log,
-    onCall: signerCallObserver(metrics, signerCodes),
-  });
+  const newPool = (endpoints: readonly SignerEndpoint[]) =>
+    new SignerPool(endpoints, config.tls, {
+      deadlineMs: config.rpcDeadlineMs,
+      healthIntervalMs: config.healthIntervalMs,
+      maxClockOffsetMs: config.clockSkewSeconds * 1000,
+      degradedForMs: config.signerDegradedMs,
+      log,
+      onCall: signerCallObserver(metrics, signerCodes),
+    });
+  // The configured signers; a key made on another signer set gets a pool of its own.
+  const pool = newPool(config.signers);
+  const activePool = () => group.runtime?.pool ?? pool;
   const attestationConfig = CoordinatorAttestationConfigSchema.parse(config.attestation ?? {});
   const attestations = await SignerAttestations.fromConfig(pool, attestationConfig, {
     policyId: () => policy.current.id,
@@ -123,12 +136,26 @@ export async function startCoordinator(options: {
       audit: () => audit,
     }),
   );
-  const groupConfig = await readGroupConfig(config.stateDir);
+  const rotation = KeyRotationConfigSchema.parse(config.keyRotation ?? {});
+  const lifecycle = new GroupLifecycle({
+    store: store.groups,
+    // A replaced key stays published until its last token expired, plus the verifiers'
+    // largest clock tolerance and their JWKS cache window.
+    retainSeconds: config.maxTtlSeconds + MAX_CLOCK_TOLERANCE_SECONDS + JWKS_CACHE_SECONDS,
+    prepublishSeconds: rotation.prepublishSeconds,
+  });
+  // group.json / group.next.json of an existing deployment go into the store once.
+  await lifecycle.importFiles(config.stateDir, log);
+  const groupConfig = (await JwksKeyring.fromStored(await lifecycle.list())).current?.config;
   const preprocess = config.preprocessCommitments ?? DEFAULT_PREPROCESS_TARGET;
+  // Preprocessed commitments come from the configured signers (a key on another signer set
+  // signs in two rounds); signers without a group at boot have none to give.
   const commitments =
     groupConfig && preprocess > 0
       ? new CommitmentPool(pool, { target: preprocess, log })
       : undefined;
+  // Checkpoints are co-signed by the first key this coordinator signs with (see docs/audit.md).
+  let transparency: Transparency | undefined;
   const policy = await PolicyRollout.open({
     files: config.policy,
     stateDir: config.stateDir,
@@ -138,71 +165,88 @@ export async function startCoordinator(options: {
     metrics,
   });
   const authenticator = options.authenticator ?? requesterAuthenticator(config, store, log);
-  const group = groupConfig
-    ? await (async () => {
-        const frost = loadGroup(groupPublicKeyOf(groupConfig));
-        const driver = new RoundDriver(pool, frost, log, {
-          events: roundAudit(audit, metrics, log, signerCodes),
-          hedge: { ...DEFAULT_HEDGE, capMs: config.rpcDeadlineMs },
-          ...(commitments ? { commitments } : {}),
-        });
-        const flows = wireMintFlows({
-          config,
-          store,
-          pool,
-          frost,
-          kid: groupConfig.kid,
-          threshold: groupConfig.threshold,
-          guardians: groupConfig.version === 2 ? groupConfig.guardians.keys : [],
-          policy,
-          audit,
-          log,
-          metrics,
-          driver,
-          attestation: new MintAttestation(
-            attestations,
-            requesterVerifier,
-            groupConfig.threshold,
-            log,
-          ),
-          // Enrollments are started by an operator credential, never by a CI ID token.
-          operator: options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR,
-        });
-        const jwk = await groupJwk(frost.publicKey.groupKey);
-        const transparency =
-          config.audit && auditTransparency(config.audit, store, pool, driver, frost, log, metrics);
-        return {
-          ...(transparency ? { transparency } : {}),
-          jwk,
-          // Rotation: a replaced key stays published until its tokens expired (plus the
-          // verifiers' largest clock tolerance); a pre-published next key is there too.
-          jwks: await JwksKeyring.open({
-            stateDir: config.stateDir,
-            current: jwk,
-            retainSeconds: config.maxTtlSeconds + MAX_CLOCK_TOLERANCE_SECONDS,
-          }),
-          threshold: groupConfig.threshold,
-          mints: flows.mints,
-          flows,
-          ...(flows.approvals ? { approvals: flows.approvals } : {}),
-        };
-      })()
-    : undefined;
-  if (!group) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
+  // Enrollments and key lifecycle changes need an operator credential, never a CI ID token.
+  const operator = options.authenticator ?? devAuthenticator(config) ?? NO_OPERATOR;
+  const allFlows = new Set<MintFlows>();
+  const group: LiveGroup<CoordinatorGroup> = new LiveGroup<CoordinatorGroup>({
+    lifecycle,
+    stateDir: config.stateDir,
+    pollMs: rotation.pollMs,
+    log,
+    build: async (entry, previous) => {
+      const endpoints = entry.row.signers
+        ? SignerEndpointSchema.array().parse(entry.row.signers)
+        : config.signers;
+      const signers =
+        canonicalJson(endpoints) === canonicalJson(config.signers)
+          ? pool
+          : previous && canonicalJson(endpoints) === canonicalJson(previous.endpoints)
+            ? previous.pool
+            : newPool(endpoints);
+      if (signers !== pool && signers !== previous?.pool) await signers.refresh();
+      const frost = loadGroup(groupPublicKeyOf(entry.config));
+      const driver = new RoundDriver(signers, frost, log, {
+        events: roundAudit(audit, metrics, log, signerCodes),
+        hedge: { ...DEFAULT_HEDGE, capMs: config.rpcDeadlineMs },
+        ...(commitments && signers === pool ? { commitments } : {}),
+      });
+      if (config.audit && !transparency) {
+        transparency = auditTransparency(config.audit, store, signers, driver, frost, log, metrics);
+        transparency.checkpointer.start();
+      }
+      // A share refresh keeps the key, so the flows (whose tokens name the kid) stay.
+      const flows =
+        previous?.entry.row.kid === entry.row.kid
+          ? previous.flows
+          : wireMintFlows({
+              config,
+              store,
+              pool: signers,
+              frost,
+              kid: entry.config.kid,
+              threshold: entry.config.threshold,
+              guardians: entry.config.version === 2 ? entry.config.guardians.keys : [],
+              policy,
+              audit,
+              log,
+              metrics,
+              driver: group,
+              attestation: new MintAttestation(
+                attestations,
+                requesterVerifier,
+                entry.config.threshold,
+                log,
+              ),
+              operator,
+            });
+      allFlows.add(flows);
+      return { entry, driver, flows, pool: signers, endpoints };
+    },
+    swapped: (runtime, previous) => {
+      // Shares checked against the previous verifying shares were wrongly marked faulty.
+      runtime.pool.clearFaulty();
+      // The previous key's own signers: let in-flight rounds finish, then hang up.
+      const old = previous?.pool;
+      if (old && old !== pool && old !== runtime.pool)
+        setTimeout(() => old.close(), config.rpcDeadlineMs * 4).unref();
+    },
+  });
+  await group.start();
+  const boot = group.runtime;
+  if (!boot) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
   // Sweeps run on every coordinator, whatever flows it serves.
   const jobs = startBackgroundJobs({ store, log });
   const logTree = new LogTree(store.audit);
   const receipts = new Receipts({
     store: store.audit,
     tree: logTree,
-    ...(group?.transparency ? { checkpointer: group.transparency.checkpointer } : {}),
+    ...(transparency ? { checkpointer: transparency.checkpointer } : {}),
   });
-  group?.transparency?.checkpointer.start();
   const app = buildCoordinatorApp({
     issuer: config.issuer,
     dpop: new MintDpop({ issuer: config.issuer, clockSkewSeconds: config.clockSkewSeconds }),
     log,
-    pool,
+    pool: { status: () => activePool().status(), candidates: () => activePool().candidates() },
     authenticator,
     metrics,
     policy,
@@ -210,9 +254,19 @@ export async function startCoordinator(options: {
     store: store.health,
     ...(config.trustedProxies ? { trustedProxies: config.trustedProxies } : {}),
     audit: { receipts, tiles: new LogTiles(store.audit, logTree) },
-    ...(group ? { group } : {}),
+    group: () => groupView(group),
     ...(https ? { https } : {}),
-    ...(group ? { extraRoutes: group.flows.extraRoutes } : {}),
+    extraRoutes: (app) => {
+      // WebAuthn and guardian pages stay bound to the flows of the key at boot.
+      boot?.flows.extraRoutes(app);
+      registerKeyRoutes(app, {
+        lifecycle,
+        live: group,
+        operator,
+        holders: (kid, groupKey, endpoints) =>
+          keyHolders(newPool(endpoints ?? config.signers), kid, groupKey),
+      });
+    },
   });
   await pool.refresh();
   commitments?.start();
@@ -230,21 +284,33 @@ export async function startCoordinator(options: {
     attestations,
     store,
     url: address,
-    ...(group?.transparency ? { transparency: group.transparency } : {}),
+    get transparency() {
+      return transparency;
+    },
     close: async () => {
       stopReload?.();
-      await group?.transparency?.checkpointer.close();
+      await transparency?.checkpointer.close();
       jobs.close();
       receipts.close();
       attestations.close();
       await app.close();
       policy.close();
-      group?.flows.close();
+      group.close();
+      for (const flows of allFlows) flows.close();
+      const own = group.runtime?.pool;
+      if (own && own !== pool) own.close();
       commitments?.close();
       pool.close();
       await store.close();
     },
   };
+}
+
+/** The audit log's checkpointer and its readers. */
+interface Transparency {
+  readonly tree: AuditTreeCache;
+  readonly checkpointer: Checkpointer;
+  readonly checkpoints: AuditCheckpoints;
 }
 
 /** The checkpointer and its readers, over the audit store (see `Checkpointer`). */
@@ -256,7 +322,7 @@ function auditTransparency(
   frost: ReturnType<typeof loadGroup>,
   log: Logger,
   metrics: Metrics,
-) {
+): Transparency {
   const tree = new AuditTreeCache(store.audit);
   const witnesses = audit.witnessing?.witnesses.length
     ? new WitnessCosigner(audit.witnessing, {
@@ -277,6 +343,43 @@ function auditTransparency(
     onCut: (c, ms) => log.debug({ size: c.size, ms: Math.round(ms) }, 'checkpoint co-signed'),
   });
   return { tree, checkpointer, checkpoints: new AuditCheckpoints(store.audit, checkpointer) };
+}
+
+/** What signs for one group configuration, and the mint flows whose tokens name its kid. */
+interface CoordinatorGroup extends GroupRuntime {
+  readonly flows: MintFlows;
+  /** The signers holding this key's shares (the configured pool unless stored otherwise). */
+  readonly pool: SignerPool;
+  readonly endpoints: readonly SignerEndpoint[];
+}
+
+/** The HTTP API's view of the group signing now (undefined before any DKG). */
+function groupView(group: LiveGroup<CoordinatorGroup>) {
+  const runtime = group.runtime;
+  if (!runtime) return undefined;
+  const { flows } = runtime;
+  return {
+    jwk: runtime.entry.jwk,
+    jwks: group,
+    threshold: runtime.entry.config.threshold,
+    mints: flows.mints,
+    ...(flows.approvals ? { approvals: flows.approvals } : {}),
+  };
+}
+
+/** How many signers of `pool` report over mTLS that they hold `kid` with `groupKey`; closes the pool. */
+async function keyHolders(pool: SignerPool, kid: string, groupKey: Buffer): Promise<number> {
+  try {
+    const infos = await Promise.allSettled(pool.ids().map((id) => pool.call(id, 'info', {})));
+    return infos.filter(
+      (i) =>
+        i.status === 'fulfilled' &&
+        i.value.kid === kid &&
+        Buffer.from(i.value.groupPublicKey).equals(groupKey),
+    ).length;
+  } finally {
+    pool.close();
+  }
 }
 
 /** Refuses every enrollment operator request: no operator credential is configured. */

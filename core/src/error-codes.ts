@@ -582,6 +582,29 @@ export const ERROR_CODES = {
     where: 'shared',
     description: 'The group configuration is malformed.',
   },
+  group_key_not_prepublished: {
+    status: 409,
+    where: 'api',
+    description:
+      'The next group key has been in the JWKS for less than the pre-publish window: verifiers may not have fetched it yet (force to override).',
+  },
+  group_key_in_use: {
+    status: 409,
+    where: 'api',
+    description:
+      "The retired group key may still have unexpired tokens or be in verifiers' caches; it stays published until its retention ends (force only for a compromised key).",
+  },
+  group_key_not_held: {
+    status: 409,
+    where: 'api',
+    description:
+      'Fewer signers than the threshold hold this group key: it is not published (a key nobody can sign with, or one brought from elsewhere).',
+  },
+  group_key_switched: {
+    status: 503,
+    where: 'api',
+    description: 'The group key was switched while this request was signed; start it again.',
+  },
   group_config_unsigned: {
     status: 403,
     where: 'shared',

@@ -239,7 +239,7 @@ describe('guardian key ceremonies through real processes (3 signers on SoftHSM2,
     expect(res.stderr).toMatch(/Signers 1, 2, 3 check the transcript and the guardian approvals/);
     expect(res.stderr).toMatch(/kept pending, nothing written yet/);
     expect(res.stdout).toMatch(new RegExp(`Done: group key ${kid}, epoch 2\\.`));
-    expect(res.stdout).toMatch(/Restart every coordinator/);
+    expect(res.stdout).toMatch(/within its poll interval, without a restart/);
 
     url = await stack.restartCoordinator();
     expect(await jwks()).toEqual(jwksAtDkg);

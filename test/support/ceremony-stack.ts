@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -16,7 +17,7 @@ import {
   startDevIdp,
   waitUntil,
 } from '@frostmint/cli';
-import { SignerPool } from '@frostmint/coordinator';
+import { type SignerEndpoint, SignerPool } from '@frostmint/coordinator';
 import { issueDevSignerIdentity } from '@frostmint/core';
 import type { CliIo } from '@frostmint/guardian-cli';
 import { run } from '@frostmint/guardian-cli';
@@ -61,6 +62,12 @@ export interface CeremonyStack {
    * identity from the CA, an empty state directory, the same address. Does not start it.
    */
   replaceSigner(id: number): Promise<SignerConfig>;
+  /**
+   * Starts a second signer set for a key rotation (a signer holds one group key): three new
+   * signers, each with its own SoftHSM2 token, TLS identity from the same CA, empty state
+   * directory and a new port, with the same guardians. Returns their endpoints.
+   */
+  startSignerSet(name: string): Promise<SignerEndpoint[]>;
   dispose(): Promise<void>;
 }
 
@@ -174,6 +181,22 @@ export async function startCeremonyStack(
       signers.delete(id);
     };
     await Promise.all(layout.signers.map((s) => startSigner(s.id)));
+    const extra: DaemonProcess[] = [];
+    /** A signer `id` with a new token, TLS identity (same CA and name) and empty state. */
+    const freshSigner = async (id: number, suffix: string): Promise<SignerConfig> => {
+      const base = JSON.parse(await readFile(signerConfigPaths.get(id)!, 'utf8')) as SignerConfig;
+      const label = `signer-${id}-${suffix}`;
+      await hsm.createToken(label, [{ label: 'frostmint-sealing', id: 3, usage: 'derive' }]);
+      const stateDir = join(dir, `signer-${id}-${suffix}`);
+      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+      const tls = {
+        ...base.tls,
+        cert: join(stateDir, 'tls.pem'),
+        key: join(stateDir, 'tls-key.pem'),
+      };
+      await issueDevSignerIdentity(join(layout.stateDir, 'pki'), id, tls);
+      return { ...base, stateDir, tls, vault: pkcs11Vault(hsm, label) };
+    };
     return {
       dir,
       layout,
@@ -200,24 +223,52 @@ export async function startCeremonyStack(
         return url;
       },
       async replaceSigner(id) {
-        const base = JSON.parse(await readFile(signerConfigPaths.get(id)!, 'utf8')) as SignerConfig;
-        const label = `signer-${id}-new`;
-        await hsm.createToken(label, [{ label: 'frostmint-sealing', id: 3, usage: 'derive' }]);
-        const stateDir = join(dir, `signer-${id}-new`);
-        await mkdir(stateDir, { recursive: true, mode: 0o700 });
-        const tls = {
-          ...base.tls,
-          cert: join(stateDir, 'tls.pem'),
-          key: join(stateDir, 'tls-key.pem'),
-        };
-        await issueDevSignerIdentity(join(layout.stateDir, 'pki'), id, tls);
-        const config: SignerConfig = { ...base, stateDir, tls, vault: pkcs11Vault(hsm, label) };
+        const config = await freshSigner(id, 'new');
         await writeSignerConfig(config, join(dir, `signer-${id}-new.json`));
         return config;
       },
+      async startSignerSet(name) {
+        const endpoints: SignerEndpoint[] = [];
+        const configs = await Promise.all(
+          layout.signers.map(async (base) => {
+            const fresh = await freshSigner(base.id, name);
+            const config = { ...fresh, listen: `127.0.0.1:${await freePort()}` };
+            await writeFile(join(dir, `signer-${base.id}-${name}.json`), JSON.stringify(config));
+            endpoints.push({
+              id: config.id,
+              address: config.listen,
+              tlsName: layout.coordinator.signers.find((s) => s.id === base.id)!.tlsName,
+            });
+            return config;
+          }),
+        );
+        const setPool = new SignerPool(endpoints, layout.coordinator.tls, {
+          deadlineMs: 2_000,
+          healthIntervalMs: 3_600_000,
+          log: pino({ level: 'silent' }),
+        });
+        try {
+          for (const config of configs) {
+            const daemon = spawnDaemon(
+              `signer-${config.id}-${name}`,
+              SIGNER_ENTRY,
+              join(dir, `signer-${config.id}-${name}.json`),
+              env,
+            );
+            extra.push(daemon);
+            await waitUntil(daemon, () => setPool.call(config.id, 'info', {}).then(() => true));
+          }
+        } finally {
+          setPool.close();
+        }
+        return endpoints.sort((a, b) => a.id - b.id);
+      },
       async dispose() {
         pool.close();
-        await Promise.all([coordinator?.stop(), ...[...signers.values()].map((s) => s.stop())]);
+        await Promise.all([
+          coordinator?.stop(),
+          ...[...signers.values(), ...extra].map((s) => s.stop()),
+        ]);
         await hsm.cleanup();
         await idp.stop();
         await rm(dir, { recursive: true, force: true });
@@ -230,6 +281,14 @@ export async function startCeremonyStack(
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 function pkcs11Vault(hsm: SoftHsm, tokenLabel: string): SignerConfig['vault'] {

@@ -28,7 +28,8 @@ import { SourceAddresses, sourceAddressOf } from './source-address.ts';
 export interface CoordinatorAppOptions {
   readonly issuer: string;
   readonly log: Logger;
-  readonly pool: SignerPool;
+  /** The signers of the key signing now (their health is part of `/readyz`). */
+  readonly pool: Pick<SignerPool, 'status' | 'candidates'>;
   readonly authenticator: RequesterAuthenticator;
   readonly metrics: Metrics;
   /** Policy status and guardian-approved bundle updates (`/v1/policy`). */
@@ -37,16 +38,11 @@ export interface CoordinatorAppOptions {
   readonly store?: Pick<StoreHealth, 'status'>;
   /** Per-signer SEV-SNP attestation, shown in `/readyz`. */
   readonly attestations?: Pick<SignerAttestations, 'status'>;
-  /** Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. */
-  readonly group?: {
-    jwk: GroupJwk;
-    /** Every key the JWKS publishes across a rotation (current, next, retired); `[jwk]` when absent. */
-    jwks?: { keys(): GroupJwk[] };
-    threshold: number;
-    mints: MintService;
-    /** The approval gate (guardians' API) and the polled mints waiting at it. */
-    approvals?: { gate: ApprovalGate; polled: PolledMints };
-  };
+  /**
+   * Undefined until a group key exists (before DKG): mints answer 503 `group_missing`. A
+   * function is read at every request: the group the replica signs with now (key lifecycle).
+   */
+  readonly group?: CoordinatorAppGroup | (() => CoordinatorAppGroup | undefined);
   /** More routes (the WebAuthn request lifecycle, coordinator/src/requests). */
   readonly extraRoutes?: (app: FastifyInstance) => void;
   /** Serve HTTPS with this certificate and key (see ./https.ts); plain HTTP when absent. */
@@ -57,6 +53,17 @@ export interface CoordinatorAppOptions {
   readonly trustedProxies?: readonly string[];
   /** Receipts and the tlog-tiles of the audit log (`/v1/audit/receipts`, `/audit/…`). */
   readonly audit?: AuditRoutesOptions;
+}
+
+/** The group the API mints with. */
+export interface CoordinatorAppGroup {
+  jwk: GroupJwk;
+  /** Every key the JWKS publishes across a rotation (current, next, retired); `[jwk]` when absent. */
+  jwks?: { keys(): GroupJwk[] };
+  threshold: number;
+  mints: MintService;
+  /** The approval gate (guardians' API) and the polled mints waiting at it. */
+  approvals?: { gate: ApprovalGate; polled: PolledMints };
 }
 
 /**
@@ -70,7 +77,12 @@ export interface CoordinatorAppOptions {
  * ```
  */
 export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInstance {
-  const { issuer, pool, authenticator, group } = options;
+  const { issuer, pool, authenticator } = options;
+  const groupNow =
+    typeof options.group === 'function'
+      ? options.group
+      : () => options.group as CoordinatorAppGroup | undefined;
+  const bootGroup = groupNow();
   // The HTTPS instance serves the same routes; only the listener differs.
   const app = Fastify({
     ...requestIdOptions(),
@@ -96,10 +108,12 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   if (options.policy) registerPolicyRoutes(app, options.policy);
   options.extraRoutes?.(app);
 
-  if (group?.approvals) registerApprovalRoutes(app, group.approvals.gate, group.approvals.polled);
+  if (bootGroup?.approvals)
+    registerApprovalRoutes(app, bootGroup.approvals.gate, bootGroup.approvals.polled);
   if (options.audit) registerAuditRoutes(app, options.audit);
 
   app.post('/v1/mint', async (request, reply) => {
+    const group = groupNow();
     if (!group)
       throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
     let wait: number | undefined;
@@ -123,7 +137,10 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     return { ...minted, receipt: receipt ?? null };
   });
 
-  registerMetadataRoutes(app, { issuer }, () => (group ? (group.jwks?.keys() ?? [group.jwk]) : []));
+  registerMetadataRoutes(app, { issuer }, () => {
+    const group = groupNow();
+    return group ? (group.jwks?.keys() ?? [group.jwk]) : [];
+  });
   registerOpenApiRoute(app, { issuer });
 
   app.get('/metrics', async (_request, reply) => {
@@ -137,6 +154,7 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     const signers = pool.status();
     const available = pool.candidates().length;
     const store = options.store?.status();
+    const group = groupNow();
     const ready =
       group !== undefined && available >= group.threshold && (store === undefined || store.ok);
     void reply.status(ready ? 200 : 503);

@@ -355,6 +355,14 @@ export class SignerPool {
     this.#log.error({ signer: id, reason }, 'signer marked faulty');
   }
 
+  /**
+   * Forgets every faulty mark: after a share refresh, shares checked against the previous
+   * verifying shares were marked faulty although the signers were right.
+   */
+  clearFaulty(): void {
+    for (const m of this.#members.values()) m.faultyUntil = 0;
+  }
+
   /** Records that a call to a signer failed at the transport level. */
   markUnreachable(id: number, detail: string): void {
     const m = this.#members.get(id);

@@ -198,7 +198,7 @@ CREATE TRIGGER mint_requests_fill_kind BEFORE INSERT ON mint_requests
 `;
 
 /**
- * Issue 14 (tlog-receipts): receipts are looked up by the token they cover — a mint's `jti`,
+ * Receipts (issue 14) are looked up by the token they cover — a mint's `jti`,
  * an enrollment certificate's `cert_id` — so each such audit entry's index is kept under that
  * key, written in the same transaction as the entry. The log itself is never updated: the
  * existing entries' keys are copied out of their JSON here.
@@ -216,12 +216,44 @@ INSERT INTO audit_receipt_keys (key, idx)
   ON CONFLICT (key) DO NOTHING;
 `;
 
+/**
+ * Key lifecycle (issue 17): every group configuration a ceremony (or a boot-time
+ * `group.json`) produced, with its state as a fact, never inferred: `next` (published in
+ * the JWKS, signs nothing yet), `current` (signs every token; at most one row), `retired`
+ * (signed before, published until `publish_until`), `superseded` (an earlier epoch of the
+ * same key, replaced by a share refresh; its key is published through the newer epoch).
+ * Version 1 (legacy, unsigned) configurations have no epoch: stored as epoch 0. `signers`:
+ * the signer endpoints that hold the key's shares (a new DKG runs on a new signer set, since
+ * a signer holds one key); NULL means the coordinator's configured `signers`.
+ */
+const groupConfigs = `
+CREATE TABLE group_configs (
+  kid            text NOT NULL,
+  epoch          integer NOT NULL CHECK (epoch >= 0),
+  state          text NOT NULL CHECK (state IN ('next', 'current', 'retired', 'superseded')),
+  config         jsonb NOT NULL,
+  signers        jsonb,
+  source         text NOT NULL CHECK (source IN ('ceremony', 'file', 'operator')),
+  created_at     timestamptz NOT NULL,
+  published_at   timestamptz NOT NULL,
+  activated_at   timestamptz,
+  retired_at     timestamptz,
+  publish_until  timestamptz,
+  PRIMARY KEY (kid, epoch),
+  CHECK ((state = 'retired') = (retired_at IS NOT NULL AND publish_until IS NOT NULL)),
+  CHECK (state <> 'current' OR activated_at IS NOT NULL)
+);
+CREATE UNIQUE INDEX group_configs_one_current ON group_configs ((state)) WHERE state = 'current';
+CREATE UNIQUE INDEX group_configs_one_live_epoch ON group_configs (kid)
+  WHERE state IN ('next', 'current');
+`;
+
 /** Every migration, in order. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial_schema', sql: initialSchema },
   { version: 2, name: 'mint_results', sql: mintResults },
   { version: 3, name: 'guardian_credentials', sql: guardianCredentials },
   { version: 4, name: 'request_kinds', sql: requestKinds },
-  // issue 14: tlog-receipts (number 6 once tlog-quorum's 5 is merged)
   { version: 5, name: 'audit_receipt_keys', sql: auditReceiptKeys },
+  { version: 6, name: 'group_configs', sql: groupConfigs },
 ];

@@ -684,6 +684,99 @@ export interface SweepCounts {
  * All coordinator state. Every coordinator opens its own instance; with PostgreSQL any
  * number of them share one database.
  */
+/**
+ * Where a group configuration stands in the key lifecycle (stored, never inferred):
+ * `next` is published in the JWKS and signs nothing yet; `current` signs every token (one
+ * row at most); `retired` signed before and stays published until `publishUntil`;
+ * `superseded` is an earlier epoch of a key that a share refresh replaced.
+ */
+export type GroupKeyState = 'next' | 'current' | 'retired' | 'superseded';
+
+/** Who put a group configuration in the store. */
+export type GroupConfigSource = 'ceremony' | 'file' | 'operator';
+
+/** One stored group configuration (one key at one epoch) and its lifecycle. */
+export interface StoredGroupConfig {
+  readonly kid: string;
+  /** The configuration's epoch (0 for a legacy version-1 configuration). */
+  readonly epoch: number;
+  readonly state: GroupKeyState;
+  /** The group configuration document as the ceremony signed it. */
+  readonly config: JsonObject;
+  /**
+   * The signer endpoints (`{id, address, tlsName}`) holding this key's shares; null: the
+   * coordinator's configured signers.
+   */
+  readonly signers: JsonValue[] | null;
+  readonly source: GroupConfigSource;
+  readonly createdAt: Date;
+  /** When it first appeared in the JWKS (as `next`, or directly as `current`). */
+  readonly publishedAt: Date;
+  /** When it started signing; null for a key that never did. */
+  readonly activatedAt: Date | null;
+  readonly retiredAt: Date | null;
+  /** A retired key is published until then. */
+  readonly publishUntil: Date | null;
+}
+
+/** What {@link GroupConfigStore.add} takes. */
+export interface NewGroupConfig {
+  readonly kid: string;
+  readonly epoch: number;
+  readonly config: JsonObject;
+  /** The signer endpoints of the ceremony; absent: the key's stored ones, else the configured. */
+  readonly signers?: JsonValue[];
+  readonly source: GroupConfigSource;
+}
+
+/** The group configurations of every coordinator sharing this store (issue 17, key lifecycle). */
+export interface GroupConfigStore {
+  /**
+   * Adds a configuration. A newer epoch of a `next` or `current` key takes that key's state
+   * and supersedes the older epoch (share refresh, signer replacement); a new key becomes
+   * `current` when there is none, `next` otherwise. Adding the same kid and epoch with the
+   * same document again returns the stored row. `store_conflict` for another document at
+   * a stored kid and epoch, or an epoch older than the live one; `store_invalid_transition`
+   * for a key that was retired.
+   *
+   * @example
+   * ```ts
+   * const row = await store.groups.add({ kid: signed.kid, epoch: signed.epoch, config: signed, source: 'ceremony' });
+   * ```
+   */
+  add(config: NewGroupConfig): Promise<StoredGroupConfig>;
+  /**
+   * Makes the `next` key `kid` current and retires the current one, published until
+   * `publishUntil`, in one transaction. `store_not_found` when `kid` is not `next`.
+   *
+   * @example
+   * ```ts
+   * await store.groups.switchTo(next.kid, new Date(Date.now() + retainMs));
+   * ```
+   */
+  switchTo(kid: string, publishUntil: Date): Promise<StoredGroupConfig>;
+  /**
+   * Stops publishing the `next` or `retired` key `kid` after `publishUntil` (now: at once).
+   * `store_not_found` when `kid` is neither; `store_invalid_transition` for the current key.
+   *
+   * @example
+   * ```ts
+   * await store.groups.retire(abandoned.kid, new Date());
+   * ```
+   */
+  retire(kid: string, publishUntil: Date): Promise<StoredGroupConfig>;
+  /**
+   * Every configuration not superseded: the current one, then next, then retired ones,
+   * each newest first.
+   *
+   * @example
+   * ```ts
+   * const current = (await store.groups.list()).find((g) => g.state === 'current');
+   * ```
+   */
+  list(): Promise<StoredGroupConfig[]>;
+}
+
 export interface CoordinatorStore {
   readonly backend: StoreBackend;
   readonly enrollments: EnrollmentStore;
@@ -695,6 +788,7 @@ export interface CoordinatorStore {
   readonly replay: ReplayStore;
   readonly rateLimits: RateLimitStore;
   readonly audit: AuditStore;
+  readonly groups: GroupConfigStore;
   /** Whether the store can take writes now (disk headroom, backend answering). */
   readonly health: StoreHealth;
   /**

@@ -3,6 +3,7 @@ import { approvalTests } from './conformance/approvals.ts';
 import { auditTests } from './conformance/audit.ts';
 import { enrollmentTests } from './conformance/enrollments.ts';
 import { ephemeralTests } from './conformance/ephemeral.ts';
+import { groupConfigTests } from './conformance/group-configs.ts';
 import { guardianCredentialTests } from './conformance/guardian-credentials.ts';
 import {
   expectStoreError,
@@ -54,6 +55,7 @@ export function coordinatorStoreConformance(
     guardianCredentialTests(t);
     ephemeralTests(t);
     auditTests(t);
+    groupConfigTests(t);
 
     describe('lifecycle', () => {
       it('keeps its state across a restart, migrating nothing twice', async () => {

@@ -1,5 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { type CoordinatorConfig, loadCoordinatorConfig } from '@frostmint/coordinator';
+import {
+  type CoordinatorConfig,
+  currentGroupConfig,
+  loadCoordinatorConfig,
+} from '@frostmint/coordinator';
 import {
   type ApprovalFile,
   ApprovalFileSchema,
@@ -8,7 +12,6 @@ import {
   type GroupConfigV2,
   InvalidRequestError,
   parseTranscript,
-  readGroupConfig,
 } from '@frostmint/core';
 
 /**
@@ -59,16 +62,18 @@ export function readCoordinatorConfig(path: string): Promise<CoordinatorConfig> 
 }
 
 /**
- * The signed (version 2) group configuration in the coordinator's state directory.
- * Throws `ceremony_file_invalid` when there is none or it is a legacy unsigned one.
+ * The signed (version 2) group configuration the coordinators sign with (the shared
+ * store's current one, or `group.json` in the state directory with PGlite). Throws
+ * `ceremony_file_invalid` when there is none or it is a legacy unsigned one.
  *
  * @example
  * ```ts
- * const group = await readSignedGroup(coordinator.stateDir);
+ * const group = await readSignedGroup(coordinator);
  * ```
  */
-export async function readSignedGroup(stateDir: string): Promise<GroupConfigV2> {
-  const group = await readGroupConfig(stateDir);
+export async function readSignedGroup(coordinator: CoordinatorConfig): Promise<GroupConfigV2> {
+  const stateDir = coordinator.stateDir;
+  const group = await currentGroupConfig(coordinator);
   if (group?.version !== 2) {
     throw new InvalidRequestError(
       'ceremony_file_invalid',

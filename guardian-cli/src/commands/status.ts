@@ -1,5 +1,6 @@
 import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
-import { type GroupConfig, readGroupConfig } from '@frostmint/core';
+import { currentGroupConfig } from '@frostmint/coordinator';
+import type { GroupConfig } from '@frostmint/core';
 import type { Command } from 'commander';
 import { readCoordinatorConfig } from '../ceremony/files.ts';
 import { ceremonyPool } from '../ceremony/pool.ts';
@@ -83,7 +84,7 @@ export function registerStatus(program: Command, io: CliIo): void {
  */
 export async function status(options: StatusOptions): Promise<StatusReport> {
   const coordinator = await readCoordinatorConfig(options.coordinatorConfig);
-  const group = await readGroupConfig(coordinator.stateDir);
+  const group = await currentGroupConfig(coordinator);
   const pool = ceremonyPool(coordinator, 3_000);
   try {
     const signers = await Promise.all(

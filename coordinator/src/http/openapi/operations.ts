@@ -2,6 +2,11 @@ import { type ErrorCode, SignedPolicyBundleSchema } from '@frostmint/core';
 import type { ZodType } from 'zod';
 import { GuardianAnswerSchema, PollQuerySchema } from '../../approvals/routes.ts';
 import { BindSchema, RegistrationParamsSchema, StartSchema } from '../../approvals/web/routes.ts';
+import {
+  KeyChangeBodySchema,
+  KeyParamsSchema,
+  PublishKeyBodySchema,
+} from '../../keys/key-routes.ts';
 import { OneStepMintBodySchema } from '../../mint-body.ts';
 import {
   AssertionBodySchema,
@@ -35,6 +40,7 @@ export interface Operation {
     | 'enrollment'
     | 'guardian credentials'
     | 'policy'
+    | 'keys'
     | 'metadata'
     | 'operations'
     | 'audit'
@@ -61,6 +67,7 @@ const tokenErrors: ErrorCode[] = [
   'ttl_too_long',
   'policy_denied',
   'group_missing',
+  'group_key_switched',
   'quorum_unavailable',
   'signer_attestation_unavailable',
 ];
@@ -451,6 +458,69 @@ export const OPERATIONS: readonly Operation[] = [
     body: SignedPolicyBundleSchema,
     ok: { 200: 'the rollout result' },
     errors: ['policy_bundle_invalid', 'policy_bundle_rejected', 'policy_rollout_incomplete'],
+  },
+  {
+    method: 'GET',
+    url: '/v1/keys',
+    summary: 'The stored group keys (next, current, retired) and the one this replica signs with',
+    tag: 'keys',
+    auth: 'operator',
+    ok: { 200: '`{signing: {kid, epoch}, keys: [...]}`' },
+    errors: ['unauthenticated', 'operator_unconfigured'],
+  },
+  {
+    method: 'POST',
+    url: '/v1/keys',
+    summary:
+      'Pre-publish a signed group configuration: a new key becomes next, a newer epoch replaces its key in place',
+    tag: 'keys',
+    auth: 'operator',
+    body: PublishKeyBodySchema,
+    ok: { 201: 'the stored key and its state' },
+    errors: [
+      'unauthenticated',
+      'operator_unconfigured',
+      'group_config_invalid',
+      'group_config_unsigned',
+      'group_key_not_held',
+      'store_conflict',
+      'store_invalid_transition',
+    ],
+  },
+  {
+    method: 'POST',
+    url: '/v1/keys/:kid/switch',
+    summary:
+      'Make the next key sign; the current one is retired and stays published for its tokens',
+    tag: 'keys',
+    auth: 'operator',
+    params: KeyParamsSchema,
+    body: KeyChangeBodySchema,
+    ok: { 200: 'the stored keys after the switch' },
+    errors: [
+      'unauthenticated',
+      'operator_unconfigured',
+      'group_key_not_prepublished',
+      'store_not_found',
+    ],
+  },
+  {
+    method: 'POST',
+    url: '/v1/keys/:kid/retire',
+    summary:
+      'Stop publishing a next key, or a retired key whose tokens have expired (force: a compromised key)',
+    tag: 'keys',
+    auth: 'operator',
+    params: KeyParamsSchema,
+    body: KeyChangeBodySchema,
+    ok: { 200: 'the stored keys after the change' },
+    errors: [
+      'unauthenticated',
+      'operator_unconfigured',
+      'group_key_in_use',
+      'store_not_found',
+      'store_invalid_transition',
+    ],
   },
   {
     method: 'GET',

@@ -6,6 +6,7 @@ import { SqlAuditStore } from './audit-log.ts';
 import { SqlChallengeStore } from './challenges.ts';
 import type { StoreContext } from './context.ts';
 import { SqlEnrollmentStore } from './enrollments.ts';
+import { SqlGroupConfigStore } from './group-configs.ts';
 import { SqlGuardianCredentialStore } from './guardian-credentials.ts';
 import { SqlMintRequestStore } from './mint-requests.ts';
 import { SqlMintResultStore } from './mint-results.ts';
@@ -35,6 +36,7 @@ export class SqlCoordinatorStore implements CoordinatorStore {
   readonly replay: SqlReplayStore;
   readonly rateLimits: SqlRateLimitStore;
   readonly audit: SqlAuditStore;
+  readonly groups: SqlGroupConfigStore;
   readonly health: StoreHealth;
   readonly #ctx: StoreContext;
 
@@ -50,6 +52,7 @@ export class SqlCoordinatorStore implements CoordinatorStore {
     this.replay = new SqlReplayStore(this.#ctx);
     this.rateLimits = new SqlRateLimitStore(this.#ctx);
     this.audit = new SqlAuditStore(this.#ctx);
+    this.groups = new SqlGroupConfigStore(this.#ctx);
   }
 
   get backend(): CoordinatorStore['backend'] {

@@ -129,7 +129,7 @@ async function groupBody(options: PlanOptions, coordinator: CoordinatorConfig): 
     throw usage(
       'refresh and replace-signer keep the group’s guardians: drop --guardian/--approvals',
     );
-  const group = await readSignedGroup(coordinator.stateDir);
+  const group = await readSignedGroup(coordinator);
   const common = {
     threshold: group.threshold,
     maxSigners: group.maxSigners,

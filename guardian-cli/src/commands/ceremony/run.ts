@@ -1,12 +1,11 @@
 import { type ConventionOptions, renderResult, withConvention } from '@frostmint/client/cli-kit';
-import { type CeremonyRun, runCeremony } from '@frostmint/coordinator';
+import { type CeremonyRun, recordCeremonyOutcome, runCeremony } from '@frostmint/coordinator';
 import {
   approvalFromFile,
   approvalIsFor,
   type CeremonyKind,
   FrostmintError,
   type GroupConfigV2,
-  writeGroupConfig,
 } from '@frostmint/core';
 import type { Command } from 'commander';
 import { pino } from 'pino';
@@ -29,11 +28,11 @@ export interface RunOptions extends ConventionOptions {
 }
 
 const DONE: Record<CeremonyKind, string> = {
-  dkg: 'New group key created. Start (or restart) the coordinators: they publish it in the JWKS.',
+  dkg: 'New group key created. The coordinators publish it in the JWKS within their poll interval: as the signing key when there was none, else as the next key (switch it in with POST /v1/keys/<kid>/switch, docs/operators/key-rotation.md).',
   refresh:
-    'Shares refreshed; the group key and JWKS are unchanged. Restart every coordinator so it loads the new verifying shares.',
+    'Shares refreshed; the group key and JWKS are unchanged. Every coordinator loads the new verifying shares within its poll interval, without a restart.',
   'replace-signer':
-    'Signer replaced; the group key and JWKS are unchanged. Restart every coordinator, then run `ceremony refresh` so the lost share is useless even if it turns up.',
+    'Signer replaced; the group key and JWKS are unchanged. Every coordinator loads the new verifying shares within its poll interval; now run `ceremony refresh` so the lost share is useless even if it turns up.',
 };
 
 /**
@@ -49,7 +48,8 @@ export function registerRun(ceremony: Command, io: CliIo): void {
     withConvention(ceremony.command(kind), { format: {} })
       .description(
         `run an approved ${kind} ceremony through the signers, as the coordinator (its mTLS ` +
-          'identity and signer endpoints); write the signed group configuration to its state directory',
+          'identity and signer endpoints); store the signed group configuration for the coordinators ' +
+          '(their PostgreSQL store, or group.json in its state directory with PGlite)',
       )
       .requiredOption('--transcript <path>', 'the transcript from `ceremony plan`')
       .option('--approval <path>', 'a guardian approval file (repeat for each guardian)', collect)
@@ -92,9 +92,7 @@ export async function runKind(
     approvals: files.map(approvalFromFile),
     log: pino({ level: 'silent' }),
     progress: (line) => say.say(line),
-    ...(kind === 'replace-signer'
-      ? { groupConfig: await readSignedGroup(coordinator.stateDir) }
-      : {}),
+    ...(kind === 'replace-signer' ? { groupConfig: await readSignedGroup(coordinator) } : {}),
   };
   say.say(
     `Running the ${kind} ceremony ${transcript.ceremonyId} with ${files.length} approval(s) …`,
@@ -104,8 +102,12 @@ export async function runKind(
     const group = await runCeremony(pool, run).catch((err: unknown) => {
       throw exitCodeFor(err) === ExitCode.internal ? aborted(err) : err;
     });
-    await writeGroupConfig(coordinator.stateDir, group);
-    say.say(`Signed group configuration written to ${coordinator.stateDir}/group.json.`);
+    const recorded = await recordCeremonyOutcome(coordinator, group);
+    say.say(
+      recorded.state
+        ? `Signed group configuration stored for every coordinator (key ${group.kid}: ${recorded.state}).`
+        : `Signed group configuration written to ${recorded.where}; the coordinator imports it.`,
+    );
     return group;
   } finally {
     pool.close();

@@ -1003,7 +1003,7 @@ export const ERROR_CODES = {
   },
   store_challenge_expired: { status: 401, where: 'api', description: 'The challenge expired.' },
 
-  // issue 14: tlog-receipts
+  // Transparency log: receipts, tiles and export (docs/audit.md)
   receipt_not_found: {
     status: 404,
     where: 'api',
@@ -1229,7 +1229,7 @@ export const ERROR_CODES = {
     description: 'Not every signer is ready with the group key.',
   },
   bad_answer: { status: 500, where: 'cli', description: 'The coordinator answered without JSON.' },
-  // issue 14: tlog-quorum
+  // Transparency log: what signers check before co-signing a checkpoint (docs/audit-signers.md)
   note_malformed: {
     status: 400,
     where: 'shared',
@@ -1322,7 +1322,7 @@ export const ERROR_CODES = {
     where: 'shared',
     description: 'Fewer trusted witnesses cosigned the checkpoint than the policy requires.',
   },
-  // issue 14: tlog-cli
+  // Transparency log: witnesses and the audit CLI (docs/audit.md)
   witness_unreachable: {
     status: 502,
     where: 'daemon',

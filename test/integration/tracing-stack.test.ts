@@ -82,7 +82,8 @@ function hasSignerSpans(tree: Tree): boolean {
   return (
     servers.length >= 2 &&
     servers.every((s) => tree.children(s, 'signer.vault').length === 1) &&
-    tree.named(`${SIGNER_SERVICE}/Commit`).some((s) => tree.service(s) === 'frostmint-signer')
+    (tree.named('frost.round_one').length === 0 ||
+      tree.named(`${SIGNER_SERVICE}/Commit`).some((s) => tree.service(s) === 'frostmint-signer'))
   );
 }
 
@@ -159,14 +160,16 @@ describe('one trace per mint across coordinator and signers (real Jaeger, OTLP/H
     expect(tree.children(sign!, 'mint.record')).toHaveLength(1);
     const roundOne = tree.children(sign!, 'frost.round_one');
     const roundTwo = tree.children(sign!, 'frost.round_two');
-    expect(roundOne.length).toBeGreaterThanOrEqual(1);
-    expect(roundTwo.length).toBe(roundOne.length);
+    // With preprocessed commitments (the default) a mint is round two only; round one runs
+    // when the coordinator holds no commitment of a signer (just after start, say).
+    expect(roundTwo.length).toBeGreaterThanOrEqual(1);
+    expect(roundOne.length).toBeLessThanOrEqual(roundTwo.length);
 
     // Round one asks the signers for commitments, round two for shares: one CLIENT span per
     // RPC, parent of the signer's SERVER span (the traceparent crossed gRPC metadata).
     const commits = roundOne.flatMap((r) => tree.children(r, `${SIGNER_SERVICE}/Commit`));
     const signs = roundTwo.flatMap((r) => tree.children(r, `${SIGNER_SERVICE}/Sign`));
-    expect(commits.length).toBeGreaterThanOrEqual(2);
+    expect(commits.length).toBeGreaterThanOrEqual(roundOne.length === 0 ? 0 : 2);
     expect(signs.length).toBeGreaterThanOrEqual(2);
     const signersSeen = new Set<unknown>();
     for (const client of [...commits, ...signs]) {
@@ -188,7 +191,7 @@ describe('one trace per mint across coordinator and signers (real Jaeger, OTLP/H
     // Two different signer processes co-signed, both in this one trace.
     expect(signersSeen.size).toBeGreaterThanOrEqual(2);
     const commitServers = commits.flatMap((c) => tree.children(c, `${SIGNER_SERVICE}/Commit`));
-    expect(commitServers.length).toBeGreaterThanOrEqual(2);
+    expect(commitServers.length).toBeGreaterThanOrEqual(roundOne.length === 0 ? 0 : 2);
     for (const server of commitServers)
       expect(tree.children(server).map((s) => s.operationName)).toEqual(['signer.vault']);
 

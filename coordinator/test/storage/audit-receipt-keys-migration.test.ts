@@ -42,7 +42,7 @@ it('keys the entries written before it, leaves them unchanged, and keys new appe
       await before.append({ leafHash: leafHash(Buffer.from(entryJson)), entryJson, createdAt: at });
     }
     const rows = await before.read(0, OLD.length);
-    expect(await migrate(db, MIGRATIONS, at)).toEqual([VERSION]);
+    expect(await migrate(db, MIGRATIONS.slice(0, VERSION), at)).toEqual([VERSION]);
     const audit = new SqlAuditStore({ db, now: () => at });
     expect(await audit.read(0, OLD.length)).toEqual(rows);
     expect((await audit.findByKey('old-jti'))?.index).toBe(0);

@@ -104,7 +104,7 @@ async function backfills(driver: SqlDriver) {
     const at = new Date(Date.UTC(2001, 0, 1));
     expect(await migrate(db, MIGRATIONS.slice(0, 3), at)).toEqual([1, 2, 3]);
     for (const legacy of LEGACY) await insertLegacy(db, at, legacy);
-    expect(await migrate(db, MIGRATIONS, at)).toEqual([4]);
+    expect(await migrate(db, MIGRATIONS.slice(0, 4), at)).toEqual([4]);
     const requests = new SqlMintRequestStore({ db, now: () => at });
     for (const [id, , , , expected] of LEGACY) {
       const row = await requests.get(id);

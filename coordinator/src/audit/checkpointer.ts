@@ -167,7 +167,7 @@ export class Checkpointer {
 
   /**
    * The note with the external witnesses' verified cosignatures appended (C2SP
-   * tlog-witness, consistency proofs from the tree cache); unchanged without witnesses.
+   * tlog-witness, consistency proofs from the log tree); unchanged without witnesses.
    */
   async #witness(note: string, size: number): Promise<string> {
     const { witnesses, tree } = this.#options;

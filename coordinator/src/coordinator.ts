@@ -21,7 +21,6 @@ import { AuditCheckpoints } from './audit/checkpoints.ts';
 import { LogTiles } from './audit/log-tiles.ts';
 import { LogTree } from './audit/log-tree.ts';
 import { Receipts } from './audit/receipts.ts';
-import { AuditTreeCache } from './audit/tree-cache.ts';
 import { createWitnessMetrics, WitnessCosigner } from './audit/witness/index.ts';
 import { CredentialRouter } from './auth/by-credential.ts';
 import { DevBearerAuthenticator } from './auth/dev-bearer.ts';
@@ -156,6 +155,8 @@ export async function startCoordinator(options: {
       : undefined;
   // Checkpoints are co-signed by the first key this coordinator signs with (see docs/audit.md).
   let transparency: Transparency | undefined;
+  // The audit log's one in-memory tree: checkpoints, receipts and tiles all read it.
+  const logTree = new LogTree(store.audit);
   const policy = await PolicyRollout.open({
     files: config.policy,
     stateDir: config.stateDir,
@@ -191,7 +192,8 @@ export async function startCoordinator(options: {
         ...(commitments && signers === pool ? { commitments } : {}),
       });
       if (config.audit && !transparency) {
-        transparency = auditTransparency(config.audit, store, signers, driver, frost, log, metrics);
+        const deps = { tree: logTree, pool: signers, driver, frost, log, metrics };
+        transparency = auditTransparency(config.audit, store, deps);
         transparency.checkpointer.start();
       }
       // A share refresh keeps the key, so the flows (whose tokens name the kid) stay.
@@ -236,7 +238,6 @@ export async function startCoordinator(options: {
   if (!boot) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
   // Sweeps run on every coordinator, whatever flows it serves.
   const jobs = startBackgroundJobs({ store, log });
-  const logTree = new LogTree(store.audit);
   const receipts = new Receipts({
     store: store.audit,
     tree: logTree,
@@ -308,22 +309,27 @@ export async function startCoordinator(options: {
 
 /** The audit log's checkpointer and its readers. */
 interface Transparency {
-  readonly tree: AuditTreeCache;
+  readonly tree: LogTree;
   readonly checkpointer: Checkpointer;
   readonly checkpoints: AuditCheckpoints;
+}
+
+/** What the checkpointer works with: the log's shared tree and the key that co-signs. */
+interface TransparencyDeps {
+  readonly tree: LogTree;
+  readonly pool: SignerPool;
+  readonly driver: RoundDriver;
+  readonly frost: ReturnType<typeof loadGroup>;
+  readonly log: Logger;
+  readonly metrics: Metrics;
 }
 
 /** The checkpointer and its readers, over the audit store (see `Checkpointer`). */
 function auditTransparency(
   audit: NonNullable<CoordinatorConfig['audit']>,
   store: CoordinatorStore,
-  pool: SignerPool,
-  driver: RoundDriver,
-  frost: ReturnType<typeof loadGroup>,
-  log: Logger,
-  metrics: Metrics,
+  { tree, pool, driver, frost, log, metrics }: TransparencyDeps,
 ): Transparency {
-  const tree = new AuditTreeCache(store.audit);
   const witnesses = audit.witnessing?.witnesses.length
     ? new WitnessCosigner(audit.witnessing, {
         metrics: createWitnessMetrics(metrics.registry),

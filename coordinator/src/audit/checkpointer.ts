@@ -12,7 +12,7 @@ import type { TokenSigner } from '../signing/round-driver.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import type { AuditStore } from '../storage/index.ts';
 import type { AuditConfig } from './config.ts';
-import type { AuditTreeCache } from './tree-cache.ts';
+import type { LogTree } from './log-tree.ts';
 import type { WitnessCosigner } from './witness/cosigner.ts';
 
 /** A checkpoint the quorum co-signed, as stored in `audit_checkpoints`. */
@@ -27,7 +27,7 @@ export interface CutCheckpoint {
 export interface CheckpointerOptions {
   readonly config: AuditConfig;
   readonly store: AuditStore;
-  readonly tree: AuditTreeCache;
+  readonly tree: LogTree;
   readonly pool: Pick<SignerPool, 'status' | 'call'>;
   readonly signer: TokenSigner;
   /** The FROST group public key (32 bytes): the quorum's note key. */
@@ -167,7 +167,7 @@ export class Checkpointer {
 
   /**
    * The note with the external witnesses' verified cosignatures appended (C2SP
-   * tlog-witness, consistency proofs from the tree cache); unchanged without witnesses.
+   * tlog-witness, consistency proofs from the log tree); unchanged without witnesses.
    */
   async #witness(note: string, size: number): Promise<string> {
     const { witnesses, tree } = this.#options;

@@ -1,8 +1,7 @@
 import { InternalError, leafHash } from '@frostmint/core';
 import type { AuditCheckpoint, AuditStore } from '../storage/index.ts';
-import { TILE_WIDTH } from './hash-tree.ts';
 import type { LogTree } from './log-tree.ts';
-import { encodeEntryBundle, encodeHashTile, type TileId } from './tiles.ts';
+import { encodeEntryBundle, encodeHashTile, TILE_WIDTH, type TileId, tileHashes } from './tiles.ts';
 
 /** A tlog-tiles view of a log: its latest signed checkpoint and the tiles under it. */
 export interface TileSource {
@@ -46,7 +45,7 @@ export class LogTiles implements TileSource {
     checkpoint: AuditCheckpoint,
   ): Promise<Uint8Array | undefined> {
     const tree = await this.tree.at(checkpoint);
-    const hashes = tree.tile(tile.level, tile.index, tile.width, checkpoint.treeSize);
+    const hashes = tileHashes(tree, tile, checkpoint.treeSize);
     return hashes && encodeHashTile(hashes);
   }
 
@@ -54,7 +53,7 @@ export class LogTiles implements TileSource {
     const start = tile.index * TILE_WIDTH;
     if (start + tile.width > checkpoint.treeSize) return undefined;
     const tree = await this.tree.at(checkpoint);
-    const expected = tree.leaves(start, start + tile.width);
+    const expected = Array.from({ length: tile.width }, (_, i) => tree.subtreeHash(0, start + i));
     const leaves = await this.store.read(start, start + tile.width);
     const entries = leaves.map((leaf, i) => {
       const bytes = Buffer.from(leaf.entryJson, 'utf8');

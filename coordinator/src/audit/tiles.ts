@@ -1,5 +1,9 @@
-import { leafHash, nodeHash, treeHead } from '@frostmint/core';
-import { TILE_HEIGHT, TILE_WIDTH } from './hash-tree.ts';
+import { leafHash, type MerkleTree, nodeHash, treeHead } from '@frostmint/core';
+
+/** Hashes of one tlog-tiles tile: 256 for a full one (C2SP tlog-tiles, "Merkle Tree"). */
+export const TILE_WIDTH = 256;
+/** Tree levels one tile spans: 256 = 2^8. */
+export const TILE_HEIGHT = 8;
 
 /**
  * One C2SP tlog-tiles resource: a tile of Merkle tree hashes (`tile/<L>/<N>[.p/<W>]`) or an
@@ -95,11 +99,33 @@ export function tilesOfTree(size: number): TileId[] {
 }
 
 /**
+ * The hashes of tile `index` at tile level `level`, `width` of them, in the tree of `size`
+ * leaves (C2SP tlog-tiles: hash `i` is `MTH(D[(N·256 + i)·256^L : (N·256 + i + 1)·256^L])`),
+ * or undefined when the tree of that size does not have them all.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeHashTile(tileHashes(tree, { level: 0, index: 0, width: 256 }, size)!);
+ * ```
+ */
+export function tileHashes(
+  tree: Pick<MerkleTree, 'subtreeHash'>,
+  tile: { readonly level: number; readonly index: number; readonly width: number },
+  size: number,
+): Uint8Array[] | undefined {
+  const height = tile.level * TILE_HEIGHT;
+  const first = tile.index * TILE_WIDTH;
+  // Complete subtrees at `height` within the first `size` leaves.
+  if (first + tile.width > Math.floor(size / 2 ** height)) return undefined;
+  return Array.from({ length: tile.width }, (_, i) => tree.subtreeHash(height, first + i));
+}
+
+/**
  * The bytes of a hash tile: the hashes concatenated (32 bytes each).
  *
  * @example
  * ```ts
- * const bytes = encodeHashTile(tree.tile(0, 0, 256, size)!);
+ * const bytes = encodeHashTile(hashes);
  * ```
  */
 export function encodeHashTile(hashes: readonly Uint8Array[]): Uint8Array {

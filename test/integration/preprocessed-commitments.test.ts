@@ -22,6 +22,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mint, type RunningStack, startTestStack } from '../harness.ts';
 import { FAULTY_SIGNER_ENTRY, nodeOptionsFor } from '../support/fixture-process.ts';
+import { devTokenClaims } from '../support/rogue-sign.ts';
 
 const DEMO = { scope: ['deploy:canary'], audience: 'deploy-api', ttl: 900 };
 const log = pino({ level: 'silent' });
@@ -89,23 +90,8 @@ describe('preprocessed commitments: one round trip per mint, each nonce used onc
     return r;
   }
 
-  const claims = (signers: number[], over: Partial<TokenClaims> = {}): TokenClaims => {
-    const now = Math.floor(Date.now() / 1000);
-    return {
-      iss: stack.coordinatorUrl,
-      sub: 'dev@localhost',
-      aud: 'deploy-api',
-      scope: 'deploy:canary',
-      iat: now,
-      nbf: now,
-      exp: now + 900,
-      jti: randomBytes(16).toString('base64url'),
-      client_id: 'frostmint-dev',
-      amr: ['dev'],
-      frostmint: { signers, policy },
-      ...over,
-    };
-  };
+  const claims = (signers: number[], over: Partial<TokenClaims> = {}): TokenClaims =>
+    devTokenClaims(stack.coordinatorUrl, policy, signers, over);
   const message = (signers: number[], over: Partial<TokenClaims> = {}) =>
     Buffer.from(
       signingInput({ alg: 'EdDSA', typ: 'at+jwt', kid }, claims(signers, over)),

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { DEMO_POLICY } from '@frostmint/cli';
 import {
@@ -11,7 +10,7 @@ import {
 import { SigningPurpose, type SignRequest } from '@frostmint/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rogueClient, startTestStack } from '../harness.ts';
-import { askToSign as askRogue } from '../support/rogue-sign.ts';
+import { askToSign as askRogue, devTokenClaims } from '../support/rogue-sign.ts';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 
@@ -28,23 +27,8 @@ describe('signers refuse what a rogue coordinator asks for (hand-driven gRPC cli
     await stack?.dispose();
   });
 
-  const claims = (over: Partial<TokenClaims> = {}): TokenClaims => {
-    const now = Math.floor(Date.now() / 1000);
-    return {
-      iss: stack.coordinatorUrl,
-      sub: 'dev@localhost',
-      aud: 'deploy-api',
-      scope: 'deploy:canary',
-      iat: now,
-      nbf: now,
-      exp: now + 900,
-      jti: randomBytes(16).toString('base64url'),
-      client_id: 'frostmint-dev',
-      amr: ['dev'],
-      frostmint: { signers: [1, 2], policy },
-      ...over,
-    };
-  };
+  const claims = (over: Partial<TokenClaims> = {}): TokenClaims =>
+    devTokenClaims(stack.coordinatorUrl, policy, [1, 2], over);
 
   /** Runs round one on signers 1 and 2, then asks `target` to sign `message`. */
   const askToSign = (target: number, message: string, requestOver: Partial<SignRequest> = {}) =>

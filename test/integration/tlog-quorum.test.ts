@@ -14,14 +14,13 @@ import {
   noteVerifier,
   readGroupConfig,
   signingInput,
-  type TokenClaims,
   verifyNote,
   verifyReceipt,
 } from '@frostmint/core';
 import { type CheckpointProofs, type InfoResponse, SigningPurpose } from '@frostmint/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rogueClient, startTestStack } from '../harness.ts';
-import { askQuorum, askToSign } from '../support/rogue-sign.ts';
+import { askQuorum, askToSign, devTokenClaims } from '../support/rogue-sign.ts';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 
@@ -217,20 +216,7 @@ describe('the signer quorum as the audit log’s first witness (real signer proc
   });
 
   it('refuses to sign once a token it co-signed stays out of the log past the merge delay', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    const claims: TokenClaims = {
-      iss: stack.coordinatorUrl,
-      sub: 'dev@localhost',
-      aud: 'deploy-api',
-      scope: 'deploy:canary',
-      iat: now,
-      nbf: now,
-      exp: now + 900,
-      jti: randomBytes(16).toString('base64url'),
-      client_id: 'frostmint-dev',
-      amr: ['dev'],
-      frostmint: { signers: [1, 2], policy },
-    };
+    const claims = devTokenClaims(stack.coordinatorUrl, policy, [1, 2]);
     const input = signingInput({ alg: 'EdDSA', typ: 'at+jwt', kid }, claims);
     // The rogue coordinator gets signer 1's share of a token and never logs it.
     const { first } = await askToSign(stack, 1, input);

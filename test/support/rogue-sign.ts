@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { DevStack } from '@frostmint/cli';
-import type { FrostmintError } from '@frostmint/core';
+import type { FrostmintError, TokenClaims } from '@frostmint/core';
 import {
   type CommitResponse,
   SigningPurpose,
@@ -7,6 +8,39 @@ import {
   type SignResponse,
 } from '@frostmint/proto';
 import { rogueClient } from '../harness.ts';
+
+/**
+ * The claims of a dev-bearer mint of `deploy:canary` for `deploy-api` (900 s, a fresh `jti`),
+ * naming `signers` and `policy`: what a hand-driven (rogue) coordinator asks signers to sign.
+ * `over` replaces any claim.
+ *
+ * @example
+ * ```ts
+ * const claims = devTokenClaims(stack.coordinatorUrl, policy, [1, 2], { scope: 'deploy:prod' });
+ * ```
+ */
+export function devTokenClaims(
+  issuer: string,
+  policy: string,
+  signers: readonly number[],
+  over: Partial<TokenClaims> = {},
+): TokenClaims {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: issuer,
+    sub: 'dev@localhost',
+    aud: 'deploy-api',
+    scope: 'deploy:canary',
+    iat: now,
+    nbf: now,
+    exp: now + 900,
+    jti: randomBytes(16).toString('base64url'),
+    client_id: 'frostmint-dev',
+    amr: ['dev'],
+    frostmint: { signers: [...signers], policy },
+    ...over,
+  };
+}
 
 /** What one hand-driven round two returned, and how to send it again. */
 export interface RogueAttempt {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -37,9 +37,9 @@ export function defaultDpopKeyFile(env: NodeJS.ProcessEnv): string {
 
 /**
  * Loads the Ed25519 DPoP key in `file` (a private JWK), or creates one there (mode 0600,
- * never overwriting: `wx`). Node has no non-exportable key storage, so the key is a file
- * guarded by its permissions: one readable by group or others is refused
- * (`dpop_key_exposed`). Throws `Error` with a `code`-prefixed message otherwise.
+ * never overwriting; concurrent first runs end up sharing one key). Node has no
+ * non-exportable key storage, so the key is a file guarded by its permissions: one readable
+ * by group or others is refused (`dpop_key_exposed`). Throws `Error` with a `code`-prefixed message otherwise.
  *
  * @example
  * ```ts
@@ -48,12 +48,18 @@ export function defaultDpopKeyFile(env: NodeJS.ProcessEnv): string {
  * ```
  */
 export async function loadOrCreateDpopKey(file: string): Promise<DpopKey> {
-  const existing = await stat(file).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (existing === undefined) return createKey(file);
-  if ((existing.mode & 0o077) !== 0) {
+  const exists = await stat(file).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return false;
+      throw err;
+    },
+  );
+  return (exists ? undefined : await createKey(file)) ?? loadKey(file);
+}
+
+async function loadKey(file: string): Promise<DpopKey> {
+  if (((await stat(file)).mode & 0o077) !== 0) {
     throw new Error(`dpop_key_exposed: ${file} is readable by others; chmod 600 it`);
   }
   const jwk = JSON.parse(await readFile(file, 'utf8')) as JWK;
@@ -65,15 +71,24 @@ export async function loadOrCreateDpopKey(file: string): Promise<DpopKey> {
   return { privateKey, publicJwk, jkt: await calculateJwkThumbprint(publicJwk) };
 }
 
-async function createKey(file: string): Promise<DpopKey> {
+/**
+ * Writes a new key to a private temporary file and hard-links it into place, so `file`
+ * appears complete or not at all. `undefined` when another process created it first (two
+ * CI jobs starting together): the caller then loads that one.
+ */
+async function createKey(file: string): Promise<DpopKey | undefined> {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
   const privateJwk = await exportJWK(privateKey);
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const handle = await open(file, 'wx', 0o600);
+  const staging = `${file}.${randomUUID()}.tmp`;
   try {
-    await handle.writeFile(`${JSON.stringify(privateJwk)}\n`);
+    await writeFile(staging, `${JSON.stringify(privateJwk)}\n`, { mode: 0o600, flag: 'wx' });
+    await link(staging, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw err;
   } finally {
-    await handle.close();
+    await rm(staging, { force: true });
   }
   const publicJwk = await exportJWK(publicKey);
   return { privateKey, publicJwk, jkt: await calculateJwkThumbprint(publicJwk) };

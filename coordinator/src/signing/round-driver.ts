@@ -139,8 +139,9 @@ interface Attempts {
  * time, §5.1) and is one `Sign` round trip to each; otherwise, or when the pool is short,
  * round one asks every candidate and keeps the first `threshold` answers. Round two sends
  * them the signing package (concurrent requests to one signer share a `SignBatch` call,
- * see `SignBatcher`); every share is verified (§5.4) before aggregation (§5.3), and the aggregate is
- * verified against the group key.
+ * see `SignBatcher`). The shares are aggregated (§5.3) and the signature verified against
+ * the group key; only when it fails is each share verified (§5.4, identifiable abort) to
+ * find the signer to exclude, so an honest quorum costs one verification, not one per share.
  *
  * Faults of one signer never end a mint: a signer whose share fails verification is
  * marked faulty, one that refuses for any reason or does not answer is marked degraded,
@@ -205,14 +206,16 @@ export class RoundDriver implements TokenSigner {
           this.#roundTwo(attempts, message, round, attempt),
         );
         if (!shares) continue;
-        const signature = this.group.aggregate(commitments, message, shares);
-        if (!this.group.verify(message, signature)) {
+        const signature = this.#aggregated(commitments, message, shares);
+        if (signature) return { message, signature, signers };
+        // RFC 9591 §5.4 (identifiable abort): only a failed aggregate costs a check of
+        // every share, which names the signer(s) to exclude before the retry.
+        if (!this.#blameShares(attempts, shares, commitments, message)) {
           throw new FrostmintError(
             'aggregate_invalid',
             'aggregated signature does not verify under the group key',
           );
         }
-        return { message, signature, signers };
       }
     } finally {
       await Promise.allSettled(attempts.reports);
@@ -353,6 +356,50 @@ export class RoundDriver implements TokenSigner {
     return chosen;
   }
 
+  /**
+   * The shares' aggregate (RFC 9591 §5.3) when it is a valid signature under the group key;
+   * undefined when it is not, or a share is not even a scalar.
+   */
+  #aggregated(
+    commitments: SigningCommitment[],
+    message: Uint8Array,
+    shares: ReadonlyMap<number, Uint8Array>,
+  ): Uint8Array | undefined {
+    let signature: Uint8Array;
+    try {
+      signature = this.group.aggregate(commitments, message, shares);
+    } catch (err) {
+      if (err instanceof FrostError) return undefined;
+      throw err;
+    }
+    return this.group.verify(message, signature) ? signature : undefined;
+  }
+
+  /**
+   * Checks every share of a quorum whose aggregate did not verify (RFC 9591 §5.4); each
+   * invalid one marks its signer faulty and out of this mint. Whether any was found.
+   */
+  #blameShares(
+    attempts: Attempts,
+    shares: ReadonlyMap<number, Uint8Array>,
+    commitments: SigningCommitment[],
+    message: Uint8Array,
+  ): boolean {
+    let found = false;
+    for (const [id, share] of shares) {
+      if (this.group.verifyShare(id, share, commitments, message)) continue;
+      this.#faultyShare(attempts, id);
+      found = true;
+    }
+    return found;
+  }
+
+  #faultyShare(attempts: Attempts, id: number): void {
+    this.pool.markFaulty(id, 'invalid signature share');
+    this.#report(attempts, id, 'sign', 'share_invalid', 'invalid signature share');
+    attempts.excluded.add(id);
+  }
+
   /** A signer that did not answer within the hedge budget: left out of this mint, degraded. */
   #hedgedAround(attempts: Attempts, id: number, rpc: 'commit' | 'sign'): void {
     this.pool.markDegraded(id, 'slow', `no ${rpc} answer within the hedge budget`);
@@ -360,7 +407,10 @@ export class RoundDriver implements TokenSigner {
     attempts.slow.add(id);
   }
 
-  /** Returns the verified shares, or undefined when a signer must be replaced and the attempt retried. */
+  /**
+   * Returns the quorum's shares (checked as a whole, by verifying their aggregate), or
+   * undefined when a signer must be replaced and the attempt retried.
+   */
   async #roundTwo(
     attempts: Attempts,
     message: Uint8Array,
@@ -425,11 +475,6 @@ export class RoundDriver implements TokenSigner {
         retry = true;
       } else if (result.status === 'rejected') {
         this.#refused(attempts, id, 'sign', result.reason);
-        retry = true;
-      } else if (!this.group.verifyShare(id, result.value.signatureShare, commitments, message)) {
-        this.pool.markFaulty(id, 'invalid signature share');
-        this.#report(attempts, id, 'sign', 'share_invalid', 'invalid signature share');
-        attempts.excluded.add(id);
         retry = true;
       } else {
         shares.set(id, result.value.signatureShare);

@@ -36,12 +36,16 @@ it('keys the entries written before it, leaves them unchanged, and keys new appe
   try {
     const at = new Date(Date.UTC(2026, 0, 1));
     await migrate(db, MIGRATIONS.slice(0, VERSION - 1), at);
-    const before = new SqlAuditStore({ db, now: () => at });
-    for (const entry of OLD) {
+    // Rows as the store wrote them before this version (today's append also writes keys).
+    for (const [idx, entry] of OLD.entries()) {
       const entryJson = canonicalJson(entry);
-      await before.append({ leafHash: leafHash(Buffer.from(entryJson)), entryJson, createdAt: at });
+      await db.query(
+        'INSERT INTO audit_log (idx, leaf_hash, entry_json, created_at) VALUES ($1, $2, $3, $4)',
+        [idx, leafHash(Buffer.from(entryJson)), entryJson, at],
+      );
     }
-    const rows = await before.read(0, OLD.length);
+    await db.query('UPDATE audit_log_size SET size = $1', [OLD.length]);
+    const rows = await new SqlAuditStore({ db, now: () => at }).read(0, OLD.length);
     expect(await migrate(db, MIGRATIONS.slice(0, VERSION), at)).toEqual([VERSION]);
     const audit = new SqlAuditStore({ db, now: () => at });
     expect(await audit.read(0, OLD.length)).toEqual(rows);

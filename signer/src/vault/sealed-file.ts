@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { access, readFile, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@frostmint/core';
 import { z } from 'zod';
@@ -113,7 +114,7 @@ export async function writeSealedShare(path: string, doc: SealedShare): Promise<
  * of the same bytes. A file replaced or edited on disk is read afresh.
  */
 export async function readSealedShare(path: string, binding: ShareBinding): Promise<SealedShare> {
-  const version = await fileVersion(path, binding);
+  const version = fileVersion(path, binding);
   let known = parsedFiles.get(path);
   if (known?.version !== version) {
     known = { version, parsed: readSealedFile(path, binding) };
@@ -133,9 +134,13 @@ export async function readSealedShare(path: string, binding: ShareBinding): Prom
   return parsed;
 }
 
-async function fileVersion(path: string, binding: ShareBinding): Promise<string> {
+/**
+ * Synchronous on purpose: a `stat` of a local file takes microseconds, while the async one
+ * waits for a libuv pool thread, behind the signing log's `fdatasync`s under load.
+ */
+function fileVersion(path: string, binding: ShareBinding): string {
   try {
-    const st = await stat(path, { bigint: true });
+    const st = statSync(path, { bigint: true });
     return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw missing(binding);

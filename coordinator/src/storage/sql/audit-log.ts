@@ -21,7 +21,7 @@ interface CheckpointRow {
   created_at: unknown;
 }
 
-/** Columns of one `audit_log` row, as bound to an INSERT. */
+/** Parameters one appended entry binds: leaf hash, entry, time, receipt key (or null). */
 const COLUMNS = 4;
 
 /**
@@ -50,37 +50,41 @@ export class SqlAuditStore implements AuditStore {
     return { entries: items, transactions: commits };
   }
 
-  /** One transaction for `entries`: indexes `size … size + n - 1`, in the order given. */
-  #appendAll(entries: readonly Omit<AuditLeaf, 'index'>[]): Promise<number[]> {
-    return this.ctx.db.transaction(async (tx) => {
-      // Bumping the single size row by n takes its row lock until commit: concurrent
-      // appenders (any coordinator) queue here, so each group's indexes are contiguous,
-      // and a rolled-back group gives all its indexes back.
-      const { rows } = await tx.query<{ size: unknown }>(
-        'UPDATE audit_log_size SET size = size + $1 RETURNING size',
-        [entries.length],
-      );
-      const first = toInt(rows[0]?.size) - entries.length;
-      const indexes = entries.map((_, i) => first + i);
-      const values = entries.map((_, i) => {
-        const p = i * COLUMNS;
-        return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4})`;
-      });
-      await tx.query(
-        `INSERT INTO audit_log (idx, leaf_hash, entry_json, created_at) VALUES ${values.join(', ')}`,
-        entries.flatMap((e, i) => [indexes[i], e.leafHash, e.entryJson, e.createdAt]),
-      );
-      const keyed = entries.flatMap((e, i) => (e.key === undefined ? [] : [[e.key, indexes[i]]]));
-      if (keyed.length > 0) {
-        await tx.query(
-          `INSERT INTO audit_receipt_keys (key, idx) VALUES ${keyed
-            .map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`)
-            .join(', ')} ON CONFLICT (key) DO NOTHING`,
-          keyed.flat(),
-        );
-      }
-      return indexes;
+  /**
+   * One statement for `entries`, so one implicit transaction and one commit: indexes
+   * `size … size + n - 1`, in the order given, with each entry's receipt key if it has one.
+   * Bumping the single size row by n takes its row lock until commit: concurrent appenders
+   * (any coordinator) queue there, so each group's indexes are contiguous, and a failed
+   * statement gives all of them back. The receipt keys' foreign key is checked at the end of
+   * the statement, after the sibling INSERT into `audit_log`.
+   */
+  async #appendAll(entries: readonly Omit<AuditLeaf, 'index'>[]): Promise<number[]> {
+    const rows = entries.map((_, i) => {
+      const p = i * COLUMNS + 1;
+      return `(${i}, $${p + 1}::bytea, $${p + 2}::text, $${p + 3}::timestamptz, $${p + 4}::text)`;
     });
+    const { rows: grown } = await this.ctx.db.query<{ first: unknown }>(
+      `WITH grown AS (
+         UPDATE audit_log_size SET size = size + $1 RETURNING size - $1 AS first
+       ), batch (ord, leaf_hash, entry_json, created_at, key) AS (
+         VALUES ${rows.join(', ')}
+       ), logged AS (
+         INSERT INTO audit_log (idx, leaf_hash, entry_json, created_at)
+         SELECT grown.first + batch.ord, batch.leaf_hash, batch.entry_json, batch.created_at
+           FROM grown, batch
+       ), keyed AS (
+         INSERT INTO audit_receipt_keys (key, idx)
+         SELECT batch.key, grown.first + batch.ord FROM grown, batch WHERE batch.key IS NOT NULL
+         ON CONFLICT (key) DO NOTHING
+       )
+       SELECT first FROM grown`,
+      [
+        entries.length,
+        ...entries.flatMap((e) => [e.leafHash, e.entryJson, e.createdAt, e.key ?? null]),
+      ],
+    );
+    const first = toInt(grown[0]?.first);
+    return entries.map((_, i) => first + i);
   }
 
   async read(start: number, end: number): Promise<AuditLeaf[]> {

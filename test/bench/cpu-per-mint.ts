@@ -4,11 +4,11 @@
 // checkouts can be compared on a shared, busy machine.
 import { readFile } from 'node:fs/promises';
 import { startTestStack } from '../harness.ts';
-import { runLoad } from './load.ts';
+import { runLoad, WARM_UP } from './load.ts';
+import { mintSender } from './mint-bench.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const USER_HZ = 100;
-const BODY = JSON.stringify({ scope: ['deploy:canary'], audience: 'deploy-api', ttl: 900 });
 
 /** CPU milliseconds (user + system) process `pid` has used so far. */
 async function cpuMs(pid: number): Promise<number> {
@@ -20,25 +20,14 @@ async function cpuMs(pid: number): Promise<number> {
 
 const stack = await startTestStack();
 try {
-  const send = async () => {
-    const res = await fetch(`${stack.coordinatorUrl}/v1/mint`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${stack.layout.bearer}`,
-      },
-      body: BODY,
-    });
-    await res.arrayBuffer();
-    return res.ok;
-  };
+  const send = mintSender(stack.coordinatorUrl, stack.layout.bearer);
   const pids = {
     coordinator: [stack.coordinator.child.pid!],
     signers: [...stack.signers.values()].map((s) => s.child.pid!),
   };
   const total = async (list: number[]) =>
     (await Promise.all(list.map(cpuMs))).reduce((a, b) => a + b, 0);
-  await runLoad(send, { concurrency: 4, total: 40 }); // warm-up
+  await runLoad(send, WARM_UP);
   for (const c of [1, 16]) {
     const before = { c: await total(pids.coordinator), s: await total(pids.signers) };
     const r = await runLoad(send, { concurrency: c, total: c === 1 ? 100 : 640, maxMs: 60_000 });

@@ -1,24 +1,17 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startTestStack } from '../harness.ts';
-import { type LoadResult, runLoad } from './load.ts';
+import { jsonPoster, type LoadResult, runLoad, WARM_UP } from './load.ts';
 
 const CONCURRENCY = [1, 4, 16];
 const BODY = JSON.stringify({ scope: ['deploy:canary'], audience: 'deploy-api', ttl: 900 });
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Sends one `POST /v1/mint` with the dev bearer; resolves whether it minted. */
-export function mintSender(url: string, bearer: string) {
-  return async () => {
-    const res = await fetch(`${url}/v1/mint`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-      body: BODY,
-    });
-    await res.arrayBuffer();
-    return res.ok;
-  };
+export function mintSender(url: string, bearer: string): () => Promise<boolean> {
+  return jsonPoster(`${url}/v1/mint`, { authorization: `Bearer ${bearer}` }, BODY);
 }
 
 async function sweep(
@@ -28,7 +21,7 @@ async function sweep(
   /** Runs each load (at concurrency `c`): measures around it. */
   around: (c: number, run: () => Promise<LoadResult>) => Promise<LoadResult> = (_, run) => run(),
 ): Promise<LoadResult[]> {
-  await runLoad(send, { concurrency: 4, total: 40 }); // warm-up
+  await runLoad(send, WARM_UP);
   const results: LoadResult[] = [];
   for (const c of CONCURRENCY) {
     const r = await around(c, () =>
@@ -90,10 +83,14 @@ export async function benchMint(): Promise<Record<string, number>> {
     },
   );
   try {
-    const first = await new Promise<string>((resolve) =>
-      server.stdout!.once('data', (d: Buffer) => resolve(d.toString())),
+    // Its log lines keep coming: the reader consumes them all, as the stack's does.
+    const lines = createInterface({ input: server.stdout! });
+    const { url, bearer } = await new Promise<{ url: string; bearer: string }>((resolve) =>
+      lines.on('line', (line) => {
+        const parsed = JSON.parse(line) as { url?: string; bearer?: string };
+        if (parsed.url && parsed.bearer) resolve({ url: parsed.url, bearer: parsed.bearer });
+      }),
     );
-    const { url, bearer } = JSON.parse(first) as { url: string; bearer: string };
     const singleRuns = await sweep('single_key', mintSender(url, bearer), out);
     const at16 = (runs: LoadResult[]) => runs[runs.length - 1]!;
     out.mint_p50_ms = at16(mintRuns).p50Ms;
@@ -135,7 +132,7 @@ export async function benchDurability(): Promise<Record<string, number>> {
     const stack = await startTestStack({ storage: { backend: 'pglite', durable, minFreeMb: 64 } });
     try {
       const send = mintSender(stack.coordinatorUrl, stack.layout.bearer);
-      await runLoad(send, { concurrency: 4, total: 40 }); // warm-up
+      await runLoad(send, WARM_UP);
       const before = await auditAppends(stack.coordinatorUrl);
       const r = await runLoad(send, { concurrency: 16, total: 16 * 60, maxMs: 30_000 });
       out[durable ? 'mint_durable_rps' : 'mint_nondurable_rps'] = r.rps;

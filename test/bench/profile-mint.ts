@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDevStack } from '@frostmint/cli';
 import { pino } from 'pino';
-import { runLoad } from './load.ts';
+import { runLoad, WARM_UP } from './load.ts';
+import { mintSender } from './mint-bench.ts';
 
 interface ProfileNode {
   id: number;
@@ -86,19 +87,8 @@ if (process.argv[2] === '--report') {
     await stack.restartSigner(id, undefined, { nodeOptions: cpuProf });
   }
   try {
-    const send = async () => {
-      const res = await fetch(`${stack.coordinatorUrl}/v1/mint`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${stack.layout.bearer}`,
-        },
-        body: JSON.stringify({ scope: ['deploy:canary'], audience: 'deploy-api', ttl: 900 }),
-      });
-      await res.arrayBuffer();
-      return res.ok;
-    };
-    await runLoad(send, { concurrency: 4, total: 40 });
+    const send = mintSender(stack.coordinatorUrl, stack.layout.bearer);
+    await runLoad(send, WARM_UP);
     const r = await runLoad(send, { concurrency: 16, total: 16 * 60, maxMs: 60_000 });
     console.log(`profiled_mint_c16_rps: ${r.rps.toFixed(3)} (failures ${r.failures})`);
   } finally {

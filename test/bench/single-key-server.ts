@@ -1,6 +1,7 @@
 // Baseline for `npm run bench`: the coordinator's own HTTP stack, policy gate, durable audit
 // log and mint service, but the token is signed by one in-process Ed25519 key instead of a
-// FROST quorum. Prints its URL and dev bearer credential as one JSON line on stdout.
+// FROST quorum. Logs like the coordinator daemon (info, JSON lines on stdout) and prints its
+// URL and dev bearer credential among them as one JSON line `{url, bearer}`.
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import {
   SignerPool,
   type TokenSigner,
 } from '@frostmint/coordinator';
-import { groupJwk, loadPolicyFiles } from '@frostmint/core';
+import { correlationMixin, groupJwk, loadPolicyFiles } from '@frostmint/core';
 import { pino } from 'pino';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -29,7 +30,7 @@ const singleKey: TokenSigner = {
     return { message, signature: sign(null, message, privateKey), signers: [1] };
   },
 };
-const log = pino({ level: 'warn' });
+const log = pino({ name: 'coordinator', level: 'info', mixin: correlationMixin });
 const stateDir = await mkdtemp(join(tmpdir(), 'frostmint-baseline-'));
 const store = await openCoordinatorStore({ stateDir });
 const bearer = randomBytes(32).toString('base64url');

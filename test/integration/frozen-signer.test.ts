@@ -12,6 +12,7 @@ import {
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningStack, startTestStack } from '../harness.ts';
+import { devTokenClaims } from '../support/rogue-sign.ts';
 
 /** The dev stack's RPC deadline: what a mint waited for a frozen signer before hedging. */
 const DEADLINE_MS = 10_000;
@@ -107,7 +108,6 @@ describe('a signer frozen (SIGSTOP) while a mint is in flight with it', () => {
 
   /** One token signing, as the coordinator's mint runs it (dev evidence). */
   async function sign(by: RoundDriver = driver) {
-    const now = Math.floor(Date.now() / 1000);
     const requestId = randomBytes(16).toString('base64url');
     const started = performance.now();
     const signed = await by.sign({
@@ -117,19 +117,7 @@ describe('a signer frozen (SIGSTOP) while a mint is in flight with it', () => {
         Buffer.from(
           signingInput(
             { alg: 'EdDSA', typ: 'at+jwt', kid },
-            {
-              iss: stack.coordinatorUrl,
-              sub: 'dev@localhost',
-              aud: 'deploy-api',
-              scope: 'deploy:canary',
-              iat: now,
-              nbf: now,
-              exp: now + 900,
-              jti: requestId,
-              client_id: 'frostmint-dev',
-              amr: ['dev'],
-              frostmint: { signers, policy },
-            },
+            devTokenClaims(stack.coordinatorUrl, policy, signers, { jti: requestId }),
           ),
           'latin1',
         ),

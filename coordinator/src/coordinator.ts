@@ -2,6 +2,7 @@ import type { Server as TlsServer } from 'node:tls';
 import {
   AttestationVerifier,
   canonicalJson,
+  type FrostGroup,
   groupPublicKeyOf,
   InvalidRequestError,
   jwksEventLogger,
@@ -16,7 +17,7 @@ import { anomalyOptions } from './anomaly/config.ts';
 import { AnomalyDetector } from './anomaly/detector.ts';
 import { anomalyTap } from './anomaly/tap.ts';
 import { AuditLog } from './audit/audit-log.ts';
-import { Checkpointer } from './audit/checkpointer.ts';
+import { Checkpointer, type CheckpointQuorum } from './audit/checkpointer.ts';
 import { AuditCheckpoints } from './audit/checkpoints.ts';
 import { LogTiles } from './audit/log-tiles.ts';
 import { LogTree } from './audit/log-tree.ts';
@@ -153,8 +154,6 @@ export async function startCoordinator(options: {
     groupConfig && preprocess > 0
       ? new CommitmentPool(pool, { target: preprocess, log })
       : undefined;
-  // Checkpoints are co-signed by the first key this coordinator signs with (see docs/audit.md).
-  let transparency: Transparency | undefined;
   // The audit log's one in-memory tree: checkpoints, receipts and tiles all read it.
   const logTree = new LogTree(store.audit);
   const policy = await PolicyRollout.open({
@@ -191,11 +190,6 @@ export async function startCoordinator(options: {
         hedge: { ...DEFAULT_HEDGE, capMs: config.rpcDeadlineMs },
         ...(commitments && signers === pool ? { commitments } : {}),
       });
-      if (config.audit && !transparency) {
-        const deps = { tree: logTree, pool: signers, driver, frost, log, metrics };
-        transparency = auditTransparency(config.audit, store, deps);
-        transparency.checkpointer.start();
-      }
       // A share refresh keeps the key, so the flows (whose tokens name the kid) stay.
       const flows =
         previous?.entry.row.kid === entry.row.kid
@@ -222,7 +216,7 @@ export async function startCoordinator(options: {
               operator,
             });
       allFlows.add(flows);
-      return { entry, driver, flows, pool: signers, endpoints };
+      return { entry, driver, frost, flows, pool: signers, endpoints };
     },
     swapped: (runtime, previous) => {
       // Shares checked against the previous verifying shares were wrongly marked faulty.
@@ -233,7 +227,17 @@ export async function startCoordinator(options: {
         setTimeout(() => old.close(), config.rpcDeadlineMs * 4).unref();
     },
   });
+  // Checkpoints are co-signed by the current key's quorum, whichever key that is at each cut.
+  const transparency =
+    config.audit &&
+    auditTransparency(config.audit, store, {
+      tree: logTree,
+      quorum: () => checkpointQuorum(group.runtime),
+      log,
+      metrics,
+    });
   await group.start();
+  transparency?.checkpointer.start();
   const boot = group.runtime;
   if (!boot) log.warn('no group configuration: mints answer 503 until the DKG ceremony has run');
   // Sweeps run on every coordinator, whatever flows it serves.
@@ -285,9 +289,7 @@ export async function startCoordinator(options: {
     attestations,
     store,
     url: address,
-    get transparency() {
-      return transparency;
-    },
+    ...(transparency ? { transparency } : {}),
     close: async () => {
       stopReload?.();
       await transparency?.checkpointer.close();
@@ -314,12 +316,10 @@ interface Transparency {
   readonly checkpoints: AuditCheckpoints;
 }
 
-/** What the checkpointer works with: the log's shared tree and the key that co-signs. */
+/** What the checkpointer works with: the log's shared tree and the quorum that co-signs. */
 interface TransparencyDeps {
   readonly tree: LogTree;
-  readonly pool: SignerPool;
-  readonly driver: RoundDriver;
-  readonly frost: ReturnType<typeof loadGroup>;
+  readonly quorum: () => CheckpointQuorum | undefined;
   readonly log: Logger;
   readonly metrics: Metrics;
 }
@@ -328,7 +328,7 @@ interface TransparencyDeps {
 function auditTransparency(
   audit: NonNullable<CoordinatorConfig['audit']>,
   store: CoordinatorStore,
-  { tree, pool, driver, frost, log, metrics }: TransparencyDeps,
+  { tree, quorum, log, metrics }: TransparencyDeps,
 ): Transparency {
   const witnesses = audit.witnessing?.witnesses.length
     ? new WitnessCosigner(audit.witnessing, {
@@ -340,10 +340,7 @@ function auditTransparency(
     config: audit,
     store: store.audit,
     tree,
-    pool,
-    signer: driver,
-    groupKey: frost.publicKey.groupKey,
-    threshold: frost.publicKey.threshold,
+    quorum,
     log,
     ...(witnesses ? { witnesses } : {}),
     onCut: (c, ms) => log.debug({ size: c.size, ms: Math.round(ms) }, 'checkpoint co-signed'),
@@ -351,9 +348,22 @@ function auditTransparency(
   return { tree, checkpointer, checkpoints: new AuditCheckpoints(store.audit, checkpointer) };
 }
 
+/** The live group's signers and key, which co-sign the next checkpoint (none before the DKG). */
+function checkpointQuorum(live: CoordinatorGroup | undefined): CheckpointQuorum | undefined {
+  return (
+    live && {
+      pool: live.pool,
+      signer: live.driver,
+      groupKey: live.frost.publicKey.groupKey,
+      threshold: live.frost.publicKey.threshold,
+    }
+  );
+}
+
 /** What signs for one group configuration, and the mint flows whose tokens name its kid. */
 interface CoordinatorGroup extends GroupRuntime {
   readonly flows: MintFlows;
+  readonly frost: FrostGroup;
   /** The signers holding this key's shares (the configured pool unless stored otherwise). */
   readonly pool: SignerPool;
   readonly endpoints: readonly SignerEndpoint[];

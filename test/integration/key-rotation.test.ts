@@ -8,9 +8,16 @@ import {
   spawnDaemon,
   waitUntil,
 } from '@frostmint/cli';
+import { DEFAULT_AUDIT_ORIGIN, verifyReceipt } from '@frostmint/core';
 import { createVerifier, type Verifier } from '@frostmint/sdk';
 import { startPostgres, type TestPostgres } from '@frostmint/test-support/postgres';
-import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  type JSONWebKeySet,
+  jwtVerify,
+} from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CeremonyStack, startCeremonyStack } from '../support/ceremony-stack.ts';
 
@@ -18,8 +25,18 @@ const DEMO = { scope: ['deploy:canary'], audience: 'deploy-api' };
 /** The pre-publish window of this test: at least the SDK's refresh interval below. */
 const PREPUBLISH_SECONDS = 3;
 const SDK_REFRESH_MS = 1_000;
+/**
+ * The transparency log is on: signers refuse to sign once a token they co-signed is not in a
+ * checkpoint they co-signed within this delay, so checkpoints must follow the key switch.
+ */
+const MERGE_DELAY_SECONDS = 3;
 
-type Body = { token?: string; error?: string; keys?: { kid: string; state: string }[] };
+type Body = {
+  token?: string;
+  error?: string;
+  keys?: { kid: string; state: string }[];
+  checkpoint?: string;
+};
 
 describe('key rotation through real processes: new DKG → pre-publish → switch → retire, verifiers never fail', () => {
   let stack: CeremonyStack;
@@ -32,7 +49,17 @@ describe('key rotation through real processes: new DKG → pre-publish → switc
   const refreshes: string[][] = [];
 
   beforeAll(async () => {
-    stack = await startCeremonyStack();
+    stack = await startCeremonyStack({
+      audit: {
+        coordinator: {
+          origin: DEFAULT_AUDIT_ORIGIN,
+          checkpointIntervalMs: 250,
+          checkpointEntries: 256,
+          maxEntriesPerCheckpoint: 1000,
+        },
+        signers: { origin: DEFAULT_AUDIT_ORIGIN, maxMergeDelaySeconds: MERGE_DELAY_SECONDS },
+      },
+    });
     postgres = await startPostgres();
     const storage = {
       backend: 'postgres',
@@ -134,6 +161,17 @@ describe('key rotation through real processes: new DKG → pre-publish → switc
     }
   }
 
+  /** The token's receipt, once a checkpoint covers it (`receipt_pending` until then). */
+  async function receiptOf(token: string): Promise<Body> {
+    const jti = decodeJwt(token).jti!;
+    let receipt: { status: number; body: Body } | undefined;
+    await until(async () => {
+      receipt = await call('GET', `/v1/audit/receipts/${jti}`);
+      return receipt.status === 200;
+    }, `the receipt of ${jti}`);
+    return receipt!.body;
+  }
+
   it('keeps every token verifying with a warm SDK cache and with plain jose, while mints continue', async () => {
     const oldKid = await dkg(configOld, 'dkg-old');
     await until(async () => (await call('POST', '/v1/mint', DEMO)).status === 200, 'first mint');
@@ -142,6 +180,8 @@ describe('key rotation through real processes: new DKG → pre-publish → switc
       audience: 'deploy-api',
       jwksUri: `${url}/.well-known/jwks.json`,
       refreshInterval: SDK_REFRESH_MS,
+      // The default 30 s cooldown between fetches would hold the 1 s refresh back.
+      cooldown: SDK_REFRESH_MS,
       onEvent: (e) => {
         if (e.type === 'jwks_refreshed') refreshes.push([...e.kids]);
       },
@@ -210,7 +250,8 @@ describe('key rotation through real processes: new DKG → pre-publish → switc
       [oldKid, 'retired'],
     ]);
     await until(async () => kidsSeen().has(newKid) && tokens.length >= 6, 'mints with the new key');
-    expect((await jwks()).keys.map((k) => k.kid)).toEqual([newKid, oldKid]);
+    const published = (await jwks()).keys;
+    expect(published.map((k) => k.kid)).toEqual([newKid, oldKid]);
 
     // Retire: refused while the old key's tokens may live; they keep verifying.
     const retire = await call('POST', `/v1/keys/${oldKid}/retire`, {});
@@ -220,6 +261,34 @@ describe('key rotation through real processes: new DKG → pre-publish → switc
     for (const id of [1, 2, 3]) await stack.stopSigner(id);
     const after = tokens.length;
     await until(async () => tokens.length >= after + 3, 'mints without the old signers');
+
+    // Checkpoints moved to the new key's signers with the switch: a token they co-signed has
+    // a receipt whose checkpoint the new key signed (and the old key did not).
+    const newToken = tokens.findLast((t) => decodeProtectedHeader(t).kid === newKid)!;
+    const receipt = await receiptOf(newToken);
+    const keyOf = (kid: string) =>
+      Buffer.from(published.find((k) => k.kid === kid)!.x as string, 'base64url');
+    const origin = DEFAULT_AUDIT_ORIGIN;
+    const verified = verifyReceipt(receipt, {
+      groupPublicKeys: [keyOf(newKid)],
+      origin,
+      token: newToken,
+    });
+    expect(verified.entry).toMatchObject({ type: 'mint', jti: decodeJwt(newToken).jti });
+    expect(() => verifyReceipt(receipt, { groupPublicKeys: [keyOf(oldKid)], origin })).toThrow(
+      /not signed by the group key/,
+    );
+    // Past the merge delay the new signers still sign: every token they co-signed was logged.
+    await new Promise((r) => setTimeout(r, (MERGE_DELAY_SECONDS + 1) * 1000));
+    const late = tokens.length;
+    await until(async () => tokens.length >= late + 3, 'mints past the merge delay');
+    // A token of the old key keeps a receipt that verifies under the keys a verifier pins.
+    const oldToken = tokens.find((t) => decodeProtectedHeader(t).kid === oldKid)!;
+    verifyReceipt(await receiptOf(oldToken), {
+      groupPublicKeys: [keyOf(oldKid), keyOf(newKid)],
+      origin,
+      token: oldToken,
+    });
 
     minting = false;
     await loop;
@@ -232,7 +301,6 @@ describe('key rotation through real processes: new DKG → pre-publish → switc
     const forced = await call('POST', `/v1/keys/${oldKid}/retire`, { force: true });
     expect(forced.status).toBe(200);
     expect((await jwks()).keys.map((k) => k.kid)).toEqual([newKid]);
-    const oldToken = tokens.find((t) => decodeProtectedHeader(t).kid === oldKid)!;
     await expect(
       jwtVerify(oldToken, createLocalJWKSet(await jwks()), { issuer, audience: 'deploy-api' }),
     ).rejects.toThrow(/no applicable key found/);

@@ -23,16 +23,25 @@ export interface CutCheckpoint {
   readonly note: string;
 }
 
-/** Options of {@link Checkpointer}. */
-export interface CheckpointerOptions {
-  readonly config: AuditConfig;
-  readonly store: AuditStore;
-  readonly tree: LogTree;
+/** The signers that co-sign a checkpoint and the group key their signature verifies under. */
+export interface CheckpointQuorum {
   readonly pool: Pick<SignerPool, 'status' | 'call'>;
   readonly signer: TokenSigner;
   /** The FROST group public key (32 bytes): the quorum's note key. */
   readonly groupKey: Uint8Array;
   readonly threshold: number;
+}
+
+/** Options of {@link Checkpointer}. */
+export interface CheckpointerOptions {
+  readonly config: AuditConfig;
+  readonly store: AuditStore;
+  readonly tree: LogTree;
+  /**
+   * The quorum that co-signs the next checkpoint, asked at every cut: the live group's, so a
+   * key switch moves checkpoints to the new key and its signers. Undefined before the DKG.
+   */
+  readonly quorum: () => CheckpointQuorum | undefined;
   readonly log: Logger;
   /** External witnesses: each co-signed checkpoint is submitted, their cosignatures attached. */
   readonly witnesses?: Pick<WitnessCosigner, 'cosign'>;
@@ -52,7 +61,8 @@ export interface CheckpointerOptions {
  *
  * @example
  * ```ts
- * const checkpointer = new Checkpointer({ config, store: store.audit, tree, pool, signer: driver, groupKey, threshold, log });
+ * const quorum = () => ({ pool, signer: driver, groupKey, threshold });
+ * const checkpointer = new Checkpointer({ config, store: store.audit, tree, quorum, log });
  * checkpointer.start();
  * const cut = await checkpointer.cut();
  * ```
@@ -102,7 +112,10 @@ export class Checkpointer {
     });
   }
 
-  /** Cuts and co-signs one checkpoint now, unless the log did not grow; one at a time. */
+  /**
+   * Cuts and co-signs one checkpoint now, unless the log did not grow or there is no group
+   * key yet; one at a time.
+   */
   cut(): Promise<CutCheckpoint | undefined> {
     this.#running ??= this.#cut().finally(() => {
       this.#running = undefined;
@@ -127,7 +140,9 @@ export class Checkpointer {
 
   async #cut(): Promise<CutCheckpoint | undefined> {
     const started = performance.now();
-    const { config, store, tree, groupKey } = this.#options;
+    const { config, store, tree } = this.#options;
+    const quorum = this.#options.quorum();
+    if (!quorum) return undefined;
     const logSize = await tree.sync();
     const latest = await store.latestCheckpoint();
     this.#lastCutAt = Date.now();
@@ -135,7 +150,7 @@ export class Checkpointer {
       this.#lastSize = Math.max(this.#lastSize, latest?.treeSize ?? 0);
       return undefined;
     }
-    const witnesses = await this.#signerHeads();
+    const witnesses = await signerHeads(quorum.pool);
     // Always the whole log: a smaller tree than any signer's last would be refused as shrunk.
     const size = logSize;
     const oldest = Math.min(...witnesses.map((w) => w.size).filter((s) => s <= size), size);
@@ -145,12 +160,12 @@ export class Checkpointer {
     const text = formatCheckpoint({ origin: config.origin, size, root });
     const message = Buffer.from(text);
     const proofs = await this.#proofs(size, witnesses, from);
-    const signed = await this.#sign(message, proofs, witnesses, size);
+    const signed = await this.#sign(quorum, message, proofs, witnesses, size);
     const note = formatSignedNote({
       text,
-      signatures: [noteSignature(config.origin, groupKey, signed)],
+      signatures: [noteSignature(config.origin, quorum.groupKey, signed)],
     });
-    verifyNote(note, [noteVerifier(config.origin, groupKey)]);
+    verifyNote(note, [noteVerifier(config.origin, quorum.groupKey)]);
     const witnessed = await this.#witness(note, size);
     await store.putCheckpoint({
       treeSize: size,
@@ -174,18 +189,6 @@ export class Checkpointer {
     if (!witnesses) return note;
     const consistencyProof = async (oldSize: number) => tree.consistencyProof(oldSize, size);
     return (await witnesses.cosign({ note, consistencyProof })).note;
-  }
-
-  /** Every reachable signer's last co-signed tree size (`Info.checkpoint_size`). */
-  async #signerHeads(): Promise<{ id: number; size: number }[]> {
-    const { pool } = this.#options;
-    const answers = await Promise.allSettled(
-      pool.status().map(async ({ id }) => {
-        const info = await pool.call(id, 'info', {});
-        return { id, size: Number(info.checkpointSize) };
-      }),
-    );
-    return answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
   }
 
   /**
@@ -220,12 +223,12 @@ export class Checkpointer {
    * each keeps proving its tokens logged), then by any quorum if one of them fails.
    */
   async #sign(
+    { signer, threshold }: CheckpointQuorum,
     message: Uint8Array,
     checkpointProofs: CheckpointProofs,
     witnesses: readonly { id: number; size: number }[],
     size: number,
   ): Promise<Uint8Array> {
-    const { signer, threshold } = this.#options;
     const attempt = {
       messageFor: () => message,
       evidence: { kind: undefined },
@@ -249,6 +252,19 @@ export class Checkpointer {
     }
     return (await signer.sign(attempt)).signature;
   }
+}
+
+/** Every reachable signer's last co-signed tree size (`Info.checkpoint_size`). */
+async function signerHeads(
+  pool: CheckpointQuorum['pool'],
+): Promise<{ id: number; size: number }[]> {
+  const answers = await Promise.allSettled(
+    pool.status().map(async ({ id }) => {
+      const info = await pool.call(id, 'info', {});
+      return { id, size: Number(info.checkpointSize) };
+    }),
+  );
+  return answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
 }
 
 async function readRange(store: AuditStore, start: number, end: number) {

@@ -246,6 +246,7 @@ export async function startCoordinator(options: {
     store: store.audit,
     tree: logTree,
     ...(transparency ? { checkpointer: transparency.checkpointer } : {}),
+    ...(transparency?.witnesses ? { witnesses: transparency.witnesses } : {}),
   });
   const app = buildCoordinatorApp({
     issuer: config.issuer,
@@ -314,6 +315,8 @@ interface Transparency {
   readonly tree: LogTree;
   readonly checkpointer: Checkpointer;
   readonly checkpoints: AuditCheckpoints;
+  /** The external witnesses (`audit.witnessing`), whose policy receipts are served under. */
+  readonly witnesses?: WitnessCosigner;
 }
 
 /** What the checkpointer works with: the log's shared tree and the quorum that co-signs. */
@@ -345,7 +348,12 @@ function auditTransparency(
     ...(witnesses ? { witnesses } : {}),
     onCut: (c, ms) => log.debug({ size: c.size, ms: Math.round(ms) }, 'checkpoint co-signed'),
   });
-  return { tree, checkpointer, checkpoints: new AuditCheckpoints(store.audit, checkpointer) };
+  return {
+    tree,
+    checkpointer,
+    checkpoints: new AuditCheckpoints(store.audit, checkpointer),
+    ...(witnesses ? { witnesses } : {}),
+  };
 }
 
 /** The live group's signers and key, which co-sign the next checkpoint (none before the DKG). */

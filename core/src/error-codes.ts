@@ -1013,7 +1013,7 @@ export const ERROR_CODES = {
     status: 409,
     where: 'api',
     description:
-      'The entry is in the audit log but no signed checkpoint covers it yet; retry after `Retry-After` seconds.',
+      'The entry is in the audit log but no signed checkpoint covers it yet, or none with the witness cosignatures `audit.witnessing.minCosignatures` requires; retry after `Retry-After` seconds.',
   },
   checkpoint_missing: {
     status: 404,

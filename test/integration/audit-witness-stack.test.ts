@@ -247,4 +247,40 @@ describe('audit log of a running stack, witnessed by litewitness', { timeout: 30
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ size: expect.any(Number) });
   });
+
+  // Last: it stops the witness.
+  it('with the witness down, a receipt stays pending: no receipt without the cosignatures the policy requires', async () => {
+    await witness.stop();
+    const minted = await mint(stack, DEMO);
+    expect(minted.status, JSON.stringify(minted.body)).toBe(200);
+    const jti = minted.body.jti!;
+    // The quorum still checkpoints the entry; the served checkpoint has no witness line.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const checkpoint = await (await fetch(`${stack.coordinatorUrl}/audit/checkpoint`)).text();
+      const entry = await fetch(`${stack.coordinatorUrl}/v1/audit/receipts/${jti}`);
+      const answer = (await entry.json()) as { error?: string; message?: string };
+      expect(entry.status, JSON.stringify(answer)).toBe(409);
+      expect(answer.error).toBe('receipt_pending');
+      if (/witness/.test(answer.message ?? '')) {
+        expect(parseSignedNote(checkpoint).signatures).toHaveLength(1);
+        break;
+      }
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // A mint asking to wait for its receipt gets its token, and no receipt.
+    const waited = await fetch(`${stack.coordinatorUrl}/v1/mint`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${stack.layout.bearer}`,
+      },
+      body: JSON.stringify({ ...DEMO, wait_for_receipt: 2 }),
+    });
+    const body = (await waited.json()) as { token?: string; receipt?: unknown };
+    expect(waited.status).toBe(200);
+    expect(body.token).toBeTruthy();
+    expect(body.receipt).toBeNull();
+  });
 });

@@ -1,6 +1,7 @@
 import { ConflictError, encodeBase64, NotFoundError, type Receipt } from '@frostmint/core';
 import type { AuditCheckpoint, AuditLeaf, AuditStore } from '../storage/index.ts';
 import type { LogTree } from './log-tree.ts';
+import type { WitnessCosigner } from './witness/cosigner.ts';
 
 /** Options of {@link Receipts}. */
 export interface ReceiptsOptions {
@@ -10,12 +11,18 @@ export interface ReceiptsOptions {
   readonly pollMs?: number;
   /** This coordinator's checkpointer: a wait ends as soon as it cuts a covering checkpoint. */
   readonly checkpointer?: { waitCovering(index: number, timeoutMs: number): Promise<unknown> };
+  /**
+   * The witness policy (`audit.witnessing.minCosignatures`): a receipt is served only with a
+   * checkpoint it accepts, so until the witnesses cosign one covering the entry the receipt
+   * stays `receipt_pending`. Without it any quorum-signed checkpoint serves.
+   */
+  readonly witnesses?: Pick<WitnessCosigner, 'isWitnessed'>;
 }
 
 /**
  * Receipts (issue 14, version 1): the audit entry of a mint or enrollment, its leaf index,
- * the RFC 9162 §2.1.3.1 inclusion proof to the latest signed checkpoint, and that checkpoint
- * note. `receipt` answers at once; `awaitReceipt` waits (bounded) for the checkpointer to
+ * the RFC 9162 §2.1.3.1 inclusion proof to the latest signed checkpoint (one the witness
+ * policy accepts), and that checkpoint note. `receipt` answers at once; `awaitReceipt` waits (bounded) for the checkpointer to
  * cover the entry — one store poll serves every waiter, so waiting mints add no per-mint load.
  *
  * @example
@@ -41,6 +48,12 @@ export class Receipts {
         'the entry is logged but no signed checkpoint covers it yet: retry in a second',
       );
     }
+    if (!this.#witnessed(checkpoint)) {
+      throw new ConflictError(
+        'receipt_pending',
+        'the checkpoint covering the entry lacks the witness cosignatures the policy requires: retry later',
+      );
+    }
     return this.#build(leaf, checkpoint);
   }
 
@@ -55,7 +68,11 @@ export class Receipts {
       ?.waitCovering(leaf.index, timeoutMs)
       .then(() => this.checkpointed());
     let checkpoint = await this.options.store.latestCheckpoint();
-    while (checkpoint === null || checkpoint.treeSize <= leaf.index) {
+    while (
+      checkpoint === null ||
+      checkpoint.treeSize <= leaf.index ||
+      !this.#witnessed(checkpoint)
+    ) {
       const left = deadline - Date.now();
       if (left <= 0) return null;
       checkpoint = await this.#nextCheckpoint(left);
@@ -72,6 +89,11 @@ export class Receipts {
   close(): void {
     clearInterval(this.#polling);
     this.#polling = undefined;
+  }
+
+  #witnessed(checkpoint: AuditCheckpoint): boolean {
+    const { witnesses } = this.options;
+    return !witnesses || witnesses.isWitnessed(Buffer.from(checkpoint.signed).toString('utf8'));
   }
 
   async #leaf(key: string): Promise<AuditLeaf> {

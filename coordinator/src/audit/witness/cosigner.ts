@@ -1,10 +1,4 @@
-import {
-  FrostmintError,
-  formatSignedNote,
-  type NoteSignature,
-  parseSignedNote,
-  verifyNote,
-} from '@frostmint/core';
+import { formatSignedNote, type NoteSignature, parseSignedNote, verifyNote } from '@frostmint/core';
 import type { Logger } from 'pino';
 import { type CheckpointSubmission, WitnessClient } from './client.ts';
 import type { WitnessPolicy } from './config.ts';
@@ -28,7 +22,7 @@ export interface WitnessedCheckpoint {
  * (C2SP tlog-witness) and attaches the cosignatures that verify. A checkpoint with fewer than
  * `minCosignatures` is reported (`checkpoint_witnesses_missing` in the log,
  * `frostmint_audit_checkpoints_unwitnessed_total`) and marked not witnessed — never
- * passed off as witnessed; `requireWitnesses` refuses it where a receipt needs them.
+ * passed off as witnessed; `isWitnessed` is the check receipts are served under.
  *
  * @example
  * ```ts
@@ -90,24 +84,17 @@ export class WitnessCosigner {
   }
 
   /**
-   * Throws `checkpoint_witnesses_missing` unless `note` carries at least `minCosignatures`
-   * valid cosignatures of configured witnesses (e.g. before serving a receipt with it).
+   * Whether `note` carries at least `minCosignatures` valid cosignatures of configured
+   * witnesses: the policy a checkpoint must meet before a receipt is served with it.
    *
    * @example
    * ```ts
-   * cosigner.requireWitnesses(receipt.checkpoint);
+   * if (!cosigner.isWitnessed(checkpoint.note)) throw new ConflictError('receipt_pending', '…');
    * ```
    */
-  requireWitnesses(note: string): void {
+  isWitnessed(note: string): boolean {
     const needed = this.policy.minCosignatures;
-    if (needed === 0) return;
-    const verified = verifiedWitnesses(note, this.clients);
-    if (verified < needed) {
-      throw new FrostmintError(
-        'checkpoint_witnesses_missing',
-        `the checkpoint has ${verified} of the ${needed} witness cosignatures the policy requires`,
-      );
-    }
+    return needed === 0 || verifiedWitnesses(note, this.clients) >= needed;
   }
 }
 

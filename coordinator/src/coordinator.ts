@@ -7,6 +7,7 @@ import {
   InvalidRequestError,
   jwksEventLogger,
   loadGroup,
+  NotFoundError,
   OidcVerifier,
   requireReadableFiles,
   UnauthenticatedError,
@@ -16,6 +17,7 @@ import type { Logger } from 'pino';
 import { anomalyOptions } from './anomaly/config.ts';
 import { AnomalyDetector } from './anomaly/detector.ts';
 import { anomalyTap } from './anomaly/tap.ts';
+import { registerWebApprovalRoutes } from './approvals/web/routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { Checkpointer, type CheckpointQuorum } from './audit/checkpointer.ts';
 import { AuditCheckpoints } from './audit/checkpoints.ts';
@@ -39,13 +41,14 @@ import {
   MAX_CLOCK_TOLERANCE_SECONDS,
 } from './keys/jwks-keyring.ts';
 import { registerKeyRoutes } from './keys/key-routes.ts';
-import { type GroupRuntime, LiveGroup } from './keys/live-group.ts';
+import { type GroupRuntime, groupMissing, LiveGroup } from './keys/live-group.ts';
 import { KeyRotationConfigSchema } from './keys/rotation-config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { boundedCodes, signerCallObserver } from './metrics-signers.ts';
 import { type MintFlows, wireMintFlows } from './mint/wire.ts';
 import { MintAttestation } from './mint-attestation.ts';
 import { PolicyRollout } from './policy/rollout.ts';
+import { registerRequestRoutes } from './requests/routes.ts';
 import { CommitmentPool, DEFAULT_PREPROCESS_TARGET } from './signing/commitment-pool.ts';
 import { DEFAULT_HEDGE } from './signing/hedge.ts';
 import { RoundDriver, type RoundEvents } from './signing/round-driver.ts';
@@ -183,7 +186,9 @@ export async function startCoordinator(options: {
           : previous && canonicalJson(endpoints) === canonicalJson(previous.endpoints)
             ? previous.pool
             : newPool(endpoints);
-      if (signers !== pool && signers !== previous?.pool) await signers.refresh();
+      // A new key's signers were not ready at the last health probe (no group yet, or a new
+      // set): ask them now, not a health interval later, so the first mints find a quorum.
+      if (previous?.entry.row.kid !== entry.row.kid) await signers.refresh();
       const frost = loadGroup(groupPublicKeyOf(entry.config));
       const driver = new RoundDriver(signers, frost, log, {
         events: roundAudit(audit, metrics, log, signerCodes),
@@ -263,8 +268,8 @@ export async function startCoordinator(options: {
     group: () => groupView(group),
     ...(https ? { https } : {}),
     extraRoutes: (app) => {
-      // WebAuthn and guardian pages stay bound to the flows of the key at boot.
-      boot?.flows.extraRoutes(app);
+      // Read at every request: the flows of the key signing now.
+      if (config.webauthn) registerWebAuthnRoutes(app, () => signingFlows(group));
       registerKeyRoutes(app, {
         lifecycle,
         live: group,
@@ -354,6 +359,24 @@ function auditTransparency(
     checkpoints: new AuditCheckpoints(store.audit, checkpointer),
     ...(witnesses ? { witnesses } : {}),
   };
+}
+
+/** The mint flows of the key signing now; 503 `group_missing` before the DKG. */
+function signingFlows(group: LiveGroup<CoordinatorGroup>): MintFlows {
+  const runtime = group.runtime;
+  if (!runtime) throw groupMissing();
+  return runtime.flows;
+}
+
+/** The two-step WebAuthn requests and the guardian web approval pages, served by `flows()`. */
+function registerWebAuthnRoutes(app: FastifyInstance, flows: () => MintFlows): void {
+  // Every key's flows have `requests` when `webauthn` is configured.
+  registerRequestRoutes(app, () => flows().requests!);
+  registerWebApprovalRoutes(app, () => {
+    const { webApprovals } = flows();
+    if (!webApprovals) throw new NotFoundError('not_found', 'the group key has no guardians');
+    return webApprovals;
+  });
 }
 
 /** The live group's signers and key, which co-sign the next checkpoint (none before the DKG). */

@@ -11,6 +11,7 @@ import {
 import { DEFAULT_AUDIT_ORIGIN, verifyReceipt } from '@frostmint/core';
 import { createVerifier, type Verifier } from '@frostmint/sdk';
 import { startPostgres, type TestPostgres } from '@frostmint/test-support/postgres';
+import { SoftAuthenticator } from '@frostmint/test-support/webauthn';
 import {
   createLocalJWKSet,
   decodeJwt,
@@ -20,6 +21,7 @@ import {
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CeremonyStack, startCeremonyStack } from '../support/ceremony-stack.ts';
+import { completeMint, enrollSoft, prepareMint } from '../support/webauthn-flow.ts';
 
 const DEMO = { scope: ['deploy:canary'], audience: 'deploy-api' };
 /** The pre-publish window of this test: at least the SDK's refresh interval below. */
@@ -38,7 +40,9 @@ type Body = {
   checkpoint?: string;
 };
 
-describe('key rotation through real processes: new DKG → pre-publish → switch → retire, verifiers never fail', () => {
+describe('key rotation through real processes: new DKG → pre-publish → switch → retire, verifiers never fail', {
+  timeout: 120_000,
+}, () => {
   let stack: CeremonyStack;
   let postgres: TestPostgres;
   let coordinator: DaemonProcess;
@@ -262,6 +266,22 @@ describe('key rotation through real processes: new DKG → pre-publish → switc
     const after = tokens.length;
     await until(async () => tokens.length >= after + 3, 'mints without the old signers');
 
+    // The WebAuthn routes follow the switch without a restart: an enrollment and a two-step
+    // mint are signed by the new key (its certificate, the token's kid).
+    const web = { coordinatorUrl: url, layout: stack.layout, idp: stack.idp };
+    const { auth } = await enrollSoft(web, 'alice@example.com');
+    const prepared = await prepareMint(web, { user: 'alice@example.com' });
+    expect(prepared.status, JSON.stringify(prepared.body)).toBe(201);
+    const challenge = Buffer.from(prepared.body.public_key.challenge, 'base64url');
+    const tapped = await completeMint(
+      web,
+      prepared.body.request_id,
+      SoftAuthenticator.toJson(auth.assert(challenge)),
+    );
+    expect(tapped.status, JSON.stringify(tapped.body)).toBe(200);
+    expect(decodeProtectedHeader(tapped.body.token!).kid).toBe(newKid);
+    await verifyOne(tapped.body.token!);
+
     // Checkpoints moved to the new key's signers with the switch: a token they co-signed has
     // a receipt whose checkpoint the new key signed (and the old key did not).
     const newToken = tokens.findLast((t) => decodeProtectedHeader(t).kid === newKid)!;
@@ -281,7 +301,11 @@ describe('key rotation through real processes: new DKG → pre-publish → switc
     // Past the merge delay the new signers still sign: every token they co-signed was logged.
     await new Promise((r) => setTimeout(r, (MERGE_DELAY_SECONDS + 1) * 1000));
     const late = tokens.length;
-    await until(async () => tokens.length >= late + 3, 'mints past the merge delay');
+    await until(async () => tokens.length >= late + 3, 'mints past the merge delay').catch(
+      (err: Error) => {
+        throw new Error(`${err.message}; last failures: ${failures.slice(-3).join(' | ')}`);
+      },
+    );
     // A token of the old key keeps a receipt that verifies under the keys a verifier pins.
     const oldToken = tokens.find((t) => decodeProtectedHeader(t).kid === oldKid)!;
     verifyReceipt(await receiptOf(oldToken), {

@@ -32,26 +32,28 @@ export const PollQuerySchema = z
  *   — the one-step requester's poll: 202 with who approved so far and time left, or 200
  *   with the token. (`GET /v1/mint/requests/{id}` is the two-step WebAuthn request's status.)
  *
+ * `approvals` is read at every request: the gate of the group key signing now.
+ *
  * @example
  * ```ts
- * registerApprovalRoutes(app, gate, polled);
+ * registerApprovalRoutes(app, () => ({ gate, polled }));
  * ```
  */
 export function registerApprovalRoutes(
   app: FastifyInstance,
-  pending: ApprovalGate,
-  polled: PolledMints,
+  approvals: () => { readonly gate: ApprovalGate; readonly polled: PolledMints },
 ): void {
-  app.get('/v1/approvals/pending', async () => ({ requests: await pending.listPending() }));
+  const pending = () => approvals().gate;
+  app.get('/v1/approvals/pending', async () => ({ requests: await pending().listPending() }));
 
   app.post('/v1/mint/requests/:id/approvals', async (request) => {
     const { id, answer } = parseAnswer(request);
-    return pending.approve(id, answer);
+    return pending().approve(id, answer);
   });
 
   app.post('/v1/mint/requests/:id/denials', async (request) => {
     const { id, answer } = parseAnswer(request);
-    await pending.deny(id, answer);
+    await pending().deny(id, answer);
     return { status: 'denied' };
   });
 
@@ -61,7 +63,7 @@ export function registerApprovalRoutes(
     const secret = bearerOf(request);
     if (secret.length > 128)
       throw new UnauthenticatedError('unauthenticated', 'bad request secret');
-    const result = await polled.poll(id, secret, wait);
+    const result = await approvals().polled.poll(id, secret, wait);
     if ('status' in result) void reply.status(202);
     return result;
   });

@@ -1,10 +1,11 @@
-import { type GroupJwk, inSpan, UnavailableError } from '@frostmint/core';
+import { type GroupJwk, inSpan, NotFoundError } from '@frostmint/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApprovalGate } from '../approvals/gate.ts';
 import { registerApprovalRoutes } from '../approvals/routes.ts';
 import type { RequesterAuthenticator } from '../auth/types.ts';
 import { MintDpop } from '../dpop/index.ts';
+import { groupMissing } from '../keys/live-group.ts';
 import type { Metrics } from '../metrics.ts';
 import { instrumentHttp, timeMint } from '../metrics-http.ts';
 import type { MintService } from '../mint/one-step.ts';
@@ -82,7 +83,12 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
     typeof options.group === 'function'
       ? options.group
       : () => options.group as CoordinatorAppGroup | undefined;
-  const bootGroup = groupNow();
+  /** The group signing now; 503 `group_missing` before the DKG. */
+  const signingGroup = (): CoordinatorAppGroup => {
+    const group = groupNow();
+    if (!group) throw groupMissing();
+    return group;
+  };
   // The HTTPS instance serves the same routes; only the listener differs.
   const app = Fastify({
     ...requestIdOptions(),
@@ -108,14 +114,15 @@ export function buildCoordinatorApp(options: CoordinatorAppOptions): FastifyInst
   if (options.policy) registerPolicyRoutes(app, options.policy);
   options.extraRoutes?.(app);
 
-  if (bootGroup?.approvals)
-    registerApprovalRoutes(app, bootGroup.approvals.gate, bootGroup.approvals.polled);
+  registerApprovalRoutes(app, () => {
+    const { approvals } = signingGroup();
+    if (!approvals) throw new NotFoundError('not_found', 'the group key has no guardians');
+    return approvals;
+  });
   if (options.audit) registerAuditRoutes(app, options.audit);
 
   app.post('/v1/mint', async (request, reply) => {
-    const group = groupNow();
-    if (!group)
-      throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
+    const group = signingGroup();
     let wait: number | undefined;
     const minted = await timeMint(options.metrics, async () => {
       const requester = await inSpan('mint.authenticate', async () =>

@@ -11,6 +11,18 @@ export interface GroupRuntime {
   readonly driver: TokenSigner;
 }
 
+/**
+ * The refusal of a request that needs a group key before there is one (503 `group_missing`).
+ *
+ * @example
+ * ```ts
+ * if (!group.runtime) throw groupMissing();
+ * ```
+ */
+export function groupMissing(): UnavailableError {
+  return new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
+}
+
 /** Options of {@link LiveGroup}. */
 export interface LiveGroupOptions<R extends GroupRuntime> {
   readonly lifecycle: GroupLifecycle;
@@ -132,8 +144,7 @@ export class LiveGroup<R extends GroupRuntime> implements TokenSigner {
 
   async sign(attempt: SignAttempt): Promise<QuorumSignature> {
     const runtime = this.#runtime;
-    if (!runtime)
-      throw new UnavailableError('group_missing', 'no group key yet: run the DKG ceremony first');
+    if (!runtime) throw groupMissing();
     const named = messageKid(attempt.messageFor([...(attempt.signers ?? [])]));
     if (named !== undefined && named !== runtime.entry.jwk.kid) {
       throw new UnavailableError(

@@ -1,11 +1,12 @@
 import type { GuardianKey } from '@frostmint/core';
-import type { FastifyInstance } from 'fastify';
 import { ApprovalGate } from '../approvals/gate.ts';
-import { webApprovalRoutes } from '../approvals/web/wire.ts';
+import type { WebApprovalParts } from '../approvals/web/routes.ts';
+import { webApprovalParts } from '../approvals/web/wire.ts';
 import type { Metrics } from '../metrics.ts';
 import { countedEngine, countedPolicy } from '../metrics-policy.ts';
 import type { MintAttestation } from '../mint-attestation.ts';
 import type { PolicyRollout } from '../policy/rollout.ts';
+import type { RequestRoutes } from '../requests/routes.ts';
 import { type FlowParts, webauthnFlows } from '../requests/wire.ts';
 import type { TokenSigner } from '../signing/round-driver.ts';
 import { MintService } from './one-step.ts';
@@ -18,8 +19,10 @@ export interface MintFlows {
   readonly mints: MintService;
   /** The approval gate and the polled mints waiting at it; absent without guardians. */
   readonly approvals?: { readonly gate: ApprovalGate; readonly polled: PolledMints };
-  /** Registers the WebAuthn flows and the guardian web approval pages (when configured). */
-  readonly extraRoutes: (app: FastifyInstance) => void;
+  /** What the WebAuthn request routes serve (`webauthn` configured). */
+  readonly requests?: RequestRoutes;
+  /** What the guardian web approval pages serve (`webauthn` configured, and guardians). */
+  readonly webApprovals?: WebApprovalParts;
   close(): void;
 }
 
@@ -76,8 +79,8 @@ export function wireMintFlows(
         })
       : undefined;
   const polled = gate && new PolledMints({ pipeline, gate, store, log });
-  const requestRoutes = webauthn?.routes(gate);
-  const webApprovals = webApprovalRoutes({
+  const requests = webauthn?.routes(gate);
+  const webApprovals = webApprovalParts({
     webauthn: config.webauthn,
     pending: gate,
     store,
@@ -88,10 +91,8 @@ export function wireMintFlows(
   return {
     mints: new MintService(pipeline, polled),
     ...(gate && polled ? { approvals: { gate, polled } } : {}),
-    extraRoutes: (app) => {
-      requestRoutes?.(app);
-      webApprovals?.(app);
-    },
+    ...(requests ? { requests } : {}),
+    ...(webApprovals ? { webApprovals } : {}),
     close: () => webauthn?.close(),
   };
 }

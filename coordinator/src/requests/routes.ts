@@ -35,18 +35,22 @@ const credentialParam = (params: unknown) =>
 const body = <T>(schema: ZodType<T>, value: unknown) => parseInput(schema, value, 'body');
 
 /**
- * Registers the two-step mint, the enrollment endpoints and the tap pages.
+ * Registers the two-step mint, the enrollment endpoints and the tap pages. `routes` is read
+ * at every request: the services of the group key signing now (a key switch replaces them).
  *
  * @example
  * ```ts
- * registerRequestRoutes(app, { mints, enrollments, operator });
+ * registerRequestRoutes(app, () => ({ mints, enrollments, renewals, operator }));
  * ```
  */
-export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoutes): void {
-  const { mints, enrollments, renewals, operator } = routes;
+export function registerRequestRoutes(app: FastifyInstance, routes: () => RequestRoutes): void {
+  const mints = () => routes().mints;
+  const enrollments = () => routes().enrollments;
+  const renewals = () => routes().renewals;
+  const operator = () => routes().operator;
 
   app.post('/v1/mint/requests', async (request, reply) => {
-    const prepared = await mints.prepare(
+    const prepared = await mints().prepare(
       body(PrepareMintBodySchema, request.body),
       sourceAddressOf(request),
       dpopBindingOf(request),
@@ -56,51 +60,51 @@ export function registerRequestRoutes(app: FastifyInstance, routes: RequestRoute
   });
   app.get('/v1/mint/requests/:id', async (request, reply) => {
     void reply.header('cache-control', 'no-store');
-    return mints.status(idParam(request.params));
+    return mints().status(idParam(request.params));
   });
   app.post('/v1/mint/requests/:id/assertion', async (request, reply) => {
     void reply.header('cache-control', 'no-store');
-    return mints.complete(idParam(request.params), body(AssertionBodySchema, request.body));
+    return mints().complete(idParam(request.params), body(AssertionBodySchema, request.body));
   });
 
   app.post('/v1/enrollments', async (request, reply) => {
-    await operator.authenticate(request);
+    await operator().authenticate(request);
     const begin = body(BeginEnrollmentBodySchema, request.body);
     void reply.status(201);
-    return enrollments.begin(begin.user, begin.roles);
+    return enrollments().begin(begin.user, begin.roles);
   });
   app.get('/v1/enrollments/requests/:id', async (request) =>
-    enrollments.status(idParam(request.params)),
+    enrollments().status(idParam(request.params)),
   );
   app.post('/v1/enrollments/requests/:id/registration', async (request) =>
-    enrollments.complete(idParam(request.params), body(InputJson, request.body)),
+    enrollments().complete(idParam(request.params), body(InputJson, request.body)),
   );
   app.post('/v1/enrollments/requests/:id/id-token', async (request, reply) => {
     void reply.header('cache-control', 'no-store');
     const { id_token } = body(EnrollmentIdTokenBodySchema, request.body);
-    return enrollments.proveWithIdToken(idParam(request.params), id_token);
+    return enrollments().proveWithIdToken(idParam(request.params), id_token);
   });
   app.post('/v1/enrollments/:credentialId/renewals', async (request, reply) => {
     const credentialId = credentialParam(request.params);
     void reply.status(201);
-    return renewals.begin(credentialId);
+    return renewals().begin(credentialId);
   });
   app.post('/v1/enrollments/renewals', async (request, reply) => {
     const renew = body(BeginRenewalBodySchema, request.body);
     void reply.status(201);
-    return renewals.beginForUser(renew.user, renew.credential_id);
+    return renewals().beginForUser(renew.user, renew.credential_id);
   });
   app.get('/v1/enrollments/renewals/:id', async (request) =>
-    renewals.status(idParam(request.params)),
+    renewals().status(idParam(request.params)),
   );
   app.post('/v1/enrollments/renewals/:id/assertion', async (request) =>
-    renewals.complete(idParam(request.params), body(AssertionBodySchema, request.body)),
+    renewals().complete(idParam(request.params), body(AssertionBodySchema, request.body)),
   );
   app.delete('/v1/enrollments/:credentialId', async (request) => {
-    await operator.authenticate(request);
+    await operator().authenticate(request);
     const credentialId = credentialParam(request.params);
     const { reason } = body(RevokeBodySchema, request.body ?? {});
-    return enrollments.revoke(credentialId, reason);
+    return enrollments().revoke(credentialId, reason);
   });
 
   app.get('/tap/:kind/:id', async (request, reply) => {

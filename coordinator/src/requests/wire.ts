@@ -1,5 +1,4 @@
 import { type FrostGroup, jwksEventLogger, OidcVerifier, type PolicyEngine } from '@frostmint/core';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApprovalStage } from '../approvals/gate.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -16,7 +15,7 @@ import type { RequestContext } from './context.ts';
 import { EnrollmentService } from './enrollment.ts';
 import { MintRequestService } from './mint-requests.ts';
 import { RenewalService } from './renewal.ts';
-import { registerRequestRoutes } from './routes.ts';
+import type { RequestRoutes } from './routes.ts';
 
 /** The coordinator's parts every request flow is wired from. */
 export interface FlowParts {
@@ -39,10 +38,10 @@ export interface WebAuthnFlows {
   /** What the approval gate does with a two-step mint or enrollment once approved. */
   readonly approved: ApprovedTaps;
   /**
-   * The route registration, with the approval gate (`approvals`; without it requests
-   * needing approvals are denied).
+   * The services the request routes serve from, with the approval gate (`approvals`;
+   * without it requests needing approvals are denied).
    */
-  routes(approvals: ApprovalStage | undefined): (app: FastifyInstance) => void;
+  routes(approvals: ApprovalStage | undefined): RequestRoutes;
   /** Stops the enrollment IdP's key refresh. */
   close(): void;
 }
@@ -56,7 +55,8 @@ export interface WebAuthnFlows {
  * @example
  * ```ts
  * const flows = webauthnFlows({ config, store, pool, frost, kid, threshold, pipeline, driver, policy, audit, log, operator });
- * app.register(flows.routes(gate));
+ * const routes = flows.routes(gate);
+ * registerRequestRoutes(app, () => routes);
  * ```
  */
 export function webauthnFlows(
@@ -98,13 +98,12 @@ export function webauthnFlows(
     approved: new ApprovedTaps(ctx),
     routes: (approvals) => {
       const withGate: RequestContext = approvals ? { ...ctx, approvals } : ctx;
-      const routes = {
+      return {
         mints: new MintRequestService(withGate),
         enrollments: new EnrollmentService(withGate),
         renewals: new RenewalService(withGate),
         operator: parts.operator,
       };
-      return (app) => registerRequestRoutes(app, routes);
     },
     close: () => enrollmentIdp?.verifier.close(),
   };

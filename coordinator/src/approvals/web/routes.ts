@@ -12,6 +12,14 @@ export const RegistrationParamsSchema = z.object({
   id: InputText.regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/, 'a registration id'),
 });
 
+/** What the guardian web approval routes serve from. */
+export interface WebApprovalParts {
+  readonly credentials: GuardianCredentials;
+  readonly approvals: WebApprovals;
+  /** The origin of the pages' URLs (`webauthn.origins[0]`). */
+  readonly origin: string;
+}
+
 /**
  * Guardian web approvals (docs/approvals.md "Web approvals"):
  *
@@ -24,38 +32,41 @@ export const RegistrationParamsSchema = z.object({
  *   the assertion options (challenge = the approval digest); `POST
  *   /v1/mint/requests/{id}/webauthn-approvals` — the page's assertion.
  *
+ * `parts` is read at every request: the guardians of the group key signing now.
+ *
  * @example
  * ```ts
- * registerWebApprovalRoutes(app, { credentials, approvals, origin });
+ * registerWebApprovalRoutes(app, () => ({ credentials, approvals, origin }));
  * ```
  */
 export function registerWebApprovalRoutes(
   app: FastifyInstance,
-  parts: { credentials: GuardianCredentials; approvals: WebApprovals; origin: string },
+  parts: () => WebApprovalParts,
 ): void {
-  const { credentials, approvals } = parts;
+  const credentials = () => parts().credentials;
+  const approvals = () => parts().approvals;
   const registrationId = (params: unknown) =>
     parseInput(RegistrationParamsSchema, params, 'params').id;
   const requestId = (params: unknown) => parseInput(RequestParamsSchema, params, 'params').id;
 
   app.post('/v1/guardian-credentials/registrations', async (request, reply) => {
     const { guardian_kid } = parseInput(StartSchema, request.body, 'body');
-    const started = await credentials.start(guardian_kid);
+    const started = await credentials().start(guardian_kid);
     void reply.status(201);
-    return { ...started, url: `${parts.origin}/guardians/register/${started.registration_id}` };
+    return { ...started, url: `${parts().origin}/guardians/register/${started.registration_id}` };
   });
   app.get('/v1/guardian-credentials/registrations/:id', async (request) =>
-    credentials.view(registrationId(request.params)),
+    credentials().view(registrationId(request.params)),
   );
   app.post('/v1/guardian-credentials/registrations/:id/registration', async (request) =>
-    credentials.register(
+    credentials().register(
       registrationId(request.params),
       parseInput(InputJson, request.body, 'body'),
     ),
   );
   app.post('/v1/guardian-credentials/registrations/:id/binding', async (request) => {
     const { binding } = parseInput(BindSchema, request.body, 'body');
-    return credentials.bind(registrationId(request.params), binding);
+    return credentials().bind(registrationId(request.params), binding);
   });
   app.get('/guardians/register/:id', async (request, reply) => {
     registrationId(request.params);
@@ -66,9 +77,9 @@ export function registerWebApprovalRoutes(
     requestId(request.params);
     return sendGuardianPage(reply, 'approve');
   });
-  app.get('/v1/approvals/:id', async (request) => approvals.prepare(requestId(request.params)));
+  app.get('/v1/approvals/:id', async (request) => approvals().prepare(requestId(request.params)));
   app.post('/v1/mint/requests/:id/webauthn-approvals', async (request) =>
-    approvals.approve(
+    approvals().approve(
       requestId(request.params),
       parseInput(AssertionBodySchema, request.body, 'body'),
     ),

@@ -21,6 +21,7 @@ import { registerWebApprovalRoutes } from './approvals/web/routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { Checkpointer, type CheckpointQuorum } from './audit/checkpointer.ts';
 import { AuditCheckpoints } from './audit/checkpoints.ts';
+import { sha256Hex } from './audit/entry-digests.ts';
 import { LogTiles } from './audit/log-tiles.ts';
 import { LogTree } from './audit/log-tree.ts';
 import { Receipts } from './audit/receipts.ts';
@@ -502,6 +503,15 @@ function roundAudit(
         available: q.available,
         needed: q.needed,
         refusals: q.refusals,
+      }),
+    unusedSigning: (u) =>
+      record({
+        type: 'unused_signing',
+        request: u.requestId,
+        purpose: u.purpose,
+        signers: u.signers,
+        signing_input: Buffer.from(u.message).toString('base64url'),
+        signing_input_sha256: sha256Hex(u.message),
       }),
   };
 }

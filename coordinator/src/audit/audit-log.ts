@@ -75,6 +75,23 @@ export type AuditEntry =
       readonly refusals: readonly { signer: number; code: string }[];
     }
   | {
+      /**
+       * Signers were sent this message in round two and it did not become the token or
+       * certificate delivered (another quorum signed instead, or the signing failed). A
+       * signer may hold a share of it and waits for it in a checkpoint (docs/audit-signers.md),
+       * so it is logged: every signing input any signer co-signed is in the log. The signing
+       * input is not a credential (no signature); it is logged whole so that a monitor sees
+       * exactly what a coordinator could have completed.
+       */
+      readonly type: 'unused_signing';
+      readonly request: string;
+      readonly purpose: 'token' | 'enrollment';
+      readonly signers: readonly number[];
+      /** Base64url of the signing input. */
+      readonly signing_input: string;
+      readonly signing_input_sha256: string;
+    }
+  | {
       /** Credential use that departs from the subject's own history (see coordinator/src/anomaly). */
       readonly type: 'anomaly';
       readonly kind: 'rate_spike' | 'new_scope' | 'off_hours' | 'denial_burst';

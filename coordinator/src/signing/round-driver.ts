@@ -92,11 +92,34 @@ export interface QuorumLoss {
   readonly refusals: readonly { signer: number; code: string }[];
 }
 
-/** What the driver reports; the coordinator writes both to the audit log. */
+/**
+ * A message signers were sent in round two that did not become the signing's result: the
+ * quorum was replaced (a hedge, a refusal, an invalid share) or the signing failed. A
+ * signer that answered may hold a share of it, so it is logged like a signed one.
+ */
+export interface UnusedSigning {
+  readonly requestId: string;
+  readonly purpose: 'token' | 'enrollment';
+  readonly message: Uint8Array;
+  /** The signers it was sent to. */
+  readonly signers: readonly number[];
+}
+
+/** What the driver reports; the coordinator writes each to the audit log. */
 export interface RoundEvents {
   signerRefused?(refusal: SignerRefusal): Promise<unknown> | undefined;
   quorumLost?(loss: QuorumLoss): Promise<unknown> | undefined;
+  unusedSigning?(unused: UnusedSigning): Promise<unknown> | undefined;
 }
+
+/**
+ * The purposes whose signing inputs signers remember until a checkpoint proves them logged
+ * (docs/audit-signers.md); a checkpoint or group configuration is not such a message.
+ */
+const LOGGED_PURPOSES = {
+  [SigningPurpose.SIGNING_PURPOSE_TOKEN]: 'token',
+  [SigningPurpose.SIGNING_PURPOSE_ENROLLMENT]: 'enrollment',
+} as const satisfies Partial<Record<SigningPurpose, UnusedSigning['purpose']>>;
 
 /** Options of {@link RoundDriver}. */
 export interface RoundDriverOptions {
@@ -194,6 +217,9 @@ export class RoundDriver implements TokenSigner {
     };
     const fixed = attempt.signers;
     const eligible = fixed ? (id: number) => fixed.includes(id) : attempt.eligible;
+    /** Every message sent in round two, by its base64url form, and whom it was sent to. */
+    const sent = new Map<string, { message: Uint8Array; signers: number[] }>();
+    let result: Uint8Array | undefined;
     try {
       for (;;) {
         const round: RoundOne = this.#preprocessed(attempts, attempt, eligible) ?? {
@@ -202,12 +228,16 @@ export class RoundDriver implements TokenSigner {
         const { commitments } = round;
         const signers = commitments.map((c) => c.id).sort((a, b) => a - b);
         const message = attempt.messageFor(signers);
+        sent.set(Buffer.from(message).toString('base64url'), { message, signers });
         const shares = await inSpan('frost.round_two', () =>
           this.#roundTwo(attempts, message, round, attempt),
         );
         if (!shares) continue;
         const signature = this.#aggregated(commitments, message, shares);
-        if (signature) return { message, signature, signers };
+        if (signature) {
+          result = message;
+          return { message, signature, signers };
+        }
         // RFC 9591 §5.4 (identifiable abort): only a failed aggregate costs a check of
         // every share, which names the signer(s) to exclude before the retry.
         if (!this.#blameShares(attempts, shares, commitments, message)) {
@@ -218,7 +248,33 @@ export class RoundDriver implements TokenSigner {
         }
       }
     } finally {
+      this.#reportUnused(attempts, attempt, sent, result);
       await Promise.allSettled(attempts.reports);
+    }
+  }
+
+  /** Reports every message sent in round two other than `result` (see {@link UnusedSigning}). */
+  #reportUnused(
+    attempts: Attempts,
+    attempt: SignAttempt,
+    sent: ReadonlyMap<string, { message: Uint8Array; signers: number[] }>,
+    result: Uint8Array | undefined,
+  ): void {
+    const purpose =
+      LOGGED_PURPOSES[
+        (attempt.purpose ?? SigningPurpose.SIGNING_PURPOSE_TOKEN) as keyof typeof LOGGED_PURPOSES
+      ];
+    if (!purpose || !this.#events.unusedSigning) return;
+    const used = result && Buffer.from(result).toString('base64url');
+    for (const [key, { message, signers }] of sent) {
+      if (key === used) continue;
+      const report = this.#events.unusedSigning({
+        requestId: attempts.requestId,
+        purpose,
+        message,
+        signers,
+      });
+      if (report) attempts.reports.push(report);
     }
   }
 

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { decodeEntryBundle, TILE_WIDTH, tilePath } from '@frostmint/coordinator';
+import { DEFAULT_AUDIT_ORIGIN, parseCheckpoint, parseSignedNote } from '@frostmint/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mint, startTestStack } from '../harness.ts';
+import { FAULTY_SIGNER_ENTRY, nodeOptionsFor } from '../support/fixture-process.ts';
+
+const ORIGIN = DEFAULT_AUDIT_ORIGIN;
+const DEMO = { scope: ['deploy:canary'], audience: 'deploy-api' };
+/** Short, so that a signature share left out of the log would stop the signers in the test. */
+const MERGE_DELAY_SECONDS = 2;
+
+type Entry = { type: string } & Record<string, unknown>;
+type ReadySigner = { id: number; ready?: boolean; faultReason?: string };
+
+/**
+ * A signing input a signer co-signed but that did not become the token (its quorum was
+ * replaced after an invalid share) is still logged, as an `unused_signing` entry: the
+ * signers wait for every signing input they co-signed to appear in a checkpoint and refuse
+ * to sign once one is overdue, so without it the honest signer would stop (real processes;
+ * signer 3 returns corrupted shares).
+ */
+describe('transparency log: signing inputs of replaced quorums', () => {
+  let stack: Awaited<ReturnType<typeof startTestStack>>;
+  beforeAll(async () => {
+    stack = await startTestStack({
+      audit: {
+        coordinator: {
+          origin: ORIGIN,
+          checkpointIntervalMs: 200,
+          checkpointEntries: 256,
+          maxEntriesPerCheckpoint: 1000,
+        },
+        signers: { origin: ORIGIN, maxMergeDelaySeconds: MERGE_DELAY_SECONDS },
+      },
+    });
+    await stack.signers.get(3)!.stop();
+    await stack.restartSigner(3, FAULTY_SIGNER_ENTRY, {
+      nodeOptions: nodeOptionsFor(FAULTY_SIGNER_ENTRY),
+    });
+  });
+  afterAll(async () => {
+    await stack?.dispose();
+  });
+
+  const readySigners = async () =>
+    ((await (await fetch(`${stack.coordinatorUrl}/readyz`)).json()) as { signers: ReadySigner[] })
+      .signers;
+
+  /** Every entry up to the latest checkpoint, read from the tlog-tiles the coordinator serves. */
+  async function loggedEntries(): Promise<Entry[]> {
+    const note = await (await fetch(`${stack.coordinatorUrl}/audit/checkpoint`)).text();
+    const { size } = parseCheckpoint(parseSignedNote(note).text);
+    const entries: Entry[] = [];
+    for (let index = 0; index * TILE_WIDTH < size; index++) {
+      const width = Math.min(TILE_WIDTH, size - index * TILE_WIDTH);
+      const url = `${stack.coordinatorUrl}/audit/${tilePath({ kind: 'entries', index, width })}`;
+      const bundle = decodeEntryBundle(new Uint8Array(await (await fetch(url)).arrayBuffer()));
+      entries.push(...bundle!.map((e) => JSON.parse(Buffer.from(e).toString('utf8')) as Entry));
+    }
+    return entries;
+  }
+
+  it('logs the unused signing input, so the honest signers keep signing past the merge delay', async () => {
+    const deadline = Date.now() + 20_000;
+    let faulty = false;
+    while (!faulty && Date.now() < deadline) {
+      const answer = await mint(stack, DEMO);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      faulty = (await readySigners()).find((s) => s.id === 3)?.faultReason !== undefined;
+    }
+    expect(faulty).toBe(true);
+
+    // Past the merge delay the honest signers still sign, and report themselves ready.
+    await new Promise((r) => setTimeout(r, (MERGE_DELAY_SECONDS + 2) * 1000));
+    for (let i = 0; i < 5; i++) {
+      const answer = await mint(stack, DEMO);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    }
+    const honest = (await readySigners()).filter((s) => s.id !== 3);
+    expect(honest.map((s) => s.ready)).toEqual([true, true]);
+
+    // The replaced quorum's signing input is in the log, whole, under its own hash.
+    let unused: Entry[] = [];
+    const logged = Date.now() + 10_000;
+    while (unused.length === 0 && Date.now() < logged) {
+      unused = (await loggedEntries()).filter((e) => e.type === 'unused_signing');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(unused.length).toBeGreaterThan(0);
+    for (const entry of unused) {
+      const input = Buffer.from(entry.signing_input as string, 'base64url');
+      expect(createHash('sha256').update(input).digest('hex')).toBe(entry.signing_input_sha256);
+      const claims = JSON.parse(
+        Buffer.from(input.toString('ascii').split('.')[1]!, 'base64url').toString('utf8'),
+      ) as { frostmint: { signers: number[] } };
+      expect(entry).toMatchObject({ purpose: 'token', signers: claims.frostmint.signers });
+      expect(claims.frostmint.signers).toContain(3);
+    }
+  });
+});

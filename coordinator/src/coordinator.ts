@@ -238,6 +238,7 @@ export async function startCoordinator(options: {
     config.audit &&
     auditTransparency(config.audit, store, {
       tree: logTree,
+      audit,
       quorum: () => checkpointQuorum(group.runtime),
       log,
       metrics,
@@ -328,6 +329,7 @@ interface Transparency {
 /** What the checkpointer works with: the log's shared tree and the quorum that co-signs. */
 interface TransparencyDeps {
   readonly tree: LogTree;
+  readonly audit: AuditLog;
   readonly quorum: () => CheckpointQuorum | undefined;
   readonly log: Logger;
   readonly metrics: Metrics;
@@ -335,20 +337,21 @@ interface TransparencyDeps {
 
 /** The checkpointer and its readers, over the audit store (see `Checkpointer`). */
 function auditTransparency(
-  audit: NonNullable<CoordinatorConfig['audit']>,
+  config: NonNullable<CoordinatorConfig['audit']>,
   store: CoordinatorStore,
-  { tree, quorum, log, metrics }: TransparencyDeps,
+  { tree, audit, quorum, log, metrics }: TransparencyDeps,
 ): Transparency {
-  const witnesses = audit.witnessing?.witnesses.length
-    ? new WitnessCosigner(audit.witnessing, {
+  const witnesses = config.witnessing?.witnesses.length
+    ? new WitnessCosigner(config.witnessing, {
         metrics: createWitnessMetrics(metrics.registry),
         logger: log,
       })
     : undefined;
   const checkpointer = new Checkpointer({
-    config: audit,
+    config,
     store: store.audit,
     tree,
+    audit,
     quorum,
     log,
     ...(witnesses ? { witnesses } : {}),

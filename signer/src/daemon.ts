@@ -214,6 +214,7 @@ export class SignerDaemon {
       policyId: this.#policy.holder.current.id,
       unixTimeMs: this.#now(),
       checkpointSize: this.witness.checkpointSize,
+      unloggedSigningInputs: this.witness.unlogged(),
     };
   }
 

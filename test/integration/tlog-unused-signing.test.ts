@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
+import { DEMO_POLICY } from '@frostmint/cli';
 import { decodeEntryBundle, TILE_WIDTH, tilePath } from '@frostmint/coordinator';
-import { DEFAULT_AUDIT_ORIGIN, parseCheckpoint, parseSignedNote } from '@frostmint/core';
+import {
+  DEFAULT_AUDIT_ORIGIN,
+  loadPolicyFiles,
+  parseCheckpoint,
+  parseSignedNote,
+  signingInput,
+} from '@frostmint/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mint, startTestStack } from '../harness.ts';
 import { FAULTY_SIGNER_ENTRY, nodeOptionsFor } from '../support/fixture-process.ts';
+import { askToSign, devTokenClaims } from '../support/rogue-sign.ts';
 
 const ORIGIN = DEFAULT_AUDIT_ORIGIN;
 const DEMO = { scope: ['deploy:canary'], audience: 'deploy-api' };
@@ -12,6 +20,8 @@ const MERGE_DELAY_SECONDS = 2;
 
 type Entry = { type: string } & Record<string, unknown>;
 type ReadySigner = { id: number; ready?: boolean; faultReason?: string };
+
+const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /**
  * A signing input a signer co-signed but that did not become the token (its quorum was
@@ -90,12 +100,38 @@ describe('transparency log: signing inputs of replaced quorums', () => {
     expect(unused.length).toBeGreaterThan(0);
     for (const entry of unused) {
       const input = Buffer.from(entry.signing_input as string, 'base64url');
-      expect(createHash('sha256').update(input).digest('hex')).toBe(entry.signing_input_sha256);
+      expect(sha256Hex(input)).toBe(entry.signing_input_sha256);
       const claims = JSON.parse(
         Buffer.from(input.toString('ascii').split('.')[1]!, 'base64url').toString('utf8'),
       ) as { frostmint: { signers: number[] } };
       expect(entry).toMatchObject({ purpose: 'token', signers: claims.frostmint.signers });
       expect(claims.frostmint.signers).toContain(3);
     }
+  });
+
+  it("logs, from the signer's report, a token a coordinator got a share of and never logged", async () => {
+    const jwks = (await (await fetch(`${stack.coordinatorUrl}/.well-known/jwks.json`)).json()) as {
+      keys: { kid: string }[];
+    };
+    const policy = (await loadPolicyFiles(DEMO_POLICY)).id;
+    const claims = devTokenClaims(stack.coordinatorUrl, policy, [1, 2]);
+    const input = signingInput({ alg: 'EdDSA', typ: 'at+jwt', kid: jwks.keys[0]!.kid }, claims);
+    // A coordinator that stops between signing and logging (or hides the token): signer 1
+    // co-signed, and no entry holds the signing input.
+    const { first } = await askToSign(stack, 1, input);
+    expect('ok' in first, JSON.stringify(first)).toBe(true);
+    const sha = sha256Hex(Buffer.from(input, 'latin1'));
+
+    // The running coordinator logs it from signer 1's report; signer 1 never stops.
+    const deadline = Date.now() + (MERGE_DELAY_SECONDS + 3) * 1000;
+    while (Date.now() < deadline) {
+      const answer = await mint(stack, DEMO);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      const signer1 = (await readySigners()).find((s) => s.id === 1)!;
+      expect(signer1.ready, JSON.stringify(signer1)).toBe(true);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const reported = (await loggedEntries()).filter((e) => e.type === 'unlogged_signing');
+    expect(reported).toEqual([expect.objectContaining({ signer: 1, signing_input_sha256: sha })]);
   });
 });

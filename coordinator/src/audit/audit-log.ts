@@ -92,6 +92,18 @@ export type AuditEntry =
       readonly signing_input_sha256: string;
     }
   | {
+      /**
+       * A signer reported co-signing this signing input, and no entry proved it logged for
+       * half the signer's merge delay: a coordinator stopped between signing and logging, or
+       * kept a token out of the log. Logged from the report (the hash is all the signer
+       * gives), so the signer is not left refusing; an honest, running coordinator never
+       * writes one, so monitors alert on it.
+       */
+      readonly type: 'unlogged_signing';
+      readonly signer: number;
+      readonly signing_input_sha256: string;
+    }
+  | {
       /** Credential use that departs from the subject's own history (see coordinator/src/anomaly). */
       readonly type: 'anomaly';
       readonly kind: 'rate_spike' | 'new_scope' | 'off_hours' | 'denial_burst';

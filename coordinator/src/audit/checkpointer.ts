@@ -11,9 +11,13 @@ import type { Logger } from 'pino';
 import type { TokenSigner } from '../signing/round-driver.ts';
 import type { SignerPool } from '../signing/signer-pool.ts';
 import type { AuditStore } from '../storage/index.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { AuditConfig } from './config.ts';
 import type { LogTree } from './log-tree.ts';
 import type { WitnessCosigner } from './witness/cosigner.ts';
+
+/** How many reported signing inputs a coordinator remembers having logged (never twice). */
+const LOGGED_REPORTS = 4096;
 
 /** A checkpoint the quorum co-signed, as stored in `audit_checkpoints`. */
 export interface CutCheckpoint {
@@ -37,6 +41,8 @@ export interface CheckpointerOptions {
   readonly config: AuditConfig;
   readonly store: AuditStore;
   readonly tree: LogTree;
+  /** Where the signing inputs signers report unlogged are recorded (`unlogged_signing`). */
+  readonly audit: Pick<AuditLog, 'record'>;
   /**
    * The quorum that co-signs the next checkpoint, asked at every cut: the live group's, so a
    * key switch moves checkpoints to the new key and its signers. Undefined before the DKG.
@@ -62,7 +68,7 @@ export interface CheckpointerOptions {
  * @example
  * ```ts
  * const quorum = () => ({ pool, signer: driver, groupKey, threshold });
- * const checkpointer = new Checkpointer({ config, store: store.audit, tree, quorum, log });
+ * const checkpointer = new Checkpointer({ config, store: store.audit, tree, audit, quorum, log });
  * checkpointer.start();
  * const cut = await checkpointer.cut();
  * ```
@@ -74,6 +80,8 @@ export class Checkpointer {
   #lastSize = -1;
   #lastCutAt = 0;
   #running: Promise<CutCheckpoint | undefined> | undefined;
+  /** Signing inputs signers reported unlogged that this coordinator has logged, oldest first. */
+  readonly #loggedReports = new Set<string>();
 
   constructor(options: CheckpointerOptions) {
     this.#options = options;
@@ -143,7 +151,7 @@ export class Checkpointer {
     const { config, store, tree } = this.#options;
     const quorum = this.#options.quorum();
     if (!quorum) return undefined;
-    const logSize = await tree.sync();
+    let logSize = await tree.sync();
     const latest = await store.latestCheckpoint();
     this.#lastCutAt = Date.now();
     if (logSize === 0 || (latest && latest.treeSize >= logSize)) {
@@ -151,6 +159,7 @@ export class Checkpointer {
       return undefined;
     }
     const witnesses = await signerHeads(quorum.pool);
+    if (await this.#logReported(witnesses)) logSize = await tree.sync();
     // Always the whole log: a smaller tree than any signer's last would be refused as shrunk.
     const size = logSize;
     const oldest = Math.min(...witnesses.map((w) => w.size).filter((s) => s <= size), size);
@@ -178,6 +187,34 @@ export class Checkpointer {
     this.#options.onCut?.(checkpoint, performance.now() - started);
     this.#events.emit('cut', checkpoint);
     return checkpoint;
+  }
+
+  /**
+   * Logs each signing input a signer reports co-signed but unproven (`unlogged_signing`),
+   * once per coordinator, so this checkpoint proves it; whether any was logged.
+   */
+  async #logReported(heads: readonly SignerHead[]): Promise<boolean> {
+    let logged = false;
+    for (const { id, unlogged } of heads) {
+      for (const sha of unlogged) {
+        if (this.#loggedReports.has(sha)) continue;
+        await this.#options.audit.record({
+          type: 'unlogged_signing',
+          signer: id,
+          signing_input_sha256: sha,
+        });
+        this.#options.log.error(
+          { signer: id, signingInputSha256: sha },
+          'a signer co-signed a signing input no audit entry holds: logged from its report',
+        );
+        this.#loggedReports.add(sha);
+        if (this.#loggedReports.size > LOGGED_REPORTS) {
+          this.#loggedReports.delete(this.#loggedReports.values().next().value!);
+        }
+        logged = true;
+      }
+    }
+    return logged;
   }
 
   /**
@@ -254,14 +291,20 @@ export class Checkpointer {
   }
 }
 
-/** Every reachable signer's last co-signed tree size (`Info.checkpoint_size`). */
-async function signerHeads(
-  pool: CheckpointQuorum['pool'],
-): Promise<{ id: number; size: number }[]> {
+/** A signer's last co-signed tree size and the signing inputs it reports unproven. */
+interface SignerHead {
+  readonly id: number;
+  readonly size: number;
+  readonly unlogged: readonly string[];
+}
+
+/** Every reachable signer's head (`Info.checkpoint_size`, `Info.unlogged_signing_inputs`). */
+async function signerHeads(pool: CheckpointQuorum['pool']): Promise<SignerHead[]> {
   const answers = await Promise.allSettled(
     pool.status().map(async ({ id }) => {
       const info = await pool.call(id, 'info', {});
-      return { id, size: Number(info.checkpointSize) };
+      const unlogged = info.unloggedSigningInputs.filter((sha) => /^[0-9a-f]{64}$/.test(sha));
+      return { id, size: Number(info.checkpointSize), unlogged };
     }),
   );
   return answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));

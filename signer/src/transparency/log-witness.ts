@@ -101,6 +101,22 @@ export class LogWitness {
     return this.#head?.size ?? 0;
   }
 
+  /**
+   * Hex SHA-256 of the co-signed signing inputs not proven logged for over half the merge
+   * delay, oldest first, at most `max` (none without an `audit` section): `Info` reports
+   * them so a coordinator logs each before the signer would have to refuse. A coordinator
+   * that crashed between signing and logging, or hid a token, leaves such inputs behind.
+   */
+  unlogged(max = 64): string[] {
+    if (this.#delayMs === undefined) return [];
+    const limit = this.#now() - this.#delayMs / 2;
+    return [...this.#pending]
+      .filter(([, at]) => at < limit)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, max)
+      .map(([sha]) => sha);
+  }
+
   /** Told when the signer starts or stops refusing for an overdue token (health status). */
   onOverdueChange(listener: (overdue: boolean) => void): void {
     this.#listeners.push(listener);

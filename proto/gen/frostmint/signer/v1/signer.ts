@@ -132,6 +132,12 @@ export interface InfoResponse {
    * coordinator sends a consistency proof from it with the next checkpoint.
    */
   checkpointSize: number;
+  /**
+   * Hex SHA-256 of signing inputs this signer co-signed that no checkpoint it co-signed has
+   * proven logged for over half its maximum merge delay (at most 64, oldest first): the
+   * coordinator logs each (an `unlogged_signing` entry) so the next checkpoint proves it.
+   */
+  unloggedSigningInputs: string[];
 }
 
 export interface CommitRequest {
@@ -596,6 +602,7 @@ function createBaseInfoResponse(): InfoResponse {
     policyId: "",
     unixTimeMs: 0,
     checkpointSize: 0,
+    unloggedSigningInputs: [],
   };
 }
 
@@ -630,6 +637,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     }
     if (message.checkpointSize !== 0) {
       writer.uint32(80).uint64(message.checkpointSize);
+    }
+    for (const v of message.unloggedSigningInputs) {
+      writer.uint32(90).string(v!);
     }
     return writer;
   },
@@ -727,6 +737,14 @@ export const InfoResponse: MessageFns<InfoResponse> = {
             message.checkpointSize = longToNumber(reader.uint64());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.unloggedSigningInputs.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -775,6 +793,11 @@ export const InfoResponse: MessageFns<InfoResponse> = {
         : isSet(object.checkpoint_size)
         ? globalThis.Number(object.checkpoint_size)
         : 0,
+      unloggedSigningInputs: globalThis.Array.isArray(object?.unloggedSigningInputs)
+        ? object.unloggedSigningInputs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.unlogged_signing_inputs)
+        ? object.unlogged_signing_inputs.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -810,6 +833,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     if (message.checkpointSize !== 0) {
       obj.checkpointSize = Math.round(message.checkpointSize);
     }
+    if (message.unloggedSigningInputs?.length) {
+      obj.unloggedSigningInputs = message.unloggedSigningInputs;
+    }
     return obj;
   },
 
@@ -828,6 +854,7 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     message.policyId = object.policyId ?? "";
     message.unixTimeMs = object.unixTimeMs ?? 0;
     message.checkpointSize = object.checkpointSize ?? 0;
+    message.unloggedSigningInputs = object.unloggedSigningInputs?.map((e) => e) || [];
     return message;
   },
 };

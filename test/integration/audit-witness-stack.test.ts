@@ -18,6 +18,7 @@ import {
 import { startLitewitness, type TestWitness } from '@frostmint/test-support/litewitness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mint, type RunningStack, startTestStack } from '../harness.ts';
+import { testCheckpointing } from '../support/audit-config.ts';
 import { runCli } from '../support/cli-process.ts';
 
 const run = promisify(execFile);
@@ -66,10 +67,7 @@ describe('audit log of a running stack, witnessed by litewitness', { timeout: 30
     stack = await startTestStack({
       audit: {
         coordinator: {
-          origin: ORIGIN,
-          checkpointIntervalMs: 200,
-          checkpointEntries: 256,
-          maxEntriesPerCheckpoint: 1000,
+          ...testCheckpointing(ORIGIN),
           witnessing: {
             witnesses: [{ name: witness.name, url: witness.url, key: witness.verifierKey }],
             minCosignatures: 1,

@@ -20,6 +20,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCheckpointing } from '../support/audit-config.ts';
 import { type CeremonyStack, startCeremonyStack } from '../support/ceremony-stack.ts';
 import { completeMint, enrollSoft, prepareMint } from '../support/webauthn-flow.ts';
 
@@ -55,12 +56,7 @@ describe('key rotation through real processes: new DKG → pre-publish → switc
   beforeAll(async () => {
     stack = await startCeremonyStack({
       audit: {
-        coordinator: {
-          origin: DEFAULT_AUDIT_ORIGIN,
-          checkpointIntervalMs: 250,
-          checkpointEntries: 256,
-          maxEntriesPerCheckpoint: 1000,
-        },
+        coordinator: testCheckpointing(),
         signers: { origin: DEFAULT_AUDIT_ORIGIN, maxMergeDelaySeconds: MERGE_DELAY_SECONDS },
       },
     });

@@ -7,6 +7,7 @@ import {
   verifyReceipt,
 } from '@frostmint/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCheckpointing } from '../support/audit-config.ts';
 import { type InProcessStack, startInProcessStack } from '../support/in-process-stack.ts';
 
 const ORIGIN = DEFAULT_AUDIT_ORIGIN;
@@ -19,12 +20,7 @@ describe('the coordinator cuts checkpoints and the signer quorum co-signs them',
   beforeAll(async () => {
     stack = await startInProcessStack({
       audit: {
-        coordinator: {
-          origin: ORIGIN,
-          checkpointIntervalMs: 200,
-          checkpointEntries: 256,
-          maxEntriesPerCheckpoint: 1000,
-        },
+        coordinator: testCheckpointing(ORIGIN),
         signers: { origin: ORIGIN, maxMergeDelaySeconds: 10 },
       },
     });

@@ -3,6 +3,7 @@ import { CoordinatorClient, CoordinatorError } from '@frostmint/client';
 import { DEFAULT_AUDIT_ORIGIN, type Receipt, verifyReceipt } from '@frostmint/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack } from '../harness.ts';
+import { testCheckpointing } from '../support/audit-config.ts';
 import { spawnCoordinator } from '../support/coordinator-process.ts';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
@@ -26,12 +27,7 @@ describe('kill -9 of the coordinator under mint load', () => {
   beforeAll(async () => {
     stack = await startTestStack({
       audit: {
-        coordinator: {
-          origin: DEFAULT_AUDIT_ORIGIN,
-          checkpointIntervalMs: 200,
-          checkpointEntries: 256,
-          maxEntriesPerCheckpoint: 1000,
-        },
+        coordinator: testCheckpointing(DEFAULT_AUDIT_ORIGIN),
       },
     });
     const jwks = (await (await fetch(`${stack.coordinatorUrl}/.well-known/jwks.json`)).json()) as {

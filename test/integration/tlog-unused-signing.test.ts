@@ -10,6 +10,7 @@ import {
 } from '@frostmint/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mint, startTestStack } from '../harness.ts';
+import { testCheckpointing } from '../support/audit-config.ts';
 import { FAULTY_SIGNER_ENTRY, nodeOptionsFor } from '../support/fixture-process.ts';
 import { askToSign, devTokenClaims } from '../support/rogue-sign.ts';
 
@@ -35,12 +36,7 @@ describe('transparency log: signing inputs of replaced quorums', () => {
   beforeAll(async () => {
     stack = await startTestStack({
       audit: {
-        coordinator: {
-          origin: ORIGIN,
-          checkpointIntervalMs: 200,
-          checkpointEntries: 256,
-          maxEntriesPerCheckpoint: 1000,
-        },
+        coordinator: testCheckpointing(ORIGIN),
         signers: { origin: ORIGIN, maxMergeDelaySeconds: MERGE_DELAY_SECONDS },
       },
     });

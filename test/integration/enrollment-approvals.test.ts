@@ -230,6 +230,11 @@ describe('a releaser enrollment waits for two guardian approvals under the shipp
       id = (await pendingList()).find((r) => !before.has(r.id) && r.kind === 'enrollment')?.id;
       if (id === undefined) await new Promise((r) => setTimeout(r, 200));
     }
+    // The CLI shows the request before any approval (approving first would race its poll).
+    while (!/awaiting guardian approvals: 0 of 2/.test(run.stderr())) {
+      if (run.child.exitCode !== null) throw new Error(`the CLI exited: ${run.stderr()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect((await guardian(1, 'approve', id)).code).toBe(0);
     while (
       !/awaiting guardian approvals: 1 of 2 \(Guardian 1\) — \d+ min left/.test(run.stderr())

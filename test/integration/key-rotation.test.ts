@@ -32,7 +32,7 @@ const SDK_REFRESH_MS = 1_000;
  * The transparency log is on: signers refuse to sign once a token they co-signed is not in a
  * checkpoint they co-signed within this delay, so checkpoints must follow the key switch.
  */
-const MERGE_DELAY_SECONDS = 3;
+const MERGE_DELAY_SECONDS = 5;
 
 type Body = {
   token?: string;

@@ -238,9 +238,18 @@ describe('preprocessed commitments: one round trip per mint, each nonce used onc
     const before = [a.commitments.take(1)!, a.commitments.take(2)!];
     await stack.signers.get(1)!.stop();
     await stack.restartSigner(1);
-    await expect(
-      a.pool.call(1, 'sign', request(before, before[0]!.commitmentId)),
-    ).rejects.toMatchObject({ code: 'commitment_unknown' });
+    // The replica's channel reconnects to the new process first (signer_unavailable meanwhile).
+    let refusal: unknown;
+    for (const deadline = Date.now() + 10_000; ; ) {
+      refusal = await a.pool.call(1, 'sign', request(before, before[0]!.commitmentId)).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      if ((refusal as { code?: string } | undefined)?.code !== 'signer_unavailable') break;
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(refusal).toMatchObject({ code: 'commitment_unknown' });
     // The replica's stream to signer 1 ended with the old process and was reopened.
     await until(() => a.commitments.available(1) > 0);
     const signed = await Promise.all(Array.from({ length: 6 }, () => signWith(a)));

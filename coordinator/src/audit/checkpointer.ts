@@ -58,7 +58,8 @@ export interface CheckpointerOptions {
 /**
  * Cuts audit-log checkpoints (C2SP tlog-checkpoint) and has the signer quorum co-sign them
  * (purpose CHECKPOINT): every `checkpointIntervalMs` while the log grew, or once
- * `checkpointEntries` entries were appended, never when it did not grow. Each round carries
+ * `checkpointEntries` entries were appended. When the log did not grow it cuts only to let
+ * a signer that answered but did not co-sign the last tree co-sign it too (same size). Each round carries
  * a consistency proof from every old size the signers report (`Info.checkpoint_size`) and
  * inclusion proofs of the entries since the smallest, so each signer can check it extends
  * its last checkpoint and find the tokens it co-signed; the signers who saw the oldest
@@ -79,6 +80,12 @@ export class Checkpointer {
   #timer: NodeJS.Timeout | undefined;
   #lastSize = -1;
   #lastCutAt = 0;
+  /**
+   * A signer answered at the last cut but did not co-sign it: it may hold tokens that only a
+   * checkpoint it co-signs proves logged, so the tree is co-signed again (same size) at the
+   * next interval even when the log did not grow.
+   */
+  #behind = false;
   #running: Promise<CutCheckpoint | undefined> | undefined;
   /** Signing inputs signers reported unlogged that this coordinator has logged, oldest first. */
   readonly #loggedReports = new Set<string>();
@@ -139,7 +146,7 @@ export class Checkpointer {
       const due =
         Date.now() - this.#lastCutAt >= checkpointIntervalMs ||
         size - this.#lastSize >= checkpointEntries;
-      if (size > this.#lastSize && due) await this.cut();
+      if ((size > this.#lastSize || this.#behind) && due) await this.cut();
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'internal';
       this.#options.log.warn({ code, reason: (err as Error).message }, 'checkpoint not co-signed');
@@ -154,7 +161,9 @@ export class Checkpointer {
     let logSize = await tree.sync();
     const latest = await store.latestCheckpoint();
     this.#lastCutAt = Date.now();
-    if (logSize === 0 || (latest && latest.treeSize >= logSize)) {
+    // The log did not grow: co-sign the same tree again only for a signer left behind.
+    const again = latest !== null && latest.treeSize >= logSize;
+    if (logSize === 0 || (again && !this.#behind)) {
       this.#lastSize = Math.max(this.#lastSize, latest?.treeSize ?? 0);
       return undefined;
     }
@@ -169,13 +178,15 @@ export class Checkpointer {
     const text = formatCheckpoint({ origin: config.origin, size, root });
     const message = Buffer.from(text);
     const proofs = await this.#proofs(size, witnesses, from);
-    const signed = await this.#sign(quorum, message, proofs, witnesses, size);
+    const { signature, signers } = await this.#sign(quorum, message, proofs, witnesses, size);
+    this.#behind = witnesses.some((w) => w.size < size && !signers.includes(w.id));
     const note = formatSignedNote({
       text,
-      signatures: [noteSignature(config.origin, quorum.groupKey, signed)],
+      signatures: [noteSignature(config.origin, quorum.groupKey, signature)],
     });
     verifyNote(note, [noteVerifier(config.origin, quorum.groupKey)]);
-    const witnessed = await this.#witness(note, size);
+    // The same tree again: the stored note (with its witnesses' cosignatures) stays.
+    const witnessed = again ? note : await this.#witness(note, size);
     await store.putCheckpoint({
       treeSize: size,
       rootHash: root,
@@ -265,7 +276,7 @@ export class Checkpointer {
     checkpointProofs: CheckpointProofs,
     witnesses: readonly { id: number; size: number }[],
     size: number,
-  ): Promise<Uint8Array> {
+  ): Promise<{ signature: Uint8Array; signers: readonly number[] }> {
     const attempt = {
       messageFor: () => message,
       evidence: { kind: undefined },
@@ -279,7 +290,7 @@ export class Checkpointer {
       .map((w) => w.id);
     if (laggards.length === threshold) {
       try {
-        return (await signer.sign({ ...attempt, signers: laggards })).signature;
+        return await signer.sign({ ...attempt, signers: laggards });
       } catch (err) {
         this.#options.log.info(
           { signers: laggards, code: (err as { code?: string }).code },
@@ -287,7 +298,7 @@ export class Checkpointer {
         );
       }
     }
-    return (await signer.sign(attempt)).signature;
+    return signer.sign(attempt);
   }
 }
 

@@ -355,6 +355,7 @@ function auditTransparency(
     quorum,
     log,
     ...(witnesses ? { witnesses } : {}),
+    onUnlogged: (signer) => metrics.auditUnloggedSignings.inc({ signer: String(signer) }),
     onCut: (c, ms) => log.debug({ size: c.size, ms: Math.round(ms) }, 'checkpoint co-signed'),
   });
   return {

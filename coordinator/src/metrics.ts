@@ -210,6 +210,12 @@ export function createMetrics(sources: MetricsSources = {}) {
         if (stats) setCounter(this, stats.transactions);
       },
     }),
+    auditUnloggedSignings: new Counter({
+      name: 'frostmint_audit_unlogged_signings_total',
+      help: 'Signing inputs a signer reported co-signed that no audit entry held, logged from its report (unlogged_signing entries): a coordinator stopped between signing and logging, or kept a token out of the log',
+      labelNames: ['signer'],
+      registers: [registry],
+    }),
     pendingApprovals: new Gauge({
       name: 'frostmint_pending_approvals',
       help: 'Requests (mints and enrollments) waiting for guardian approvals',

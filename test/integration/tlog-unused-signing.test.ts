@@ -132,5 +132,7 @@ describe('transparency log: signing inputs of replaced quorums', () => {
     }
     const reported = (await loggedEntries()).filter((e) => e.type === 'unlogged_signing');
     expect(reported).toEqual([expect.objectContaining({ signer: 1, signing_input_sha256: sha })]);
+    const metrics = await (await fetch(`${stack.coordinatorUrl}/metrics`)).text();
+    expect(metrics).toContain('frostmint_audit_unlogged_signings_total{signer="1"} 1');
   });
 });

@@ -51,6 +51,8 @@ export interface CheckpointerOptions {
   readonly log: Logger;
   /** External witnesses: each co-signed checkpoint is submitted, their cosignatures attached. */
   readonly witnesses?: Pick<WitnessCosigner, 'cosign'>;
+  /** Told of every signing input logged from a signer's report (`unlogged_signing`). */
+  readonly onUnlogged?: (signer: number) => void;
   /** Told of every checkpoint cut and how long cutting + co-signing took. */
   readonly onCut?: (checkpoint: CutCheckpoint, ms: number) => void;
 }
@@ -218,6 +220,7 @@ export class Checkpointer {
           { signer: id, signingInputSha256: sha },
           'a signer co-signed a signing input no audit entry holds: logged from its report',
         );
+        this.#options.onUnlogged?.(id);
         this.#loggedReports.add(sha);
         if (this.#loggedReports.size > LOGGED_REPORTS) {
           this.#loggedReports.delete(this.#loggedReports.values().next().value!);

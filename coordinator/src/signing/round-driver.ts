@@ -217,8 +217,8 @@ export class RoundDriver implements TokenSigner {
     };
     const fixed = attempt.signers;
     const eligible = fixed ? (id: number) => fixed.includes(id) : attempt.eligible;
-    /** Every message sent in round two, by its base64url form, and whom it was sent to. */
-    const sent = new Map<string, { message: Uint8Array; signers: number[] }>();
+    /** Every message sent in round two, and whom it was sent to. */
+    const sent: { message: Uint8Array; signers: number[] }[] = [];
     let result: Uint8Array | undefined;
     try {
       for (;;) {
@@ -228,7 +228,7 @@ export class RoundDriver implements TokenSigner {
         const { commitments } = round;
         const signers = commitments.map((c) => c.id).sort((a, b) => a - b);
         const message = attempt.messageFor(signers);
-        sent.set(Buffer.from(message).toString('base64url'), { message, signers });
+        sent.push({ message, signers });
         const shares = await inSpan('frost.round_two', () =>
           this.#roundTwo(attempts, message, round, attempt),
         );
@@ -257,17 +257,21 @@ export class RoundDriver implements TokenSigner {
   #reportUnused(
     attempts: Attempts,
     attempt: SignAttempt,
-    sent: ReadonlyMap<string, { message: Uint8Array; signers: number[] }>,
+    sent: readonly { message: Uint8Array; signers: number[] }[],
     result: Uint8Array | undefined,
   ): void {
+    // The usual mint: one round two, and it became the result.
+    if (sent.length === 1 && sent[0]!.message === result) return;
     const purpose =
       LOGGED_PURPOSES[
         (attempt.purpose ?? SigningPurpose.SIGNING_PURPOSE_TOKEN) as keyof typeof LOGGED_PURPOSES
       ];
     if (!purpose || !this.#events.unusedSigning) return;
-    const used = result && Buffer.from(result).toString('base64url');
-    for (const [key, { message, signers }] of sent) {
-      if (key === used) continue;
+    // A retry with the same signers sends the same bytes again: each is reported once.
+    const seen: Uint8Array[] = result ? [result] : [];
+    for (const { message, signers } of sent) {
+      if (seen.some((m) => Buffer.compare(m, message) === 0)) continue;
+      seen.push(message);
       const report = this.#events.unusedSigning({
         requestId: attempts.requestId,
         purpose,
